@@ -1,0 +1,160 @@
+//! Checks of single values and of rules across keys, returning the messages of [`crate::message`].
+
+use std::time::Duration;
+
+use crate::{Key, Kind, Protocol, Rule, message};
+
+/// A value as written in an attribute, a file or (after parsing) the environment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Literal<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A whole number.
+    Int(i128),
+    /// A number with a fraction.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl Literal<'_> {
+    /// How the value is shown in a message; a secret's or URL's string is described, not shown.
+    pub fn describe(&self, kind: Kind) -> String {
+        match self {
+            Literal::Str(_) if matches!(kind, Kind::Secret | Kind::Url) => "a string".to_owned(),
+            Literal::Str(s) => format!("`{s:?}`"),
+            Literal::Int(i) => format!("`{i}`"),
+            Literal::Float(f) => format!("`{f}`"),
+            Literal::Bool(b) => format!("`{b}`"),
+        }
+    }
+}
+
+/// Checks one value for `key` of `protocol`: its kind, its range, a duration's form, a URL's scheme.
+///
+/// ```
+/// use connfx_spec::check::{literal, Literal};
+/// let http = connfx_spec::protocol("http").unwrap();
+/// let retry = http.group("retry").unwrap();
+/// let jitter = retry.key("jitter").unwrap();
+/// assert_eq!(literal(http, jitter, Literal::Float(1.5)).unwrap_err(), "`jitter` must be between 0 and 1, found 1.5");
+/// ```
+///
+/// # Errors
+/// The message saying what is wrong and what would be right.
+pub fn literal(protocol: &Protocol, key: &Key, value: Literal<'_>) -> Result<(), String> {
+    let wrong = || message::wrong_kind(key.kind, &value.describe(key.kind));
+    match (key.kind, value) {
+        (Kind::Bool, Literal::Bool(_)) => Ok(()),
+        (Kind::Integer, Literal::Int(i)) => in_range(key, i as f64),
+        (Kind::Number, Literal::Int(i)) => in_range(key, i as f64),
+        (Kind::Number, Literal::Float(f)) => in_range(key, f),
+        (Kind::Duration, Literal::Str(s)) => duration(s).map(drop),
+        (Kind::Url, Literal::Str(s)) => url(protocol, s),
+        (Kind::Str | Kind::Secret, Literal::Str(_)) => Ok(()),
+        _ => Err(wrong()),
+    }
+}
+
+/// Checks a number against the key's bounds.
+///
+/// # Errors
+/// ``"`max_attempts` must be between 1 and 100, found 0"``.
+pub fn in_range(key: &Key, value: f64) -> Result<(), String> {
+    range(key.name, key.min, key.max, value)
+}
+
+/// [`in_range`] for a key known only by name and bounds (a user adapter's, read from its schema).
+///
+/// # Errors
+/// ``"`jitter` must be between 0 and 1, found 1.5"``.
+pub fn range(name: &str, min: Option<f64>, max: Option<f64>, value: f64) -> Result<(), String> {
+    let below = min.is_some_and(|min| value < min);
+    let above = max.is_some_and(|max| value > max);
+    if below || above || !value.is_finite() {
+        return Err(message::out_of_range(name, min, max, value));
+    }
+    Ok(())
+}
+
+/// Parses a humantime duration.
+///
+/// ```
+/// assert_eq!(connfx_spec::check::duration("1m30s"), Ok(std::time::Duration::from_secs(90)));
+/// assert!(connfx_spec::check::duration("10 parsecs").is_err());
+/// ```
+///
+/// # Errors
+/// What was expected, with the text found.
+pub fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|_| message::wrong_kind(Kind::Duration, &format!("`{text:?}`")))
+}
+
+/// Parses a boolean as the environment writes it: `true`/`false`/`1`/`0` (any case).
+///
+/// # Errors
+/// What was expected, with the text found.
+pub fn boolean(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(message::wrong_kind(Kind::Bool, &format!("`{text:?}`"))),
+    }
+}
+
+/// Checks that `text` is an absolute URL with a scheme of `protocol`.
+///
+/// # Errors
+/// Why it does not parse (without repeating it), or which schemes would fit.
+pub fn url(protocol: &Protocol, text: &str) -> Result<(), String> {
+    url_with_schemes(protocol.name, protocol.schemes, text)
+}
+
+/// [`url`] for a protocol known only by name and schemes (user adapters may state no schemes).
+///
+/// # Errors
+/// As [`url`].
+pub fn url_with_schemes(protocol: &str, schemes: &[&str], text: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(text).map_err(|e| message::bad_url(&e.to_string()))?;
+    if !schemes.is_empty() && !schemes.contains(&parsed.scheme()) {
+        return Err(message::scheme_mismatch(protocol, parsed.scheme(), schemes));
+    }
+    Ok(())
+}
+
+/// Checks one rule of a group, given the group's durations and which keys are set.
+///
+/// ```
+/// use std::time::Duration;
+/// let rule = connfx_spec::Rule::NotAbove { lower: "initial_interval", upper: "max_interval" };
+/// let durations = |k: &str| match k { "initial_interval" => Some(Duration::from_secs(10)), _ => Some(Duration::from_secs(1)) };
+/// let err = connfx_spec::check::rule(&rule, durations, |_| true).unwrap_err();
+/// assert_eq!(err, "`initial_interval` (10s) must not be above `max_interval` (1s)");
+/// ```
+///
+/// # Errors
+/// The rule's message.
+pub fn rule(
+    rule: &Rule,
+    duration_of: impl Fn(&str) -> Option<Duration>,
+    is_set: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    match *rule {
+        Rule::NotAbove { lower, upper } => match (duration_of(lower), duration_of(upper)) {
+            (Some(lo), Some(hi)) if lo > hi => Err(message::not_above(
+                lower,
+                &humantime::format_duration(lo).to_string(),
+                upper,
+                &humantime::format_duration(hi).to_string(),
+            )),
+            _ => Ok(()),
+        },
+        Rule::AtMostOne(keys) => {
+            if keys.iter().filter(|k| is_set(k)).count() > 1 {
+                Err(message::at_most_one(keys))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}

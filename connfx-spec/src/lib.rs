@@ -1,0 +1,74 @@
+//! The one table of connfx's built-in protocols, keys and bounds, and the rules that check values
+//! against it.
+//!
+//! Two crates read it: `connfx-macros`, which checks the literals of `#[connection(...)]` at compile
+//! time, and `connfx`, which checks the merged values from defaults, files and the environment at
+//! boot. Both print the messages made here, so a bad environment variable reads exactly like a bad
+//! attribute. This crate has no knowledge of Rust types: the runtime's config structs are tested
+//! against this table so the two cannot drift apart.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod message;
+pub mod table;
+
+pub use table::{Group, Key, Kind, PROTOCOLS, Protocol, Rule};
+
+/// The built-in protocol called `name`.
+///
+/// ```
+/// assert_eq!(connfx_spec::protocol("http").unwrap().type_name, "HttpConnection");
+/// ```
+pub fn protocol(name: &str) -> Option<&'static Protocol> {
+    PROTOCOLS.iter().find(|p| p.name == name)
+}
+
+/// The built-in protocol whose connection type is named `type_name` (the last path segment).
+///
+/// ```
+/// assert_eq!(connfx_spec::protocol_for_type("SqlConnection").unwrap().name, "sql");
+/// ```
+pub fn protocol_for_type(type_name: &str) -> Option<&'static Protocol> {
+    PROTOCOLS.iter().find(|p| p.type_name == type_name)
+}
+
+/// The names of every built-in protocol, in table order.
+pub fn protocol_names() -> impl Iterator<Item = &'static str> {
+    PROTOCOLS.iter().map(|p| p.name)
+}
+
+/// The closest of `candidates` to `unknown`, if one is close enough to be a likely typo.
+///
+/// ```
+/// let keys = ["max_attempts", "jitter"];
+/// assert_eq!(connfx_spec::did_you_mean("max_atempts", keys), Some("max_attempts"));
+/// assert_eq!(connfx_spec::did_you_mean("zzz", keys), None);
+/// ```
+pub fn did_you_mean<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let unknown = unknown.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&unknown, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The closest of `candidates` by edits (for long names such as environment variables, where a
+/// shared prefix makes every name look alike), if it is at most a few edits away.
+///
+/// ```
+/// let names = ["APP_API_RETRY_MAX_ATTEMPTS", "APP_API_URL"];
+/// assert_eq!(connfx_spec::nearest("APP_API_RETRY_MAX_ATEMPTS", names), Some("APP_API_RETRY_MAX_ATTEMPTS"));
+/// assert_eq!(connfx_spec::nearest("APP_DB_PASSWORD", names), None);
+/// ```
+pub fn nearest<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = 2 + unknown.len() / 16;
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(unknown, c), c))
+        .filter(|(edits, _)| *edits <= limit)
+        .min_by_key(|(edits, _)| *edits)
+        .map(|(_, c)| c)
+}

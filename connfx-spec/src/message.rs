@@ -1,0 +1,104 @@
+//! The wording of every configuration problem, shared by compile-time and boot-time checks.
+//!
+//! Messages are lowercase with no final period, name keys in backticks, say what was expected,
+//! and never repeat a value that could hold a secret (secrets and URLs are described, not echoed).
+
+use crate::Kind;
+
+/// ``unknown `retry` key `max_atempts`; did you mean `max_attempts`?``
+///
+/// ```
+/// let msg = connfx_spec::message::unknown_key("retry", "max_atempts", ["max_attempts", "jitter"]);
+/// assert_eq!(msg, "unknown `retry` key `max_atempts`; did you mean `max_attempts`?");
+/// ```
+pub fn unknown_key<'a>(scope: &str, key: &str, valid: impl IntoIterator<Item = &'a str>) -> String {
+    let valid: Vec<&str> = valid.into_iter().collect();
+    match crate::did_you_mean(key, valid.iter().copied()) {
+        Some(near) => format!("unknown `{scope}` key `{key}`; did you mean `{near}`?"),
+        None if valid.is_empty() => format!("unknown `{scope}` key `{key}`"),
+        None => format!("unknown `{scope}` key `{key}`; expected one of {}", list(&valid)),
+    }
+}
+
+/// ``unknown protocol `htp`; did you mean `http`? known protocols: `http`, `sql` ``
+pub fn unknown_protocol(name: &str) -> String {
+    let known: Vec<&str> = crate::protocol_names().collect();
+    let hint = crate::did_you_mean(name, known.iter().copied())
+        .map(|near| format!("; did you mean `{near}`?"))
+        .unwrap_or_default();
+    format!("unknown protocol `{name}`{hint} known protocols: {}", list(&known))
+}
+
+/// ``expected a whole number, found `"abc"` ``: `found` is already quoted or described by the caller.
+pub fn wrong_kind(kind: Kind, found: &str) -> String {
+    format!("expected {}, found {found}", kind.expected())
+}
+
+/// ```jitter` must be between 0 and 1, found 1.5``
+pub fn out_of_range(key: &str, min: Option<f64>, max: Option<f64>, value: f64) -> String {
+    let bounds = match (min, max) {
+        (Some(lo), Some(hi)) => format!("between {} and {}", number(lo), number(hi)),
+        (Some(lo), None) => format!("at least {}", number(lo)),
+        (None, Some(hi)) => format!("at most {}", number(hi)),
+        (None, None) => "a finite number".to_owned(),
+    };
+    format!("`{key}` must be {bounds}, found {}", number(value))
+}
+
+/// The URL did not parse; the URL itself is not repeated since it may carry credentials.
+pub fn bad_url(reason: &str) -> String {
+    format!("expected an absolute URL, but it does not parse: {reason}")
+}
+
+/// ``URL scheme `ftp` does not fit protocol `http`; expected `http` or `https` ``
+pub fn scheme_mismatch(protocol: &str, scheme: &str, expected: &[&str]) -> String {
+    format!("URL scheme `{scheme}` does not fit protocol `{protocol}`; expected {}", alternatives(expected))
+}
+
+/// ```initial_interval` (10s) must not be above `max_interval` (1s)``
+pub fn not_above(lower: &str, lower_value: &str, upper: &str, upper_value: &str) -> String {
+    format!("`{lower}` ({lower_value}) must not be above `{upper}` ({upper_value})")
+}
+
+/// ``set at most one of `bearer`, `username`, `api_key` ``
+pub fn at_most_one(keys: &[&str]) -> String {
+    format!("set at most one of {}", list(keys))
+}
+
+/// ```retry` is a group of keys; write `retry(...)` ``
+pub fn group_needs_keys(group: &str) -> String {
+    format!("`{group}` is a group of keys; write `{group}(...)`")
+}
+
+/// ```url` takes a single value; write `url = ...` ``
+pub fn key_needs_value(key: &str) -> String {
+    format!("`{key}` takes a single value; write `{key} = ...`")
+}
+
+/// The required key has no value in any source.
+pub fn missing(key: &str, env_name: &str) -> String {
+    format!("`{key}` has no value; give it in the attribute, a config file, or `{env_name}`")
+}
+
+/// Two settings map to the same environment variable.
+pub fn env_collision(env_name: &str, first: &str, second: &str) -> String {
+    format!("environment variable `{env_name}` would set both `{first}` and `{second}`; rename one of the fields")
+}
+
+/// `` `a`, `b`, `c` ``
+pub fn list(items: &[&str]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// `` `a`, `b` or `c` ``
+fn alternatives(items: &[&str]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or `{last}`", list(rest)),
+        _ => list(items),
+    }
+}
+
+/// Whole numbers without a fraction, others as they are.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+}
