@@ -102,3 +102,11 @@ fn alternatives(items: &[&str]) -> String {
 fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
 }
+
+/// ``"`APP_API_URLL` is not a setting; did you mean `APP_API_URL`?"``
+pub fn unknown_env(name: &str, suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(near) => format!("`{name}` is not a setting; did you mean `{near}`?"),
+        None => format!("`{name}` is not a setting of this service"),
+    }
+}

@@ -23,6 +23,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind's short name: `bool`, `integer`, `number`, `duration`, `url`, `string`, `secret`, `map`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Bool => "bool",
+            Kind::Integer => "integer",
+            Kind::Number => "number",
+            Kind::Duration => "duration",
+            Kind::Url => "url",
+            Kind::Str => "string",
+            Kind::Secret => "secret",
+            Kind::Map => "map",
+        }
+    }
+
     /// How the kind is named in messages: "a duration such as `250ms`, `30s` or `1m30s`".
     pub fn expected(self) -> &'static str {
         match self {

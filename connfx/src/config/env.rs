@@ -1,0 +1,102 @@
+//! Environment names: `<PREFIX>_<CONNECTION>_<KEY>`, nested keys joined by `_`, upper case.
+//! Because every key is known, a single `_` is unambiguous; a collision is reported.
+
+use std::collections::HashMap;
+
+use connfx_spec::{Kind, message};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use super::descriptor::SetDescriptor;
+use super::layers::FieldLayers;
+use super::{ConfigIssue, ValueSource};
+use crate::ConnUrl;
+
+/// One environment variable the loader reads, as listed by `Conns::env_vars()`.
+///
+/// ```
+/// # use connfx::EnvVar;
+/// fn template(vars: &[EnvVar]) -> String {
+///     vars.iter().map(|v| format!("# {}\n{}={}\n", v.description, v.name, v.default.as_deref().unwrap_or(""))).collect()
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnvVar {
+    /// The variable's name, e.g. `CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS`.
+    pub name: String,
+    /// The config path it sets, e.g. `payments.retry.max_attempts`.
+    pub path: String,
+    /// What it holds.
+    #[serde(serialize_with = "kind_name")]
+    pub kind: Kind,
+    /// The default, as text (`[redacted]` for a secret, a URL's password hidden).
+    pub default: Option<String>,
+    /// The key's documentation.
+    pub description: String,
+    /// Whether the value is a secret.
+    pub secret: bool,
+}
+
+fn kind_name<S: Serializer>(kind: &Kind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.name())
+}
+
+/// `CHECKOUT` + `payments` + `retry.max_attempts` → `CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS`.
+pub(crate) fn name(prefix: &str, field: &str, path: &str) -> String {
+    format!("{prefix}_{field}_{path}").replace('.', "_").to_ascii_uppercase()
+}
+
+/// Every variable of `set`, with the attribute defaults (else the type's) shown safely.
+pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<EnvVar> {
+    let mut vars = Vec::new();
+    for (field, field_defaults) in set.fields.iter().zip(defaults) {
+        for (path, leaf) in (field.shape)().root.leaves() {
+            let default = field_defaults.leaves.get(&path).map(|e| &e.value).or(leaf.default.as_ref());
+            vars.push(EnvVar {
+                name: name(set.env_prefix, field.name, &path),
+                path: format!("{}.{path}", field.name),
+                kind: leaf.kind,
+                default: default.and_then(|v| shown(leaf.kind, v)),
+                description: leaf.description.clone(),
+                secret: leaf.kind == Kind::Secret,
+            });
+        }
+    }
+    vars
+}
+
+/// A default as people may see it: secrets hidden, URL passwords hidden.
+pub(crate) fn shown(kind: Kind, value: &Value) -> Option<String> {
+    match (kind, value) {
+        (_, Value::Null) => None,
+        (Kind::Secret, _) => Some("[redacted]".to_owned()),
+        (Kind::Url, Value::String(s)) => Some(s.parse::<ConnUrl>().map_or_else(|_| "[invalid URL]".to_owned(), |u| u.redacted())),
+        (_, Value::String(s)) => Some(s.clone()),
+        (_, other) => Some(other.to_string()),
+    }
+}
+
+/// Name → (field index, path), reporting names that two settings would share.
+pub(crate) fn index(
+    set: &SetDescriptor,
+    vars: &[EnvVar],
+    issues: &mut Vec<ConfigIssue>,
+) -> HashMap<String, (usize, String)> {
+    let mut index: HashMap<String, (usize, String)> = HashMap::with_capacity(vars.len());
+    let mut owner: HashMap<String, String> = HashMap::new();
+    owner.insert(set.config_file_var(), "the config file variable".to_owned());
+    let mut vars = vars.iter();
+    for (i, field) in set.fields.iter().enumerate() {
+        for (path, _) in (field.shape)().root.leaves() {
+            let Some(var) = vars.next() else { break };
+            if let Some(first) = owner.get(&var.name) {
+                let msg = message::env_collision(&var.name, first, &var.path);
+                issues.push(ConfigIssue::new(var.path.clone(), ValueSource::Default, msg));
+                continue;
+            }
+            owner.insert(var.name.clone(), var.path.clone());
+            index.insert(var.name.clone(), (i, path));
+        }
+    }
+    index
+}

@@ -1,0 +1,79 @@
+//! [`ConfigError`]: every problem of one load, each with its path and source.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::ValueSource;
+
+/// One problem of a load: which setting, from which source, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConfigIssue {
+    path: String,
+    source: ValueSource,
+    message: String,
+}
+
+impl ConfigIssue {
+    pub(crate) fn new(path: impl Into<String>, source: ValueSource, message: impl Into<String>) -> Self {
+        ConfigIssue { path: path.into(), source, message: message.into() }
+    }
+
+    /// The config path, e.g. `payments.retry.max_attempts` (empty for a whole file).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Where the bad value came from.
+    pub fn source(&self) -> &ValueSource {
+        &self.source
+    }
+
+    /// What is wrong and what would be right; never contains a secret.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.source, self.message)
+        } else {
+            write!(f, "{} ({}): {}", self.path, self.source, self.message)
+        }
+    }
+}
+
+/// The configuration could not be loaded; [`ConfigError::issues`] lists every problem found.
+///
+/// `Display` prints a count and then one issue per line:
+///
+/// ```text
+/// configuration has 2 problems:
+///   payments.retry.max_attempts (env CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS): `max_attempts` must be between 1 and 100, found 0
+///   orders.url (default): `url` has no value; give it in the attribute, a config file, or `CHECKOUT_ORDERS_URL`
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    issues: Vec<ConfigIssue>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(issues: Vec<ConfigIssue>) -> Self {
+        ConfigError { issues }
+    }
+
+    /// Every problem found, in the order found.
+    pub fn issues(&self) -> &[ConfigIssue] {
+        &self.issues
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.issues.len();
+        write!(f, "configuration has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        self.issues.iter().try_for_each(|issue| write!(f, "\n  {issue}"))
+    }
+}

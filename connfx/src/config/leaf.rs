@@ -1,0 +1,98 @@
+//! Checking and normalizing one value, from a file (JSON-like) or the environment (text).
+//! Messages come from `connfx-spec`, worded as the derive words the same mistake.
+
+use connfx_spec::{Kind, check, message};
+use serde_json::Value;
+
+use super::shape::{Leaf, Shape};
+
+/// The key being checked: its name (for messages), its leaf, and the protocol's URL rules.
+pub(crate) struct Target<'a> {
+    pub key: &'a str,
+    pub leaf: &'a Leaf,
+    pub shape: &'a Shape,
+}
+
+/// Checks a value read from a file or an attribute default; gives back the value to keep.
+pub(crate) fn from_value(t: &Target<'_>, value: &Value) -> Result<Value, String> {
+    let kind = t.leaf.kind;
+    let found = || describe(kind, value);
+    match (kind, value) {
+        (Kind::Bool, Value::Bool(_)) => Ok(value.clone()),
+        (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => number(t, value),
+        (Kind::Number, Value::Number(_)) => number(t, value),
+        (Kind::Map, Value::Object(_)) => Ok(value.clone()),
+        (Kind::Duration | Kind::Url | Kind::Str | Kind::Secret, Value::String(s)) => text(t, s),
+        _ => Err(message::wrong_kind(kind, &found())),
+    }
+}
+
+/// Parses a value from an environment variable's text.
+pub(crate) fn from_env(t: &Target<'_>, raw: &str) -> Result<Value, String> {
+    let kind = t.leaf.kind;
+    let wrong = || message::wrong_kind(kind, &describe(kind, &Value::String(raw.to_owned())));
+    match kind {
+        Kind::Bool => check::boolean(raw).map(Value::Bool),
+        Kind::Integer => {
+            let n: i64 = raw.trim().parse().map_err(|_| wrong())?;
+            number(t, &Value::from(n))
+        }
+        Kind::Number => {
+            let n: f64 = raw.trim().parse().map_err(|_| wrong())?;
+            let n = serde_json::Number::from_f64(n).ok_or_else(wrong)?;
+            number(t, &Value::Number(n))
+        }
+        Kind::Map => match serde_json::from_str::<Value>(raw) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(message::wrong_kind(kind, "text that is not a JSON object")),
+        },
+        Kind::Duration | Kind::Url | Kind::Str | Kind::Secret => text(t, raw),
+    }
+}
+
+fn number(t: &Target<'_>, value: &Value) -> Result<Value, String> {
+    let v = value.as_f64().unwrap_or(f64::NAN);
+    check::range(t.key, t.leaf.min, t.leaf.max, v)?;
+    Ok(value.clone())
+}
+
+fn text(t: &Target<'_>, raw: &str) -> Result<Value, String> {
+    let kind = t.leaf.kind;
+    let value = match kind {
+        Kind::Secret | Kind::Url => indirect(raw)?,
+        _ => raw.to_owned(),
+    };
+    match kind {
+        Kind::Duration => check::duration(&value).map(drop)?,
+        Kind::Url => check::url_with_schemes(t.shape.protocol, t.shape.schemes, &value)?,
+        _ if !t.leaf.choices.is_empty() && !t.leaf.choices.contains(&value) => {
+            let choices: Vec<&str> = t.leaf.choices.iter().map(String::as_str).collect();
+            return Err(format!("expected one of {}, found `{value:?}`", message::list(&choices)));
+        }
+        _ => {}
+    }
+    Ok(Value::String(value))
+}
+
+/// `file:/run/secrets/x` → the file's content without the trailing newline.
+fn indirect(raw: &str) -> Result<String, String> {
+    let Some(path) = raw.strip_prefix("file:") else { return Ok(raw.to_owned()) };
+    // A `file:` URL (`file:///x`) is a URL, not an indirection.
+    if path.starts_with("//") {
+        return Ok(raw.to_owned());
+    }
+    let content = std::fs::read_to_string(path).map_err(|e| format!("cannot read secret file `{path}`: {e}"))?;
+    Ok(content.strip_suffix('\n').map(|c| c.strip_suffix('\r').unwrap_or(c)).unwrap_or(&content).to_owned())
+}
+
+/// How a found value is shown: never the text of a secret or URL.
+fn describe(kind: Kind, value: &Value) -> String {
+    match value {
+        Value::String(_) if matches!(kind, Kind::Secret | Kind::Url) => "a string".to_owned(),
+        Value::String(s) => format!("`{s:?}`"),
+        Value::Object(_) => "a table".to_owned(),
+        Value::Array(_) => "a list".to_owned(),
+        Value::Null => "nothing (null)".to_owned(),
+        other => format!("`{other}`"),
+    }
+}

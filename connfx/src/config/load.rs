@@ -1,0 +1,165 @@
+//! One load: defaults < files < `<PREFIX>_CONFIG_FILE` < environment, checked, all problems
+//! reported together.
+
+use connfx_spec::message;
+use serde_json::{Map, Value};
+use tracing::debug;
+
+use super::descriptor::{ConnectionSet, SetDescriptor};
+use super::env::EnvVar;
+use super::layers::FieldLayers;
+use super::leaf::{self, Target};
+use super::shape::{Group, Node, join};
+use super::source::SourceFile;
+use super::{ConfigError, ConfigIssue, Sources, ValueSource, env, file};
+
+/// `Conns::load_config()`: the attribute's files (missing ones skipped), the file named by
+/// `<PREFIX>_CONFIG_FILE` (which must exist), and the process environment.
+///
+/// # Errors
+/// Every problem found, each with its path and source.
+pub fn load_config<S: ConnectionSet>() -> Result<S::Config, ConfigError> {
+    let set = S::descriptor();
+    load::<S>(set, Sources::process(set.files))
+}
+
+/// `Conns::load_config_from(sources)`: only the given sources, plus the attribute defaults.
+///
+/// # Errors
+/// Every problem found, each with its path and source.
+pub fn load_config_from<S: ConnectionSet>(sources: Sources) -> Result<S::Config, ConfigError> {
+    load::<S>(S::descriptor(), sources)
+}
+
+/// `Conns::env_vars()`.
+pub fn env_vars<S: ConnectionSet>() -> Vec<EnvVar> {
+    S::descriptor().plan().env_vars.clone()
+}
+
+/// `Conns::json_schema()`.
+pub fn json_schema<S: ConnectionSet>() -> Value {
+    super::schema::of_set(S::descriptor())
+}
+
+fn load<S: ConnectionSet>(set: &SetDescriptor, mut sources: Sources) -> Result<S::Config, ConfigError> {
+    let plan = set.plan();
+    let mut issues = plan.issues.clone();
+    let mut layers = plan.defaults.clone();
+    let config_file_var = set.config_file_var();
+    if let Some((_, path)) = sources.env.iter().rev().find(|(k, _)| *k == config_file_var) {
+        sources.files.push(SourceFile { path: path.into(), required: true });
+    }
+    for source in &sources.files {
+        read_file(set, source, &mut layers, &mut issues);
+    }
+    read_env(set, &sources.env, &config_file_var, &mut layers, &mut issues);
+    let tree = assemble(set, &layers, &mut issues);
+    if !issues.is_empty() {
+        return Err(ConfigError::new(issues));
+    }
+    debug!(set = set.name, "configuration loaded");
+    serde_json::from_value(tree).map_err(|e| ConfigError::new(vec![ConfigIssue::new("", ValueSource::Default, e.to_string())]))
+}
+
+fn read_file(set: &SetDescriptor, source: &SourceFile, layers: &mut [FieldLayers], issues: &mut Vec<ConfigIssue>) {
+    let origin = ValueSource::File(source.path.clone());
+    let table = match file::read(&source.path, source.required) {
+        Ok(Some(Value::Object(table))) => table,
+        Ok(_) => return,
+        Err(message) => return issues.push(ConfigIssue::new("", origin, message)),
+    };
+    for (name, value) in &table {
+        match set.fields.iter().position(|f| f.name == name) {
+            Some(i) => layers[i].absorb((set.fields[i].shape)(), name, value, &origin, issues),
+            None => {
+                let names = set.fields.iter().map(|f| f.name);
+                issues.push(ConfigIssue::new(name.clone(), origin.clone(), message::unknown_key(set.name, name, names)));
+            }
+        }
+    }
+}
+
+fn read_env(
+    set: &SetDescriptor,
+    env: &[(String, String)],
+    config_file_var: &str,
+    layers: &mut [FieldLayers],
+    issues: &mut Vec<ConfigIssue>,
+) {
+    let plan = set.plan();
+    let prefix = format!("{}_", set.env_prefix);
+    for (name, raw) in env.iter().filter(|(k, _)| k.starts_with(&prefix) && k != config_file_var) {
+        let origin = ValueSource::Env(name.clone());
+        let Some((i, path)) = plan.env.get(name) else {
+            if set.deny_unknown_env {
+                let near = connfx_spec::nearest(name, plan.env_vars.iter().map(|v| v.name.as_str()));
+                let near_path = near.and_then(|n| plan.env_vars.iter().find(|v| v.name == n)).map(|v| v.path.clone());
+                issues.push(ConfigIssue::new(near_path.unwrap_or_default(), origin, message::unknown_env(name, near)));
+            }
+            continue;
+        };
+        let field = &set.fields[*i];
+        let shape = (field.shape)();
+        let Some(leaf) = find_leaf(&shape.root, path) else { continue };
+        let key = path.rsplit('.').next().unwrap_or(path);
+        match leaf::from_env(&Target { key, leaf, shape }, raw) {
+            Ok(value) => layers[*i].set(path.clone(), value, origin),
+            Err(message) => issues.push(ConfigIssue::new(join(field.name, path), origin, message)),
+        }
+    }
+}
+
+fn find_leaf<'a>(group: &'a Group, path: &str) -> Option<&'a super::shape::Leaf> {
+    let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
+    match (group.child(head)?, rest) {
+        (Node::Leaf(leaf), None) => Some(leaf),
+        (Node::Group(inner), Some(rest)) => find_leaf(inner, rest),
+        _ => None,
+    }
+}
+
+/// The merged tree of the whole set; required keys and each type's own rules are checked here.
+fn assemble(set: &SetDescriptor, layers: &[FieldLayers], issues: &mut Vec<ConfigIssue>) -> Value {
+    let mut tree = Map::new();
+    for (field, layer) in set.fields.iter().zip(layers) {
+        if field.optional && !layer.configured {
+            continue;
+        }
+        let before = issues.len();
+        missing_keys(set, field.name, &(field.shape)().root, "", layer, issues);
+        let value = layer.assemble();
+        if issues.len() == before {
+            for (path, message) in (field.check)(&value) {
+                issues.push(ConfigIssue::new(join(field.name, &path), layer.source_of(&path), message));
+            }
+        }
+        tree.insert(field.name.to_owned(), value);
+    }
+    Value::Object(tree)
+}
+
+fn missing_keys(
+    set: &SetDescriptor,
+    field: &str,
+    group: &Group,
+    prefix: &str,
+    layer: &FieldLayers,
+    issues: &mut Vec<ConfigIssue>,
+) {
+    for name in &group.required {
+        let path = join(prefix, name);
+        let present = layer.leaves.contains_key(&path) || layer.groups.contains_key(&path);
+        if !present && group.child(name).is_some() {
+            let message = message::missing(name, &env::name(set.env_prefix, field, &path));
+            issues.push(ConfigIssue::new(join(field, &path), ValueSource::Default, message));
+        }
+    }
+    for (name, node) in &group.children {
+        let path = join(prefix, name);
+        if let Node::Group(inner) = node {
+            if layer.groups.contains_key(&path) {
+                missing_keys(set, field, inner, &path, layer, issues);
+            }
+        }
+    }
+}

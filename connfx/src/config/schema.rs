@@ -1,0 +1,52 @@
+//! The JSON Schema (draft 2020-12) of a derived struct's config: each connection's type schema,
+//! with the field's doc as its description and the attribute defaults as `default`.
+//!
+//! Nothing is `required` at the top: a deployment file may leave any connection to the
+//! environment. Secrets are `writeOnly` and never get a `default`.
+
+use connfx_spec::Kind;
+use serde_json::{Map, Value, json};
+
+use super::descriptor::SetDescriptor;
+use super::env;
+use super::shape::{Group, Node, non_null_mut};
+
+/// The schema of `set`.
+pub(crate) fn of_set(set: &SetDescriptor) -> Value {
+    let plan = set.plan();
+    let mut properties = Map::new();
+    for (field, defaults) in set.fields.iter().zip(&plan.defaults) {
+        let shape = (field.shape)();
+        let mut schema = shape.schema.clone();
+        for (path, entry) in &defaults.leaves {
+            set_default(&mut schema, &shape.root, path, &entry.value);
+        }
+        if !field.doc.is_empty() {
+            schema["description"] = Value::from(field.doc);
+        }
+        properties.insert(field.name.to_owned(), schema);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": set.name,
+        "description": set.doc,
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+fn set_default(schema: &mut Value, group: &Group, path: &str, value: &Value) {
+    let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
+    let Some(node) = non_null_mut(schema).get_mut("properties").and_then(|p| p.get_mut(head)) else { return };
+    match (group.child(head), rest) {
+        (Some(Node::Group(inner)), Some(rest)) => set_default(node, inner, rest, value),
+        (Some(Node::Leaf(leaf)), None) if leaf.kind != Kind::Secret => {
+            let shown = if leaf.kind == Kind::Url { env::shown(leaf.kind, value).map(Value::from) } else { Some(value.clone()) };
+            if let (Some(shown), Value::Object(map)) = (shown, node) {
+                map.insert("default".into(), shown);
+            }
+        }
+        _ => {}
+    }
+}

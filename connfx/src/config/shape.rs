@@ -1,0 +1,258 @@
+//! The shape of a connection's config type: its JSON Schema and the key tree read from it.
+//!
+//! One definition per key: the config type's serde/schemars attributes define names, types,
+//! defaults and docs; `connfx-spec` adds the bounds of built-in protocols. Everything else (the
+//! file walker, the environment names, the schema, the checks) reads the tree built here, once
+//! per type.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use connfx_spec::Kind;
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value};
+
+use crate::Connection;
+
+/// A config type's schema and key tree.
+#[derive(Debug)]
+pub(crate) struct Shape {
+    /// The protocol name, which scopes messages about top-level keys.
+    pub protocol: &'static str,
+    /// URL schemes the protocol accepts (empty: any).
+    pub schemes: &'static [&'static str],
+    /// The JSON Schema (inlined, bounds added), used as the connection's part of a set's schema.
+    pub schema: Value,
+    /// The key tree.
+    pub root: Group,
+}
+
+/// A group of keys: the config itself, or a nested table such as `retry`.
+#[derive(Debug, Default)]
+pub(crate) struct Group {
+    /// The name that scopes messages: the protocol at the top, else the group's key.
+    pub scope: String,
+    /// Keys in schema order.
+    pub children: Vec<(String, Node)>,
+    /// Keys that must have a value once the group is present.
+    pub required: Vec<String>,
+}
+
+/// A key: a nested group or a value.
+#[derive(Debug)]
+pub(crate) enum Node {
+    Group(Group),
+    Leaf(Leaf),
+}
+
+/// A key that holds one value.
+#[derive(Debug)]
+pub(crate) struct Leaf {
+    pub kind: Kind,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Allowed strings, for enumerations.
+    pub choices: Vec<String>,
+    pub description: String,
+    /// The type's own default, if it has one.
+    pub default: Option<Value>,
+}
+
+impl Group {
+    pub fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|(k, _)| k == name).map(|(_, n)| n)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.children.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// Every leaf below this group with its dotted path.
+    pub fn leaves(&self) -> Vec<(String, &Leaf)> {
+        let mut out = Vec::new();
+        self.collect_leaves("", &mut out);
+        out
+    }
+
+    fn collect_leaves<'a>(&'a self, prefix: &str, out: &mut Vec<(String, &'a Leaf)>) {
+        for (name, node) in &self.children {
+            let path = join(prefix, name);
+            match node {
+                Node::Leaf(leaf) => out.push((path, leaf)),
+                Node::Group(group) => group.collect_leaves(&path, out),
+            }
+        }
+    }
+}
+
+/// `a.b` from `a` and `b`; `b` from an empty prefix.
+pub(crate) fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") }
+}
+
+/// The shape of `T`'s config, built on first use and kept for the life of the process.
+pub(crate) fn shape_of<T: Connection>() -> &'static Shape {
+    static SHAPES: OnceLock<RwLock<HashMap<TypeId, &'static Shape>>> = OnceLock::new();
+    let shapes = SHAPES.get_or_init(Default::default);
+    let id = TypeId::of::<T>();
+    if let Some(shape) = shapes.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+        return shape;
+    }
+    let built: &'static Shape = Box::leak(Box::new(build::<T>()));
+    *shapes.write().unwrap_or_else(|e| e.into_inner()).entry(id).or_insert(built)
+}
+
+fn build<T: Connection>() -> Shape {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    let mut schema = settings.into_generator().root_schema_for::<T::Config>().to_value();
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("$schema");
+        map.remove("title");
+    }
+    let spec = builtin_spec::<T>();
+    if let Some(spec) = spec {
+        add_spec_bounds(&mut schema, spec);
+    }
+    close_objects(&mut schema);
+    let root = group_of(T::PROTOCOL, &schema);
+    Shape { protocol: T::PROTOCOL, schemes: T::URL_SCHEMES, schema, root }
+}
+
+/// The spec entry of a built-in connection type (matched by protocol and type name, so a user
+/// adapter that reuses a protocol name gets no built-in bounds).
+fn builtin_spec<T: Connection>() -> Option<&'static connfx_spec::Protocol> {
+    let protocol = connfx_spec::protocol(T::PROTOCOL)?;
+    std::any::type_name::<T>().ends_with(protocol.type_name).then_some(protocol)
+}
+
+/// Writes the spec's bounds into the schema, so the schema, the boot checks and the derive agree.
+fn add_spec_bounds(schema: &mut Value, spec: &connfx_spec::Protocol) {
+    let keys = spec.keys.iter().map(|k| (None, k));
+    let group_keys = spec.groups.iter().flat_map(|g| g.keys.iter().map(move |k| (Some(g.name), k)));
+    for (group, key) in keys.chain(group_keys) {
+        let node = match group {
+            Some(g) => property_mut(schema, g).and_then(|g| property_mut(g, key.name)),
+            None => property_mut(schema, key.name),
+        };
+        let Some(Value::Object(node)) = node.map(non_null_mut) else { continue };
+        for (bound, value) in [("minimum", key.min), ("maximum", key.max)] {
+            if let Some(v) = value.and_then(serde_json::Number::from_f64) {
+                node.insert(bound.into(), bound_value(v));
+            }
+        }
+    }
+}
+
+/// Whole bounds as integers (`1`, not `1.0`), so integer keys read naturally in the schema.
+fn bound_value(v: serde_json::Number) -> Value {
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9e15 => Value::from(f as i64),
+        _ => Value::Number(v),
+    }
+}
+
+fn property_mut<'a>(schema: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    non_null_mut(schema).get_mut("properties")?.get_mut(name)
+}
+
+/// For `anyOf: [X, {type: null}]` (an `Option`), the `X`; otherwise the node itself.
+pub(crate) fn non_null_mut(schema: &mut Value) -> &mut Value {
+    let variant = schema
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .and_then(|vs| vs.iter().position(|v| v.get("type") != Some(&Value::from("null"))));
+    match variant {
+        Some(i) => &mut schema["anyOf"][i],
+        None => schema,
+    }
+}
+
+fn non_null(schema: &Value) -> &Value {
+    match schema.get("anyOf").and_then(Value::as_array) {
+        Some(vs) => vs.iter().find(|v| v.get("type") != Some(&Value::from("null"))).unwrap_or(schema),
+        None => schema,
+    }
+}
+
+/// `additionalProperties: false` on every object with fixed keys, so a typo in a file is caught.
+fn close_objects(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            map.values_mut().for_each(close_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+fn group_of(scope: &str, schema: &Value) -> Group {
+    let schema = non_null(schema);
+    let empty = Map::new();
+    let properties = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+    let children = properties.iter().map(|(name, prop)| (name.clone(), node_of(name, prop))).collect();
+    let required = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    Group { scope: scope.to_owned(), children, required }
+}
+
+fn node_of(name: &str, schema: &Value) -> Node {
+    let inner = non_null(schema);
+    if inner.get("properties").is_some() {
+        return Node::Group(group_of(name, inner));
+    }
+    Node::Leaf(leaf_of(schema, inner))
+}
+
+fn leaf_of(outer: &Value, inner: &Value) -> Leaf {
+    let number = |key: &str| inner.get(key).and_then(Value::as_f64);
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let choices: Vec<String> = inner
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|e| e.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    Leaf {
+        kind: kind_of(inner),
+        min: number("minimum"),
+        max: number("maximum"),
+        choices,
+        description: text(outer, "description").or_else(|| text(inner, "description")).unwrap_or_default(),
+        default: outer.get("default").or_else(|| inner.get("default")).cloned(),
+    }
+}
+
+fn kind_of(schema: &Value) -> Kind {
+    match schema.get("x-connfx-kind").and_then(Value::as_str) {
+        Some("duration") => return Kind::Duration,
+        Some("url") => return Kind::Url,
+        Some("secret") => return Kind::Secret,
+        Some("map") => return Kind::Map,
+        _ => {}
+    }
+    if schema.get("format").and_then(Value::as_str) == Some("uri") {
+        return Kind::Url;
+    }
+    if schema.get("writeOnly") == Some(&Value::Bool(true)) {
+        return Kind::Secret;
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
+        _ => vec![],
+    };
+    match types.first().copied() {
+        Some("boolean") => Kind::Bool,
+        Some("integer") => Kind::Integer,
+        Some("number") => Kind::Number,
+        Some("object") => Kind::Map,
+        _ => Kind::Str,
+    }
+}

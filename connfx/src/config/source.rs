@@ -1,0 +1,89 @@
+//! Where values come from: [`ValueSource`] for one value, [`Sources`] for a whole load.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// Where one value came from.
+///
+/// ```
+/// use connfx::ValueSource;
+/// assert_eq!(ValueSource::Env("APP_API_URL".into()).to_string(), "env APP_API_URL");
+/// assert_eq!(ValueSource::File("config/prod.toml".into()).to_string(), "file config/prod.toml");
+/// assert_eq!(ValueSource::Default.to_string(), "default");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum ValueSource {
+    /// The attribute's default, or the config type's own.
+    Default,
+    /// A config file.
+    File(PathBuf),
+    /// An environment variable.
+    Env(String),
+}
+
+impl fmt::Display for ValueSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueSource::Default => f.write_str("default"),
+            ValueSource::File(path) => write!(f, "file {}", path.display()),
+            ValueSource::Env(name) => write!(f, "env {name}"),
+        }
+    }
+}
+
+/// The sources of one load, for tests and tools that must not read the process environment:
+/// files that must exist, in order, and an explicit environment.
+///
+/// ```
+/// let sources = connfx::Sources::new()
+///     .env_map([("APP_API_URL".to_string(), "http://127.0.0.1:8080".to_string())]);
+/// assert!(sources.files().is_empty());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    pub(crate) files: Vec<SourceFile>,
+    pub(crate) env: Vec<(String, String)>,
+}
+
+/// A file of a load, and whether its absence is an error.
+#[derive(Clone, Debug)]
+pub(crate) struct SourceFile {
+    pub(crate) path: PathBuf,
+    pub(crate) required: bool,
+}
+
+impl Sources {
+    /// No files, an empty environment.
+    pub fn new() -> Self {
+        Sources::default()
+    }
+
+    /// Adds a file after those already given; it must exist. Format by extension: `.toml`,
+    /// `.yaml`/`.yml`, `.json`.
+    pub fn file(mut self, path: impl AsRef<Path>) -> Self {
+        self.files.push(SourceFile { path: path.as_ref().to_path_buf(), required: true });
+        self
+    }
+
+    /// Adds environment variables (later pairs win over earlier ones with the same name).
+    pub fn env_map<K: Into<String>, V: Into<String>>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        self.env.extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// The files given, in order.
+    pub fn files(&self) -> Vec<&Path> {
+        self.files.iter().map(|f| f.path.as_path()).collect()
+    }
+
+    /// The attribute's files (missing ones skipped) and the process environment.
+    pub(crate) fn process(attribute_files: &[&str]) -> Self {
+        let files = attribute_files.iter().map(|p| SourceFile { path: PathBuf::from(p), required: false });
+        // Variables that are not UTF-8 cannot name a connfx setting; skipping them is safe.
+        let env = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Sources { files: files.collect(), env: env.collect() }
+    }
+}

@@ -1,0 +1,94 @@
+//! The [`Connection`] trait: what makes a type usable as a field of `#[derive(Connections)]`
+//! and as an entry of the [`Registry`](crate::Registry).
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{ConnectError, Health};
+
+/// A live connection to one outside service, built from its config.
+///
+/// Connection types are cheap handles (an `Arc` inside): the typed struct, the registry and any
+/// clone a caller keeps all share the same live connection, and `close` on one closes it for all.
+///
+/// Implement it for your own adapters; the derive and the registry then treat them like the
+/// built-in protocols:
+///
+/// ```
+/// use connfx::{Connection, ConnectError, Health};
+/// use serde::{Deserialize, Serialize};
+///
+/// /// Settings of the echo adapter.
+/// #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, validator::Validate)]
+/// #[serde(deny_unknown_fields)]
+/// pub struct EchoConfig {
+///     /// What `health` reports.
+///     #[serde(default)]
+///     pub greeting: String,
+/// }
+///
+/// #[derive(Clone)]
+/// pub struct EchoConnection(std::sync::Arc<EchoConfig>);
+///
+/// impl Connection for EchoConnection {
+///     const PROTOCOL: &'static str = "echo";
+///     type Config = EchoConfig;
+///     async fn connect(_name: &str, config: EchoConfig) -> Result<Self, ConnectError> {
+///         Ok(EchoConnection(std::sync::Arc::new(config)))
+///     }
+///     async fn health(&self) -> Health {
+///         Health::ready(std::time::Duration::ZERO, self.0.greeting.clone())
+///     }
+///     async fn close(&self) {}
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a connfx connection type",
+    label = "this field's type does not implement `connfx::Connection`",
+    note = "use a connection type such as `HttpConnection` or `SqlConnection`, `Option<...>` of one, or implement `connfx::Connection` for your adapter"
+)]
+pub trait Connection: Clone + Send + Sync + 'static {
+    /// The protocol name used in `#[connection(protocol = "...")]` and `CONN_TARGETS_<NAME>_PROTOCOL`.
+    const PROTOCOL: &'static str;
+
+    /// The URL schemes this connection accepts; empty means any (or no URL at all).
+    const URL_SCHEMES: &'static [&'static str] = &[];
+
+    /// The connection's settings: one definition shared by the derive, the loader, the env names
+    /// and the JSON Schema.
+    type Config: ConnectionConfig;
+
+    /// Builds the connection. `name` is the field or registry name, for messages and telemetry.
+    ///
+    /// # Errors
+    /// A [`ConnectError`] naming the connection and the cause (never a secret).
+    fn connect(name: &str, config: Self::Config) -> impl Future<Output = Result<Self, ConnectError>> + Send;
+
+    /// Checks the connection once. The registry bounds it by [`Connection::health_timeout`].
+    fn health(&self) -> impl Future<Output = Health> + Send;
+
+    /// Closes the connection gracefully: later calls fail, pools are drained.
+    fn close(&self) -> impl Future<Output = ()> + Send;
+
+    /// How long one health check may take before it is reported as an error.
+    fn health_timeout(&self) -> Duration {
+        Duration::from_secs(5)
+    }
+}
+
+/// What a connection's config type must be: plain data that the loader can fill, check and
+/// describe. Implemented for every type with the listed traits.
+pub trait ConnectionConfig:
+    Serialize + DeserializeOwned + JsonSchema + validator::Validate + Clone + Debug + Send + Sync + 'static
+{
+}
+
+impl<T> ConnectionConfig for T where
+    T: Serialize + DeserializeOwned + JsonSchema + validator::Validate + Clone + Debug + Send + Sync + 'static
+{
+}

@@ -1,0 +1,157 @@
+//! The errors of connecting and calling; configuration errors live in [`crate::config`].
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::ConfigError;
+
+/// Any connfx error, so `?` works in `main`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Loading or checking the configuration failed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Building a connection failed.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// A call through a connection failed.
+    #[error(transparent)]
+    Call(#[from] CallError),
+}
+
+/// One connection that could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectFailure {
+    /// The connection's name.
+    pub connection: String,
+    /// What went wrong (never a secret).
+    pub message: String,
+}
+
+/// Building one or more connections failed; every failure of one `connect` is listed.
+///
+/// ```
+/// let err = connfx::ConnectError::new("orders", "connection refused");
+/// assert_eq!(err.to_string(), "connection `orders` could not be set up: connection refused");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConnectError {
+    failures: Vec<ConnectFailure>,
+}
+
+impl ConnectError {
+    /// The failure of the connection called `connection`.
+    pub fn new(connection: impl Into<String>, message: impl Into<String>) -> Self {
+        ConnectError { failures: vec![ConnectFailure { connection: connection.into(), message: message.into() }] }
+    }
+
+    /// Every connection that failed.
+    pub fn failures(&self) -> &[ConnectFailure] {
+        &self.failures
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.failures.as_slice() {
+            [one] => write!(f, "connection `{}` could not be set up: {}", one.connection, one.message),
+            many => {
+                write!(f, "{} connections could not be set up:", many.len())?;
+                many.iter().try_for_each(|x| write!(f, "\n  {}: {}", x.connection, x.message))
+            }
+        }
+    }
+}
+
+/// Collects the connect errors of a whole set; used by generated code.
+#[derive(Debug, Default)]
+pub struct ConnectErrors {
+    failures: Vec<ConnectFailure>,
+}
+
+impl ConnectErrors {
+    /// Keeps the error of `result`, if any, and gives back its value.
+    pub fn check<T>(&mut self, result: Result<T, ConnectError>) -> Option<T> {
+        result.map_err(|e| self.failures.extend(e.failures)).ok()
+    }
+
+    /// The collected errors as one [`ConnectError`].
+    pub fn into_error(self) -> ConnectError {
+        ConnectError { failures: self.failures }
+    }
+}
+
+/// A call through a connection failed. Every variant names the connection.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The circuit breaker is open: the call was not attempted.
+    #[error("`{connection}`: circuit open, call not attempted")]
+    CircuitOpen {
+        /// The connection's name.
+        connection: String,
+    },
+    /// The rate limit rejected the call.
+    #[error("`{connection}`: rate limited")]
+    RateLimited {
+        /// The connection's name.
+        connection: String,
+    },
+    /// The bulkhead had no free slot in time.
+    #[error("`{connection}`: too many calls in flight")]
+    BulkheadFull {
+        /// The connection's name.
+        connection: String,
+    },
+    /// The call took longer than allowed.
+    #[error("`{connection}`: timed out after {after:?}")]
+    Timeout {
+        /// The connection's name.
+        connection: String,
+        /// The limit that was hit.
+        after: Duration,
+    },
+    /// Every try failed; `last` is the last failure.
+    #[error("`{connection}`: gave up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// The connection's name.
+        connection: String,
+        /// Tries made.
+        attempts: u32,
+        /// The last failure.
+        last: Box<CallError>,
+    },
+    /// The server answered with an error status.
+    #[error("`{connection}`: server answered {code}")]
+    Status {
+        /// The connection's name.
+        connection: String,
+        /// The HTTP status code.
+        code: u16,
+        /// The start of the response body (at most 4 KiB).
+        body: String,
+    },
+    /// The request could not be sent or the response not read.
+    #[error("`{connection}`: {message}")]
+    Transport {
+        /// The connection's name.
+        connection: String,
+        /// What failed (never a secret).
+        message: String,
+    },
+    /// The request was not valid (bad path, header or body).
+    #[error("`{connection}`: invalid request: {message}")]
+    InvalidRequest {
+        /// The connection's name.
+        connection: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The connection was closed.
+    #[error("`{connection}`: connection closed")]
+    Closed {
+        /// The connection's name.
+        connection: String,
+    },
+}

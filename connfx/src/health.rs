@@ -1,0 +1,147 @@
+//! Health of connections: one [`Health`] per check, a [`HealthReport`] for a whole set.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+
+/// What a health check found, from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    /// Reachable and answering normally.
+    Ready,
+    /// Reachable but pushing back (HTTP 429): alive, not at full service.
+    Live,
+    /// Reachable, but not answering as a healthy service would (HTTP 503 or 4xx).
+    Connected,
+    /// Unreachable or failing.
+    Error,
+    /// Not checked (yet), or closed.
+    Unknown,
+}
+
+impl fmt::Display for HealthState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HealthState::Ready => "ready",
+            HealthState::Live => "live",
+            HealthState::Connected => "connected",
+            HealthState::Error => "error",
+            HealthState::Unknown => "unknown",
+        })
+    }
+}
+
+/// The result of one health check: state, how long it took, and a short message (never a secret).
+///
+/// ```
+/// use std::time::Duration;
+/// let h = connfx::Health::ready(Duration::from_millis(3), "HEAD / 200");
+/// assert_eq!(h.state, connfx::HealthState::Ready);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Health {
+    /// What the check found.
+    pub state: HealthState,
+    /// How long the check took.
+    #[serde(rename = "latency_ms", serialize_with = "millis")]
+    pub latency: Duration,
+    /// What was seen, for people: `HEAD /health 200`, `connection refused`.
+    pub message: String,
+}
+
+impl Health {
+    /// A health of any state.
+    pub fn new(state: HealthState, latency: Duration, message: impl Into<String>) -> Self {
+        Health { state, latency, message: message.into() }
+    }
+
+    /// [`HealthState::Ready`].
+    pub fn ready(latency: Duration, message: impl Into<String>) -> Self {
+        Health::new(HealthState::Ready, latency, message)
+    }
+
+    /// [`HealthState::Error`].
+    pub fn error(latency: Duration, message: impl Into<String>) -> Self {
+        Health::new(HealthState::Error, latency, message)
+    }
+}
+
+fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
+}
+
+/// The health of one named connection in a [`HealthReport`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HealthEntry {
+    /// The connection's name.
+    pub name: String,
+    /// Its protocol.
+    pub protocol: &'static str,
+    /// What its check found.
+    #[serde(flatten)]
+    pub health: Health,
+}
+
+/// The health of every connection of a set, checked concurrently. `Display` prints a table:
+///
+/// ```text
+/// CONNECTION  PROTOCOL  STATE  LATENCY  MESSAGE
+/// payments    http      ready  1.2ms    HEAD / 200 OK
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HealthReport {
+    /// One entry per connection, in registration order.
+    pub entries: Vec<HealthEntry>,
+}
+
+impl HealthReport {
+    /// The worst state of any connection (`Ready` for an empty report).
+    ///
+    /// ```
+    /// assert_eq!(connfx::HealthReport::default().worst(), connfx::HealthState::Ready);
+    /// ```
+    pub fn worst(&self) -> HealthState {
+        self.entries.iter().map(|e| e.health.state).max().unwrap_or(HealthState::Ready)
+    }
+
+    /// The entry of the connection called `name`.
+    pub fn get(&self, name: &str) -> Option<&HealthEntry> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+}
+
+impl fmt::Display for HealthReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = ["CONNECTION", "PROTOCOL", "STATE", "LATENCY", "MESSAGE"];
+        let rows: Vec<[String; 5]> = self
+            .entries
+            .iter()
+            .map(|e| {
+                [
+                    e.name.clone(),
+                    e.protocol.to_owned(),
+                    e.health.state.to_string(),
+                    format!("{:.1?}", e.health.latency),
+                    e.health.message.clone(),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 5]| {
+            let text: Vec<String> = cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+            writeln!(f, "{}", text.join("  ").trim_end())
+        };
+        line(f, header)?;
+        for row in &rows {
+            line(f, [&row[0], &row[1], &row[2], &row[3], &row[4]])?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,113 @@
+//! # connfx
+//!
+//! Declare a service's outside connections once, as an annotated struct, and get typed loading
+//! (defaults < files < environment), validation at compile time and at boot, a registry of live
+//! connections with health checks, typed accessors, resilience settings and a JSON Schema.
+//!
+//! ## Contents
+//! - [The derive](#the-derive)
+//! - [Sources and names](#sources-and-names)
+//! - [Errors](#errors)
+//! - [Decisions](#decisions) where the design left a choice open
+//!
+//! ## The derive
+//!
+//! ```no_run
+//! use connfx::prelude::*;
+//!
+//! /// Connections of the checkout service.
+//! #[derive(Connections)]
+//! #[connections(env_prefix = "CHECKOUT", file = "config/connections.toml")]
+//! pub struct Conns {
+//!     /// Payment provider API.
+//!     #[connection(protocol = "http", url = "https://api.pay.example/v1", timeout = "10s",
+//!                  retry(max_attempts = 3, initial_interval = "100ms", multiplier = 2.0, jitter = 0.2))]
+//!     payments: HttpConnection,
+//!     /// Orders database. No default URL: the deployment must provide one.
+//!     #[connection(protocol = "sql", pool(max_size = 20))]
+//!     orders: SqlConnection,
+//! }
+//!
+//! # async fn run() -> Result<(), connfx::Error> {
+//! let conns = Conns::connect().await?;
+//! let body = conns.payments().get("/charges/ch_1").send().await?.text().await?;
+//! println!("{}", conns.health().await);
+//! conns.close().await;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Sources and names
+//!
+//! Priority, lowest first: attribute defaults (and each config type's own defaults) → files in
+//! the order given (TOML, YAML or JSON by extension) → the file named by `<PREFIX>_CONFIG_FILE` →
+//! environment variables `<PREFIX>_<CONNECTION>_<KEY>` (nested keys joined by `_`, upper case).
+//! See [`Sources`] for tests that must not touch the process environment.
+//!
+//! ## Errors
+//!
+//! A load reports every problem at once in a [`ConfigError`]; each [`ConfigIssue`] has the config
+//! path, the [`ValueSource`] and a message worded exactly like the derive's compile-time error
+//! for the same mistake. No secret value (passwords, tokens, URL credentials, credential headers)
+//! appears in an error, a `Debug`, a log line, a health report or a schema.
+//!
+//! ## Decisions
+//!
+//! - **Files are parsed directly** (`toml`, `serde_yaml_ng`, `serde_json`), not through the
+//!   `config` crate: the loader must know, for every value, which file it came from, and must be no
+//!   slower than `config` alone; layering `config` underneath could not be (see `BENCHMARKS.md`).
+//! - **A map-valued key** (`headers`) is replaced whole by a later source, not merged key by key,
+//!   so an environment variable's JSON object is the complete set.
+//! - **Policies are off until declared**: a connection has a retry policy or circuit breaker only if
+//!   some source sets one of its keys; the rest of the group then takes the defaults.
+//! - **`timeout = "10s"`** in the attribute is the total time of a call, retries included.
+//! - **HTTP error statuses**: `send()` returns [`CallError::Status`] for statuses ≥ 400, with the
+//!   start of the body.
+//! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
+//!   same live connections (connection types are cheap `Arc` handles).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+mod conn_url;
+mod connection;
+mod duration;
+mod error;
+mod health;
+pub mod protocol;
+pub mod registry;
+pub mod resilience;
+mod secret;
+pub mod settings;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use config::{ConfigError, ConfigIssue, EnvVar, Sources, ValueSource};
+pub use conn_url::ConnUrl;
+pub use connection::{Connection, ConnectionConfig};
+pub use duration::HumanDuration;
+pub use error::{CallError, ConnectError, ConnectFailure, Error};
+pub use health::{Health, HealthEntry, HealthReport, HealthState};
+#[cfg(feature = "http")]
+pub use protocol::http::{HttpConfig, HttpConnection};
+#[cfg(feature = "sql")]
+pub use protocol::sql::{SqlConfig, SqlConnection};
+pub use registry::Registry;
+pub use resilience::{BulkheadConfig, CircuitBreakerConfig, RateLimitConfig, RetryConfig, TimeoutConfig};
+pub use secret::Secret;
+pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};
+
+/// `#[derive(Connections)]`: see the [crate docs](crate#the-derive).
+pub use connfx_macros::Connections;
+
+/// Everything a service needs in one `use connfx::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        CallError, ConfigError, Connection, Connections, Error, HealthReport, HealthState, Registry, Sources,
+    };
+    #[cfg(feature = "http")]
+    pub use crate::{HttpConfig, HttpConnection};
+    #[cfg(feature = "sql")]
+    pub use crate::{SqlConfig, SqlConnection};
+}

@@ -1,0 +1,63 @@
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use crate::{
+    AuthConfig, BulkheadConfig, CircuitBreakerConfig, ConnUrl, Headers, HealthCheckConfig, PoolConfig,
+    RateLimitConfig, RetryConfig, TimeoutConfig, TlsConfig,
+};
+
+/// Settings of an [`HttpConnection`](super::HttpConnection). Policies left unset are off.
+///
+/// ```
+/// let c: connfx::HttpConfig = serde_json::from_str(r#"{"url": "http://127.0.0.1:8080/api"}"#).unwrap();
+/// assert!(c.retry.is_none());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Base URL; request paths are joined onto it, keeping its path (`http://h/api` + `/x` → `/api/x`).
+    pub url: ConnUrl,
+    /// `User-Agent` header; defaults to `connfx/<version>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Connect, per-attempt and total timeouts.
+    #[serde(default)]
+    #[validate(nested)]
+    pub timeout: TimeoutConfig,
+    /// Retry policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub retry: Option<RetryConfig>,
+    /// Circuit breaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub circuit_breaker: Option<CircuitBreakerConfig>,
+    /// Rate limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Concurrency limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub bulkhead: Option<BulkheadConfig>,
+    /// Connection pool.
+    #[serde(default)]
+    #[validate(nested)]
+    pub pool: PoolConfig,
+    /// TLS trust roots and client certificate.
+    #[serde(default)]
+    #[validate(nested)]
+    pub tls: TlsConfig,
+    /// Authentication sent with every request.
+    #[serde(default)]
+    #[validate(nested)]
+    pub auth: AuthConfig,
+    /// Headers sent with every request.
+    #[serde(default, skip_serializing_if = "Headers::is_empty")]
+    pub headers: Headers,
+    /// Health check.
+    #[serde(default)]
+    #[validate(nested)]
+    pub health: HealthCheckConfig,
+}

@@ -1,0 +1,6 @@
+//! The built-in protocols, each behind its cargo feature.
+
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "sql")]
+pub mod sql;

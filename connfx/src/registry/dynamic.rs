@@ -1,0 +1,162 @@
+//! The dynamic side of the registry: connections named at run time, by [`TargetConfig`], with
+//! adapters looked up by protocol name.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use validator::Validate;
+
+use super::{Registry, entry::Entry};
+use crate::{ConnUrl, ConnectError, Connection};
+
+/// One connection of the dynamic registry, as `CONN_TARGETS_<NAME>_…` variables or a file give it.
+///
+/// ```
+/// let target: connfx::registry::TargetConfig = serde_json::from_value(serde_json::json!({
+///     "protocol": "http", "url": "http://127.0.0.1:8080", "timeout": "5s",
+///     "properties": { "retry": { "max_attempts": 2 } }
+/// })).unwrap();
+/// assert_eq!(target.protocol, "http");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    /// The protocol (`http`, `sql`, or a registered adapter's name).
+    pub protocol: String,
+    /// The URL (HTTP, WebSocket, Redis …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<ConnUrl>,
+    /// The data source name (SQL); taken as the URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dsn: Option<ConnUrl>,
+    /// Total time of one call.
+    #[serde(default, with = "humantime_serde", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::HumanDuration>")]
+    pub timeout: Option<Duration>,
+    /// Whether the connection must be encrypted; `true` with a plain `http://` URL is an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<bool>,
+    /// Any other key of the protocol's config, nested as in a file (`retry.max_attempts`).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub properties: Map<String, Value>,
+}
+
+impl TargetConfig {
+    /// The protocol config as JSON: the properties, with `url`/`dsn` and `timeout` folded in.
+    pub fn to_protocol_json(&self) -> Value {
+        let mut out = self.properties.clone();
+        if let Some(url) = self.url.as_ref().or(self.dsn.as_ref()) {
+            out.insert("url".into(), Value::from(url.expose().as_str()));
+        }
+        if let Some(timeout) = self.timeout {
+            let total = Value::from(humantime::format_duration(timeout).to_string());
+            let group = out.entry("timeout").or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(group) = group {
+                group.insert("total".into(), total);
+            }
+        }
+        Value::Object(out)
+    }
+}
+
+/// Builds a connection of one protocol from a [`TargetConfig`]; see [`Registry::register_adapter`].
+#[derive(Clone)]
+pub struct AdapterFactory(Arc<dyn Fn(String, TargetConfig) -> BoxFuture<'static, Result<Entry, ConnectError>> + Send + Sync>);
+
+impl std::fmt::Debug for AdapterFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdapterFactory")
+    }
+}
+
+/// The factory of a [`Connection`] type: the target's JSON is checked as the type's config.
+fn typed_factory<T: Connection>() -> AdapterFactory {
+    AdapterFactory(Arc::new(|name: String, target: TargetConfig| {
+        Box::pin(async move {
+            let config = typed_config::<T>(&name, &target)?;
+            T::connect(&name, config).await.map(Entry::new)
+        })
+    }))
+}
+
+fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::Config, ConnectError> {
+    if target.tls == Some(true) && target.url.as_ref().or(target.dsn.as_ref()).is_some_and(|u| u.scheme() == "http") {
+        return Err(ConnectError::new(name, "`tls` is true but the URL scheme `http` is not encrypted"));
+    }
+    let config: T::Config = serde_json::from_value(target.to_protocol_json())
+        .map_err(|e| ConnectError::new(name, format!("invalid `{}` settings: {e}", T::PROTOCOL)))?;
+    config.validate().map_err(|e| ConnectError::new(name, format!("invalid `{}` settings: {e}", T::PROTOCOL)))?;
+    Ok(config)
+}
+
+pub(super) fn register_builtin(registry: &Registry) {
+    #[cfg(feature = "http")]
+    registry.register_connection_type::<crate::HttpConnection>();
+    #[cfg(feature = "sql")]
+    registry.register_connection_type::<crate::SqlConnection>();
+    let _ = registry;
+}
+
+impl Registry {
+    /// Makes `T` available to [`Registry::add`] under its protocol name `T::PROTOCOL`.
+    pub fn register_connection_type<T: Connection>(&self) {
+        self.adapters().insert(T::PROTOCOL.to_owned(), typed_factory::<T>());
+    }
+
+    /// Makes `protocol` available to [`Registry::add`], built by `factory`.
+    ///
+    /// ```
+    /// # use connfx::{Registry, registry::TargetConfig, HttpConnection, HttpConfig};
+    /// let registry = Registry::new();
+    /// registry.register_adapter("legacy-http", |name: String, target: TargetConfig| async move {
+    ///     let config: HttpConfig = serde_json::from_value(target.to_protocol_json())
+    ///         .map_err(|e| connfx::ConnectError::new(&name, e.to_string()))?;
+    ///     <HttpConnection as connfx::Connection>::connect(&name, config).await
+    /// });
+    /// ```
+    pub fn register_adapter<T, F, Fut>(&self, protocol: impl Into<String>, factory: F)
+    where
+        T: Connection,
+        F: Fn(String, TargetConfig) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, ConnectError>> + Send + 'static,
+    {
+        let erased = move |name: String, target: TargetConfig| -> BoxFuture<'static, Result<Entry, ConnectError>> {
+            let built = factory(name, target);
+            Box::pin(async move { built.await.map(Entry::new) })
+        };
+        self.adapters().insert(protocol.into(), AdapterFactory(Arc::new(erased)));
+    }
+
+    /// Connects `target` with its protocol's adapter and adds it under `name`.
+    ///
+    /// # Errors
+    /// An unknown protocol, invalid settings, or the adapter's own connect error.
+    pub async fn add(&self, name: impl Into<String>, target: TargetConfig) -> Result<(), ConnectError> {
+        let name = name.into();
+        let factory = self.adapters().get(&target.protocol).cloned();
+        let Some(AdapterFactory(factory)) = factory else {
+            let known: Vec<String> = self.adapters().keys().cloned().collect();
+            let message = format!("unknown protocol `{}`; registered: {}", target.protocol, known.join(", "));
+            return Err(ConnectError::new(name, message));
+        };
+        let entry = factory(name.clone(), target).await?;
+        self.push(name, entry);
+        Ok(())
+    }
+
+    fn adapters(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, AdapterFactory>> {
+        self.inner.adapters.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn push(&self, name: String, entry: Entry) {
+        let mut entries = self.inner.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|(n, _)| *n != name);
+        entries.push((name, entry));
+    }
+}

@@ -1,0 +1,65 @@
+//! A type-erased live connection, so one registry holds every protocol.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use crate::{Connection, Health};
+
+/// One live connection of any type.
+#[derive(Clone)]
+pub(crate) struct Entry(Arc<dyn Erased>);
+
+trait Erased: Send + Sync {
+    fn protocol(&self) -> &'static str;
+    fn health(&self) -> BoxFuture<'_, Health>;
+    fn close(&self) -> BoxFuture<'_, ()>;
+    fn health_timeout(&self) -> Duration;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Connection> Erased for T {
+    fn protocol(&self) -> &'static str {
+        T::PROTOCOL
+    }
+    fn health(&self) -> BoxFuture<'_, Health> {
+        Box::pin(Connection::health(self))
+    }
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(Connection::close(self))
+    }
+    fn health_timeout(&self) -> Duration {
+        Connection::health_timeout(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Entry {
+    pub(crate) fn new<T: Connection>(connection: T) -> Self {
+        Entry(Arc::new(connection))
+    }
+
+    pub(crate) fn downcast<T: Connection>(&self) -> Option<T> {
+        self.0.as_any().downcast_ref::<T>().cloned()
+    }
+
+    pub(crate) fn protocol(&self) -> &'static str {
+        self.0.protocol()
+    }
+
+    pub(crate) fn health(&self) -> BoxFuture<'_, Health> {
+        self.0.health()
+    }
+
+    pub(crate) fn close(&self) -> BoxFuture<'_, ()> {
+        self.0.close()
+    }
+
+    pub(crate) fn health_timeout(&self) -> Duration {
+        self.0.health_timeout()
+    }
+}

@@ -1,0 +1,57 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+
+/// `headers("Name" = "value", ...)`: headers sent with every request. One JSON object in an
+/// environment variable. `Debug` hides the values of headers whose names suggest credentials
+/// (`authorization`, `cookie`, anything with `token`, `secret`, `key`, `auth` or `password`).
+///
+/// ```
+/// let h: connfx::Headers = [("Authorization", "Bearer x"), ("X-Client", "checkout")].into_iter().collect();
+/// assert_eq!(format!("{h:?}"), r#"{"Authorization": "[redacted]", "X-Client": "checkout"}"#);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Headers(pub BTreeMap<String, String>);
+
+impl Headers {
+    /// Whether a header of this name may carry a credential.
+    pub fn is_sensitive(name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        ["authorization", "cookie", "token", "secret", "key", "auth", "password"].iter().any(|s| name.contains(s))
+    }
+
+    /// Whether there are no headers.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Headers(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.0.iter().map(|(k, v)| (k, if Headers::is_sensitive(k) { "[redacted]" } else { v }));
+        f.debug_map().entries(shown).finish()
+    }
+}
+
+impl JsonSchema for Headers {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Headers".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "object", "additionalProperties": { "type": "string" }, "x-connfx-kind": "map" })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}

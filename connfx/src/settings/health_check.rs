@@ -1,0 +1,29 @@
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+/// `health(...)`: how the connection is checked.
+///
+/// ```
+/// let h = connfx::HealthCheckConfig::default();
+/// assert_eq!(h.timeout, std::time::Duration::from_secs(5));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthCheckConfig {
+    /// Path checked instead of the base URL (HTTP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Longest a check may take before it is reported as an error.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "crate::HumanDuration")]
+    pub timeout: Duration,
+}
+
+impl Default for HealthCheckConfig {
+    fn default() -> Self {
+        HealthCheckConfig { path: None, timeout: Duration::from_secs(5) }
+    }
+}
