@@ -19,8 +19,10 @@ pub(crate) mod load;
 mod schema;
 pub(crate) mod shape;
 mod source;
+mod targets;
 
 pub use connfx_spec::Kind;
 pub use env::EnvVar;
 pub use issue::{ConfigError, ConfigIssue};
 pub use source::{Sources, ValueSource};
+pub(crate) use targets::{builtin_shape, check_table, env_leaf, insert_path, read_file};

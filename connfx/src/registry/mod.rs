@@ -1,8 +1,10 @@
 //! The [`Registry`]: live connections by name, with concurrent health checks and graceful close.
 
+mod config;
 mod dynamic;
 mod entry;
 
+pub use config::{RegistryConfig, TARGETS_PREFIX};
 pub use dynamic::{AdapterFactory, TargetConfig};
 
 use std::collections::BTreeMap;
