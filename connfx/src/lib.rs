@@ -98,6 +98,13 @@ pub use resilience::{BulkheadConfig, CircuitBreakerConfig, RateLimitConfig, Retr
 pub use secret::Secret;
 pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};
 
+/// The reqwest version connfx's HTTP connections are built on.
+#[cfg(feature = "http")]
+pub use reqwest;
+/// The sqlx version connfx's SQL connections are built on.
+#[cfg(feature = "sql")]
+pub use sqlx;
+
 /// `#[derive(Connections)]`: see the [crate docs](crate#the-derive).
 pub use connfx_macros::Connections;
 

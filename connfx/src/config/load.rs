@@ -41,7 +41,62 @@ pub fn json_schema<S: ConnectionSet>() -> Value {
     super::schema::of_set(S::descriptor())
 }
 
-fn load<S: ConnectionSet>(set: &SetDescriptor, mut sources: Sources) -> Result<S::Config, ConfigError> {
+/// One setting of a loaded config, for people: the value as it may be shown, and its source.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Setting {
+    /// The config path, e.g. `payments.retry.max_attempts`.
+    pub path: String,
+    /// The value as text (`[redacted]` for a secret, a URL's password hidden); `None` if unset.
+    pub value: Option<String>,
+    /// Where it came from.
+    pub source: ValueSource,
+}
+
+/// Loads like `Conns::load_config_from(sources)` and tells, for every key of every configured
+/// connection, its value and where it came from.
+///
+/// ```no_run
+/// # use connfx::prelude::*;
+/// # #[derive(Connections)] struct Conns { #[connection(url = "http://127.0.0.1:1")] api: HttpConnection }
+/// for s in connfx::config::explain::<Conns>(connfx::Sources::new()).unwrap() {
+///     println!("{:<30} {:<25} {}", s.path, s.value.unwrap_or_default(), s.source);
+/// }
+/// ```
+///
+/// # Errors
+/// As `load_config_from`.
+pub fn explain<S: ConnectionSet>(sources: Sources) -> Result<Vec<Setting>, ConfigError> {
+    let set = S::descriptor();
+    let (_, layers) = load_layers(set, sources)?;
+    let mut settings = Vec::new();
+    for (field, layer) in set.fields.iter().zip(&layers) {
+        if field.optional && !layer.configured {
+            continue;
+        }
+        let root = &(field.shape)().root;
+        let absent: Vec<String> =
+            root.optional_groups().into_iter().filter(|g| !layer.groups.contains_key(g)).map(|g| g + ".").collect();
+        for (path, leaf) in root.leaves() {
+            let parent_set = !absent.iter().any(|g| path.starts_with(g.as_str()));
+            let (value, source) = match layer.leaves.get(&path) {
+                Some(entry) => (Some(&entry.value), entry.source.clone()),
+                None if parent_set => (leaf.default.as_ref(), ValueSource::Default),
+                None => continue,
+            };
+            let value = value.and_then(|v| env::shown(leaf.kind, v));
+            settings.push(Setting { path: join(field.name, &path), value, source });
+        }
+    }
+    Ok(settings)
+}
+
+fn load<S: ConnectionSet>(set: &SetDescriptor, sources: Sources) -> Result<S::Config, ConfigError> {
+    let (tree, _) = load_layers(set, sources)?;
+    debug!(set = set.name, "configuration loaded");
+    serde_json::from_value(tree).map_err(|e| ConfigError::new(vec![ConfigIssue::new("", ValueSource::Default, e.to_string())]))
+}
+
+fn load_layers(set: &SetDescriptor, mut sources: Sources) -> Result<(Value, Vec<FieldLayers>), ConfigError> {
     let plan = set.plan();
     let mut issues = plan.issues.clone();
     let mut layers = plan.defaults.clone();
@@ -57,8 +112,7 @@ fn load<S: ConnectionSet>(set: &SetDescriptor, mut sources: Sources) -> Result<S
     if !issues.is_empty() {
         return Err(ConfigError::new(issues));
     }
-    debug!(set = set.name, "configuration loaded");
-    serde_json::from_value(tree).map_err(|e| ConfigError::new(vec![ConfigIssue::new("", ValueSource::Default, e.to_string())]))
+    Ok((tree, layers))
 }
 
 fn read_file(set: &SetDescriptor, source: &SourceFile, layers: &mut [FieldLayers], issues: &mut Vec<ConfigIssue>) {

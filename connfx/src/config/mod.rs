@@ -22,6 +22,8 @@ mod source;
 mod targets;
 
 pub use connfx_spec::Kind;
+pub use descriptor::ConnectionSet;
+pub use load::{Setting, explain};
 pub use env::EnvVar;
 pub use issue::{ConfigError, ConfigIssue};
 pub use source::{Sources, ValueSource};

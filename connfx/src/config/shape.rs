@@ -37,6 +37,8 @@ pub(crate) struct Group {
     pub children: Vec<(String, Node)>,
     /// Keys that must have a value once the group is present.
     pub required: Vec<String>,
+    /// Whether the group is an `Option` (a policy that is off until some source names it).
+    pub optional: bool,
 }
 
 /// A key: a nested group or a value.
@@ -72,6 +74,20 @@ impl Group {
     pub fn leaves(&self) -> Vec<(String, &Leaf)> {
         let mut out = Vec::new();
         self.collect_leaves("", &mut out);
+        out
+    }
+
+    /// Paths of the optional groups below this one (`retry`, `circuit_breaker` …).
+    pub fn optional_groups(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, node) in &self.children {
+            if let Node::Group(group) = node {
+                if group.optional {
+                    out.push(name.clone());
+                }
+                out.extend(group.optional_groups().into_iter().map(|p| join(name, &p)));
+            }
+        }
         out
     }
 
@@ -200,13 +216,14 @@ fn group_of(scope: &str, schema: &Value) -> Group {
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default();
-    Group { scope: scope.to_owned(), children, required }
+    Group { scope: scope.to_owned(), children, required, optional: false }
 }
 
 fn node_of(name: &str, schema: &Value) -> Node {
     let inner = non_null(schema);
     if inner.get("properties").is_some() {
-        return Node::Group(group_of(name, inner));
+        let optional = !std::ptr::eq(inner, schema);
+        return Node::Group(Group { optional, ..group_of(name, inner) });
     }
     Node::Leaf(leaf_of(schema, inner))
 }

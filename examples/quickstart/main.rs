@@ -1,0 +1,87 @@
+//! The connfx quickstart: `cargo run --example quickstart`.
+//!
+//! Needs no server: it starts its own HTTP upstream on 127.0.0.1 and uses an in-memory SQLite
+//! database. It loads `examples/config/quickstart.toml` plus environment overrides, prints where
+//! each value came from, connects, makes a few calls and prints the health table.
+//!
+//! Try a broken deployment: `QUICKSTART_CATALOG_RETRY_MAX_ATTEMPTS=0 cargo run --example quickstart`.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::routing::get;
+use connfx::{Error, Sources};
+use serde::Deserialize;
+
+mod conns;
+
+use conns::Conns;
+
+#[derive(Debug, Deserialize)]
+struct Item {
+    id: u32,
+    name: String,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(Error::Config(e)) => {
+            eprintln!("{e}");
+            std::process::ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Error> {
+    let upstream = start_upstream().await;
+
+    // The file, then the process environment, then our override pointing at the upstream.
+    let env = std::env::vars().chain([("QUICKSTART_CATALOG_URL".to_owned(), format!("http://{upstream}/api"))]);
+    let sources = Sources::new().file("examples/config/quickstart.toml").env_map(env);
+
+    println!("== where each value came from");
+    for setting in connfx::config::explain::<Conns>(sources.clone())? {
+        let value = setting.value.unwrap_or_else(|| "-".into());
+        println!("{:<38} {:<32} {}", setting.path, value, setting.source);
+    }
+
+    let conns = Conns::load_config_from(sources)?.connect().await?;
+    assert!(conns.audit().is_none());
+
+    println!("\n== calls");
+    let item: Item = conns.catalog().get("/items/7").send().await?.json().await?;
+    println!("GET /api/items/7 -> {item:?} (id {}, {})", item.id, item.name);
+
+    let pool = conns.db().pool();
+    connfx::sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY, item INTEGER NOT NULL)").execute(pool).await.map_err(db)?;
+    connfx::sqlx::query("INSERT INTO orders (item) VALUES (7), (8)").execute(pool).await.map_err(db)?;
+    let (count,): (i64,) = connfx::sqlx::query_as("SELECT COUNT(*) FROM orders").fetch_one(pool).await.map_err(db)?;
+    println!("orders in SQLite: {count}");
+
+    println!("\n== health");
+    print!("{}", conns.health().await);
+    conns.close().await;
+    Ok(())
+}
+
+fn db(e: connfx::sqlx::Error) -> Error {
+    Error::Connect(connfx::ConnectError::new("db", e.to_string()))
+}
+
+/// The catalog upstream: `HEAD/GET /api` for health, `GET /api/items/{id}`.
+async fn start_upstream() -> SocketAddr {
+    let app = Router::new()
+        .route("/api", get(|| async { "catalog up" }))
+        .route("/api/items/{id}", get(|Path(id): Path<u32>| async move { format!(r#"{{"id":{id},"name":"item {id}"}}"#) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
