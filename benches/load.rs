@@ -76,15 +76,26 @@ struct Pool {
 fn with_config_rs() -> Plain {
     use config::{Config, Environment, File};
     let config = Config::builder()
-        .set_default("catalog.url", "http://127.0.0.1:9/api").unwrap()
-        .set_default("catalog.timeout.total", "5s").unwrap()
-        .set_default("catalog.retry.max_attempts", 3).unwrap()
-        .set_default("catalog.retry.initial_interval", "50ms").unwrap()
-        .set_default("catalog.headers.X-Client", "quickstart").unwrap()
-        .set_default("db.url", "sqlite::memory:").unwrap()
-        .set_default("db.pool.max_size", 2).unwrap()
+        .set_default("catalog.url", "http://127.0.0.1:9/api")
+        .unwrap()
+        .set_default("catalog.timeout.total", "5s")
+        .unwrap()
+        .set_default("catalog.retry.max_attempts", 3)
+        .unwrap()
+        .set_default("catalog.retry.initial_interval", "50ms")
+        .unwrap()
+        .set_default("catalog.headers.X-Client", "quickstart")
+        .unwrap()
+        .set_default("db.url", "sqlite::memory:")
+        .unwrap()
+        .set_default("db.pool.max_size", 2)
+        .unwrap()
         .add_source(File::with_name(FILE))
-        .add_source(Environment::with_prefix("CFGRS").separator("__").try_parsing(true))
+        .add_source(
+            Environment::with_prefix("CFGRS")
+                .separator("__")
+                .try_parsing(true),
+        )
         .build()
         .unwrap();
     config.try_deserialize().unwrap()
@@ -138,7 +149,9 @@ fn bench(c: &mut Criterion) {
     assert_eq!(with_figment().catalog.retry.max_attempts, 5);
 
     let mut group = c.benchmark_group("load/quickstart");
-    group.bench_function("connfx", |b| b.iter(|| black_box(quickstart::Conns::load_config().unwrap())));
+    group.bench_function("connfx", |b| {
+        b.iter(|| black_box(quickstart::Conns::load_config().unwrap()))
+    });
     group.bench_function("config-rs", |b| b.iter(|| black_box(with_config_rs())));
     group.bench_function("figment", |b| b.iter(|| black_box(with_figment())));
     group.finish();
@@ -148,7 +161,8 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("1000 connections", |b| {
         b.iter(|| {
-            let config = connfx::registry::RegistryConfig::load(connfx::Sources::new().file(file.path())).unwrap();
+            let config =
+                connfx::registry::RegistryConfig::load(connfx::Sources::new().file(file.path())).unwrap();
             assert_eq!(config.targets.len(), 1000);
             black_box(config)
         })

@@ -89,6 +89,14 @@ pub trait ConnectionConfig:
 }
 
 impl<T> ConnectionConfig for T where
-    T: Serialize + DeserializeOwned + JsonSchema + validator::Validate + Clone + Debug + Send + Sync + 'static
+    T: Serialize
+        + DeserializeOwned
+        + JsonSchema
+        + validator::Validate
+        + Clone
+        + Debug
+        + Send
+        + Sync
+        + 'static
 {
 }

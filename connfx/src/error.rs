@@ -43,7 +43,12 @@ pub struct ConnectError {
 impl ConnectError {
     /// The failure of the connection called `connection`.
     pub fn new(connection: impl Into<String>, message: impl Into<String>) -> Self {
-        ConnectError { failures: vec![ConnectFailure { connection: connection.into(), message: message.into() }] }
+        ConnectError {
+            failures: vec![ConnectFailure {
+                connection: connection.into(),
+                message: message.into(),
+            }],
+        }
     }
 
     /// Every connection that failed.
@@ -55,10 +60,15 @@ impl ConnectError {
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.failures.as_slice() {
-            [one] => write!(f, "connection `{}` could not be set up: {}", one.connection, one.message),
+            [one] => write!(
+                f,
+                "connection `{}` could not be set up: {}",
+                one.connection, one.message
+            ),
             many => {
                 write!(f, "{} connections could not be set up:", many.len())?;
-                many.iter().try_for_each(|x| write!(f, "\n  {}: {}", x.connection, x.message))
+                many.iter()
+                    .try_for_each(|x| write!(f, "\n  {}: {}", x.connection, x.message))
             }
         }
     }
@@ -78,7 +88,9 @@ impl ConnectErrors {
 
     /// The collected errors as one [`ConnectError`].
     pub fn into_error(self) -> ConnectError {
-        ConnectError { failures: self.failures }
+        ConnectError {
+            failures: self.failures,
+        }
     }
 }
 

@@ -54,7 +54,11 @@ pub struct Health {
 impl Health {
     /// A health of any state.
     pub fn new(state: HealthState, latency: Duration, message: impl Into<String>) -> Self {
-        Health { state, latency, message: message.into() }
+        Health {
+            state,
+            latency,
+            message: message.into(),
+        }
     }
 
     /// [`HealthState::Ready`].
@@ -103,7 +107,11 @@ impl HealthReport {
     /// assert_eq!(connfx::HealthReport::default().worst(), connfx::HealthState::Ready);
     /// ```
     pub fn worst(&self) -> HealthState {
-        self.entries.iter().map(|e| e.health.state).max().unwrap_or(HealthState::Ready)
+        self.entries
+            .iter()
+            .map(|e| e.health.state)
+            .max()
+            .unwrap_or(HealthState::Ready)
     }
 
     /// The entry of the connection called `name`.
@@ -135,7 +143,11 @@ impl fmt::Display for HealthReport {
             }
         }
         let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 5]| {
-            let text: Vec<String> = cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+            let text: Vec<String> = cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
             writeln!(f, "{}", text.join("  ").trim_end())
         };
         line(f, header)?;

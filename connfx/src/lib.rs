@@ -90,7 +90,7 @@ pub use duration::HumanDuration;
 pub use error::{CallError, ConnectError, ConnectFailure, Error};
 pub use health::{Health, HealthEntry, HealthReport, HealthState};
 #[cfg(feature = "http")]
-pub use protocol::http::{HttpConfig, HttpConnection};
+pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection};
 pub use registry::Registry;

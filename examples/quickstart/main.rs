@@ -43,13 +43,19 @@ async fn run() -> Result<(), Error> {
     let upstream = start_upstream().await;
 
     // The file, then the process environment, then our override pointing at the upstream.
-    let env = std::env::vars().chain([("QUICKSTART_CATALOG_URL".to_owned(), format!("http://{upstream}/api"))]);
-    let sources = Sources::new().file("examples/config/quickstart.toml").env_map(env);
+    let env = std::env::vars().chain([(
+        "QUICKSTART_CATALOG_URL".to_owned(),
+        format!("http://{upstream}/api"),
+    )]);
+    let sources = Sources::new()
+        .file("examples/config/quickstart.toml")
+        .env_map(env);
 
+    let settings = connfx::config::explain::<Conns>(sources.clone())?;
     println!("== where each value came from");
-    for setting in connfx::config::explain::<Conns>(sources.clone())? {
-        let value = setting.value.unwrap_or_else(|| "-".into());
-        println!("{:<38} {:<32} {}", setting.path, value, setting.source);
+    let width = settings.iter().map(|s| s.path.len()).max().unwrap_or(0);
+    for s in &settings {
+        println!("{:<width$}  {:<28}  {}", s.path, s.value, s.source);
     }
 
     let conns = Conns::load_config_from(sources)?.connect().await?;
@@ -59,10 +65,23 @@ async fn run() -> Result<(), Error> {
     let item: Item = conns.catalog().get("/items/7").send().await?.json().await?;
     println!("GET /api/items/7 -> {item:?} (id {}, {})", item.id, item.name);
 
-    let pool = conns.db().pool();
-    connfx::sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY, item INTEGER NOT NULL)").execute(pool).await.map_err(db)?;
-    connfx::sqlx::query("INSERT INTO orders (item) VALUES (7), (8)").execute(pool).await.map_err(db)?;
-    let (count,): (i64,) = connfx::sqlx::query_as("SELECT COUNT(*) FROM orders").fetch_one(pool).await.map_err(db)?;
+    // Each connection of an in-memory SQLite pool is its own database: keep to one.
+    let mut db_conn = conns.db().pool().acquire().await.map_err(db)?;
+    let create = "CREATE TABLE orders (id INTEGER PRIMARY KEY, item INTEGER NOT NULL)";
+    connfx::sqlx::query(create)
+        .execute(&mut *db_conn)
+        .await
+        .map_err(db)?;
+    connfx::sqlx::query("INSERT INTO orders (item) VALUES (7), (8)")
+        .execute(&mut *db_conn)
+        .await
+        .map_err(db)?;
+    let count = "SELECT COUNT(*) FROM orders";
+    let (count,): (i64,) = connfx::sqlx::query_as(count)
+        .fetch_one(&mut *db_conn)
+        .await
+        .map_err(db)?;
+    drop(db_conn);
     println!("orders in SQLite: {count}");
 
     println!("\n== health");
@@ -77,10 +96,13 @@ fn db(e: connfx::sqlx::Error) -> Error {
 
 /// The catalog upstream: `HEAD/GET /api` for health, `GET /api/items/{id}`.
 async fn start_upstream() -> SocketAddr {
-    let app = Router::new()
-        .route("/api", get(|| async { "catalog up" }))
-        .route("/api/items/{id}", get(|Path(id): Path<u32>| async move { format!(r#"{{"id":{id},"name":"item {id}"}}"#) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let app = Router::new().route("/api", get(|| async { "catalog up" })).route(
+        "/api/items/{id}",
+        get(|Path(id): Path<u32>| async move { format!(r#"{{"id":{id},"name":"item {id}"}}"#) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr

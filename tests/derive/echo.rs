@@ -34,7 +34,10 @@ impl Connection for EchoConnection {
     type Config = EchoConfig;
 
     async fn connect(_name: &str, config: EchoConfig) -> Result<Self, ConnectError> {
-        Ok(EchoConnection { config: Arc::new(config), closed: Arc::default() })
+        Ok(EchoConnection {
+            config: Arc::new(config),
+            closed: Arc::default(),
+        })
     }
 
     async fn health(&self) -> Health {

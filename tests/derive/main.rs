@@ -46,9 +46,20 @@ async fn connect() -> Conns {
 #[tokio::test]
 async fn connect_gives_typed_accessors_to_live_connections() {
     let conns = connect().await;
-    let body = conns.api().get("/items/1").send().await.unwrap().text().await.unwrap();
+    let body = conns
+        .api()
+        .get("/items/1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(body, "item one");
-    let (one,): (i32,) = connfx::sqlx::query_as("SELECT 1").fetch_one(conns.db().pool()).await.unwrap();
+    let (one,): (i32,) = connfx::sqlx::query_as("SELECT 1")
+        .fetch_one(conns.db().pool())
+        .await
+        .unwrap();
     assert_eq!(one, 1);
     assert!(conns.spare().is_none());
     assert_eq!(conns.echo().greeting(), "hello from echo");
@@ -60,8 +71,14 @@ async fn registry_shares_the_same_live_connections() {
     let registry = conns.registry();
     assert_eq!(registry.names(), ["api", "db", "echo"]);
     let api: HttpConnection = registry.get("api").unwrap();
-    assert_eq!(api.get("/items/1").send().await.unwrap().text().await.unwrap(), "item one");
-    assert!(registry.get::<SqlConnection>("api").is_err(), "wrong type is an error");
+    assert_eq!(
+        api.get("/items/1").send().await.unwrap().text().await.unwrap(),
+        "item one"
+    );
+    assert!(
+        registry.get::<SqlConnection>("api").is_err(),
+        "wrong type is an error"
+    );
     assert!(registry.get::<HttpConnection>("nope").is_err());
 }
 
@@ -72,13 +89,19 @@ async fn health_checks_every_connection_and_close_closes_them() {
     assert_eq!(report.entries.len(), 3);
     assert_eq!(report.worst(), HealthState::Ready, "{report}");
     let table = report.to_string();
-    assert!(table.starts_with("CONNECTION") && table.contains("api") && table.contains("sql"), "{table}");
+    assert!(
+        table.starts_with("CONNECTION") && table.contains("api") && table.contains("sql"),
+        "{table}"
+    );
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["entries"][0]["state"], "ready");
 
     conns.close().await;
     assert!(conns.api().get("/items/1").send().await.is_err());
-    assert_eq!(conns.health().await.get("db").unwrap().health.state, HealthState::Unknown);
+    assert_eq!(
+        conns.health().await.get("db").unwrap().health.state,
+        HealthState::Unknown
+    );
 }
 
 #[tokio::test]
@@ -92,12 +115,18 @@ async fn connect_reads_the_process_environment() {
 #[test]
 fn schema_and_env_vars_cover_user_adapters() {
     let schema = Conns::json_schema();
-    assert_eq!(schema["properties"]["echo"]["properties"]["greeting"]["default"], "hello from echo");
+    assert_eq!(
+        schema["properties"]["echo"]["properties"]["greeting"]["default"],
+        "hello from echo"
+    );
     assert!(Conns::env_vars().iter().any(|v| v.name == "DERIVE_ECHO_GREETING"));
 }
 
 #[test]
 fn user_adapter_keys_are_checked_at_boot() {
     let err = Conns::load_config_from(Sources::new().env_map([("DERIVE_ECHO_GREETNG", "x")])).unwrap_err();
-    assert!(err.to_string().contains("did you mean `DERIVE_ECHO_GREETING`?"), "{err}");
+    assert!(
+        err.to_string().contains("did you mean `DERIVE_ECHO_GREETING`?"),
+        "{err}"
+    );
 }

@@ -11,7 +11,9 @@ use connfx::{HealthState, HttpConnection, Registry, Sources, SqlConnection, Valu
 use echo::EchoConnection;
 
 async fn upstream() -> String {
-    let app = Router::new().route("/", get(|| async { "up" })).route("/ping", get(|| async { "pong" }));
+    let app = Router::new()
+        .route("/", get(|| async { "up" }))
+        .route("/ping", get(|| async { "pong" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -22,7 +24,10 @@ async fn upstream() -> String {
 async fn targets_from_env_build_a_working_registry() {
     let url = upstream().await;
     let config = RegistryConfig::load(Sources::new().env_map([
-        ("CONN_TARGETS_BILLING_API_PROPERTIES_RETRY_MAX_ATTEMPTS".to_string(), "2".to_string()),
+        (
+            "CONN_TARGETS_BILLING_API_PROPERTIES_RETRY_MAX_ATTEMPTS".to_string(),
+            "2".to_string(),
+        ),
         ("CONN_TARGETS_BILLING_API_PROTOCOL".into(), "http".into()),
         ("CONN_TARGETS_BILLING_API_URL".into(), url),
         ("CONN_TARGETS_BILLING_API_TIMEOUT".into(), "2s".into()),
@@ -30,14 +35,23 @@ async fn targets_from_env_build_a_working_registry() {
         ("CONN_TARGETS_LEDGER_DSN".into(), "sqlite::memory:".into()),
     ]))
     .unwrap();
-    assert_eq!(config.targets["billing_api"].properties["retry"]["max_attempts"], 2);
+    assert_eq!(
+        config.targets["billing_api"].properties["retry"]["max_attempts"],
+        2
+    );
 
     let registry = config.connect().await.unwrap();
     assert_eq!(registry.names().len(), 2);
     let api: HttpConnection = registry.get("billing_api").unwrap();
-    assert_eq!(api.get("/ping").send().await.unwrap().text().await.unwrap(), "pong");
+    assert_eq!(
+        api.get("/ping").send().await.unwrap().text().await.unwrap(),
+        "pong"
+    );
     assert_eq!(api.config().retry.as_ref().unwrap().max_attempts, 2);
-    assert_eq!(api.config().timeout.total, Some(std::time::Duration::from_secs(2)));
+    assert_eq!(
+        api.config().timeout.total,
+        Some(std::time::Duration::from_secs(2))
+    );
     let _ledger: SqlConnection = registry.get("ledger").unwrap();
     assert_eq!(registry.health().await.worst(), HealthState::Ready);
     registry.close().await;
@@ -55,7 +69,12 @@ fn bad_target_settings_are_config_issues_with_sources() {
     let text = err.to_string();
     assert_eq!(err.issues().len(), 2, "{text}");
     assert!(text.contains("did you mean `RETRY_MAX_ATTEMPTS`?"), "{text}");
-    assert!(err.issues().iter().all(|i| matches!(i.source(), ValueSource::Env(_))), "{text}");
+    assert!(
+        err.issues()
+            .iter()
+            .all(|i| matches!(i.source(), ValueSource::Env(_))),
+        "{text}"
+    );
 }
 
 #[test]
@@ -65,7 +84,10 @@ fn targets_load_from_a_file() {
     std::fs::write(&path, "[targets.api]\nprotocol = \"http\"\nurl = \"http://127.0.0.1:1\"\n[targets.api.properties.pool]\nmax_size = 0\n").unwrap();
     let err = RegistryConfig::load(Sources::new().file(&path)).unwrap_err();
     assert_eq!(err.issues()[0].path(), "targets.api.pool.max_size");
-    assert_eq!(err.issues()[0].message(), "`max_size` must be between 1 and 100000, found 0");
+    assert_eq!(
+        err.issues()[0].message(),
+        "`max_size` must be between 1 and 100000, found 0"
+    );
 }
 
 #[tokio::test]
@@ -77,7 +99,10 @@ async fn adapters_are_found_by_protocol_name() {
         dsn: None,
         timeout: None,
         tls: None,
-        properties: serde_json::json!({ "greeting": "hi" }).as_object().unwrap().clone(),
+        properties: serde_json::json!({ "greeting": "hi" })
+            .as_object()
+            .unwrap()
+            .clone(),
     };
     let err = registry.add("e", target("echo")).await.unwrap_err();
     assert!(err.to_string().contains("unknown protocol `echo`"), "{err}");
@@ -87,8 +112,8 @@ async fn adapters_are_found_by_protocol_name() {
     assert_eq!(registry.get::<EchoConnection>("e").unwrap().greeting(), "hi");
 
     registry.register_adapter("shouting-echo", |name: String, target: TargetConfig| async move {
-        let mut config: echo::EchoConfig =
-            serde_json::from_value(target.to_protocol_json()).map_err(|e| connfx::ConnectError::new(&name, e.to_string()))?;
+        let mut config: echo::EchoConfig = serde_json::from_value(target.to_protocol_json())
+            .map_err(|e| connfx::ConnectError::new(&name, e.to_string()))?;
         config.greeting = config.greeting.to_uppercase();
         <EchoConnection as connfx::Connection>::connect(&name, config).await
     });

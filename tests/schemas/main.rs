@@ -10,7 +10,9 @@ mod quickstart;
 use std::path::PathBuf;
 
 fn check(name: &str, schema: serde_json::Value) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas").join(format!("{name}.schema.json"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(format!("{name}.schema.json"));
     let fresh = serde_json::to_string_pretty(&schema).expect("schema serializes") + "\n";
     if std::env::var_os("CONNFX_BLESS").is_some() {
         std::fs::write(&path, &fresh).expect("write schema");

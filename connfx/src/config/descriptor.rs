@@ -44,7 +44,15 @@ impl SetDescriptor {
         deny_unknown_env: bool,
         fields: Vec<FieldDescriptor>,
     ) -> Self {
-        SetDescriptor { name, doc, env_prefix, files, deny_unknown_env, fields, plan: OnceLock::new() }
+        SetDescriptor {
+            name,
+            doc,
+            env_prefix,
+            files,
+            deny_unknown_env,
+            fields,
+            plan: OnceLock::new(),
+        }
     }
 
     /// The work done once per struct: defaults parsed and checked, environment names listed.
@@ -71,12 +79,22 @@ pub struct FieldDescriptor {
 impl FieldDescriptor {
     /// A field of type `T`; `defaults` is the attribute's keys as a JSON object.
     pub fn required<T: Connection>(name: &'static str, doc: &'static str, defaults: &'static str) -> Self {
-        FieldDescriptor { name, doc, optional: false, defaults, shape: shape_of::<T>, check: check_config::<T> }
+        FieldDescriptor {
+            name,
+            doc,
+            optional: false,
+            defaults,
+            shape: shape_of::<T>,
+            check: check_config::<T>,
+        }
     }
 
     /// A field of type `Option<T>`.
     pub fn optional<T: Connection>(name: &'static str, doc: &'static str, defaults: &'static str) -> Self {
-        FieldDescriptor { optional: true, ..FieldDescriptor::required::<T>(name, doc, defaults) }
+        FieldDescriptor {
+            optional: true,
+            ..FieldDescriptor::required::<T>(name, doc, defaults)
+        }
     }
 }
 
@@ -99,10 +117,17 @@ fn flatten_validation(prefix: &str, errors: &ValidationErrors, out: &mut Vec<(St
     let mut fields: Vec<_> = errors.errors().iter().collect();
     fields.sort_by(|a, b| a.0.cmp(b.0));
     for (field, kind) in fields {
-        let path = if field == "__all__" { prefix.to_owned() } else { join(prefix, field) };
+        let path = if field == "__all__" {
+            prefix.to_owned()
+        } else {
+            join(prefix, field)
+        };
         match kind {
             ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
-                let message = e.message.as_deref().map_or_else(|| format!("fails the `{}` rule", e.code), str::to_owned);
+                let message = e
+                    .message
+                    .as_deref()
+                    .map_or_else(|| format!("fails the `{}` rule", e.code), str::to_owned);
                 (path.clone(), message)
             })),
             ValidationErrorsKind::Struct(inner) => flatten_validation(&path, inner, out),
@@ -130,10 +155,19 @@ pub(crate) struct Plan {
 impl Plan {
     fn new(set: &SetDescriptor) -> Plan {
         let mut issues = Vec::new();
-        let defaults = set.fields.iter().map(|field| field_defaults(field, &mut issues)).collect::<Vec<_>>();
+        let defaults = set
+            .fields
+            .iter()
+            .map(|field| field_defaults(field, &mut issues))
+            .collect::<Vec<_>>();
         let env_vars = env::variables(set, &defaults);
         let env = env::index(set, &env_vars, &mut issues);
-        Plan { defaults, issues, env, env_vars }
+        Plan {
+            defaults,
+            issues,
+            env,
+            env_vars,
+        }
     }
 }
 
@@ -141,7 +175,11 @@ fn field_defaults(field: &FieldDescriptor, issues: &mut Vec<ConfigIssue>) -> Fie
     let mut layers = FieldLayers::default();
     match serde_json::from_str::<Value>(field.defaults) {
         Ok(table) => layers.absorb((field.shape)(), field.name, &table, &ValueSource::Default, issues),
-        Err(e) => issues.push(ConfigIssue::new(field.name, ValueSource::Default, format!("bad attribute defaults: {e}"))),
+        Err(e) => issues.push(ConfigIssue::new(
+            field.name,
+            ValueSource::Default,
+            format!("bad attribute defaults: {e}"),
+        )),
     }
     layers
 }

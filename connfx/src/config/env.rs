@@ -43,7 +43,9 @@ fn kind_name<S: Serializer>(kind: &Kind, s: S) -> Result<S::Ok, S::Error> {
 
 /// `CHECKOUT` + `payments` + `retry.max_attempts` → `CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS`.
 pub(crate) fn name(prefix: &str, field: &str, path: &str) -> String {
-    format!("{prefix}_{field}_{path}").replace('.', "_").to_ascii_uppercase()
+    format!("{prefix}_{field}_{path}")
+        .replace('.', "_")
+        .to_ascii_uppercase()
 }
 
 /// Every variable of `set`, with the attribute defaults (else the type's) shown safely.
@@ -51,7 +53,11 @@ pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<En
     let mut vars = Vec::new();
     for (field, field_defaults) in set.fields.iter().zip(defaults) {
         for (path, leaf) in (field.shape)().root.leaves() {
-            let default = field_defaults.leaves.get(&path).map(|e| &e.value).or(leaf.default.as_ref());
+            let default = field_defaults
+                .leaves
+                .get(&path)
+                .map(|e| &e.value)
+                .or(leaf.default.as_ref());
             vars.push(EnvVar {
                 name: name(set.env_prefix, field.name, &path),
                 path: format!("{}.{path}", field.name),
@@ -70,7 +76,10 @@ pub(crate) fn shown(kind: Kind, value: &Value) -> Option<String> {
     match (kind, value) {
         (_, Value::Null) => None,
         (Kind::Secret, _) => Some("[redacted]".to_owned()),
-        (Kind::Url, Value::String(s)) => Some(s.parse::<ConnUrl>().map_or_else(|_| "[invalid URL]".to_owned(), |u| u.redacted())),
+        (Kind::Url, Value::String(s)) => Some(
+            s.parse::<ConnUrl>()
+                .map_or_else(|_| "[invalid URL]".to_owned(), |u| u.redacted()),
+        ),
         (_, Value::String(s)) => Some(s.clone()),
         (_, other) => Some(other.to_string()),
     }

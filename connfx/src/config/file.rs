@@ -20,13 +20,27 @@ pub(crate) fn read(path: &Path, required: bool) -> Result<Option<Value>, String>
 
 /// Parses `text` in the format named by `path`'s extension.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Value, String> {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let value = match extension.as_str() {
         "toml" => toml::from_str::<Value>(text).map_err(|e| toml_message(&e, text))?,
         "yaml" | "yml" => yaml(text)?,
-        "json" => serde_json::from_str::<Value>(text)
-            .map_err(|e| format!("not valid JSON: {:?} error at line {} column {}", e.classify(), e.line(), e.column()))?,
-        other => return Err(format!("unknown config file format `.{other}`; expected `.toml`, `.yaml`, `.yml` or `.json`")),
+        "json" => serde_json::from_str::<Value>(text).map_err(|e| {
+            format!(
+                "not valid JSON: {:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+        })?,
+        other => {
+            return Err(format!(
+                "unknown config file format `.{other}`; expected `.toml`, `.yaml`, `.yml` or `.json`"
+            ));
+        }
     };
     match value {
         Value::Object(_) => Ok(value),
@@ -36,7 +50,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Value, String> {
 
 fn toml_message(e: &toml::de::Error, text: &str) -> String {
     let (line, column) = e.span().map(|s| line_column(text, s.start)).unwrap_or((0, 0));
-    format!("not valid TOML: {} at line {line} column {column}", e.message().trim_end())
+    format!(
+        "not valid TOML: {} at line {line} column {column}",
+        e.message().trim_end()
+    )
 }
 
 fn yaml(text: &str) -> Result<Value, String> {

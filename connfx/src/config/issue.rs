@@ -16,7 +16,11 @@ pub struct ConfigIssue {
 
 impl ConfigIssue {
     pub(crate) fn new(path: impl Into<String>, source: ValueSource, message: impl Into<String>) -> Self {
-        ConfigIssue { path: path.into(), source, message: message.into() }
+        ConfigIssue {
+            path: path.into(),
+            source,
+            message: message.into(),
+        }
     }
 
     /// The config path, e.g. `payments.retry.max_attempts` (empty for a whole file).
@@ -73,7 +77,11 @@ impl ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.issues.len();
-        write!(f, "configuration has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "configuration has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
         self.issues.iter().try_for_each(|issue| write!(f, "\n  {issue}"))
     }
 }

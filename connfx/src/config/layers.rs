@@ -36,7 +36,9 @@ impl FieldLayers {
         }
         let mut prefix = path.as_str();
         while let Some((parent, _)) = prefix.rsplit_once('.') {
-            self.groups.entry(parent.to_owned()).or_insert_with(|| source.clone());
+            self.groups
+                .entry(parent.to_owned())
+                .or_insert_with(|| source.clone());
             prefix = parent;
         }
         self.leaves.insert(path, Entry { value, source });
@@ -52,7 +54,13 @@ impl FieldLayers {
         source: &ValueSource,
         issues: &mut Vec<ConfigIssue>,
     ) {
-        let mut walk = Walk { shape, field, source, issues, layers: self };
+        let mut walk = Walk {
+            shape,
+            field,
+            source,
+            issues,
+            layers: self,
+        };
         walk.group(&shape.root, "", table);
     }
 
@@ -100,7 +108,9 @@ fn insert(root: &mut Value, path: &str, value: Value, replace: bool) {
             }
             return;
         }
-        node = map.entry(part.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        node = map
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
 }
 
@@ -116,7 +126,10 @@ impl Walk<'_> {
     fn group(&mut self, group: &Group, prefix: &str, table: &Value) {
         let Value::Object(map) = table else {
             let key = prefix.rsplit('.').next().unwrap_or(self.field);
-            return self.issue(prefix, message::group_needs_keys(if prefix.is_empty() { self.field } else { key }));
+            return self.issue(
+                prefix,
+                message::group_needs_keys(if prefix.is_empty() { self.field } else { key }),
+            );
         };
         if !prefix.is_empty() {
             self.mark_group(prefix);
@@ -129,7 +142,11 @@ impl Walk<'_> {
                 Some(Node::Group(inner)) => self.group(inner, &path, value),
                 Some(Node::Leaf(_)) if value.is_null() => {}
                 Some(Node::Leaf(leaf)) => {
-                    let target = Target { key, leaf, shape: self.shape };
+                    let target = Target {
+                        key,
+                        leaf,
+                        shape: self.shape,
+                    };
                     match leaf::from_value(&target, value) {
                         Ok(value) => self.layers.set(path, value, self.source.clone()),
                         Err(message) => self.issue(&path, message),
@@ -147,6 +164,10 @@ impl Walk<'_> {
     }
 
     fn issue(&mut self, path: &str, message: String) {
-        self.issues.push(ConfigIssue::new(join(self.field, path), self.source.clone(), message));
+        self.issues.push(ConfigIssue::new(
+            join(self.field, path),
+            self.source.clone(),
+            message,
+        ));
     }
 }

@@ -67,7 +67,10 @@ fn text(t: &Target<'_>, raw: &str) -> Result<Value, String> {
         Kind::Url => check::url_with_schemes(t.shape.protocol, t.shape.schemes, &value)?,
         _ if !t.leaf.choices.is_empty() && !t.leaf.choices.contains(&value) => {
             let choices: Vec<&str> = t.leaf.choices.iter().map(String::as_str).collect();
-            return Err(format!("expected one of {}, found `{value:?}`", message::list(&choices)));
+            return Err(format!(
+                "expected one of {}, found `{value:?}`",
+                message::list(&choices)
+            ));
         }
         _ => {}
     }
@@ -76,13 +79,20 @@ fn text(t: &Target<'_>, raw: &str) -> Result<Value, String> {
 
 /// `file:/run/secrets/x` → the file's content without the trailing newline.
 fn indirect(raw: &str) -> Result<String, String> {
-    let Some(path) = raw.strip_prefix("file:") else { return Ok(raw.to_owned()) };
+    let Some(path) = raw.strip_prefix("file:") else {
+        return Ok(raw.to_owned());
+    };
     // A `file:` URL (`file:///x`) is a URL, not an indirection.
     if path.starts_with("//") {
         return Ok(raw.to_owned());
     }
-    let content = std::fs::read_to_string(path).map_err(|e| format!("cannot read secret file `{path}`: {e}"))?;
-    Ok(content.strip_suffix('\n').map(|c| c.strip_suffix('\r').unwrap_or(c)).unwrap_or(&content).to_owned())
+    let content =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read secret file `{path}`: {e}"))?;
+    Ok(content
+        .strip_suffix('\n')
+        .map(|c| c.strip_suffix('\r').unwrap_or(c))
+        .unwrap_or(&content)
+        .to_owned())
 }
 
 /// How a found value is shown: never the text of a secret or URL.

@@ -46,20 +46,20 @@ pub fn json_schema<S: ConnectionSet>() -> Value {
 pub struct Setting {
     /// The config path, e.g. `payments.retry.max_attempts`.
     pub path: String,
-    /// The value as text (`[redacted]` for a secret, a URL's password hidden); `None` if unset.
-    pub value: Option<String>,
+    /// The value as text (`[redacted]` for a secret, a URL's password hidden).
+    pub value: String,
     /// Where it came from.
     pub source: ValueSource,
 }
 
-/// Loads like `Conns::load_config_from(sources)` and tells, for every key of every configured
-/// connection, its value and where it came from.
+/// Loads like `Conns::load_config_from(sources)` and tells, for every key that has a value in a
+/// configured connection (policies that are off are left out), the value and where it came from.
 ///
 /// ```no_run
 /// # use connfx::prelude::*;
 /// # #[derive(Connections)] struct Conns { #[connection(url = "http://127.0.0.1:1")] api: HttpConnection }
 /// for s in connfx::config::explain::<Conns>(connfx::Sources::new()).unwrap() {
-///     println!("{:<30} {:<25} {}", s.path, s.value.unwrap_or_default(), s.source);
+///     println!("{:<30} {:<25} {}", s.path, s.value, s.source);
 /// }
 /// ```
 ///
@@ -74,8 +74,12 @@ pub fn explain<S: ConnectionSet>(sources: Sources) -> Result<Vec<Setting>, Confi
             continue;
         }
         let root = &(field.shape)().root;
-        let absent: Vec<String> =
-            root.optional_groups().into_iter().filter(|g| !layer.groups.contains_key(g)).map(|g| g + ".").collect();
+        let absent: Vec<String> = root
+            .optional_groups()
+            .into_iter()
+            .filter(|g| !layer.groups.contains_key(g))
+            .map(|g| g + ".")
+            .collect();
         for (path, leaf) in root.leaves() {
             let parent_set = !absent.iter().any(|g| path.starts_with(g.as_str()));
             let (value, source) = match layer.leaves.get(&path) {
@@ -83,8 +87,14 @@ pub fn explain<S: ConnectionSet>(sources: Sources) -> Result<Vec<Setting>, Confi
                 None if parent_set => (leaf.default.as_ref(), ValueSource::Default),
                 None => continue,
             };
-            let value = value.and_then(|v| env::shown(leaf.kind, v));
-            settings.push(Setting { path: join(field.name, &path), value, source });
+            let Some(value) = value.and_then(|v| env::shown(leaf.kind, v)) else {
+                continue;
+            };
+            settings.push(Setting {
+                path: join(field.name, &path),
+                value,
+                source,
+            });
         }
     }
     Ok(settings)
@@ -93,7 +103,8 @@ pub fn explain<S: ConnectionSet>(sources: Sources) -> Result<Vec<Setting>, Confi
 fn load<S: ConnectionSet>(set: &SetDescriptor, sources: Sources) -> Result<S::Config, ConfigError> {
     let (tree, _) = load_layers(set, sources)?;
     debug!(set = set.name, "configuration loaded");
-    serde_json::from_value(tree).map_err(|e| ConfigError::new(vec![ConfigIssue::new("", ValueSource::Default, e.to_string())]))
+    serde_json::from_value(tree)
+        .map_err(|e| ConfigError::new(vec![ConfigIssue::new("", ValueSource::Default, e.to_string())]))
 }
 
 fn load_layers(set: &SetDescriptor, mut sources: Sources) -> Result<(Value, Vec<FieldLayers>), ConfigError> {
@@ -102,7 +113,10 @@ fn load_layers(set: &SetDescriptor, mut sources: Sources) -> Result<(Value, Vec<
     let mut layers = plan.defaults.clone();
     let config_file_var = set.config_file_var();
     if let Some((_, path)) = sources.env.iter().rev().find(|(k, _)| *k == config_file_var) {
-        sources.files.push(SourceFile { path: path.into(), required: true });
+        sources.files.push(SourceFile {
+            path: path.into(),
+            required: true,
+        });
     }
     for source in &sources.files {
         read_file(set, source, &mut layers, &mut issues);
@@ -115,7 +129,12 @@ fn load_layers(set: &SetDescriptor, mut sources: Sources) -> Result<(Value, Vec<
     Ok((tree, layers))
 }
 
-fn read_file(set: &SetDescriptor, source: &SourceFile, layers: &mut [FieldLayers], issues: &mut Vec<ConfigIssue>) {
+fn read_file(
+    set: &SetDescriptor,
+    source: &SourceFile,
+    layers: &mut [FieldLayers],
+    issues: &mut Vec<ConfigIssue>,
+) {
     let origin = ValueSource::File(source.path.clone());
     let table = match file::read(&source.path, source.required) {
         Ok(Some(Value::Object(table))) => table,
@@ -127,7 +146,11 @@ fn read_file(set: &SetDescriptor, source: &SourceFile, layers: &mut [FieldLayers
             Some(i) => layers[i].absorb((set.fields[i].shape)(), name, value, &origin, issues),
             None => {
                 let names = set.fields.iter().map(|f| f.name);
-                issues.push(ConfigIssue::new(name.clone(), origin.clone(), message::unknown_key(set.name, name, names)));
+                issues.push(ConfigIssue::new(
+                    name.clone(),
+                    origin.clone(),
+                    message::unknown_key(set.name, name, names),
+                ));
             }
         }
     }
@@ -142,19 +165,30 @@ fn read_env(
 ) {
     let plan = set.plan();
     let prefix = format!("{}_", set.env_prefix);
-    for (name, raw) in env.iter().filter(|(k, _)| k.starts_with(&prefix) && k != config_file_var) {
+    for (name, raw) in env
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix) && k != config_file_var)
+    {
         let origin = ValueSource::Env(name.clone());
         let Some((i, path)) = plan.env.get(name) else {
             if set.deny_unknown_env {
                 let near = connfx_spec::nearest(name, plan.env_vars.iter().map(|v| v.name.as_str()));
-                let near_path = near.and_then(|n| plan.env_vars.iter().find(|v| v.name == n)).map(|v| v.path.clone());
-                issues.push(ConfigIssue::new(near_path.unwrap_or_default(), origin, message::unknown_env(name, near)));
+                let near_path = near
+                    .and_then(|n| plan.env_vars.iter().find(|v| v.name == n))
+                    .map(|v| v.path.clone());
+                issues.push(ConfigIssue::new(
+                    near_path.unwrap_or_default(),
+                    origin,
+                    message::unknown_env(name, near),
+                ));
             }
             continue;
         };
         let field = &set.fields[*i];
         let shape = (field.shape)();
-        let Some(leaf) = find_leaf(&shape.root, path) else { continue };
+        let Some(leaf) = find_leaf(&shape.root, path) else {
+            continue;
+        };
         let key = path.rsplit('.').next().unwrap_or(path);
         match leaf::from_env(&Target { key, leaf, shape }, raw) {
             Ok(value) => layers[*i].set(path.clone(), value, origin),
@@ -184,7 +218,11 @@ fn assemble(set: &SetDescriptor, layers: &[FieldLayers], issues: &mut Vec<Config
         let value = layer.assemble();
         if issues.len() == before {
             for (path, message) in (field.check)(&value) {
-                issues.push(ConfigIssue::new(join(field.name, &path), layer.source_of(&path), message));
+                issues.push(ConfigIssue::new(
+                    join(field.name, &path),
+                    layer.source_of(&path),
+                    message,
+                ));
             }
         }
         tree.insert(field.name.to_owned(), value);
@@ -205,15 +243,19 @@ fn missing_keys(
         let present = layer.leaves.contains_key(&path) || layer.groups.contains_key(&path);
         if !present && group.child(name).is_some() {
             let message = message::missing(name, &env::name(set.env_prefix, field, &path));
-            issues.push(ConfigIssue::new(join(field, &path), ValueSource::Default, message));
+            issues.push(ConfigIssue::new(
+                join(field, &path),
+                ValueSource::Default,
+                message,
+            ));
         }
     }
     for (name, node) in &group.children {
         let path = join(prefix, name);
-        if let Node::Group(inner) = node {
-            if layer.groups.contains_key(&path) {
-                missing_keys(set, field, inner, &path, layer, issues);
-            }
+        if let Node::Group(inner) = node
+            && layer.groups.contains_key(&path)
+        {
+            missing_keys(set, field, inner, &path, layer, issues);
         }
     }
 }

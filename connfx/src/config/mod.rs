@@ -23,8 +23,8 @@ mod targets;
 
 pub use connfx_spec::Kind;
 pub use descriptor::ConnectionSet;
-pub use load::{Setting, explain};
 pub use env::EnvVar;
 pub use issue::{ConfigError, ConfigIssue};
+pub use load::{Setting, explain};
 pub use source::{Sources, ValueSource};
 pub(crate) use targets::{builtin_shape, check_table, env_leaf, insert_path, read_file};

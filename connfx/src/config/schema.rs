@@ -38,11 +38,20 @@ pub(crate) fn of_set(set: &SetDescriptor) -> Value {
 
 fn set_default(schema: &mut Value, group: &Group, path: &str, value: &Value) {
     let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
-    let Some(node) = non_null_mut(schema).get_mut("properties").and_then(|p| p.get_mut(head)) else { return };
+    let Some(node) = non_null_mut(schema)
+        .get_mut("properties")
+        .and_then(|p| p.get_mut(head))
+    else {
+        return;
+    };
     match (group.child(head), rest) {
         (Some(Node::Group(inner)), Some(rest)) => set_default(node, inner, rest, value),
         (Some(Node::Leaf(leaf)), None) if leaf.kind != Kind::Secret => {
-            let shown = if leaf.kind == Kind::Url { env::shown(leaf.kind, value).map(Value::from) } else { Some(value.clone()) };
+            let shown = if leaf.kind == Kind::Url {
+                env::shown(leaf.kind, value).map(Value::from)
+            } else {
+                Some(value.clone())
+            };
             if let (Some(shown), Value::Object(map)) = (shown, node) {
                 map.insert("default".into(), shown);
             }

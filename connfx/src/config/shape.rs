@@ -104,7 +104,11 @@ impl Group {
 
 /// `a.b` from `a` and `b`; `b` from an empty prefix.
 pub(crate) fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") }
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }
 
 /// The shape of `T`'s config, built on first use and kept for the life of the process.
@@ -116,13 +120,19 @@ pub(crate) fn shape_of<T: Connection>() -> &'static Shape {
         return shape;
     }
     let built: &'static Shape = Box::leak(Box::new(build::<T>()));
-    *shapes.write().unwrap_or_else(|e| e.into_inner()).entry(id).or_insert(built)
+    let mut shapes = shapes.write().unwrap_or_else(|e| e.into_inner());
+    // Another thread may have built it meanwhile: keep the first, so every caller shares one.
+    let shape: &'static Shape = shapes.entry(id).or_insert(built);
+    shape
 }
 
 fn build<T: Connection>() -> Shape {
     let mut settings = SchemaSettings::draft2020_12();
     settings.inline_subschemas = true;
-    let mut schema = settings.into_generator().root_schema_for::<T::Config>().to_value();
+    let mut schema = settings
+        .into_generator()
+        .root_schema_for::<T::Config>()
+        .to_value();
     if let Some(map) = schema.as_object_mut() {
         map.remove("$schema");
         map.remove("title");
@@ -133,26 +143,38 @@ fn build<T: Connection>() -> Shape {
     }
     close_objects(&mut schema);
     let root = group_of(T::PROTOCOL, &schema);
-    Shape { protocol: T::PROTOCOL, schemes: T::URL_SCHEMES, schema, root }
+    Shape {
+        protocol: T::PROTOCOL,
+        schemes: T::URL_SCHEMES,
+        schema,
+        root,
+    }
 }
 
 /// The spec entry of a built-in connection type (matched by protocol and type name, so a user
 /// adapter that reuses a protocol name gets no built-in bounds).
 fn builtin_spec<T: Connection>() -> Option<&'static connfx_spec::Protocol> {
     let protocol = connfx_spec::protocol(T::PROTOCOL)?;
-    std::any::type_name::<T>().ends_with(protocol.type_name).then_some(protocol)
+    std::any::type_name::<T>()
+        .ends_with(protocol.type_name)
+        .then_some(protocol)
 }
 
 /// Writes the spec's bounds into the schema, so the schema, the boot checks and the derive agree.
 fn add_spec_bounds(schema: &mut Value, spec: &connfx_spec::Protocol) {
     let keys = spec.keys.iter().map(|k| (None, k));
-    let group_keys = spec.groups.iter().flat_map(|g| g.keys.iter().map(move |k| (Some(g.name), k)));
+    let group_keys = spec
+        .groups
+        .iter()
+        .flat_map(|g| g.keys.iter().map(move |k| (Some(g.name), k)));
     for (group, key) in keys.chain(group_keys) {
         let node = match group {
             Some(g) => property_mut(schema, g).and_then(|g| property_mut(g, key.name)),
             None => property_mut(schema, key.name),
         };
-        let Some(Value::Object(node)) = node.map(non_null_mut) else { continue };
+        let Some(Value::Object(node)) = node.map(non_null_mut) else {
+            continue;
+        };
         for (bound, value) in [("minimum", key.min), ("maximum", key.max)] {
             if let Some(v) = value.and_then(serde_json::Number::from_f64) {
                 node.insert(bound.into(), bound_value(v));
@@ -175,10 +197,10 @@ fn property_mut<'a>(schema: &'a mut Value, name: &str) -> Option<&'a mut Value> 
 
 /// For `anyOf: [X, {type: null}]` (an `Option`), the `X`; otherwise the node itself.
 pub(crate) fn non_null_mut(schema: &mut Value) -> &mut Value {
-    let variant = schema
-        .get("anyOf")
-        .and_then(Value::as_array)
-        .and_then(|vs| vs.iter().position(|v| v.get("type") != Some(&Value::from("null"))));
+    let variant = schema.get("anyOf").and_then(Value::as_array).and_then(|vs| {
+        vs.iter()
+            .position(|v| v.get("type") != Some(&Value::from("null")))
+    });
     match variant {
         Some(i) => &mut schema["anyOf"][i],
         None => schema,
@@ -187,7 +209,10 @@ pub(crate) fn non_null_mut(schema: &mut Value) -> &mut Value {
 
 fn non_null(schema: &Value) -> &Value {
     match schema.get("anyOf").and_then(Value::as_array) {
-        Some(vs) => vs.iter().find(|v| v.get("type") != Some(&Value::from("null"))).unwrap_or(schema),
+        Some(vs) => vs
+            .iter()
+            .find(|v| v.get("type") != Some(&Value::from("null")))
+            .unwrap_or(schema),
         None => schema,
     }
 }
@@ -209,23 +234,45 @@ fn close_objects(schema: &mut Value) {
 fn group_of(scope: &str, schema: &Value) -> Group {
     let schema = non_null(schema);
     let empty = Map::new();
-    let properties = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
-    let children = properties.iter().map(|(name, prop)| (name.clone(), node_of(name, prop))).collect();
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let children = properties
+        .iter()
+        .map(|(name, prop)| (name.clone(), node_of(name, prop)))
+        .collect();
     let required = schema
         .get("required")
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default();
-    Group { scope: scope.to_owned(), children, required, optional: false }
+    Group {
+        scope: scope.to_owned(),
+        children,
+        required,
+        optional: false,
+    }
 }
 
 fn node_of(name: &str, schema: &Value) -> Node {
     let inner = non_null(schema);
     if inner.get("properties").is_some() {
-        let optional = !std::ptr::eq(inner, schema);
-        return Node::Group(Group { optional, ..group_of(name, inner) });
+        let optional = !std::ptr::eq(inner, schema) || allows_null(inner);
+        return Node::Group(Group {
+            optional,
+            ..group_of(name, inner)
+        });
     }
     Node::Leaf(leaf_of(schema, inner))
+}
+
+/// `type: ["object", "null"]`: how schemars writes an `Option` of an inlined struct.
+fn allows_null(schema: &Value) -> bool {
+    schema
+        .get("type")
+        .and_then(Value::as_array)
+        .is_some_and(|ts| ts.iter().any(|t| t == "null"))
 }
 
 fn leaf_of(outer: &Value, inner: &Value) -> Leaf {
@@ -241,7 +288,9 @@ fn leaf_of(outer: &Value, inner: &Value) -> Leaf {
         min: number("minimum"),
         max: number("maximum"),
         choices,
-        description: text(outer, "description").or_else(|| text(inner, "description")).unwrap_or_default(),
+        description: text(outer, "description")
+            .or_else(|| text(inner, "description"))
+            .unwrap_or_default(),
         default: outer.get("default").or_else(|| inner.get("default")).cloned(),
     }
 }
@@ -262,7 +311,11 @@ fn kind_of(schema: &Value) -> Kind {
     }
     let types: Vec<&str> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
         _ => vec![],
     };
     match types.first().copied() {

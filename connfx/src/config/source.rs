@@ -64,13 +64,20 @@ impl Sources {
     /// Adds a file after those already given; it must exist. Format by extension: `.toml`,
     /// `.yaml`/`.yml`, `.json`.
     pub fn file(mut self, path: impl AsRef<Path>) -> Self {
-        self.files.push(SourceFile { path: path.as_ref().to_path_buf(), required: true });
+        self.files.push(SourceFile {
+            path: path.as_ref().to_path_buf(),
+            required: true,
+        });
         self
     }
 
     /// Adds environment variables (later pairs win over earlier ones with the same name).
-    pub fn env_map<K: Into<String>, V: Into<String>>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> Self {
-        self.env.extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
+    pub fn env_map<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env
+            .extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
@@ -81,9 +88,16 @@ impl Sources {
 
     /// The attribute's files (missing ones skipped) and the process environment.
     pub(crate) fn process(attribute_files: &[&str]) -> Self {
-        let files = attribute_files.iter().map(|p| SourceFile { path: PathBuf::from(p), required: false });
+        let files = attribute_files.iter().map(|p| SourceFile {
+            path: PathBuf::from(p),
+            required: false,
+        });
         // Variables that are not UTF-8 cannot name a connfx setting; skipping them is safe.
-        let env = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-        Sources { files: files.collect(), env: env.collect() }
+        let env =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Sources {
+            files: files.collect(),
+            env: env.collect(),
+        }
     }
 }

@@ -22,13 +22,23 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
 }
 
 /// Checks one protocol table (unknown keys, kinds, bounds, required keys), naming `path`.
-pub(crate) fn check_table(shape: &Shape, path: &str, table: &Value, source: &ValueSource, issues: &mut Vec<ConfigIssue>) {
+pub(crate) fn check_table(
+    shape: &Shape,
+    path: &str,
+    table: &Value,
+    source: &ValueSource,
+    issues: &mut Vec<ConfigIssue>,
+) {
     let mut layers = FieldLayers::default();
     layers.absorb(shape, path, table, source, issues);
     for name in &shape.root.required {
         if !layers.leaves.contains_key(name) {
             let message = format!("`{name}` has no value");
-            issues.push(ConfigIssue::new(format!("{path}.{name}"), source.clone(), message));
+            issues.push(ConfigIssue::new(
+                format!("{path}.{name}"),
+                source.clone(),
+                message,
+            ));
         }
     }
 }
@@ -57,7 +67,11 @@ pub(crate) fn env_leaf(shape: &Shape, suffix: &str, raw: &str) -> Result<(String
     let env_name = |path: &str| path.replace('.', "_").to_ascii_uppercase();
     let Some((path, leaf)) = leaves.iter().find(|(path, _)| env_name(path) == wanted) else {
         let names: Vec<String> = leaves.iter().map(|(p, _)| env_name(p)).collect();
-        return Err(connfx_spec::message::unknown_key(shape.protocol, &wanted, names.iter().map(String::as_str)));
+        return Err(connfx_spec::message::unknown_key(
+            shape.protocol,
+            &wanted,
+            names.iter().map(String::as_str),
+        ));
     };
     let key = path.rsplit('.').next().unwrap_or(path);
     leaf::from_env(&Target { key, leaf, shape }, raw).map(|v| (path.clone(), v))
@@ -70,7 +84,9 @@ pub(crate) fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value
             map.insert(path.to_owned(), value);
         }
         Some((head, rest)) => {
-            let inner = map.entry(head.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            let inner = map
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
             if !inner.is_object() {
                 *inner = Value::Object(Map::new());
             }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Registry, TargetConfig};
-use crate::config::{ConfigError, ConfigIssue, Sources, ValueSource, builtin_shape, check_table, read_file};
 use crate::ConnectError;
+use crate::config::{ConfigError, ConfigIssue, Sources, ValueSource, builtin_shape, check_table, read_file};
 use crate::error::ConnectErrors;
 
 /// The environment prefix of dynamic targets.
@@ -56,8 +56,11 @@ impl RegistryConfig {
             read_targets_file(&file.path, &mut raw, &mut issues);
         }
         // Protocols first: a property variable is read by its target's protocol.
-        let (protocols, others): (Vec<_>, Vec<_>) =
-            sources.env.iter().filter(|(k, _)| k.starts_with(TARGETS_PREFIX)).partition(|(k, _)| k.ends_with("_PROTOCOL"));
+        let (protocols, others): (Vec<_>, Vec<_>) = sources
+            .env
+            .iter()
+            .filter(|(k, _)| k.starts_with(TARGETS_PREFIX))
+            .partition(|(k, _)| k.ends_with("_PROTOCOL"));
         for (name, value) in protocols.into_iter().chain(others) {
             read_env(name, value, &mut raw, &mut issues);
         }
@@ -72,7 +75,11 @@ impl RegistryConfig {
                 Err(e) => issues.push(ConfigIssue::new(format!("targets.{name}"), source, e.to_string())),
             }
         }
-        if issues.is_empty() { Ok(RegistryConfig { targets }) } else { Err(ConfigError::new(issues)) }
+        if issues.is_empty() {
+            Ok(RegistryConfig { targets })
+        } else {
+            Err(ConfigError::new(issues))
+        }
     }
 
     /// Connects every target into a new [`Registry`]; all failures are reported together.
@@ -81,18 +88,27 @@ impl RegistryConfig {
     /// A [`ConnectError`] listing every target that failed.
     pub async fn connect(self) -> Result<Registry, ConnectError> {
         let registry = Registry::new();
-        let adding = self.targets.into_iter().map(|(name, target)| registry.add(name, target));
+        let adding = self
+            .targets
+            .into_iter()
+            .map(|(name, target)| registry.add(name, target));
         let mut errors = ConnectErrors::default();
         for result in futures_util::future::join_all(adding).await {
             errors.check(result);
         }
         let error = errors.into_error();
-        if error.failures().is_empty() { Ok(registry) } else { Err(error) }
+        if error.failures().is_empty() {
+            Ok(registry)
+        } else {
+            Err(error)
+        }
     }
 
     /// The JSON Schema (draft 2020-12) of a registry file.
     pub fn json_schema() -> Value {
-        let mut schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().root_schema_for::<Self>();
+        let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+            .into_generator()
+            .root_schema_for::<Self>();
         schema.insert("title".into(), "RegistryConfig".into());
         schema.to_value()
     }
@@ -110,13 +126,19 @@ impl Registry {
 
 fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, issues: &mut Vec<ConfigIssue>) {
     let source = ValueSource::File(path.to_path_buf());
-    let Some(table) = read_file(path, true, &source, issues) else { return };
+    let Some(table) = read_file(path, true, &source, issues) else {
+        return;
+    };
     for (key, value) in table {
         match (key.as_str(), value) {
             ("targets", Value::Object(targets)) => {
                 for (name, target) in targets {
                     let Value::Object(target) = target else {
-                        issues.push(ConfigIssue::new(format!("targets.{name}"), source.clone(), "expected a table"));
+                        issues.push(ConfigIssue::new(
+                            format!("targets.{name}"),
+                            source.clone(),
+                            "expected a table",
+                        ));
                         continue;
                     };
                     let entry = raw.entry(name).or_default();
@@ -139,7 +161,11 @@ fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mu
     let rest = &var[TARGETS_PREFIX.len()..];
     let fields = ["_PROTOCOL", "_URL", "_DSN", "_TIMEOUT", "_TLS"];
     let (name, field, property) = if let Some(at) = rest.find("_PROPERTIES_") {
-        (&rest[..at], "properties", Some(&rest[at + "_PROPERTIES_".len()..]))
+        (
+            &rest[..at],
+            "properties",
+            Some(&rest[at + "_PROPERTIES_".len()..]),
+        )
     } else if let Some(field) = fields.iter().find(|f| rest.ends_with(*f)) {
         (&rest[..rest.len() - field.len()], &field[1..], None)
     } else {
@@ -159,16 +185,36 @@ fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mu
         Ok(v) => {
             entry.table.insert(field, v);
         }
-        Err(message) => issues.push(ConfigIssue::new(format!("targets.{name}.{field}"), source, message)),
+        Err(message) => issues.push(ConfigIssue::new(
+            format!("targets.{name}.{field}"),
+            source,
+            message,
+        )),
     }
 }
 
 /// A property variable: mapped onto the protocol's keys where the protocol is built in (so
 /// `RETRY_MAX_ATTEMPTS` is `retry.max_attempts`), else kept as text under its lower-cased name.
-fn set_property(name: &str, entry: &mut Raw, property: &str, value: &str, source: &ValueSource, issues: &mut Vec<ConfigIssue>) {
-    let protocol = entry.table.get("protocol").and_then(Value::as_str).map(str::to_owned);
-    let properties = entry.table.entry("properties").or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(properties) = properties else { return };
+fn set_property(
+    name: &str,
+    entry: &mut Raw,
+    property: &str,
+    value: &str,
+    source: &ValueSource,
+    issues: &mut Vec<ConfigIssue>,
+) {
+    let protocol = entry
+        .table
+        .get("protocol")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let properties = entry
+        .table
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(properties) = properties else {
+        return;
+    };
     let shape = protocol.as_deref().and_then(builtin_shape);
     let Some(shape) = shape else {
         properties.insert(property.to_ascii_lowercase(), Value::from(value));
@@ -176,12 +222,22 @@ fn set_property(name: &str, entry: &mut Raw, property: &str, value: &str, source
     };
     match crate::config::env_leaf(shape, property, value) {
         Ok((path, v)) => crate::config::insert_path(properties, &path, v),
-        Err(message) => issues.push(ConfigIssue::new(format!("targets.{name}.properties"), source.clone(), message)),
+        Err(message) => issues.push(ConfigIssue::new(
+            format!("targets.{name}.properties"),
+            source.clone(),
+            message,
+        )),
     }
 }
 
 fn check_target(name: &str, target: &TargetConfig, source: &ValueSource, issues: &mut Vec<ConfigIssue>) {
     if let Some(shape) = builtin_shape(&target.protocol) {
-        check_table(shape, &format!("targets.{name}"), &target.to_protocol_json(), source, issues);
+        check_table(
+            shape,
+            &format!("targets.{name}"),
+            &target.to_protocol_json(),
+            source,
+            issues,
+        );
     }
 }

@@ -65,9 +65,12 @@ impl TargetConfig {
     }
 }
 
+/// The type-erased factory behind an [`AdapterFactory`].
+type BuildFn = dyn Fn(String, TargetConfig) -> BoxFuture<'static, Result<Entry, ConnectError>> + Send + Sync;
+
 /// Builds a connection of one protocol from a [`TargetConfig`]; see [`Registry::register_adapter`].
 #[derive(Clone)]
-pub struct AdapterFactory(Arc<dyn Fn(String, TargetConfig) -> BoxFuture<'static, Result<Entry, ConnectError>> + Send + Sync>);
+pub struct AdapterFactory(Arc<BuildFn>);
 
 impl std::fmt::Debug for AdapterFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -86,12 +89,23 @@ fn typed_factory<T: Connection>() -> AdapterFactory {
 }
 
 fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::Config, ConnectError> {
-    if target.tls == Some(true) && target.url.as_ref().or(target.dsn.as_ref()).is_some_and(|u| u.scheme() == "http") {
-        return Err(ConnectError::new(name, "`tls` is true but the URL scheme `http` is not encrypted"));
+    if target.tls == Some(true)
+        && target
+            .url
+            .as_ref()
+            .or(target.dsn.as_ref())
+            .is_some_and(|u| u.scheme() == "http")
+    {
+        return Err(ConnectError::new(
+            name,
+            "`tls` is true but the URL scheme `http` is not encrypted",
+        ));
     }
     let config: T::Config = serde_json::from_value(target.to_protocol_json())
         .map_err(|e| ConnectError::new(name, format!("invalid `{}` settings: {e}", T::PROTOCOL)))?;
-    config.validate().map_err(|e| ConnectError::new(name, format!("invalid `{}` settings: {e}", T::PROTOCOL)))?;
+    config
+        .validate()
+        .map_err(|e| ConnectError::new(name, format!("invalid `{}` settings: {e}", T::PROTOCOL)))?;
     Ok(config)
 }
 
@@ -106,7 +120,8 @@ pub(super) fn register_builtin(registry: &Registry) {
 impl Registry {
     /// Makes `T` available to [`Registry::add`] under its protocol name `T::PROTOCOL`.
     pub fn register_connection_type<T: Connection>(&self) {
-        self.adapters().insert(T::PROTOCOL.to_owned(), typed_factory::<T>());
+        self.adapters()
+            .insert(T::PROTOCOL.to_owned(), typed_factory::<T>());
     }
 
     /// Makes `protocol` available to [`Registry::add`], built by `factory`.
@@ -126,11 +141,13 @@ impl Registry {
         F: Fn(String, TargetConfig) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<T, ConnectError>> + Send + 'static,
     {
-        let erased = move |name: String, target: TargetConfig| -> BoxFuture<'static, Result<Entry, ConnectError>> {
-            let built = factory(name, target);
-            Box::pin(async move { built.await.map(Entry::new) })
-        };
-        self.adapters().insert(protocol.into(), AdapterFactory(Arc::new(erased)));
+        let erased =
+            move |name: String, target: TargetConfig| -> BoxFuture<'static, Result<Entry, ConnectError>> {
+                let built = factory(name, target);
+                Box::pin(async move { built.await.map(Entry::new) })
+            };
+        self.adapters()
+            .insert(protocol.into(), AdapterFactory(Arc::new(erased)));
     }
 
     /// Connects `target` with its protocol's adapter and adds it under `name`.
@@ -142,7 +159,11 @@ impl Registry {
         let factory = self.adapters().get(&target.protocol).cloned();
         let Some(AdapterFactory(factory)) = factory else {
             let known: Vec<String> = self.adapters().keys().cloned().collect();
-            let message = format!("unknown protocol `{}`; registered: {}", target.protocol, known.join(", "));
+            let message = format!(
+                "unknown protocol `{}`; registered: {}",
+                target.protocol,
+                known.join(", ")
+            );
             return Err(ConnectError::new(name, message));
         };
         let entry = factory(name.clone(), target).await?;

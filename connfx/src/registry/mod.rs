@@ -79,18 +79,35 @@ impl Registry {
     /// [`LookupError`] if there is none, or it is of another type.
     pub fn get<T: Connection>(&self, name: &str) -> Result<T, LookupError> {
         let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
-        let (_, entry) = entries.iter().find(|(n, _)| n == name).ok_or_else(|| LookupError::NotFound(name.into()))?;
-        entry.downcast::<T>().ok_or(LookupError::WrongType { name: name.into(), protocol: entry.protocol() })
+        let (_, entry) = entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| LookupError::NotFound(name.into()))?;
+        entry.downcast::<T>().ok_or(LookupError::WrongType {
+            name: name.into(),
+            protocol: entry.protocol(),
+        })
     }
 
     /// The names of all connections, in the order they were added.
     pub fn names(&self) -> Vec<String> {
-        self.inner.entries.read().unwrap_or_else(|e| e.into_inner()).iter().map(|(n, _)| n.clone()).collect()
+        self.inner
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     /// Checks every connection concurrently, each bounded by its own health timeout.
     pub async fn health(&self) -> HealthReport {
-        let entries: Vec<(String, Entry)> = self.inner.entries.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let entries: Vec<(String, Entry)> = self
+            .inner
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let checks = entries.iter().map(|(name, entry)| async move {
             let started = Instant::now();
             let limit = entry.health_timeout();
@@ -98,14 +115,25 @@ impl Registry {
                 Ok(health) => health,
                 Err(_) => Health::error(started.elapsed(), format!("no answer within {limit:?}")),
             };
-            HealthEntry { name: name.clone(), protocol: entry.protocol(), health }
+            HealthEntry {
+                name: name.clone(),
+                protocol: entry.protocol(),
+                health,
+            }
         });
-        HealthReport { entries: join_all(checks).await }
+        HealthReport {
+            entries: join_all(checks).await,
+        }
     }
 
     /// Closes every connection in parallel, waiting at most [`CLOSE_TIMEOUT`] in all.
     pub async fn close(&self) {
-        let entries: Vec<(String, Entry)> = self.inner.entries.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let entries: Vec<(String, Entry)> = self
+            .inner
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let closing = join_all(entries.iter().map(|(_, entry)| entry.close()));
         if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
             tracing::warn!(timeout = ?CLOSE_TIMEOUT, "connections did not close in time");
@@ -115,6 +143,8 @@ impl Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("connections", &self.names()).finish()
+        f.debug_struct("Registry")
+            .field("connections", &self.names())
+            .finish()
     }
 }

@@ -32,7 +32,13 @@ pub struct AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { bearer: None, username: None, password: None, api_key: None, api_key_header: "x-api-key".into() }
+        AuthConfig {
+            bearer: None,
+            username: None,
+            password: None,
+            api_key: None,
+            api_key_header: "x-api-key".into(),
+        }
     }
 }
 

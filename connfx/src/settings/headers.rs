@@ -20,7 +20,17 @@ impl Headers {
     /// Whether a header of this name may carry a credential.
     pub fn is_sensitive(name: &str) -> bool {
         let name = name.to_ascii_lowercase();
-        ["authorization", "cookie", "token", "secret", "key", "auth", "password"].iter().any(|s| name.contains(s))
+        [
+            "authorization",
+            "cookie",
+            "token",
+            "secret",
+            "key",
+            "auth",
+            "password",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
     }
 
     /// Whether there are no headers.
@@ -37,7 +47,10 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Headers {
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = self.0.iter().map(|(k, v)| (k, if Headers::is_sensitive(k) { "[redacted]" } else { v }));
+        let shown = self
+            .0
+            .iter()
+            .map(|(k, v)| (k, if Headers::is_sensitive(k) { "[redacted]" } else { v }));
         f.debug_map().entries(shown).finish()
     }
 }

@@ -24,6 +24,9 @@ pub struct HealthCheckConfig {
 
 impl Default for HealthCheckConfig {
     fn default() -> Self {
-        HealthCheckConfig { path: None, timeout: Duration::from_secs(5) }
+        HealthCheckConfig {
+            path: None,
+            timeout: Duration::from_secs(5),
+        }
     }
 }

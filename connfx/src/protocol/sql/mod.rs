@@ -57,7 +57,10 @@ impl SqlConnection {
 
 impl std::fmt::Debug for SqlConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlConnection").field("name", &self.inner.name).field("url", &self.inner.config.url).finish()
+        f.debug_struct("SqlConnection")
+            .field("name", &self.inner.name)
+            .field("url", &self.inner.config.url)
+            .finish()
     }
 }
 
@@ -78,9 +81,18 @@ impl Connection for SqlConnection {
             options = options.max_lifetime(lifetime);
         }
         let url = config.url.expose().as_str().replacen("mariadb:", "mysql:", 1);
-        let pool = options.connect(&url).await.map_err(|e| ConnectError::new(name, describe(&e)))?;
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|e| ConnectError::new(name, describe(&e)))?;
         tracing::debug!(connection = name, url = %config.url, "sql pool ready");
-        Ok(SqlConnection { inner: Arc::new(Inner { name: name.to_owned(), config, pool }) })
+        Ok(SqlConnection {
+            inner: Arc::new(Inner {
+                name: name.to_owned(),
+                config,
+                pool,
+            }),
+        })
     }
 
     async fn health(&self) -> Health {

@@ -25,6 +25,9 @@ pub struct BulkheadConfig {
 
 impl Default for BulkheadConfig {
     fn default() -> Self {
-        BulkheadConfig { max_concurrent: 64, max_wait: Duration::ZERO }
+        BulkheadConfig {
+            max_concurrent: 64,
+            max_wait: Duration::ZERO,
+        }
     }
 }

@@ -28,6 +28,10 @@ pub struct RateLimitConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        RateLimitConfig { requests: 100, per: Duration::from_secs(1), burst: None }
+        RateLimitConfig {
+            requests: 100,
+            per: Duration::from_secs(1),
+            burst: None,
+        }
     }
 }

@@ -1,0 +1,115 @@
+//! The [`reqwest::Client`] of a connection, built from its [`HttpConfig`].
+
+use std::fs;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Certificate, ClientBuilder, Identity};
+
+use super::{HttpConfig, credentials, transport};
+use crate::{Headers, TlsConfig};
+
+/// The default `User-Agent`.
+const USER_AGENT: &str = concat!("connfx/", env!("CARGO_PKG_VERSION"));
+
+/// Builds the client: user agent, default headers and auth, connect timeout, pool, TLS.
+///
+/// # Errors
+/// A message for the connect error, naming the key or file at fault and never a secret.
+pub(super) fn build(name: &str, config: &HttpConfig) -> Result<reqwest::Client, String> {
+    warn_ignored(name, config);
+    let user_agent = config.user_agent.as_deref().unwrap_or(USER_AGENT);
+    let user_agent = HeaderValue::from_str(user_agent)
+        .map_err(|_| "`user_agent` holds a character a header value may not".to_owned())?;
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .default_headers(default_headers(config)?)
+        .pool_max_idle_per_host(config.pool.max_size as usize)
+        .pool_idle_timeout(config.pool.idle_timeout);
+    if let Some(connect) = config.timeout.connect {
+        builder = builder.connect_timeout(connect);
+    }
+    // The shortest of the configured limits also bounds requests made with `client()` directly.
+    if let Some(limit) = [config.timeout.per_attempt, config.timeout.total]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        builder = builder.timeout(limit);
+    }
+    tls(name, builder, &config.tls)?
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", transport::describe(e)))
+}
+
+/// `headers`, then the credential headers (which win over a header of the same name).
+fn default_headers(config: &HttpConfig) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::with_capacity(config.headers.0.len() + 1);
+    for (name, value) in &config.headers.0 {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            format!("`headers`: the value of `{name}` holds a character a header value may not")
+        })?;
+        value.set_sensitive(Headers::is_sensitive(name));
+        headers.append(header, value);
+    }
+    for (name, value) in credentials::headers(config)? {
+        headers.insert(name, value);
+    }
+    Ok(headers)
+}
+
+/// Extra CA roots (merged with the platform's), the client certificate, `accept_invalid_certs`.
+fn tls(name: &str, mut builder: ClientBuilder, tls: &TlsConfig) -> Result<ClientBuilder, String> {
+    if let Some(path) = &tls.ca_file {
+        let certs = Certificate::from_pem_bundle(&read("tls.ca_file", path)?)
+            .map_err(|_| format!("`tls.ca_file` {path}: not a PEM file of certificates"))?;
+        if certs.is_empty() {
+            return Err(format!("`tls.ca_file` {path}: holds no PEM certificate"));
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    match (&tls.cert_file, &tls.key_file) {
+        (Some(cert), Some(key)) => builder = builder.identity(identity(cert, key)?),
+        (None, None) => {}
+        _ => return Err("`tls.cert_file` and `tls.key_file` go together; set both or neither".to_owned()),
+    }
+    if tls.accept_invalid_certs {
+        tracing::warn!(
+            connection = name,
+            "`tls.accept_invalid_certs`: any server certificate is accepted"
+        );
+    }
+    Ok(builder.tls_danger_accept_invalid_certs(tls.accept_invalid_certs))
+}
+
+/// The client certificate chain and its private key, both PEM.
+fn identity(cert_path: &str, key_path: &str) -> Result<Identity, String> {
+    let mut pem = read("tls.cert_file", cert_path)?;
+    pem.push(b'\n');
+    pem.extend(read("tls.key_file", key_path)?);
+    Identity::from_pem(&pem).map_err(|e| {
+        let reason = transport::describe(e);
+        format!("`tls.cert_file` {cert_path} with `tls.key_file` {key_path}: not a PEM certificate and key ({reason})")
+    })
+}
+
+fn read(key: &str, path: &str) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("`{key}` {path}: cannot read it: {e}"))
+}
+
+/// Pool settings reqwest has no equivalent for.
+fn warn_ignored(name: &str, config: &HttpConfig) {
+    let pool = &config.pool;
+    let ignored = [
+        ("pool.min_idle", pool.min_idle > 0),
+        ("pool.max_lifetime", pool.max_lifetime.is_some()),
+    ];
+    for (key, _) in ignored.iter().filter(|(_, set)| *set) {
+        tracing::warn!(
+            connection = name,
+            key,
+            "setting has no effect on HTTP connections"
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! HTTP/REST connections on reqwest: one base URL whose headers, auth, TLS and timeouts apply to
+//! every request made through it.
+//!
+//! ```no_run
+//! use connfx::{Connection, HttpConfig, HttpConnection};
+//!
+//! # async fn run() -> Result<(), connfx::Error> {
+//! let config: HttpConfig = serde_json::from_value(serde_json::json!({
+//!     "url": "https://api.pay.example/v1",
+//!     "auth": { "bearer": "t0ken" },
+//!     "timeout": { "total": "10s" },
+//! }))
+//! .expect("a valid config");
+//! let payments = HttpConnection::connect("payments", config).await?;
+//! // GET https://api.pay.example/v1/charges/ch_1, with `Authorization: Bearer t0ken`.
+//! let charge: serde_json::Value = payments.get("/charges/ch_1").send().await?.json().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # How the settings map onto reqwest
+//!
+//! | setting | effect |
+//! |---|---|
+//! | `url` | base of every request path (see [`HttpConnection::request`]); user-info in it becomes basic auth unless `auth` sets a credential |
+//! | `user_agent` | `User-Agent` header, default `connfx/<version>` |
+//! | `headers` | sent with every request; a request's own header of the same name wins |
+//! | `auth` | `Authorization: Bearer …`, basic auth, or the API key in `api_key_header` |
+//! | `timeout.connect` | time to open a TCP/TLS connection |
+//! | `timeout.per_attempt`, `timeout.total` | bound each request; the shortest of them and the request's own [`HttpRequest::timeout`] wins |
+//! | `pool.max_size`, `pool.idle_timeout` | idle connections kept per host, and for how long |
+//! | `pool.min_idle`, `pool.max_lifetime`, `pool.acquire_timeout` | no reqwest equivalent: ignored (a warning is logged when set) |
+//! | `tls` | extra CA roots, client certificate, `accept_invalid_certs` |
+//! | `health` | what [`Connection::health`] requests, and how long it may take |
+//!
+//! # Decisions
+//!
+//! - **Connecting does no network I/O**: the first request (or health check) opens the first
+//!   connection, so a service boots while a dependency is down and health shows it.
+//! - **Paths stay below the base URL**: an absolute URL, a network path (`//host/x`) or `..`
+//!   climbing above the base path is [`CallError::InvalidRequest`](crate::CallError::InvalidRequest),
+//!   so an id spliced into a path (`format!("/items/{id}")`) cannot reach another endpoint.
+//! - **URL user-info is basic auth** unless `auth` sets `bearer` or `username`; it is removed
+//!   from the URL reqwest sees, so no reqwest error can print it.
+//! - **Errors keep no URL**: transport messages are reqwest's error chain with the URL left out
+//!   (a query may carry a key); health messages show the method and path only.
+//! - **`timeout.per_attempt` caps each request** like `timeout.total` does, until the retry
+//!   layer gives attempts their own meaning.
+//! - **`close` drains**: it waits (at most 30 s) for requests already sent to get their answer.
+//!
+//! The retry, circuit breaker, rate limit and bulkhead settings are not applied by this module
+//! yet.
+
+mod client;
+mod config;
+mod credentials;
+mod health;
+mod lifecycle;
+mod request;
+mod response;
+mod target;
+mod transport;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+
+use crate::{ConnUrl, ConnectError, Connection, Health};
+use lifecycle::Lifecycle;
+
+pub use config::HttpConfig;
+pub use request::HttpRequest;
+pub use response::HttpResponse;
+
+/// A live HTTP connection: a base URL and a configured [`reqwest::Client`].
+///
+/// Cheap to clone (an `Arc` inside); every clone shares the client, its connection pool and the
+/// closed state. `Debug` shows the name and the URL with its password redacted, nothing else.
+///
+/// ```
+/// use connfx::{Connection, HttpConfig, HttpConnection};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+/// let config: HttpConfig =
+///     serde_json::from_str(r#"{"url": "http://app:hunter2@127.0.0.1:8080/api"}"#).expect("valid");
+/// let api = HttpConnection::connect("api", config).await?;
+/// assert_eq!(api.name(), "api");
+/// assert!(!format!("{api:?}").contains("hunter2"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HttpConnection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    config: HttpConfig,
+    /// The base URL without user-info: reqwest never sees a URL credential, so none can end up
+    /// in one of its error messages.
+    base: url::Url,
+    client: reqwest::Client,
+    lifecycle: Lifecycle,
+}
+
+impl HttpConnection {
+    /// The connection's name (the field or registry name).
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) {
+    /// tracing::info!(connection = api.name(), "calling");
+    /// # }
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The configured base URL; its `Display` and `Debug` redact the password.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) {
+    /// println!("calling {}", api.base_url());
+    /// # }
+    /// ```
+    pub fn base_url(&self) -> &ConnUrl {
+        &self.inner.config.url
+    }
+
+    /// The settings this connection was built from.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) {
+    /// let total = api.config().timeout.total;
+    /// # }
+    /// ```
+    pub fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    /// The underlying client, for what [`HttpRequest`] does not cover. It carries the default
+    /// headers, auth, TLS and pool settings and the shorter of `timeout.per_attempt` and
+    /// `timeout.total`; requests made with it directly bypass the base URL and the closed state,
+    /// and report reqwest's own errors.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), reqwest::Error> {
+    /// let page = api.client().get("https://status.example/").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn client(&self) -> &reqwest::Client {
+        &self.inner.client
+    }
+
+    /// Starts a `GET` of `path`, joined onto the base URL.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let body = api.get("/items/1").send().await?.text().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn get(&self, path: &str) -> HttpRequest {
+        self.request(Method::GET, path)
+    }
+
+    /// Starts a `POST` of `path`.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// api.post("/items").json(&serde_json::json!({"name": "pen"})).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn post(&self, path: &str) -> HttpRequest {
+        self.request(Method::POST, path)
+    }
+
+    /// Starts a `PUT` of `path`.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// api.put("/items/1").body("pen").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn put(&self, path: &str) -> HttpRequest {
+        self.request(Method::PUT, path)
+    }
+
+    /// Starts a `PATCH` of `path`.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// api.patch("/items/1").json(&serde_json::json!({"price": 3})).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn patch(&self, path: &str) -> HttpRequest {
+        self.request(Method::PATCH, path)
+    }
+
+    /// Starts a `DELETE` of `path`.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// api.delete("/items/1").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn delete(&self, path: &str) -> HttpRequest {
+        self.request(Method::DELETE, path)
+    }
+
+    /// Starts a `HEAD` of `path`.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let length = api.head("/files/1").send().await?.headers().get("content-length").cloned();
+    /// # Ok(()) }
+    /// ```
+    pub fn head(&self, path: &str) -> HttpRequest {
+        self.request(Method::HEAD, path)
+    }
+
+    /// Starts a request of any method. `path` is joined onto the base URL, keeping the base
+    /// path: with base `http://h/api`, `/items/1` and `items/1` both give
+    /// `http://h/api/items/1`; a query in `path` is kept (after any query of the base URL).
+    ///
+    /// A path that is an absolute URL, or that would leave the base URL's scheme, host, port or
+    /// path (`//other.host/x`, `../x`), makes [`HttpRequest::send`] fail with
+    /// [`CallError::InvalidRequest`](crate::CallError::InvalidRequest).
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// api.request(reqwest::Method::OPTIONS, "/items").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn request(&self, method: Method, path: &str) -> HttpRequest {
+        let url = target::join(&self.inner.base, path);
+        HttpRequest::new(self.clone(), method, url)
+    }
+
+    /// Whether [`Connection::close`] was called.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::HttpConnection) {
+    /// use connfx::Connection;
+    /// api.close().await;
+    /// assert!(api.is_closed());
+    /// # }
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.inner.lifecycle.is_closed()
+    }
+
+    pub(crate) fn base(&self) -> &url::Url {
+        &self.inner.base
+    }
+
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.inner.lifecycle
+    }
+}
+
+impl fmt::Debug for HttpConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConnection")
+            .field("name", &self.inner.name)
+            .field("url", &self.inner.config.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection for HttpConnection {
+    const PROTOCOL: &'static str = "http";
+    const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
+    type Config = HttpConfig;
+
+    async fn connect(name: &str, config: HttpConfig) -> Result<Self, ConnectError> {
+        let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
+        let client = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
+        tracing::debug!(connection = name, url = %config.url, "http connection set up");
+        let inner = Inner {
+            name: name.to_owned(),
+            config,
+            base,
+            client,
+            lifecycle: Lifecycle::default(),
+        };
+        Ok(HttpConnection {
+            inner: Arc::new(inner),
+        })
+    }
+
+    async fn health(&self) -> Health {
+        health::check(self).await
+    }
+
+    /// Marks the connection closed, so new requests fail with
+    /// [`CallError::Closed`](crate::CallError::Closed), then waits (at most 30 s) for requests
+    /// already being sent to get their response. Pooled connections are released when the last
+    /// handle is dropped or `pool.idle_timeout` passes.
+    async fn close(&self) {
+        if self.inner.lifecycle.close().await {
+            tracing::debug!(connection = self.name(), "http connection closed");
+        }
+    }
+
+    fn health_timeout(&self) -> Duration {
+        self.inner.config.health.timeout
+    }
+}

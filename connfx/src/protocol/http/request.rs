@@ -1,0 +1,292 @@
+//! [`HttpRequest`]: one request through a connection, built up and then sent.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+use url::Url;
+
+use super::transport::{self, Limits};
+use super::{HttpConnection, HttpResponse, response};
+use crate::{CallError, Headers};
+
+/// A request being built; [`HttpRequest::send`] sends it. Start one with
+/// [`HttpConnection::get`], [`post`](HttpConnection::post), … or
+/// [`request`](HttpConnection::request).
+///
+/// The connection's base URL, default headers, auth, TLS and timeouts apply without the
+/// caller's help. A mistake made while building (a bad header, a body that does not serialize, a
+/// path that leaves the base URL) is reported by `send`, as
+/// [`CallError::InvalidRequest`](crate::CallError::InvalidRequest).
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+/// let created: serde_json::Value = api
+///     .post("/items")
+///     .header("x-request-id", "42")
+///     .query(&[("dry_run", "false")])
+///     .json(&serde_json::json!({ "name": "pen" }))
+///     .timeout(Duration::from_secs(2))
+///     .idempotent(true)
+///     .send()
+///     .await?
+///     .json()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a request does nothing until it is sent"]
+pub struct HttpRequest {
+    connection: HttpConnection,
+    method: Method,
+    url: Result<Url, String>,
+    headers: HeaderMap,
+    body: Option<reqwest::Body>,
+    timeout: Option<Duration>,
+    idempotent: bool,
+    /// The first mistake made while building, reported by `send`.
+    invalid: Option<String>,
+}
+
+impl HttpRequest {
+    pub(super) fn new(connection: HttpConnection, method: Method, url: Result<Url, String>) -> Self {
+        let idempotent = !matches!(method, Method::POST | Method::PATCH);
+        HttpRequest {
+            connection,
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            timeout: None,
+            idempotent,
+            invalid: None,
+        }
+    }
+
+    /// Adds a header (a second call with the same name adds a second value). It replaces a
+    /// default header of the same name from the connection's `headers` or `auth`. Values of
+    /// credential-like names (`authorization`, `…token…`, `…key…`, …) are marked sensitive.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.get("/items").header("accept-language", "de");
+    /// # }
+    /// ```
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        HeaderValue: TryFrom<V>,
+    {
+        let Ok(name) = HeaderName::try_from(name) else {
+            return self.invalid("a header name is not valid".to_owned());
+        };
+        match HeaderValue::try_from(value) {
+            Ok(mut value) => {
+                value.set_sensitive(value.is_sensitive() || Headers::is_sensitive(name.as_str()));
+                self.headers.append(name, value);
+                self
+            }
+            Err(_) => self.invalid(format!(
+                "the value of header `{name}` holds a character a header may not"
+            )),
+        }
+    }
+
+    /// Sends `value` as a JSON body, with `Content-Type: application/json` unless a content
+    /// type was set already.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.post("/items").json(&serde_json::json!({ "name": "pen" }));
+    /// # }
+    /// ```
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => {
+                if !self.headers.contains_key(CONTENT_TYPE) {
+                    self.headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+                self.body = Some(bytes.into());
+                self
+            }
+            Err(e) => self.invalid(format!("the JSON body does not serialize: {e}")),
+        }
+    }
+
+    /// Sends `body` as it is: a `String`, `Vec<u8>`, `&'static str`, a stream, …
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.put("/notes/1").header("content-type", "text/plain").body("hello");
+    /// # }
+    /// ```
+    pub fn body(mut self, body: impl Into<reqwest::Body>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Appends query pairs to the URL, form-encoded (`a b&c` → `a+b%26c`), after any query the
+    /// path or the base URL already has.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.get("/search").query(&[("q", "pen & ink"), ("page", "2")]);
+    /// # }
+    /// ```
+    pub fn query<K: AsRef<str>, V: fmt::Display>(mut self, pairs: &[(K, V)]) -> Self {
+        if let Ok(url) = &mut self.url
+            && !pairs.is_empty()
+        {
+            let mut query = url.query_pairs_mut();
+            for (key, value) in pairs {
+                query.append_pair(key.as_ref(), &value.to_string());
+            }
+        }
+        self
+    }
+
+    /// Limits this request, body included. The shortest of this, the connection's
+    /// `timeout.per_attempt` and `timeout.total` applies; hitting it gives
+    /// [`CallError::Timeout`](crate::CallError::Timeout).
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.get("/slow").timeout(std::time::Duration::from_millis(500));
+    /// # }
+    /// ```
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Says whether sending this request twice has the same effect as once. Defaults to `true`
+    /// for every method but `POST` and `PATCH`.
+    ///
+    /// The retry policy (coming with the resilience layer) retries a non-idempotent request only
+    /// when it cannot have reached the server, unless this is set to `true`. Today it is
+    /// recorded and not otherwise used.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.post("/charges").header("idempotency-key", "ch_1").idempotent(true);
+    /// assert!(request.is_idempotent());
+    /// # }
+    /// ```
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Whether this request may be sent again (see [`HttpRequest::idempotent`]).
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// assert!(!api.post("/items").is_idempotent());
+    /// # }
+    /// ```
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
+
+    /// Sends the request and waits for the response's status and headers.
+    ///
+    /// # Errors
+    /// - [`CallError::Closed`] once the connection is closed;
+    /// - [`CallError::InvalidRequest`] for a mistake made while building;
+    /// - [`CallError::Timeout`] when a time limit is hit;
+    /// - [`CallError::Transport`] when the request cannot be sent (refused, TLS, DNS, …);
+    /// - [`CallError::Status`] for a status of 400 or more, with the start of the body.
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) {
+    /// match api.get("/items/1").send().await {
+    ///     Ok(response) => println!("{}", response.status()),
+    ///     Err(connfx::CallError::Status { code: 404, .. }) => println!("no such item"),
+    ///     Err(other) => eprintln!("{other}"),
+    /// }
+    /// # }
+    /// ```
+    pub async fn send(self) -> Result<HttpResponse, CallError> {
+        let HttpRequest {
+            connection,
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+            invalid,
+            ..
+        } = self;
+        let name = connection.name();
+        let Some(_in_flight) = connection.lifecycle().enter() else {
+            return Err(CallError::Closed {
+                connection: name.to_owned(),
+            });
+        };
+        let url = url
+            .and_then(|url| invalid.map_or(Ok(url), Err))
+            .map_err(|message| CallError::InvalidRequest {
+                connection: name.to_owned(),
+                message,
+            })?;
+        let limits = limits(&connection, timeout);
+        let mut builder = connection.client().request(method.clone(), url).headers(headers);
+        if let Some(limit) = limits.request {
+            builder = builder.timeout(limit);
+        }
+        if let Some(body) = body {
+            builder = builder.body(body);
+        }
+        let started = Instant::now();
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| transport::call_error(name, e, limits))?;
+        let code = response.status().as_u16();
+        let path = response.url().path();
+        tracing::debug!(connection = name, %method, path, status = code, elapsed = ?started.elapsed(), "http call");
+        if code >= 400 {
+            let body = response::body_start(response).await;
+            return Err(CallError::Status {
+                connection: name.to_owned(),
+                code,
+                body,
+            });
+        }
+        Ok(HttpResponse::new(connection.clone(), response, limits))
+    }
+
+    fn invalid(mut self, message: String) -> Self {
+        self.invalid.get_or_insert(message);
+        self
+    }
+}
+
+/// The shortest of the request's own limit, `timeout.per_attempt` and `timeout.total`.
+fn limits(connection: &HttpConnection, request: Option<Duration>) -> Limits {
+    let configured = &connection.config().timeout;
+    let shortest = [request, configured.per_attempt, configured.total]
+        .into_iter()
+        .flatten()
+        .min();
+    Limits {
+        connect: configured.connect,
+        request: shortest,
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("connection", &self.connection.name())
+            .field("method", &self.method)
+            .field("path", &self.url.as_ref().map(Url::path))
+            .field("timeout", &self.timeout)
+            .field("idempotent", &self.idempotent)
+            .finish_non_exhaustive()
+    }
+}

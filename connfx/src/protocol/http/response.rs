@@ -1,0 +1,196 @@
+//! [`HttpResponse`]: a successful answer, read with the connection's limits and error types.
+
+use std::fmt;
+
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use super::HttpConnection;
+use super::transport::{self, Limits};
+use crate::CallError;
+
+/// How much of an error response's body [`CallError::Status`] keeps.
+const ERROR_BODY_LIMIT: usize = 4 * 1024;
+
+/// The answer to an [`HttpRequest`](super::HttpRequest), status below 400 (higher statuses are
+/// [`CallError::Status`]). Reading the body is still bound by the request's time limit.
+///
+/// ```no_run
+/// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+/// let response = api.get("/items/1").send().await?;
+/// assert_eq!(response.status(), 200);
+/// let item: serde_json::Value = response.json().await?;
+/// # Ok(()) }
+/// ```
+pub struct HttpResponse {
+    connection: HttpConnection,
+    inner: reqwest::Response,
+    limits: Limits,
+}
+
+impl HttpResponse {
+    pub(super) fn new(connection: HttpConnection, inner: reqwest::Response, limits: Limits) -> Self {
+        HttpResponse {
+            connection,
+            inner,
+            limits,
+        }
+    }
+
+    /// The status code, e.g. `200`.
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let created = api.post("/items").send().await?.status() == 201;
+    /// # Ok(()) }
+    /// ```
+    pub fn status(&self) -> u16 {
+        self.inner.status().as_u16()
+    }
+
+    /// The response headers.
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let response = api.get("/items").send().await?;
+    /// let etag = response.headers().get("etag").and_then(|v| v.to_str().ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn headers(&self) -> &HeaderMap {
+        self.inner.headers()
+    }
+
+    /// Reads the body and decodes it as JSON.
+    ///
+    /// # Errors
+    /// [`CallError::Transport`] when the body cannot be read or is not the JSON of a `T`;
+    /// [`CallError::Timeout`] when the request's time limit passes while reading.
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let items: Vec<String> = api.get("/items").send().await?.json().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn json<T: DeserializeOwned>(self) -> Result<T, CallError> {
+        let connection = self.connection.clone();
+        let bytes = self.bytes().await?;
+        serde_json::from_slice(&bytes).map_err(|e| CallError::Transport {
+            connection: connection.name().to_owned(),
+            message: format!("the response is not the expected JSON: {e}"),
+        })
+    }
+
+    /// Reads the body as text, decoded by the `Content-Type` charset (UTF-8 by default).
+    ///
+    /// # Errors
+    /// As [`HttpResponse::bytes`].
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let page = api.get("/").send().await?.text().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn text(self) -> Result<String, CallError> {
+        let HttpResponse {
+            connection,
+            inner,
+            limits,
+        } = self;
+        inner.text().await.map_err(|e| read_error(&connection, e, limits))
+    }
+
+    /// Reads the body as bytes.
+    ///
+    /// # Errors
+    /// [`CallError::Transport`] when the body cannot be read; [`CallError::Timeout`] when the
+    /// request's time limit passes while reading.
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let image = api.get("/logo.png").send().await?.bytes().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn bytes(self) -> Result<Vec<u8>, CallError> {
+        let HttpResponse {
+            connection,
+            inner,
+            limits,
+        } = self;
+        inner
+            .bytes()
+            .await
+            .map(Vec::from)
+            .map_err(|e| read_error(&connection, e, limits))
+    }
+
+    /// The reqwest response, to stream the body or read what this type does not show. Errors
+    /// from it are reqwest's own.
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let mut response = api.get("/events").send().await?.into_inner();
+    /// while let Ok(Some(chunk)) = response.chunk().await {
+    ///     println!("{} bytes", chunk.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn into_inner(self) -> reqwest::Response {
+        self.inner
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("connection", &self.connection.name())
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A failed body read: a timeout stays a timeout, anything else says it was the body.
+fn read_error(connection: &HttpConnection, err: reqwest::Error, limits: Limits) -> CallError {
+    match transport::call_error(connection.name(), err, limits) {
+        CallError::Transport { connection, message } => CallError::Transport {
+            connection,
+            message: format!("cannot read the response body: {message}"),
+        },
+        other => other,
+    }
+}
+
+/// The first [`ERROR_BODY_LIMIT`] bytes of the body, as text; what cannot be read is left out.
+pub(super) async fn body_start(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body.truncate(ERROR_BODY_LIMIT);
+    utf8_lossy_prefix(body)
+}
+
+/// The bytes as text; a character cut off by the limit is dropped rather than replaced.
+fn utf8_lossy_prefix(mut bytes: Vec<u8>) -> String {
+    if let Err(e) = std::str::from_utf8(&bytes)
+        && e.error_len().is_none()
+    {
+        bytes.truncate(e.valid_up_to());
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_character_is_dropped() {
+        let mut bytes = "ab".as_bytes().to_vec();
+        bytes.extend_from_slice(&"ü".as_bytes()[..1]);
+        assert_eq!(utf8_lossy_prefix(bytes), "ab");
+        assert_eq!(utf8_lossy_prefix(vec![b'a', 0xff, b'b']), "a\u{fffd}b");
+    }
+}

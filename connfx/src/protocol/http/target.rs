@@ -1,0 +1,154 @@
+//! Where a request goes: the base URL checked at connect, and request paths joined onto it.
+
+use url::Url;
+
+use crate::ConnUrl;
+
+/// The base URL requests are joined onto: `http` or `https`, with a host, without user-info
+/// (which [`credentials`](super::credentials) turns into basic auth) and without a fragment.
+///
+/// # Errors
+/// A message for the connect error; it describes the URL without repeating it.
+pub(super) fn base(url: &ConnUrl) -> Result<Url, String> {
+    let schemes = <super::HttpConnection as crate::Connection>::URL_SCHEMES;
+    if !schemes.contains(&url.scheme()) {
+        return Err(connfx_spec::message::scheme_mismatch(
+            "http",
+            url.scheme(),
+            schemes,
+        ));
+    }
+    if url.expose().host_str().is_none_or(str::is_empty) {
+        return Err("`url` has no host".to_owned());
+    }
+    let mut base = url.expose().clone();
+    // Only fails for URLs that cannot carry credentials, and an http(s) URL with a host can.
+    let _ = base.set_username("");
+    let _ = base.set_password(None);
+    base.set_fragment(None);
+    Ok(base)
+}
+
+/// Joins `path` onto `base`, keeping the base path: `http://h/api` + `/x` or `x` → `http://h/api/x`.
+/// An empty path or `/` is the base URL itself. A query in `path` comes after the base URL's own.
+///
+/// # Errors
+/// The message of an [`InvalidRequest`](crate::CallError::InvalidRequest) when `path` is an
+/// absolute URL or would leave the base URL; the path is not repeated, as it may hold a secret.
+pub(super) fn join(base: &Url, path: &str) -> Result<Url, String> {
+    let path = path.split_once('#').map_or(path, |(before, _)| before);
+    let (path, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+    if is_absolute(path) {
+        return Err("request path must be relative to the base URL, found an absolute URL".to_owned());
+    }
+    let mut url = base.clone();
+    let relative = path.strip_prefix('/').unwrap_or(path);
+    if !relative.is_empty() {
+        url.set_path(&format!("{}/{relative}", base.path().trim_end_matches('/')));
+    }
+    if let Some(query) = query.filter(|q| !q.is_empty()) {
+        let joined = base
+            .query()
+            .filter(|q| !q.is_empty())
+            .map_or_else(|| query.to_owned(), |b| format!("{b}&{query}"));
+        url.set_query(Some(&joined));
+    }
+    if !stays_within(base, &url) {
+        return Err("request path would leave the base URL".to_owned());
+    }
+    Ok(url)
+}
+
+/// `https://other/x`, `//other/x` and `\\other\x` name a host of their own; `projects:list`
+/// (no host) is an ordinary relative path.
+fn is_absolute(path: &str) -> bool {
+    let starts_network_path = path.starts_with("//") || path.starts_with("\\\\") || path.starts_with("/\\");
+    starts_network_path || Url::parse(path).is_ok_and(|u| u.has_host())
+}
+
+/// Same scheme, host and port, and a path at or below the base path (`..` may not climb out).
+fn stays_within(base: &Url, url: &Url) -> bool {
+    let dir = format!("{}/", base.path().trim_end_matches('/'));
+    let same_origin = url.scheme() == base.scheme() && url.host() == base.host() && url.port() == base.port();
+    same_origin && (url.path() == base.path() || url.path().starts_with(&dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(base: &str, path: &str) -> Result<String, String> {
+        join(&Url::parse(base).expect("valid base"), path).map(String::from)
+    }
+
+    #[test]
+    fn keeps_the_base_path() {
+        assert_eq!(
+            joined("http://h:1/api", "/items/1").as_deref(),
+            Ok("http://h:1/api/items/1")
+        );
+        assert_eq!(
+            joined("http://h:1/api", "items/1").as_deref(),
+            Ok("http://h:1/api/items/1")
+        );
+        assert_eq!(joined("http://h/api/", "/x").as_deref(), Ok("http://h/api/x"));
+        assert_eq!(joined("http://h", "/x").as_deref(), Ok("http://h/x"));
+        assert_eq!(joined("http://h/api", "").as_deref(), Ok("http://h/api"));
+        assert_eq!(joined("http://h/api", "/").as_deref(), Ok("http://h/api"));
+        assert_eq!(
+            joined("http://h/v1", "/projects:list").as_deref(),
+            Ok("http://h/v1/projects:list")
+        );
+        assert_eq!(
+            joined("http://h/v1", "projects:list").as_deref(),
+            Ok("http://h/v1/projects:list")
+        );
+    }
+
+    #[test]
+    fn keeps_queries_and_drops_fragments() {
+        assert_eq!(
+            joined("http://h/api", "/x?a=1").as_deref(),
+            Ok("http://h/api/x?a=1")
+        );
+        assert_eq!(
+            joined("http://h/api?k=v", "/x?a=1").as_deref(),
+            Ok("http://h/api/x?k=v&a=1")
+        );
+        assert_eq!(
+            joined("http://h/api?k=v", "/x").as_deref(),
+            Ok("http://h/api/x?k=v")
+        );
+        assert_eq!(joined("http://h/api", "/x#top").as_deref(), Ok("http://h/api/x"));
+    }
+
+    #[test]
+    fn encodes_what_a_path_may_not_hold() {
+        assert_eq!(
+            joined("http://h/api", "/a b").as_deref(),
+            Ok("http://h/api/a%20b")
+        );
+        assert_eq!(
+            joined("http://h/api", "/a%2Fb").as_deref(),
+            Ok("http://h/api/a%2Fb")
+        );
+    }
+
+    #[test]
+    fn refuses_to_leave_the_base() {
+        for path in [
+            "http://evil/x",
+            "https://h/api/x",
+            "//evil/x",
+            "\\\\evil\\x",
+            "/../x",
+            "../api2/x",
+            "a/../../x",
+        ] {
+            let err = joined("http://h/api", path).expect_err(path);
+            assert!(!err.contains("evil"), "{err}");
+        }
+        assert!(joined("http://h/api", "a/../b").is_ok());
+        assert!(joined("http://h/api", "/%2e%2e/x").is_err());
+    }
+}

@@ -1,0 +1,34 @@
+//! The HTTP connection against real servers on loopback: URL joining, headers and auth, bodies,
+//! errors and timeouts, health, close, TLS settings and redaction.
+
+mod errors;
+mod health;
+mod requests;
+mod server;
+mod setup;
+
+use connfx::{Connection, HttpConfig, HttpConnection};
+use serde_json::Value;
+
+/// The config `value` describes, as the loader would hand it over.
+fn config(value: Value) -> HttpConfig {
+    serde_json::from_value(value).expect("a valid HttpConfig")
+}
+
+/// A connection called `api` built from `value`.
+async fn connect(value: Value) -> HttpConnection {
+    HttpConnection::connect("api", config(value))
+        .await
+        .expect("connects")
+}
+
+/// GETs `path` from an echo server through `api` and returns the server's description.
+async fn echoed(api: &HttpConnection, path: &str) -> Value {
+    api.get(path)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON")
+}
