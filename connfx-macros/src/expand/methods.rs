@@ -1,0 +1,188 @@
+//! The inherent methods: loading, connecting, typed accessors, registry, health, close, schema and
+//! env listing on the struct, and `connect` on its config.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+use syn::spanned::Spanned;
+
+use super::{allow_lints, where_connections};
+use crate::ast::{Container, Field, Presence};
+
+/// `impl Conns { ... }`. The method names are `symbol::GENERATED_METHODS`.
+pub fn set_impl(cont: &Container) -> TokenStream {
+    let (ident, config) = (cont.ident, cont.config_ident());
+    let accessors = cont.fields.iter().map(accessor);
+    let inserts = cont.fields.iter().map(registry_insert);
+    let bounds = where_connections(cont);
+    let allow = allow_lints();
+    quote! {
+        #allow
+        #[automatically_derived]
+        impl #ident #bounds {
+            /// Reads the configuration: attribute defaults, then the config files, then the
+            /// environment; validates it. No network I/O.
+            ///
+            /// # Errors
+            /// Every problem found, each with its key and the source of the bad value.
+            pub fn load_config() -> ::core::result::Result<#config, ::connfx::ConfigError> {
+                ::connfx::__private::load_config::<Self>()
+            }
+
+            /// Reads the configuration from `sources` only (plus the attribute defaults), never the
+            /// process environment; validates it. No network I/O.
+            ///
+            /// # Errors
+            /// Every problem found, each with its key and the source of the bad value.
+            pub fn load_config_from(
+                sources: ::connfx::Sources,
+            ) -> ::core::result::Result<#config, ::connfx::ConfigError> {
+                ::connfx::__private::load_config_from::<Self>(sources)
+            }
+
+            /// Loads the configuration (see `load_config`) and connects every connection.
+            ///
+            /// # Errors
+            /// The configuration's problems, or every connection that could not be built.
+            pub async fn connect() -> ::core::result::Result<Self, ::connfx::Error> {
+                ::core::result::Result::Ok(Self::load_config()?.connect().await?)
+            }
+
+            #(#accessors)*
+
+            /// The same live connections, looked up by name.
+            pub fn registry(&self) -> ::connfx::Registry {
+                let registry = ::connfx::Registry::new();
+                #(#inserts)*
+                registry
+            }
+
+            /// Checks every connection concurrently, each bounded by its own health timeout.
+            pub async fn health(&self) -> ::connfx::HealthReport {
+                self.registry().health().await
+            }
+
+            /// Closes every connection gracefully, in parallel, bounded in time.
+            pub async fn close(&self) {
+                self.registry().close().await
+            }
+
+            /// The JSON Schema (draft 2020-12) of the configuration, for checking deployment files.
+            pub fn json_schema() -> ::connfx::__private::serde_json::Value {
+                ::connfx::__private::json_schema::<Self>()
+            }
+
+            /// Every environment variable the loader reads, with its type, default and description.
+            pub fn env_vars() -> ::std::vec::Vec<::connfx::EnvVar> {
+                ::connfx::__private::env_vars::<Self>()
+            }
+        }
+    }
+}
+
+/// `conns.payments() -> &HttpConnection`, `conns.audit() -> Option<&HttpConnection>`.
+fn accessor(field: &Field) -> TokenStream {
+    let (ident, ty) = (field.ident, field.ty);
+    match field.presence {
+        Presence::Required => {
+            let doc = format!("The `{}` connection.", field.name);
+            quote! {
+                #[doc = #doc]
+                pub fn #ident(&self) -> &#ty {
+                    &self.#ident
+                }
+            }
+        }
+        Presence::Optional => {
+            let doc = format!(
+                "The `{}` connection, or `None` when no source configures it.",
+                field.name
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #ident(&self) -> ::core::option::Option<&#ty> {
+                    ::core::option::Option::as_ref(&self.#ident)
+                }
+            }
+        }
+    }
+}
+
+fn registry_insert(field: &Field) -> TokenStream {
+    let (ident, name) = (field.ident, &field.name);
+    match field.presence {
+        Presence::Required => quote! {
+            registry.insert(#name, ::core::clone::Clone::clone(&self.#ident));
+        },
+        Presence::Optional => quote! {
+            if let ::core::option::Option::Some(connection) = &self.#ident {
+                registry.insert(#name, ::core::clone::Clone::clone(connection));
+            }
+        },
+    }
+}
+
+/// `impl ConnsConfig { async fn connect(self) }`: every connection built concurrently, every
+/// failure collected.
+pub fn config_impl(cont: &Container) -> TokenStream {
+    let (ident, config) = (cont.ident, cont.config_ident());
+    // Mixed-site hygiene: a field called `errors` cannot shadow the collector.
+    let errors = Ident::new("errors", Span::mixed_site());
+    let idents: Vec<&Ident> = cont.fields.iter().map(|field| field.ident).collect();
+    let results = connect_all(&cont.fields);
+    let bindings = tuple(idents.iter().map(|ident| quote!(#ident)));
+    let somes = tuple(
+        idents
+            .iter()
+            .map(|ident| quote!(::core::option::Option::Some(#ident))),
+    );
+    let bounds = where_connections(cont);
+    let allow = allow_lints();
+    quote! {
+        #allow
+        #[automatically_derived]
+        impl #config #bounds {
+            /// Builds every connection concurrently.
+            ///
+            /// # Errors
+            /// Every connection that could not be built, each with its cause.
+            pub async fn connect(self) -> ::core::result::Result<#ident, ::connfx::ConnectError> {
+                let #bindings = #results;
+                let mut #errors = <::connfx::__private::ConnectErrors as ::core::default::Default>::default();
+                #(let #idents = #errors.check(#idents);)*
+                match #bindings {
+                    #somes => ::core::result::Result::Ok(#ident { #(#idents),* }),
+                    _ => ::core::result::Result::Err(#errors.into_error()),
+                }
+            }
+        }
+    }
+}
+
+/// The connect futures awaited together (`join!`), or the one future awaited alone.
+fn connect_all(fields: &[Field]) -> TokenStream {
+    let calls: Vec<TokenStream> = fields.iter().map(connect_call).collect();
+    match calls.as_slice() {
+        [one] => quote!(#one.await),
+        calls => quote!(::connfx::__private::futures_util::join!(#(#calls),*)),
+    }
+}
+
+/// `connect_required::<T>("name", self.name)`, spanned on the type.
+fn connect_call(field: &Field) -> TokenStream {
+    let (ident, ty, name) = (field.ident, field.ty, &field.name);
+    let function = match field.presence {
+        Presence::Required => format_ident!("connect_required"),
+        Presence::Optional => format_ident!("connect_optional"),
+    };
+    quote_spanned!(ty.span()=> ::connfx::__private::#function::<#ty>(#name, self.#ident))
+}
+
+/// `(a, b)` for several items, `a` for one: no 1-tuples.
+fn tuple(items: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let items: Vec<TokenStream> = items.collect();
+    match items.as_slice() {
+        [one] => one.clone(),
+        items => quote!((#(#items),*)),
+    }
+}

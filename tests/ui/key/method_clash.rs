@@ -1,0 +1,9 @@
+use connfx::prelude::*;
+
+#[derive(Connections)]
+struct Conns {
+    api: HttpConnection,
+    health: HttpConnection,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use connfx::prelude::*;
+
+#[derive(Connections)]
+struct Conns {
+    #[connection(retries(max_attempts = 3))]
+    api: HttpConnection,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use connfx::prelude::*;
+
+#[derive(Connections)]
+struct Conns {
+    #[connection(url = API_URL)]
+    api: HttpConnection,
+}
+
+fn main() {}

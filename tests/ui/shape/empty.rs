@@ -1,0 +1,6 @@
+use connfx::prelude::*;
+
+#[derive(Connections)]
+struct Conns {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use connfx::prelude::*;
+
+#[derive(Connections)]
+enum Conns {
+    Api(HttpConnection),
+}
+
+fn main() {}

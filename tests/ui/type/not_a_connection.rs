@@ -1,0 +1,9 @@
+use connfx::prelude::*;
+
+#[derive(Connections)]
+struct Conns {
+    #[connection(url = "https://api.example")]
+    api: String,
+}
+
+fn main() {}
