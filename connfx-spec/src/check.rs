@@ -87,7 +87,8 @@ pub fn range(name: &str, min: Option<f64>, max: Option<f64>, value: f64) -> Resu
 /// # Errors
 /// What was expected, with the text found.
 pub fn duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim()).map_err(|_| message::wrong_kind(Kind::Duration, &format!("`{text:?}`")))
+    humantime::parse_duration(text.trim())
+        .map_err(|_| message::wrong_kind(Kind::Duration, &format!("`{text:?}`")))
 }
 
 /// Parses a boolean as the environment writes it: `true`/`false`/`1`/`0` (any case).

@@ -21,12 +21,19 @@ pub fn unknown_key<'a>(scope: &str, key: &str, valid: impl IntoIterator<Item = &
 }
 
 /// ``unknown protocol `htp`; did you mean `http`? known protocols: `http`, `sql` ``
+///
+/// ```
+/// let msg = connfx_spec::message::unknown_protocol("ftp");
+/// assert_eq!(msg, "unknown protocol `ftp`; known protocols: `http`, `sql`");
+/// ```
 pub fn unknown_protocol(name: &str) -> String {
     let known: Vec<&str> = crate::protocol_names().collect();
     let hint = crate::did_you_mean(name, known.iter().copied())
-        .map(|near| format!("; did you mean `{near}`?"))
-        .unwrap_or_default();
-    format!("unknown protocol `{name}`{hint} known protocols: {}", list(&known))
+        .map_or_else(|| ";".to_owned(), |near| format!("; did you mean `{near}`?"));
+    format!(
+        "unknown protocol `{name}`{hint} known protocols: {}",
+        list(&known)
+    )
 }
 
 /// ``expected a whole number, found `"abc"` ``: `found` is already quoted or described by the caller.
@@ -52,7 +59,10 @@ pub fn bad_url(reason: &str) -> String {
 
 /// ``URL scheme `ftp` does not fit protocol `http`; expected `http` or `https` ``
 pub fn scheme_mismatch(protocol: &str, scheme: &str, expected: &[&str]) -> String {
-    format!("URL scheme `{scheme}` does not fit protocol `{protocol}`; expected {}", alternatives(expected))
+    format!(
+        "URL scheme `{scheme}` does not fit protocol `{protocol}`; expected {}",
+        alternatives(expected)
+    )
 }
 
 /// ```initial_interval` (10s) must not be above `max_interval` (1s)``
@@ -82,12 +92,18 @@ pub fn missing(key: &str, env_name: &str) -> String {
 
 /// Two settings map to the same environment variable.
 pub fn env_collision(env_name: &str, first: &str, second: &str) -> String {
-    format!("environment variable `{env_name}` would set both `{first}` and `{second}`; rename one of the fields")
+    format!(
+        "environment variable `{env_name}` would set both `{first}` and `{second}`; rename one of the fields"
+    )
 }
 
 /// `` `a`, `b`, `c` ``
 pub fn list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `` `a`, `b` or `c` ``
@@ -100,7 +116,11 @@ fn alternatives(items: &[&str]) -> String {
 
 /// Whole numbers without a fraction, others as they are.
 fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 /// ``"`APP_API_URLL` is not a setting; did you mean `APP_API_URL`?"``

@@ -66,11 +66,21 @@ pub struct Key {
 
 impl Key {
     const fn new(name: &'static str, kind: Kind) -> Key {
-        Key { name, kind, min: None, max: None }
+        Key {
+            name,
+            kind,
+            min: None,
+            max: None,
+        }
     }
 
     const fn range(name: &'static str, kind: Kind, min: f64, max: f64) -> Key {
-        Key { name, kind, min: Some(min), max: Some(max) }
+        Key {
+            name,
+            kind,
+            min: Some(min),
+            max: Some(max),
+        }
     }
 
     /// Whether the value must never be displayed.
@@ -145,7 +155,10 @@ impl Protocol {
 
     /// Every key and group name, for "expected one of" and "did you mean".
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.keys.iter().map(|k| k.name).chain(self.groups.iter().map(|g| g.name))
+        self.keys
+            .iter()
+            .map(|k| k.name)
+            .chain(self.groups.iter().map(|g| g.name))
     }
 }
 
@@ -162,7 +175,10 @@ pub static RETRY: Group = Group {
         Key::range("jitter", Number, 0.0, 1.0),
         Key::range("budget", Number, 0.0, 1.0),
     ],
-    rules: &[Rule::NotAbove { lower: "initial_interval", upper: "max_interval" }],
+    rules: &[Rule::NotAbove {
+        lower: "initial_interval",
+        upper: "max_interval",
+    }],
     shorthand: None,
     is_map: false,
 };
@@ -187,10 +203,20 @@ pub static CIRCUIT_BREAKER: Group = Group {
 /// `timeout(...)` or `timeout = "10s"` (the total).
 pub static TIMEOUT: Group = Group {
     name: "timeout",
-    keys: &[Key::new("connect", Duration), Key::new("per_attempt", Duration), Key::new("total", Duration)],
+    keys: &[
+        Key::new("connect", Duration),
+        Key::new("per_attempt", Duration),
+        Key::new("total", Duration),
+    ],
     rules: &[
-        Rule::NotAbove { lower: "connect", upper: "total" },
-        Rule::NotAbove { lower: "per_attempt", upper: "total" },
+        Rule::NotAbove {
+            lower: "connect",
+            upper: "total",
+        },
+        Rule::NotAbove {
+            lower: "per_attempt",
+            upper: "total",
+        },
     ],
     shorthand: Some("total"),
     is_map: false,
@@ -212,7 +238,10 @@ pub static RATE_LIMIT: Group = Group {
 /// `bulkhead(...)`.
 pub static BULKHEAD: Group = Group {
     name: "bulkhead",
-    keys: &[Key::range("max_concurrent", Integer, 1.0, 1_000_000.0), Key::new("max_wait", Duration)],
+    keys: &[
+        Key::range("max_concurrent", Integer, 1.0, 1_000_000.0),
+        Key::new("max_wait", Duration),
+    ],
     rules: &[],
     shorthand: None,
     is_map: false,
@@ -263,8 +292,13 @@ pub static AUTH: Group = Group {
 };
 
 /// `headers("Name" = "value", ...)`.
-pub static HEADERS: Group =
-    Group { name: "headers", keys: &[], rules: &[], shorthand: None, is_map: true };
+pub static HEADERS: Group = Group {
+    name: "headers",
+    keys: &[],
+    rules: &[],
+    shorthand: None,
+    is_map: true,
+};
 
 /// `health(...)`.
 pub static HEALTH: Group = Group {
@@ -283,7 +317,15 @@ pub static PROTOCOLS: &[Protocol] = &[
         schemes: &["http", "https"],
         keys: &[Key::new("url", Url), Key::new("user_agent", Str)],
         groups: &[
-            &TIMEOUT, &RETRY, &CIRCUIT_BREAKER, &RATE_LIMIT, &BULKHEAD, &POOL, &TLS, &AUTH, &HEADERS,
+            &TIMEOUT,
+            &RETRY,
+            &CIRCUIT_BREAKER,
+            &RATE_LIMIT,
+            &BULKHEAD,
+            &POOL,
+            &TLS,
+            &AUTH,
+            &HEADERS,
             &HEALTH,
         ],
         required: &["url"],

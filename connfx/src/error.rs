@@ -152,6 +152,15 @@ pub enum CallError {
         /// What failed (never a secret).
         message: String,
     },
+    /// The response arrived but is not what the caller asked for (e.g. not the expected JSON).
+    /// Not a failure of the dependency: the circuit breaker does not count it.
+    #[error("`{connection}`: cannot decode the response: {message}")]
+    Decode {
+        /// The connection's name.
+        connection: String,
+        /// What did not fit.
+        message: String,
+    },
     /// The request was not valid (bad path, header or body).
     #[error("`{connection}`: invalid request: {message}")]
     InvalidRequest {

@@ -74,9 +74,9 @@ impl HttpResponse {
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, CallError> {
         let connection = self.connection.clone();
         let bytes = self.bytes().await?;
-        serde_json::from_slice(&bytes).map_err(|e| CallError::Transport {
+        serde_json::from_slice(&bytes).map_err(|e| CallError::Decode {
             connection: connection.name().to_owned(),
-            message: format!("the response is not the expected JSON: {e}"),
+            message: format!("not the expected JSON: {e}"),
         })
     }
 
