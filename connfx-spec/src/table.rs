@@ -65,7 +65,7 @@ pub struct Key {
 }
 
 impl Key {
-    const fn new(name: &'static str, kind: Kind) -> Key {
+    pub(crate) const fn new(name: &'static str, kind: Kind) -> Key {
         Key {
             name,
             kind,
@@ -74,7 +74,7 @@ impl Key {
         }
     }
 
-    const fn range(name: &'static str, kind: Kind, min: f64, max: f64) -> Key {
+    pub(crate) const fn range(name: &'static str, kind: Kind, min: f64, max: f64) -> Key {
         Key {
             name,
             kind,
@@ -162,152 +162,8 @@ impl Protocol {
     }
 }
 
+use crate::groups::*;
 use Kind::*;
-
-/// `retry(...)`: DESIGN §3.
-pub static RETRY: Group = Group {
-    name: "retry",
-    keys: &[
-        Key::range("max_attempts", Integer, 1.0, 100.0),
-        Key::new("initial_interval", Duration),
-        Key::new("max_interval", Duration),
-        Key::range("multiplier", Number, 1.0, 100.0),
-        Key::range("jitter", Number, 0.0, 1.0),
-        Key::range("budget", Number, 0.0, 1.0),
-    ],
-    rules: &[Rule::NotAbove {
-        lower: "initial_interval",
-        upper: "max_interval",
-    }],
-    shorthand: None,
-    is_map: false,
-};
-
-/// `circuit_breaker(...)`: DESIGN §3.
-pub static CIRCUIT_BREAKER: Group = Group {
-    name: "circuit_breaker",
-    keys: &[
-        Key::range("failure_threshold", Integer, 1.0, 1_000_000.0),
-        Key::range("failure_rate", Number, 0.0, 1.0),
-        Key::range("minimum_calls", Integer, 1.0, 1_000_000.0),
-        Key::new("reset_timeout", Duration),
-        Key::range("half_open_max_calls", Integer, 1.0, 10_000.0),
-        Key::range("half_open_success_needed", Integer, 1.0, 10_000.0),
-        Key::range("server_error_threshold", Integer, 100.0, 599.0),
-    ],
-    rules: &[],
-    shorthand: None,
-    is_map: false,
-};
-
-/// `timeout(...)` or `timeout = "10s"` (the total).
-pub static TIMEOUT: Group = Group {
-    name: "timeout",
-    keys: &[
-        Key::new("connect", Duration),
-        Key::new("per_attempt", Duration),
-        Key::new("total", Duration),
-    ],
-    rules: &[
-        Rule::NotAbove {
-            lower: "connect",
-            upper: "total",
-        },
-        Rule::NotAbove {
-            lower: "per_attempt",
-            upper: "total",
-        },
-    ],
-    shorthand: Some("total"),
-    is_map: false,
-};
-
-/// `rate_limit(...)`.
-pub static RATE_LIMIT: Group = Group {
-    name: "rate_limit",
-    keys: &[
-        Key::range("requests", Integer, 1.0, 1_000_000_000.0),
-        Key::new("per", Duration),
-        Key::range("burst", Integer, 1.0, 1_000_000_000.0),
-    ],
-    rules: &[],
-    shorthand: None,
-    is_map: false,
-};
-
-/// `bulkhead(...)`.
-pub static BULKHEAD: Group = Group {
-    name: "bulkhead",
-    keys: &[
-        Key::range("max_concurrent", Integer, 1.0, 1_000_000.0),
-        Key::new("max_wait", Duration),
-    ],
-    rules: &[],
-    shorthand: None,
-    is_map: false,
-};
-
-/// `pool(...)`.
-pub static POOL: Group = Group {
-    name: "pool",
-    keys: &[
-        Key::range("max_size", Integer, 1.0, 100_000.0),
-        Key::range("min_idle", Integer, 0.0, 100_000.0),
-        Key::new("max_lifetime", Duration),
-        Key::new("idle_timeout", Duration),
-        Key::new("acquire_timeout", Duration),
-    ],
-    rules: &[],
-    shorthand: None,
-    is_map: false,
-};
-
-/// `tls(...)`.
-pub static TLS: Group = Group {
-    name: "tls",
-    keys: &[
-        Key::new("ca_file", Str),
-        Key::new("cert_file", Str),
-        Key::new("key_file", Str),
-        Key::new("accept_invalid_certs", Bool),
-    ],
-    rules: &[],
-    shorthand: None,
-    is_map: false,
-};
-
-/// `auth(...)`: one scheme at most.
-pub static AUTH: Group = Group {
-    name: "auth",
-    keys: &[
-        Key::new("bearer", Secret),
-        Key::new("username", Str),
-        Key::new("password", Secret),
-        Key::new("api_key", Secret),
-        Key::new("api_key_header", Str),
-    ],
-    rules: &[Rule::AtMostOne(&["bearer", "username", "api_key"])],
-    shorthand: None,
-    is_map: false,
-};
-
-/// `headers("Name" = "value", ...)`.
-pub static HEADERS: Group = Group {
-    name: "headers",
-    keys: &[],
-    rules: &[],
-    shorthand: None,
-    is_map: true,
-};
-
-/// `health(...)`.
-pub static HEALTH: Group = Group {
-    name: "health",
-    keys: &[Key::new("path", Str), Key::new("timeout", Duration)],
-    rules: &[],
-    shorthand: None,
-    is_map: false,
-};
 
 /// Every built-in protocol.
 pub static PROTOCOLS: &[Protocol] = &[

@@ -2,6 +2,7 @@
 //! a load reported with path and source, optional connections, secrets, schema, round trip.
 
 mod sandbox;
+mod spec;
 
 use connfx::prelude::*;
 use connfx::{Secret, ValueSource};

@@ -49,5 +49,5 @@ fn check_auth(c: &AuthConfig) -> Result<(), ValidationError> {
         "api_key" => c.api_key.is_some(),
         _ => false,
     };
-    crate::resilience::check_rules(&connfx_spec::table::AUTH, |_| None, is_set)
+    crate::resilience::check_rules(&connfx_spec::groups::AUTH, |_| None, is_set)
 }

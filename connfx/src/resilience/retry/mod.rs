@@ -56,5 +56,5 @@ fn check_retry(c: &RetryConfig) -> Result<(), ValidationError> {
         "max_interval" => Some(c.max_interval),
         _ => None,
     };
-    super::check_rules(&connfx_spec::table::RETRY, duration_of, |_| true)
+    super::check_rules(&connfx_spec::groups::RETRY, duration_of, |_| true)
 }

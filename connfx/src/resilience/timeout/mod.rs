@@ -38,5 +38,5 @@ fn check_timeout(c: &TimeoutConfig) -> Result<(), ValidationError> {
         "total" => c.total,
         _ => None,
     };
-    super::check_rules(&connfx_spec::table::TIMEOUT, duration_of, |_| true)
+    super::check_rules(&connfx_spec::groups::TIMEOUT, duration_of, |_| true)
 }

@@ -1,0 +1,10 @@
+use crate::table::Group;
+
+/// `headers("Name" = "value", ...)`.
+pub static HEADERS: Group = Group {
+    name: "headers",
+    keys: &[],
+    rules: &[],
+    shorthand: None,
+    is_map: true,
+};

@@ -1,0 +1,11 @@
+use crate::table::Kind::*;
+use crate::table::{Group, Key};
+
+/// `health(...)`.
+pub static HEALTH: Group = Group {
+    name: "health",
+    keys: &[Key::new("path", Str), Key::new("timeout", Duration)],
+    rules: &[],
+    shorthand: None,
+    is_map: false,
+};

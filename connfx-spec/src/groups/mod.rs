@@ -1,0 +1,24 @@
+//! One file per nested group of keys (`retry(...)`, `pool(...)` …), so each policy's keys sit
+//! next to nothing else.
+
+mod auth;
+mod bulkhead;
+mod circuit_breaker;
+mod headers;
+mod health;
+mod pool;
+mod rate_limit;
+mod retry;
+mod timeout;
+mod tls;
+
+pub use auth::AUTH;
+pub use bulkhead::BULKHEAD;
+pub use circuit_breaker::CIRCUIT_BREAKER;
+pub use headers::HEADERS;
+pub use health::HEALTH;
+pub use pool::POOL;
+pub use rate_limit::RATE_LIMIT;
+pub use retry::RETRY;
+pub use timeout::TIMEOUT;
+pub use tls::TLS;
