@@ -1,0 +1,2 @@
+//! Placeholder until the breaker benchmark lands.
+fn main() {}

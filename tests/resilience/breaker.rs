@@ -1,0 +1,1 @@
+//! Circuit breaker tests (filled in by the breaker work).

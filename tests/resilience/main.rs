@@ -1,0 +1,4 @@
+//! Resilience policies on their own, outside any connection.
+
+mod breaker;
+mod retry;
