@@ -78,7 +78,7 @@ impl Registry {
     /// # Errors
     /// [`LookupError`] if there is none, or it is of another type.
     pub fn get<T: Connection>(&self, name: &str) -> Result<T, LookupError> {
-        let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entries = self.entries();
         let (_, entry) = entries
             .iter()
             .find(|(n, _)| n == name)
@@ -91,23 +91,12 @@ impl Registry {
 
     /// The names of all connections, in the order they were added.
     pub fn names(&self) -> Vec<String> {
-        self.inner
-            .entries
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|(n, _)| n.clone())
-            .collect()
+        self.entries().iter().map(|(n, _)| n.clone()).collect()
     }
 
     /// Checks every connection concurrently, each bounded by its own health timeout.
     pub async fn health(&self) -> HealthReport {
-        let entries: Vec<(String, Entry)> = self
-            .inner
-            .entries
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let entries = self.snapshot();
         let checks = entries.iter().map(|(name, entry)| async move {
             let started = Instant::now();
             let limit = entry.health_timeout();
@@ -128,16 +117,23 @@ impl Registry {
 
     /// Closes every connection in parallel, waiting at most [`CLOSE_TIMEOUT`] in all.
     pub async fn close(&self) {
-        let entries: Vec<(String, Entry)> = self
-            .inner
-            .entries
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let entries = self.snapshot();
         let closing = join_all(entries.iter().map(|(_, entry)| entry.close()));
         if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
             tracing::warn!(timeout = ?CLOSE_TIMEOUT, "connections did not close in time");
         }
+    }
+}
+
+impl Registry {
+    /// The entries as they are now; checks and closes run on this copy, without holding the lock.
+    fn snapshot(&self) -> Vec<(String, Entry)> {
+        self.entries().clone()
+    }
+
+    fn entries(&self) -> std::sync::RwLockReadGuard<'_, Vec<(String, Entry)>> {
+        // A panic while holding the lock leaves the list itself intact: keep using it.
+        self.inner.entries.read().unwrap_or_else(|e| e.into_inner())
     }
 }
 
