@@ -18,6 +18,7 @@ pub(crate) fn of_set(set: &SetDescriptor) -> Value {
     for (field, defaults) in set.fields.iter().zip(&plan.defaults) {
         let shape = (field.shape)();
         let mut schema = shape.schema.clone();
+        drop_required(&mut schema);
         for (path, entry) in &defaults.leaves {
             set_default(&mut schema, &shape.root, path, &entry.value);
         }
@@ -34,6 +35,19 @@ pub(crate) fn of_set(set: &SetDescriptor) -> Value {
         "properties": properties,
         "additionalProperties": false,
     })
+}
+
+/// A file may leave any key to the defaults or the environment, so the schema of a file requires
+/// nothing; the loader reports a key that no source gives.
+fn drop_required(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            map.remove("required");
+            map.values_mut().for_each(drop_required);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_required),
+        _ => {}
+    }
 }
 
 fn set_default(schema: &mut Value, group: &Group, path: &str, value: &Value) {
