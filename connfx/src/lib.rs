@@ -94,7 +94,10 @@ pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection};
 pub use registry::Registry;
-pub use resilience::{BulkheadConfig, CircuitBreakerConfig, RateLimitConfig, RetryConfig, TimeoutConfig};
+pub use resilience::{
+    Bulkhead, BulkheadConfig, CircuitBreakerConfig, Deadline, KeyedRateLimit, RateLimit, RateLimitConfig,
+    Retry, RetryBudget, RetryConfig, Timeout, TimeoutConfig,
+};
 pub use secret::Secret;
 pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};
 

@@ -1,37 +1,41 @@
-//! Rate limit: at most `requests` per `per`, with a `burst`.
+//! Rate limit: at most `requests` per `per`, with a `burst`; calls beyond it wait or fail.
+//!
+//! - [`RateLimitConfig`]: `rate_limit(requests = 100, per = "1s", burst = 20, mode = "wait",
+//!   max_wait = "1s")`.
+//! - [`RateLimit`]: one limit on governor's GCRA (one atomic per call); `acquire`, `try_acquire`,
+//!   `call`, `layer()`. In `wait` mode a call waits for its turn while that is within `max_wait`
+//!   and the caller's deadline; one that would wait longer fails at once with [`RateLimited`],
+//!   which says when the next call is allowed. In `reject` mode every call beyond the rate fails.
+//! - [`KeyedRateLimit`]: the same limit for each key separately (per host), with per-key stats;
+//!   [`KeyedRateLimitLayer`] finds the key in each request.
+//! - [`RateLimitStats`] and [`RateLimitEvent`]s (`on_event`, `subscribe`).
+//!
+//! Governor reads its own monotonic clock, not tokio's: `tokio::time::pause()` does not move it.
+//!
+//! ```
+//! use std::time::Duration;
+//! use connfx::resilience::rate_limit::{RateLimit, RateLimitMode};
+//! let limit = RateLimit::new(connfx::RateLimitConfig {
+//!     requests: 5,
+//!     per: Duration::from_secs(1),
+//!     mode: RateLimitMode::Reject,
+//!     ..Default::default()
+//! });
+//! let admitted = (0..10).filter(|_| limit.try_acquire().is_ok()).count();
+//! assert_eq!(admitted, 5, "a burst of `requests` when unset");
+//! ```
 
-use std::time::Duration;
+mod admit;
+mod config;
+mod error;
+mod events;
+mod keyed;
+mod layer;
+mod limiter;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use validator::Validate;
-
-/// `rate_limit(...)`: calls beyond `requests` per `per` wait or are rejected.
-///
-/// ```
-/// let r = connfx::RateLimitConfig { requests: 100, ..Default::default() };
-/// assert_eq!(r.per, std::time::Duration::from_secs(1));
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
-#[serde(default, deny_unknown_fields)]
-pub struct RateLimitConfig {
-    /// Calls allowed per `per`.
-    pub requests: u32,
-    /// The period `requests` is counted over.
-    #[serde(with = "humantime_serde")]
-    #[schemars(with = "crate::HumanDuration")]
-    pub per: Duration,
-    /// Calls allowed at once after a quiet spell; unset means `requests`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub burst: Option<u32>,
-}
-
-impl Default for RateLimitConfig {
-    fn default() -> Self {
-        RateLimitConfig {
-            requests: 100,
-            per: Duration::from_secs(1),
-            burst: None,
-        }
-    }
-}
+pub use config::{RateLimitConfig, RateLimitMode};
+pub use error::RateLimited;
+pub use events::{KeyedEvent, RateLimitEvent, RateLimitStats};
+pub use keyed::KeyedRateLimit;
+pub use layer::{KeyedRateLimitLayer, KeyedRateLimitService, RateLimitLayer, RateLimitService};
+pub use limiter::RateLimit;

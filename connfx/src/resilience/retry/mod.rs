@@ -1,60 +1,60 @@
-//! Retry with exponential backoff and jitter.
+//! Retry: tries a failed call again, with backoff and jitter, within a budget and a deadline.
+//!
+//! The pieces are protocol-agnostic; a protocol layer (the HTTP connection) describes each
+//! attempt as an [`Outcome`] and the request as a [`RequestInfo`], and the rules here decide.
+//!
+//! - [`RetryConfig`]: `retry(max_attempts = 3, backoff = "exponential", initial_interval = "100ms",
+//!   max_interval = "10s", multiplier = 2.0, jitter = 0.2, retry_on = "connect,timeout,429,502,503,504",
+//!   non_idempotent = false, budget = 0.2, min_retries_per_sec = 10)`.
+//! - [`Backoff`]: the delay before each retry — exponential, linear or constant, capped at
+//!   `max_interval`, ± `jitter`.
+//! - [`RetryOn`], [`Classifier`], [`may_replay`]: what is retried. By default connect errors,
+//!   timeouts, 429, 502, 503 and 504; requests that may have reached the server only if
+//!   idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) or opted in; streaming bodies never.
+//! - [`RetryAfter`]: the server's `Retry-After` (seconds or HTTP-date), honoured up to
+//!   `max_interval`. When the wait before the next try would outlast the deadline (the caller's
+//!   or the total timeout's, see [`Deadline`](crate::resilience::timeout::Deadline)), the call
+//!   fails at once with [`StopReason::Deadline`] rather than sleeping into a certain timeout.
+//! - [`Retry`]: the policy; [`Retry::call`] runs any async operation returning `Result`
+//!   ([`RetryCall`]: `retry_if`, `retry_if_ok` for retry with result, `classify`, `on_retry`,
+//!   `deadline`); [`Retry::layer`] wraps a tower service. Retries are limited by the
+//!   [`RetryBudget`](crate::resilience::budget::RetryBudget) when `budget` is set.
+//! - [`RetryStats`] and [`RetryEvent`]s (`on_retry`, `on_event`, `subscribe`).
+//!
+//! ```
+//! use connfx::resilience::retry::{Classifier, Outcome, RequestInfo, RetryAfter, RetryOn};
+//! let rules = Classifier::new(RetryOn::default());
+//! let busy = Outcome::Status { code: 503, retry_after: RetryAfter::parse("1") };
+//! assert!(rules.decide(&RequestInfo::new("GET"), &busy).is_retry());
+//! assert!(!rules.decide(&RequestInfo::new("POST"), &busy).is_retry());
+//! ```
 
-use std::time::Duration;
+mod backoff;
+mod call;
+mod classify;
+mod config;
+mod error;
+mod events;
+mod idempotency;
+mod layer;
+mod outcome;
+mod policy;
+mod retry_after;
+mod retry_on;
+mod stats;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use validator::{Validate, ValidationError};
+pub use backoff::Backoff;
+pub use call::RetryCall;
+pub use classify::Classifier;
+pub use config::{BackoffKind, RetryConfig};
+pub use error::{RetryError, StopReason};
+pub use events::RetryEvent;
+pub use idempotency::{BodyKind, RequestInfo, is_idempotent_method, may_replay};
+pub use layer::{AllErrors, Classify, RetryLayer, RetryService};
+pub use outcome::{Decision, Outcome};
+pub use policy::Retry;
+pub use retry_after::RetryAfter;
+pub use retry_on::RetryOn;
+pub use stats::RetryStats;
 
-/// `retry(...)`: how failed calls are tried again. `max_attempts` counts the first try; the delay
-/// before try `n + 1` is `initial_interval · multiplier^(n-1)`, capped at `max_interval`, varied by
-/// ± `jitter`.
-///
-/// ```
-/// let retry = connfx::RetryConfig { max_attempts: 5, ..Default::default() };
-/// assert_eq!(retry.initial_interval, std::time::Duration::from_millis(100));
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
-#[serde(default, deny_unknown_fields)]
-#[validate(schema(function = "check_retry"))]
-pub struct RetryConfig {
-    /// Tries in all, the first one included (1 = no retry).
-    pub max_attempts: u32,
-    /// Delay before the second try.
-    #[serde(with = "humantime_serde")]
-    #[schemars(with = "crate::HumanDuration")]
-    pub initial_interval: Duration,
-    /// Longest delay between two tries; also caps a server's `Retry-After`.
-    #[serde(with = "humantime_serde")]
-    #[schemars(with = "crate::HumanDuration")]
-    pub max_interval: Duration,
-    /// Growth of the delay from one try to the next.
-    pub multiplier: f64,
-    /// Random variation of each delay, as a ± fraction (0.2 = ±20 %).
-    pub jitter: f64,
-    /// Share of recent requests that may be retries (0.2 = 20 %); unset means no budget.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub budget: Option<f64>,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        RetryConfig {
-            max_attempts: 3,
-            initial_interval: Duration::from_millis(100),
-            max_interval: Duration::from_secs(10),
-            multiplier: 2.0,
-            jitter: 0.2,
-            budget: None,
-        }
-    }
-}
-
-fn check_retry(c: &RetryConfig) -> Result<(), ValidationError> {
-    let duration_of = |key: &str| match key {
-        "initial_interval" => Some(c.initial_interval),
-        "max_interval" => Some(c.max_interval),
-        _ => None,
-    };
-    super::check_rules(&connfx_spec::groups::RETRY, duration_of, |_| true)
-}
+// Plumbing the sibling policies share (config bounds, event delivery).

@@ -1,42 +1,39 @@
-//! Timeouts: connect, per attempt, and in total.
+//! Timeouts: connect, per attempt and total, as deadlines that compose.
+//!
+//! - [`TimeoutConfig`]: `timeout(connect = "2s", per_attempt = "5s", total = "10s")`, or
+//!   `timeout = "10s"` for the total.
+//! - [`Deadline`]: a point in time and the [`Limit`] it stands for. The earlier of two deadlines
+//!   wins ([`Deadline::min`]); a deadline in [`Deadline::scope`] is seen by everything inside it
+//!   ([`Deadline::current`]), so a caller's shorter deadline bounds every timeout, retry and wait
+//!   below it.
+//! - [`Timeout`]: `run`, `run_attempt`, `run_connect`, `run_within` bound a future; `layer()` and
+//!   `attempt_layer()` do the same as tower layers. A [`TimeoutError`] names the limit that fired.
+//!
+//! Timeouts read tokio's clock, so `tokio::time::pause()` drives them in tests.
+//!
+//! ```
+//! use std::time::Duration;
+//! use connfx::resilience::timeout::{Limit, Timeout};
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! let timeout = Timeout::new(connfx::TimeoutConfig {
+//!     per_attempt: Some(Duration::from_millis(10)),
+//!     ..Default::default()
+//! });
+//! let err = timeout.run_attempt(tokio::time::sleep(Duration::from_secs(1))).await.unwrap_err();
+//! assert_eq!(err.limit, Limit::PerAttempt);
+//! # });
+//! ```
 
-use std::time::Duration;
+mod config;
+mod deadline;
+mod error;
+mod events;
+mod layer;
+mod policy;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use validator::{Validate, ValidationError};
-
-/// `timeout(...)`, or `timeout = "10s"` in the attribute for the total. Unset means no limit
-/// beyond the protocol's own.
-///
-/// ```
-/// let t = connfx::TimeoutConfig { total: Some(std::time::Duration::from_secs(10)), ..Default::default() };
-/// assert!(t.connect.is_none());
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
-#[serde(default, deny_unknown_fields)]
-#[validate(schema(function = "check_timeout"))]
-pub struct TimeoutConfig {
-    /// Time to open a connection.
-    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<crate::HumanDuration>")]
-    pub connect: Option<Duration>,
-    /// Time for one try of a call.
-    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<crate::HumanDuration>")]
-    pub per_attempt: Option<Duration>,
-    /// Time for the whole call, retries included.
-    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<crate::HumanDuration>")]
-    pub total: Option<Duration>,
-}
-
-fn check_timeout(c: &TimeoutConfig) -> Result<(), ValidationError> {
-    let duration_of = |key: &str| match key {
-        "connect" => c.connect,
-        "per_attempt" => c.per_attempt,
-        "total" => c.total,
-        _ => None,
-    };
-    super::check_rules(&connfx_spec::groups::TIMEOUT, duration_of, |_| true)
-}
+pub use config::TimeoutConfig;
+pub use deadline::Deadline;
+pub use error::{Limit, TimeoutError};
+pub use events::{TimeoutEvent, TimeoutStats};
+pub use layer::{TimeoutLayer, TimeoutService};
+pub use policy::Timeout;

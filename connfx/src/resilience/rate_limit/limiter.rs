@@ -1,0 +1,148 @@
+//! `RateLimit`: one limit for every call through it, on governor's GCRA.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::DefaultDirectRateLimiter;
+use governor::clock::Clock;
+use validator::{Validate, ValidationErrors};
+
+use super::admit::Admission;
+use super::events::{Counters, event_of};
+use super::{RateLimitConfig, RateLimitEvent, RateLimitLayer, RateLimitStats, RateLimited};
+use crate::resilience::Emitter;
+
+/// A rate limit: `requests` per `per` with a `burst`, on governor (one atomic compare-and-swap
+/// per call). A call beyond it waits for its turn up to `max_wait` (and never past the caller's
+/// [`Deadline`](crate::resilience::timeout::Deadline)) or is rejected at once, per `mode`. Cheap
+/// to clone; clones share the limit.
+///
+/// ```
+/// use std::time::Duration;
+/// use connfx::RateLimitConfig;
+/// use connfx::resilience::rate_limit::{RateLimit, RateLimitMode};
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let limit = RateLimit::new(RateLimitConfig {
+///     requests: 10,
+///     per: Duration::from_secs(60),
+///     burst: Some(2),
+///     mode: RateLimitMode::Reject,
+///     ..Default::default()
+/// });
+/// assert_eq!(limit.call(async { "first" }).await, Ok("first"));
+/// assert!(limit.try_acquire().is_ok());
+/// let err = limit.acquire().await.unwrap_err();
+/// assert!(err.retry_in > Duration::from_secs(5));
+/// assert_eq!((limit.stats().permitted, limit.stats().rejected), (2, 1));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct RateLimit {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    limiter: DefaultDirectRateLimiter,
+    admission: Admission,
+    counters: Counters,
+    events: Emitter<RateLimitEvent>,
+}
+
+impl RateLimit {
+    /// The limit of `config` (a zero `per` or `requests` is read as the smallest allowed).
+    pub fn new(config: RateLimitConfig) -> Self {
+        let inner = Inner {
+            limiter: DefaultDirectRateLimiter::direct(config.quota()),
+            admission: Admission {
+                mode: config.mode,
+                max_wait: config.max_wait,
+            },
+            counters: Counters::default(),
+            events: Emitter::new(),
+        };
+        RateLimit {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// [`new`](RateLimit::new), after checking every key of `config`.
+    ///
+    /// # Errors
+    /// The config's problems, worded as the loader words them.
+    pub fn try_new(config: RateLimitConfig) -> Result<Self, ValidationErrors> {
+        config.validate()?;
+        Ok(RateLimit::new(config))
+    }
+
+    /// Takes a permit, waiting for one as the mode allows.
+    ///
+    /// # Errors
+    /// [`RateLimited`] when no permit is free in time.
+    pub async fn acquire(&self) -> Result<(), RateLimited> {
+        let result = self.inner.admission.admit(|| self.check()).await;
+        self.record(result)
+    }
+
+    /// Takes a permit only if one is free now, whatever the mode.
+    ///
+    /// # Errors
+    /// [`RateLimited`] when none is.
+    pub fn try_acquire(&self) -> Result<(), RateLimited> {
+        self.record(Admission::admit_now(|| self.check()))
+    }
+
+    /// Runs `fut` once a permit is taken; `fut` is not polled if none is.
+    ///
+    /// # Errors
+    /// [`RateLimited`] when no permit is free in time.
+    pub async fn call<F: Future>(&self, fut: F) -> Result<F::Output, RateLimited> {
+        self.acquire().await?;
+        Ok(fut.await)
+    }
+
+    /// A tower layer taking a permit before each call.
+    pub fn layer(&self) -> RateLimitLayer {
+        RateLimitLayer::new(self.clone())
+    }
+
+    /// Counters since the limit was built.
+    pub fn stats(&self) -> RateLimitStats {
+        self.inner.counters.snapshot()
+    }
+
+    /// Calls `callback` on every event (waits, rejections), synchronously.
+    pub fn on_event(&self, callback: impl Fn(&RateLimitEvent) + Send + Sync + 'static) {
+        self.inner.events.add(callback);
+    }
+
+    /// A receiver of every event from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<RateLimitEvent> {
+        self.inner.events.subscribe()
+    }
+
+    fn check(&self) -> Result<(), Duration> {
+        let limiter = &self.inner.limiter;
+        limiter
+            .check()
+            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
+    }
+
+    fn record(&self, result: Result<Duration, RateLimited>) -> Result<(), RateLimited> {
+        self.inner.counters.record(&result);
+        if let Some(event) = event_of(&result) {
+            self.inner.events.emit(event);
+        }
+        result.map(drop)
+    }
+}
+
+impl fmt::Debug for RateLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimit")
+            .field("admission", &self.inner.admission)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

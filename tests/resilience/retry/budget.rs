@@ -1,0 +1,99 @@
+//! The retry budget under a total outage: retries stay a fixed share of requests.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use connfx::RetryConfig;
+use connfx::resilience::budget::RetryBudget;
+use connfx::resilience::retry::{Retry, StopReason};
+
+/// Sends `requests` calls through `retry` against a dependency that always fails; returns the
+/// tries the dependency saw.
+async fn outage(retry: &Retry, requests: u64) -> u64 {
+    let seen = Arc::new(AtomicU64::new(0));
+    for _ in 0..requests {
+        let seen = seen.clone();
+        let result = retry
+            .call(move |_| {
+                seen.fetch_add(1, Ordering::Relaxed);
+                async { Err::<(), _>("503") }
+            })
+            .await;
+        assert!(result.is_err());
+    }
+    seen.load(Ordering::Relaxed)
+}
+
+fn budgeted(budget: f64, min_retries_per_sec: u32) -> Retry {
+    Retry::new(RetryConfig {
+        max_attempts: 5,
+        initial_interval: std::time::Duration::ZERO,
+        budget: Some(budget),
+        min_retries_per_sec,
+        ..Default::default()
+    })
+}
+
+/// With `budget = 0.2` and `min_retries_per_sec = 10`, 1,000 failing requests (each allowed 4
+/// retries) make at most 0.2 · 1,000 + 10 · 10 s = 300 retries, not 4,000. The loop runs in far
+/// less than the 10 s window, so the whole run is one window.
+#[tokio::test]
+async fn under_a_total_outage_retries_stay_within_the_budget() {
+    let requests = 1_000;
+    let retry = budgeted(0.2, 10);
+    let tries = outage(&retry, requests).await;
+    let retries = tries - requests;
+    let allowed = (0.2 * requests as f64) as u64 + 10 * 10;
+    assert!(retries <= allowed, "{retries} retries for {requests} requests");
+    assert!(
+        retries >= allowed - 5,
+        "the budget, not the outage, set the count: {retries}"
+    );
+    let stats = retry.stats();
+    assert_eq!(stats.retries, retries);
+    assert!(stats.budget_exhausted > 0);
+    let budget = retry.budget().map(|b| b.stats()).unwrap_or_default();
+    assert_eq!((budget.deposits, budget.withdrawals), (requests, retries));
+}
+
+/// Without the per-second reserve the dependency sees at most 1.2× the offered requests.
+#[tokio::test]
+async fn a_twenty_percent_budget_caps_load_at_one_point_two_times() {
+    let requests = 500;
+    let retry = budgeted(0.2, 0);
+    let tries = outage(&retry, requests).await;
+    assert!(
+        tries as f64 <= 1.2 * requests as f64,
+        "{tries} tries for {requests} requests"
+    );
+    assert!(tries > requests, "some retries were allowed");
+}
+
+#[tokio::test]
+async fn a_refused_retry_says_the_budget_is_spent() {
+    let retry = budgeted(0.0, 0);
+    let err = retry.call(|_| async { Err::<(), _>("503") }).await.unwrap_err();
+    assert_eq!((err.attempts, err.reason), (1, StopReason::BudgetExhausted));
+}
+
+#[tokio::test]
+async fn policies_can_share_one_budget() {
+    let shared = Arc::new(RetryBudget::new(0.5, 0));
+    let config = RetryConfig {
+        initial_interval: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let a = Retry::new(config.clone()).with_budget(Some(shared.clone()));
+    let b = Retry::new(config).with_budget(Some(shared.clone()));
+    for _ in 0..4 {
+        let _ = a.call(|_| async { Ok::<_, ()>(()) }).await;
+    }
+    // a's four requests earned two retries, which b may spend.
+    let err = b.call(|_| async { Err::<(), _>("503") }).await.unwrap_err();
+    assert_eq!(
+        err.reason,
+        StopReason::Exhausted,
+        "b's own deposit plus a's paid for two retries"
+    );
+    assert_eq!(shared.stats().withdrawals, 2);
+}
