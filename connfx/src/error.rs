@@ -124,13 +124,16 @@ pub enum CallError {
         /// The limit that was hit.
         after: Duration,
     },
-    /// Every try failed; `last` is the last failure.
-    #[error("`{connection}`: gave up after {attempts} attempts: {last}")]
+    /// The retry policy gave up; `last` is the last failure and `reason` why no further try
+    /// was made (attempts used up, budget spent, or a wait that would outlast the deadline).
+    #[error("`{connection}`: gave up after {attempts} attempt(s) ({reason}): {last}")]
     RetriesExhausted {
         /// The connection's name.
         connection: String,
         /// Tries made.
         attempts: u32,
+        /// Why no further try was made.
+        reason: String,
         /// The last failure.
         last: Box<CallError>,
     },

@@ -62,6 +62,10 @@
 //! - **`timeout = "10s"`** in the attribute is the total time of a call, retries included.
 //! - **HTTP error statuses**: `send()` returns [`CallError::Status`] for statuses ≥ 400, with the
 //!   start of the body.
+//! - **The HTTP policy stack** is rate limit → bulkhead → total timeout → retry (with budget) →
+//!   circuit breaker → per-attempt timeout → reqwest; the reasons are in the `protocol::http`
+//!   pipeline's docs and the README. reqwest's own client timeout is `per_attempt`; the total is
+//!   the pipeline's deadline, since it spans retries and the waits between them.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
 #![forbid(unsafe_code)]
@@ -95,8 +99,9 @@ pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
 pub use protocol::sql::{SqlConfig, SqlConnection};
 pub use registry::Registry;
 pub use resilience::{
-    Bulkhead, BulkheadConfig, CircuitBreakerConfig, Deadline, KeyedRateLimit, RateLimit, RateLimitConfig,
-    Retry, RetryBudget, RetryConfig, Timeout, TimeoutConfig,
+    Bulkhead, BulkheadConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState,
+    Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig, Timeout,
+    TimeoutConfig,
 };
 pub use secret::Secret;
 pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};

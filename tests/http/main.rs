@@ -3,6 +3,7 @@
 
 mod errors;
 mod health;
+mod pipeline;
 mod requests;
 mod server;
 mod setup;

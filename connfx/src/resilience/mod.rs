@@ -13,7 +13,7 @@ pub mod timeout;
 pub use budget::RetryBudget;
 pub use bulkhead::Bulkhead;
 pub use bulkhead::BulkheadConfig;
-pub use circuit_breaker::CircuitBreakerConfig;
+pub use circuit_breaker::{CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState};
 pub(crate) use events::Emitter;
 pub use rate_limit::RateLimitConfig;
 pub use rate_limit::{KeyedRateLimit, RateLimit};

@@ -28,12 +28,9 @@ pub(super) fn build(name: &str, config: &HttpConfig) -> Result<reqwest::Client, 
     if let Some(connect) = config.timeout.connect {
         builder = builder.connect_timeout(connect);
     }
-    // The shortest of the configured limits also bounds requests made with `client()` directly.
-    if let Some(limit) = [config.timeout.per_attempt, config.timeout.total]
-        .into_iter()
-        .flatten()
-        .min()
-    {
+    // `per_attempt` also bounds requests made with `client()` directly. The total is the
+    // pipeline's deadline, not reqwest's: it spans retries and waits.
+    if let Some(limit) = config.timeout.per_attempt {
         builder = builder.timeout(limit);
     }
     tls(name, builder, &config.tls)?

@@ -55,6 +55,7 @@ mod config;
 mod credentials;
 mod health;
 mod lifecycle;
+mod pipeline;
 mod request;
 mod response;
 mod target;
@@ -102,6 +103,7 @@ struct Inner {
     base: url::Url,
     client: reqwest::Client,
     lifecycle: Lifecycle,
+    policies: pipeline::Policies,
 }
 
 impl HttpConnection {
@@ -256,6 +258,39 @@ impl HttpConnection {
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
         &self.inner.lifecycle
     }
+
+    fn policies(&self) -> &pipeline::Policies {
+        &self.inner.policies
+    }
+
+    /// The live circuit breaker (`circuit_breaker(...)` in the config), for its state, stats and
+    /// events; `None` when the connection has none.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// if let Some(breaker) = api.breaker() {
+    ///     println!("{:?}", breaker.state());
+    /// }
+    /// # }
+    /// ```
+    pub fn breaker(&self) -> Option<&crate::resilience::circuit_breaker::CircuitBreaker> {
+        self.inner.policies.breaker.as_ref()
+    }
+
+    /// The live retry policy (its stats and events), if the connection has one.
+    pub fn retry(&self) -> Option<&crate::Retry> {
+        self.inner.policies.retry.as_ref()
+    }
+
+    /// The live rate limit, if the connection has one.
+    pub fn rate_limit(&self) -> Option<&crate::RateLimit> {
+        self.inner.policies.rate_limit.as_ref()
+    }
+
+    /// The live bulkhead, if the connection has one.
+    pub fn bulkhead(&self) -> Option<&crate::Bulkhead> {
+        self.inner.policies.bulkhead.as_ref()
+    }
 }
 
 impl fmt::Debug for HttpConnection {
@@ -276,12 +311,14 @@ impl Connection for HttpConnection {
         let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
         let client = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         tracing::debug!(connection = name, url = %config.url, "http connection set up");
+        let policies = pipeline::Policies::new(name, &config);
         let inner = Inner {
             name: name.to_owned(),
             config,
             base,
             client,
             lifecycle: Lifecycle::default(),
+            policies,
         };
         Ok(HttpConnection {
             inner: Arc::new(inner),

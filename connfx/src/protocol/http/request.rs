@@ -1,15 +1,14 @@
 //! [`HttpRequest`]: one request through a connection, built up and then sent.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use url::Url;
 
-use super::transport::{self, Limits};
-use super::{HttpConnection, HttpResponse, response};
+use super::{HttpConnection, HttpResponse, pipeline};
 use crate::{CallError, Headers};
 
 /// A request being built; [`HttpRequest::send`] sends it. Start one with
@@ -218,8 +217,8 @@ impl HttpRequest {
             headers,
             body,
             timeout,
+            idempotent,
             invalid,
-            ..
         } = self;
         let name = connection.name();
         let Some(_in_flight) = connection.lifecycle().enter() else {
@@ -233,49 +232,29 @@ impl HttpRequest {
                 connection: name.to_owned(),
                 message,
             })?;
-        let limits = limits(&connection, timeout);
-        let mut builder = connection.client().request(method.clone(), url).headers(headers);
-        if let Some(limit) = limits.request {
-            builder = builder.timeout(limit);
-        }
-        if let Some(body) = body {
-            builder = builder.body(body);
-        }
-        let started = Instant::now();
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| transport::call_error(name, e, limits))?;
-        let code = response.status().as_u16();
-        let path = response.url().path();
-        tracing::debug!(connection = name, %method, path, status = code, elapsed = ?started.elapsed(), "http call");
-        if code >= 400 {
-            let body = response::body_start(response).await;
-            return Err(CallError::Status {
-                connection: name.to_owned(),
-                code,
-                body,
-            });
-        }
+        let call = pipeline::Call {
+            connection: connection.clone(),
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+            idempotent,
+        };
+        let (response, limits) = call.run().await?;
+        let status = response.status().as_u16();
+        tracing::debug!(
+            connection = name,
+            path = response.url().path(),
+            status,
+            "http call"
+        );
         Ok(HttpResponse::new(connection.clone(), response, limits))
     }
 
     fn invalid(mut self, message: String) -> Self {
         self.invalid.get_or_insert(message);
         self
-    }
-}
-
-/// The shortest of the request's own limit, `timeout.per_attempt` and `timeout.total`.
-fn limits(connection: &HttpConnection, request: Option<Duration>) -> Limits {
-    let configured = &connection.config().timeout;
-    let shortest = [request, configured.per_attempt, configured.total]
-        .into_iter()
-        .flatten()
-        .min();
-    Limits {
-        connect: configured.connect,
-        request: shortest,
     }
 }
 

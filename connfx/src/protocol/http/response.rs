@@ -159,6 +159,16 @@ fn read_error(connection: &HttpConnection, err: reqwest::Error, limits: Limits) 
     }
 }
 
+/// The error for a response of status 400 or more, with the start of its body.
+pub(super) async fn status_error(connection: &str, response: reqwest::Response) -> CallError {
+    let code = response.status().as_u16();
+    CallError::Status {
+        connection: connection.to_owned(),
+        code,
+        body: body_start(response).await,
+    }
+}
+
 /// The first [`ERROR_BODY_LIMIT`] bytes of the body, as text; what cannot be read is left out.
 pub(super) async fn body_start(mut response: reqwest::Response) -> String {
     let mut body = Vec::new();

@@ -1,0 +1,305 @@
+//! The policy stack every request goes through, outermost first:
+//!
+//! rate limit → bulkhead → total timeout → retry (with budget) → circuit breaker →
+//! per-attempt timeout → reqwest.
+//!
+//! Why this order:
+//! - The rate limit comes first, so a call it turns away holds no bulkhead slot and uses none of
+//!   its time.
+//! - The bulkhead bounds whole calls in flight, retries included: however often each call
+//!   retries, a slow dependency holds at most `max_concurrent` of the caller's tasks.
+//! - The total timeout (and a caller's shorter `.timeout()`) bounds everything under it, waits
+//!   between tries included; the retry loop sees the deadline and never starts a wait it cannot
+//!   finish.
+//! - The retry loop wraps the breaker, so every try is counted by the breaker, and an open
+//!   breaker ends the retries at once (its rejection is not retried).
+//! - The per-attempt timeout sits inside the breaker, so a try that times out is a breaker
+//!   failure.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, Response};
+use url::Url;
+
+use super::transport::{self, Limits};
+use super::{HttpConfig, HttpConnection};
+use crate::CallError;
+use crate::resilience::circuit_breaker::CircuitBreaker;
+use crate::resilience::retry::{BodyKind, Outcome, RequestInfo, RetryAfter, RetryError, StopReason};
+use crate::resilience::timeout::{Deadline, Limit};
+use crate::resilience::{Bulkhead, RateLimit, Retry};
+
+/// The live policies of one connection, built from its config at connect.
+#[derive(Clone, Debug)]
+pub(super) struct Policies {
+    pub(super) rate_limit: Option<RateLimit>,
+    pub(super) bulkhead: Option<Bulkhead>,
+    pub(super) retry: Option<Retry>,
+    pub(super) breaker: Option<CircuitBreaker>,
+}
+
+impl Policies {
+    pub(super) fn new(name: &str, config: &HttpConfig) -> Self {
+        Policies {
+            rate_limit: config.rate_limit.clone().map(RateLimit::new),
+            bulkhead: config.bulkhead.clone().map(Bulkhead::new),
+            retry: config.retry.clone().map(Retry::new),
+            breaker: config
+                .circuit_breaker
+                .clone()
+                .map(|c| CircuitBreaker::builder(c).name(name).build()),
+        }
+    }
+}
+
+/// One request, ready to be tried as often as the policies allow.
+pub(super) struct Call {
+    pub(super) connection: HttpConnection,
+    pub(super) method: Method,
+    pub(super) url: Url,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Option<reqwest::Body>,
+    /// The caller's own limit on the whole call (`.timeout()`).
+    pub(super) timeout: Option<Duration>,
+    pub(super) idempotent: bool,
+}
+
+/// How one try ended when it did not produce a response: the error, and what the retry rules
+/// need to know about it.
+struct Failed {
+    error: CallError,
+    outcome: Outcome,
+}
+
+impl Call {
+    /// Runs the call through the whole stack; `Ok` holds a response with a status below 400.
+    pub(super) async fn run(self) -> Result<(Response, Limits), CallError> {
+        let policies = self.connection.policies().clone();
+        let name = self.connection.name().to_owned();
+        if let Some(limit) = &policies.rate_limit {
+            limit.acquire().await.map_err(|_| CallError::RateLimited {
+                connection: name.clone(),
+            })?;
+        }
+        let _slot = match &policies.bulkhead {
+            Some(bulkhead) => Some(bulkhead.acquire().await.map_err(|_| CallError::BulkheadFull {
+                connection: name.clone(),
+            })?),
+            None => None,
+        };
+        let deadline = self.deadline();
+        let limits = Limits {
+            connect: self.connection.config().timeout.connect,
+            request: None,
+        };
+        let run = self.tries(policies.retry, policies.breaker);
+        let result = match deadline {
+            Some(deadline) => deadline.scope(deadline.run(run)).await.unwrap_or_else(|e| {
+                Err(CallError::Timeout {
+                    connection: name.clone(),
+                    after: e.after,
+                })
+            }),
+            None => run.await,
+        };
+        result.map(|response| (response, limits))
+    }
+
+    /// The earliest of `timeout.total` and the caller's `.timeout()`.
+    fn deadline(&self) -> Option<Deadline> {
+        let total = self
+            .connection
+            .config()
+            .timeout
+            .total
+            .map(|d| Deadline::after(d, Limit::Total));
+        let caller = self.timeout.map(|d| Deadline::after(d, Limit::Caller));
+        Deadline::earliest(total, caller)
+    }
+
+    /// The retry loop around single tries (or one try without a retry policy).
+    async fn tries(
+        self,
+        retry: Option<Retry>,
+        breaker: Option<CircuitBreaker>,
+    ) -> Result<Response, CallError> {
+        let name = self.connection.name().to_owned();
+        let mut body = Body::new(self.body);
+        let info = RequestInfo::new(self.method.as_str())
+            .body(body.kind())
+            .idempotent(self.idempotent);
+        let attempt = Attempt {
+            connection: &self.connection,
+            method: &self.method,
+            url: &self.url,
+            headers: &self.headers,
+            breaker: breaker.as_ref(),
+        };
+        let Some(retry) = retry else {
+            return attempt.once(body.take()).await.map_err(|f| f.error);
+        };
+        let body = std::sync::Mutex::new(body);
+        let result = retry
+            .call(|_| {
+                let body = body.lock().map(|mut b| b.take()).unwrap_or(None);
+                attempt.once(body)
+            })
+            // The deadline set by `run` reaches the loop through `Deadline::current()`.
+            .classify(|result| retry.decide(&info, &outcome_of(result)))
+            .await;
+        match result {
+            Ok(response) => Ok(response),
+            Err(RetryError {
+                reason: StopReason::NotRetryable,
+                last,
+                ..
+            }) => Err(last.error),
+            Err(RetryError {
+                attempts,
+                reason,
+                last,
+            }) => Err(CallError::RetriesExhausted {
+                connection: name,
+                attempts,
+                reason: reason.to_string(),
+                last: Box::new(last.error),
+            }),
+        }
+    }
+}
+
+/// What one try needs; shared by every try of a call.
+struct Attempt<'a> {
+    connection: &'a HttpConnection,
+    method: &'a Method,
+    url: &'a Url,
+    headers: &'a HeaderMap,
+    breaker: Option<&'a CircuitBreaker>,
+}
+
+impl Attempt<'_> {
+    /// One try: through the breaker, bounded by the per-attempt limit.
+    async fn once(&self, body: Option<reqwest::Body>) -> Result<Response, Failed> {
+        let name = self.connection.name();
+        let permit = match self.breaker {
+            Some(breaker) => Some(breaker.try_acquire().map_err(|_| Failed {
+                error: CallError::CircuitOpen {
+                    connection: name.to_owned(),
+                },
+                outcome: Outcome::Other,
+            })?),
+            None => None,
+        };
+        let limits = self.limits();
+        let mut request = self
+            .connection
+            .client()
+            .request(self.method.clone(), self.url.clone());
+        request = request.headers(self.headers.clone());
+        if let Some(limit) = limits.request {
+            request = request.timeout(limit);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let code = response.status().as_u16();
+                if let Some(permit) = permit {
+                    permit.record_status(code);
+                }
+                if code < 400 {
+                    return Ok(response);
+                }
+                let outcome = Outcome::Status {
+                    code,
+                    retry_after: retry_after(response.headers()),
+                };
+                Err(Failed {
+                    error: super::response::status_error(name, response).await,
+                    outcome,
+                })
+            }
+            Err(err) => {
+                if let Some(permit) = permit {
+                    permit.failure();
+                }
+                let outcome = if err.is_connect() {
+                    Outcome::Connect
+                } else if err.is_timeout() {
+                    Outcome::Timeout { sent: true }
+                } else {
+                    Outcome::Transport
+                };
+                Err(Failed {
+                    error: transport::call_error(name, err, limits),
+                    outcome,
+                })
+            }
+        }
+    }
+
+    /// `timeout.per_attempt` for this try. The call's deadline (total or caller) is not handed to
+    /// reqwest: its own timer in [`Call::run`] fires, so the error names the limit that was set.
+    fn limits(&self) -> Limits {
+        let configured = &self.connection.config().timeout;
+        Limits {
+            connect: configured.connect,
+            request: configured.per_attempt,
+        }
+    }
+}
+
+/// What the retry rules see of a try's result.
+fn outcome_of(result: &Result<Response, Failed>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Success,
+        Err(failed) => failed.outcome,
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<RetryAfter> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()
+        .and_then(RetryAfter::parse)
+}
+
+/// A request body as the retry loop keeps it: bytes can be sent again, a stream only once.
+enum Body {
+    Empty,
+    Bytes(Bytes),
+    Stream(Option<reqwest::Body>),
+}
+
+impl Body {
+    fn new(body: Option<reqwest::Body>) -> Self {
+        match body {
+            None => Body::Empty,
+            Some(body) => match body.as_bytes() {
+                Some(bytes) => Body::Bytes(Bytes::copy_from_slice(bytes)),
+                None => Body::Stream(Some(body)),
+            },
+        }
+    }
+
+    fn kind(&self) -> BodyKind {
+        match self {
+            Body::Empty => BodyKind::Empty,
+            Body::Bytes(_) => BodyKind::Replayable,
+            Body::Stream(_) => BodyKind::Streaming,
+        }
+    }
+
+    /// The body for the next try (a stream is handed out once).
+    fn take(&mut self) -> Option<reqwest::Body> {
+        match self {
+            Body::Empty => None,
+            Body::Bytes(bytes) => Some(bytes.clone().into()),
+            Body::Stream(stream) => stream.take(),
+        }
+    }
+}

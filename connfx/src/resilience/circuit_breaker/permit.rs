@@ -1,0 +1,384 @@
+//! The lower-level face: take a permit, make the call yourself, report how it went.
+//!
+//! [`CircuitBreaker::call`](super::CircuitBreaker::call) is built on this. The HTTP pipeline
+//! uses it directly to report each attempt (a status at or above `server_error_threshold` is a
+//! failure). A permit dropped without an outcome counts as [`Outcome::Ignored`] if the call was
+//! cancelled (it frees its half-open probe slot and is not counted), and as
+//! [`Outcome::Failure`] if it is dropped while its thread panics.
+
+use std::time::Duration;
+
+use super::CircuitBreaker;
+
+/// How a call went, as far as the breaker is concerned.
+///
+/// ```
+/// use connfx::resilience::circuit_breaker::Outcome;
+/// assert_eq!(Outcome::from_failed(true), Outcome::Failure);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Counted as a success.
+    Success,
+    /// Counted as a failure.
+    Failure,
+    /// Not counted at all (e.g. a client error that says nothing about the dependency's health).
+    Ignored,
+}
+
+impl Outcome {
+    /// [`Outcome::Failure`] if `failed`, else [`Outcome::Success`].
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::Outcome;
+    /// let status = 503;
+    /// assert_eq!(Outcome::from_failed(status >= 500), Outcome::Failure);
+    /// ```
+    pub fn from_failed(failed: bool) -> Outcome {
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
+/// Decides what a call's result means for the breaker: the failure classifier.
+///
+/// Any `Fn(&Result<T, E>) -> Outcome` is one; [`ErrIsFailure`] is the default.
+///
+/// ```
+/// use connfx::resilience::circuit_breaker::{Classify, Outcome};
+/// // A "not found" is an answer, not a sign of an unhealthy dependency.
+/// let classify = |r: &Result<u32, std::io::Error>| match r {
+///     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Ignored,
+///     r => Outcome::from_failed(r.is_err()),
+/// };
+/// assert_eq!(classify.classify(&Ok(1)), Outcome::Success);
+/// ```
+pub trait Classify<T, E> {
+    /// The outcome of `result`.
+    fn classify(&self, result: &Result<T, E>) -> Outcome;
+}
+
+impl<T, E, F: Fn(&Result<T, E>) -> Outcome> Classify<T, E> for F {
+    fn classify(&self, result: &Result<T, E>) -> Outcome {
+        self(result)
+    }
+}
+
+/// The default classifier: `Err` is a failure, `Ok` a success.
+///
+/// ```
+/// use connfx::resilience::circuit_breaker::{Classify, ErrIsFailure, Outcome};
+/// assert_eq!(ErrIsFailure.classify(&Err::<(), _>(())), Outcome::Failure);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ErrIsFailure;
+
+impl<T, E> Classify<T, E> for ErrIsFailure {
+    fn classify(&self, result: &Result<T, E>) -> Outcome {
+        Outcome::from_failed(result.is_err())
+    }
+}
+
+/// What the breaker remembers about an admitted call: two words, so it moves in registers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ticket {
+    /// When it started (nanoseconds of the breaker's clock), if calls are timed.
+    started: u64,
+    /// The state word's generation (bits 2–63) and the [`TicketKind`] (bits 0–1).
+    tag: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TicketKind {
+    /// Admitted in the closed state.
+    Closed = 0,
+    /// A half-open probe.
+    Probe = 1,
+    /// Outcome recorded.
+    Done = 2,
+}
+
+impl Ticket {
+    #[inline]
+    pub(crate) fn new(generation: u32, kind: TicketKind, started: u64) -> Ticket {
+        Ticket {
+            started,
+            tag: (u64::from(generation) << 2) | kind as u64,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn generation(self) -> u32 {
+        (self.tag >> 2) as u32
+    }
+
+    #[inline]
+    pub(crate) fn kind(self) -> TicketKind {
+        match self.tag & 3 {
+            0 => TicketKind::Closed,
+            1 => TicketKind::Probe,
+            _ => TicketKind::Done,
+        }
+    }
+
+    pub(crate) fn started(self) -> u64 {
+        self.started
+    }
+
+    /// The ticket, leaving a recorded one in its place.
+    #[inline]
+    fn take(&mut self) -> Ticket {
+        let ticket = *self;
+        self.tag |= TicketKind::Done as u64;
+        ticket
+    }
+}
+
+/// Leave to make one call, borrowed from a breaker; report the outcome with one of its methods.
+///
+/// ```
+/// use connfx::resilience::circuit_breaker::CircuitBreaker;
+/// let cb = CircuitBreaker::new(Default::default());
+/// let permit = cb.try_acquire().expect("closed");
+/// let status = 503; // … make the call …
+/// permit.record_status(status);
+/// assert_eq!(cb.stats().consecutive_failures, 1);
+/// ```
+#[must_use = "a permit reports nothing unless its outcome is recorded"]
+#[derive(Debug)]
+pub struct Permit<'a> {
+    pub(crate) breaker: &'a CircuitBreaker,
+    pub(crate) ticket: Ticket,
+}
+
+impl Permit<'_> {
+    /// The call succeeded.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// let permit = cb.try_acquire().unwrap();
+    /// permit.success();
+    /// assert_eq!(cb.stats().consecutive_failures, 0);
+    /// ```
+    #[inline]
+    pub fn success(self) {
+        self.record(Outcome::Success);
+    }
+
+    /// The call failed.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire().unwrap().failure();
+    /// assert_eq!(cb.stats().consecutive_failures, 1);
+    /// ```
+    pub fn failure(self) {
+        self.record(Outcome::Failure);
+    }
+
+    /// The call is not to be counted (frees a half-open probe slot).
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire().unwrap().ignore();
+    /// assert_eq!(cb.stats().consecutive_failures, 0);
+    /// ```
+    pub fn ignore(self) {
+        self.record(Outcome::Ignored);
+    }
+
+    /// Records `outcome`; the call's duration is measured by the breaker's clock if the slow-call
+    /// rate is on.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire().unwrap().record(Outcome::Failure);
+    /// assert_eq!(cb.stats().consecutive_failures, 1);
+    /// ```
+    #[inline]
+    pub fn record(mut self, outcome: Outcome) {
+        self.breaker.inner.finish(self.ticket.take(), outcome, None);
+    }
+
+    /// Records `outcome` for a call that took `elapsed` (measured by the caller).
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire().unwrap().record_elapsed(Outcome::Success, std::time::Duration::from_millis(12));
+    /// assert_eq!(cb.stats().consecutive_failures, 0);
+    /// ```
+    pub fn record_elapsed(mut self, outcome: Outcome, elapsed: Duration) {
+        self.breaker
+            .inner
+            .finish(self.ticket.take(), outcome, Some(elapsed));
+    }
+
+    /// Records an HTTP status: a failure at or above `server_error_threshold`, else a success.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire().unwrap().record_status(502);
+    /// assert_eq!(cb.stats().consecutive_failures, 1);
+    /// ```
+    pub fn record_status(self, status: u16) {
+        let failed = self.breaker.is_failure_status(status);
+        self.record(Outcome::from_failed(failed));
+    }
+
+    /// Whether this call is a half-open probe.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// assert!(!cb.try_acquire().unwrap().is_probe());
+    /// ```
+    pub fn is_probe(&self) -> bool {
+        self.ticket.kind() == TicketKind::Probe
+    }
+}
+
+impl Permit<'_> {
+    /// A permit dropped unrecorded: a call that panicked failed (as in sony/gobreaker); one that
+    /// was cancelled is ignored, which frees its probe slot.
+    #[cold]
+    fn abandon(&mut self) {
+        let outcome = if std::thread::panicking() {
+            Outcome::Failure
+        } else {
+            Outcome::Ignored
+        };
+        self.breaker.inner.finish(self.ticket.take(), outcome, None);
+    }
+}
+
+impl Drop for Permit<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.ticket.kind() != TicketKind::Done {
+            self.abandon();
+        }
+    }
+}
+
+/// A [`Permit`] that owns a handle to its breaker, for futures that must be `'static`.
+///
+/// ```
+/// use connfx::resilience::circuit_breaker::CircuitBreaker;
+/// let cb = CircuitBreaker::new(Default::default());
+/// let permit = cb.try_acquire_owned().expect("closed");
+/// std::thread::spawn(move || permit.success()).join().unwrap();
+/// ```
+#[must_use = "a permit reports nothing unless its outcome is recorded"]
+#[derive(Debug)]
+pub struct OwnedPermit {
+    pub(crate) breaker: CircuitBreaker,
+    pub(crate) ticket: Ticket,
+}
+
+impl OwnedPermit {
+    fn borrowed(&mut self) -> Permit<'_> {
+        Permit {
+            breaker: &self.breaker,
+            ticket: self.ticket.take(),
+        }
+    }
+
+    /// The call succeeded.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// let permit = cb.try_acquire_owned().unwrap();
+    /// permit.success();
+    /// assert_eq!(cb.stats().consecutive_failures, 0);
+    /// ```
+    pub fn success(mut self) {
+        self.borrowed().success();
+    }
+
+    /// The call failed.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire_owned().unwrap().failure();
+    /// assert_eq!(cb.stats().consecutive_failures, 1);
+    /// ```
+    pub fn failure(mut self) {
+        self.borrowed().failure();
+    }
+
+    /// The call is not to be counted (frees a half-open probe slot).
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire_owned().unwrap().ignore();
+    /// assert_eq!(cb.stats().consecutive_failures, 0);
+    /// ```
+    pub fn ignore(mut self) {
+        self.borrowed().ignore();
+    }
+
+    /// Records `outcome`, as [`Permit::record`].
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire_owned().unwrap().record(Outcome::Failure);
+    /// assert_eq!(cb.stats().consecutive_failures, 1);
+    /// ```
+    pub fn record(mut self, outcome: Outcome) {
+        self.borrowed().record(outcome);
+    }
+
+    /// Records `outcome` for a call that took `elapsed`, as [`Permit::record_elapsed`].
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire_owned().unwrap().record_elapsed(Outcome::Success, std::time::Duration::from_millis(12));
+    /// assert_eq!(cb.stats().consecutive_failures, 0);
+    /// ```
+    pub fn record_elapsed(mut self, outcome: Outcome, elapsed: Duration) {
+        self.borrowed().record_elapsed(outcome, elapsed);
+    }
+
+    /// Records an HTTP status, as [`Permit::record_status`].
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// cb.try_acquire_owned().unwrap().record_status(502);
+    /// assert_eq!(cb.stats().consecutive_failures, 1);
+    /// ```
+    pub fn record_status(mut self, status: u16) {
+        self.borrowed().record_status(status);
+    }
+
+    /// Whether this call is a half-open probe.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::CircuitBreaker;
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// assert!(!cb.try_acquire_owned().unwrap().is_probe());
+    /// ```
+    pub fn is_probe(&self) -> bool {
+        self.ticket.kind() == TicketKind::Probe
+    }
+}
+
+impl Drop for OwnedPermit {
+    fn drop(&mut self) {
+        drop(self.borrowed());
+    }
+}

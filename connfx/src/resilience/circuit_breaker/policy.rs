@@ -1,0 +1,197 @@
+//! The config compiled into the compact, read-only form the breaker consults on every call.
+//!
+//! Rates become integers in 1/10 000, durations become whole milliseconds (microseconds for the
+//! slow-call threshold), so the whole policy fits in 40 bytes next to the breaker's atomics.
+
+use std::time::Duration;
+
+use super::config::CircuitBreakerConfig;
+
+/// Rates are kept in 1/10 000 (basis points): `0.5` is `5_000`.
+pub(crate) const RATE_SCALE: u64 = 10_000;
+/// A rate of `OFF` never trips.
+const OFF: u16 = u16::MAX;
+
+const TIME_WINDOW: u8 = 1;
+const WINDOW_ON: u8 = 2;
+const SLOW_ON: u8 = 4;
+const PREDICATE: u8 = 8;
+
+/// The size of each half of the failure-rate window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Half {
+    /// Calls per half (count-based window).
+    Calls(u32),
+    /// Milliseconds per half (time-based window).
+    Millis(u32),
+}
+
+/// [`CircuitBreakerConfig`] in the form the hot path reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Policy {
+    failure_threshold: u32,
+    minimum_calls: u32,
+    half: u32,
+    slow_call_micros: u32,
+    reset_millis: u32,
+    max_reset_millis: u32,
+    backoff_multiplier: f32,
+    failure_rate: u16,
+    slow_call_rate: u16,
+    half_open_max_calls: u16,
+    half_open_success_needed: u16,
+    server_error_threshold: u16,
+    flags: u8,
+}
+
+impl Policy {
+    /// Compiles `c`, clamping every value into the key table's bounds.
+    pub(crate) fn new(c: &CircuitBreakerConfig, predicate: bool) -> Policy {
+        let rate = |r: Option<f64>| r.map_or(OFF, |r| (r.clamp(0.0, 1.0) * RATE_SCALE as f64).round() as u16);
+        let (failure_rate, slow_call_rate) = (rate(c.failure_rate), rate(c.slow_call_rate));
+        let window_size = c.window_size.clamp(2, 1_000_000);
+        let (half, time) = match c.window_duration {
+            Some(d) => (millis(d / 2).max(1), TIME_WINDOW),
+            None => (window_size / 2, 0),
+        };
+        let minimum = match time {
+            // A count window holds at most two full halves.
+            0 => c.minimum_calls.min(window_size / 2 * 2),
+            _ => c.minimum_calls,
+        };
+        let slow = if slow_call_rate == OFF { 0 } else { SLOW_ON };
+        let window = if failure_rate == OFF && slow == 0 && !predicate {
+            0
+        } else {
+            WINDOW_ON
+        };
+        Policy {
+            failure_threshold: c.failure_threshold.clamp(1, 1_000_000),
+            minimum_calls: minimum.clamp(1, 1_000_000),
+            half,
+            slow_call_micros: u32::try_from(c.slow_call_duration.as_micros()).unwrap_or(u32::MAX),
+            reset_millis: millis(c.reset_timeout),
+            max_reset_millis: c.max_reset_timeout.map_or(u32::MAX, millis),
+            backoff_multiplier: c.backoff_multiplier.clamp(1.0, 100.0) as f32,
+            failure_rate,
+            slow_call_rate,
+            half_open_max_calls: c.half_open_max_calls.clamp(1, 10_000) as u16,
+            half_open_success_needed: c.half_open_success_needed.clamp(1, 10_000) as u16,
+            server_error_threshold: c.server_error_threshold.clamp(100, 599),
+            flags: time | slow | window | if predicate { PREDICATE } else { 0 },
+        }
+    }
+
+    pub(crate) fn failure_threshold(&self) -> u32 {
+        self.failure_threshold
+    }
+
+    pub(crate) fn minimum_calls(&self) -> u32 {
+        self.minimum_calls
+    }
+
+    /// Whether calls are counted in the failure-rate window at all.
+    #[inline]
+    pub(crate) fn window_on(&self) -> bool {
+        self.flags & WINDOW_ON != 0
+    }
+
+    /// Whether call durations are measured (the slow-call rate is on).
+    #[inline]
+    pub(crate) fn slow_on(&self) -> bool {
+        self.flags & SLOW_ON != 0
+    }
+
+    /// Whether a custom trip predicate replaces the built-in rules.
+    pub(crate) fn has_predicate(&self) -> bool {
+        self.flags & PREDICATE != 0
+    }
+
+    #[inline]
+    pub(crate) fn half(&self) -> Half {
+        match self.flags & TIME_WINDOW {
+            0 => Half::Calls(self.half),
+            _ => Half::Millis(self.half),
+        }
+    }
+
+    /// Whether a call that took `elapsed` counts as slow.
+    pub(crate) fn is_slow(&self, elapsed: Duration) -> bool {
+        self.slow_on() && elapsed.as_micros() >= u128::from(self.slow_call_micros)
+    }
+
+    /// The failure rate (in 1/10 000) that trips, if on.
+    pub(crate) fn failure_rate(&self) -> Option<u64> {
+        (self.failure_rate != OFF).then_some(u64::from(self.failure_rate))
+    }
+
+    /// The slow-call rate (in 1/10 000) that trips, if on.
+    pub(crate) fn slow_call_rate(&self) -> Option<u64> {
+        (self.slow_call_rate != OFF).then_some(u64::from(self.slow_call_rate))
+    }
+
+    pub(crate) fn half_open_max_calls(&self) -> u32 {
+        u32::from(self.half_open_max_calls)
+    }
+
+    pub(crate) fn half_open_success_needed(&self) -> u32 {
+        u32::from(self.half_open_success_needed)
+    }
+
+    pub(crate) fn server_error_threshold(&self) -> u16 {
+        self.server_error_threshold
+    }
+
+    /// The open period after the `opens`-th opening in a row (1 for the first):
+    /// `reset_timeout · backoff_multiplier^(opens-1)`, capped at `max_reset_timeout`.
+    pub(crate) fn open_millis(&self, opens: u32) -> u64 {
+        let growth = f64::from(self.backoff_multiplier).powi(opens.saturating_sub(1) as i32);
+        (f64::from(self.reset_millis) * growth).min(f64::from(self.max_reset_millis)) as u64
+    }
+}
+
+/// Whole milliseconds of `d`, rounded up so a sub-millisecond timeout is not zero.
+fn millis(d: Duration) -> u32 {
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    u32::try_from(ms).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits_in_forty_bytes() {
+        assert!(std::mem::size_of::<Policy>() <= 40);
+    }
+
+    #[test]
+    fn open_period_grows_and_is_capped() {
+        let c = CircuitBreakerConfig {
+            reset_timeout: Duration::from_secs(5),
+            backoff_multiplier: 1.5,
+            max_reset_timeout: Some(Duration::from_secs(10)),
+            ..Default::default()
+        };
+        let p = Policy::new(&c, false);
+        assert_eq!(
+            [p.open_millis(1), p.open_millis(2), p.open_millis(3)],
+            [5_000, 7_500, 10_000]
+        );
+    }
+
+    #[test]
+    fn window_is_off_unless_a_rate_needs_it() {
+        let off = Policy::new(&CircuitBreakerConfig::default(), false);
+        let on = Policy::new(
+            &CircuitBreakerConfig {
+                failure_rate: Some(0.5),
+                ..Default::default()
+            },
+            false,
+        );
+        assert!(!off.window_on() && on.window_on());
+        assert_eq!(on.failure_rate(), Some(5_000));
+        assert_eq!(on.half(), Half::Calls(50));
+    }
+}
