@@ -171,7 +171,11 @@ pub static PROTOCOLS: &[Protocol] = &[
         name: "http",
         type_name: "HttpConnection",
         schemes: &["http", "https"],
-        keys: &[Key::new("url", Url), Key::new("user_agent", Str)],
+        keys: &[
+            Key::new("url", Url),
+            Key::new("user_agent", Str),
+            Key::new("per_host", Bool),
+        ],
         groups: &[
             &TIMEOUT,
             &RETRY,

@@ -3,6 +3,7 @@
 
 mod errors;
 mod health;
+mod per_host;
 mod pipeline;
 mod requests;
 mod server;

@@ -11,18 +11,27 @@ use crate::{Headers, TlsConfig};
 /// The default `User-Agent`.
 const USER_AGENT: &str = concat!("connfx/", env!("CARGO_PKG_VERSION"));
 
+/// A connection's client, and the credential headers it sends only to its base URL's origin.
+pub(super) struct Built {
+    pub(super) client: reqwest::Client,
+    /// Empty unless `per_host`: a single-host connection's client carries its credentials as
+    /// default headers, since every request it makes goes to the base URL's origin.
+    pub(super) origin_credentials: HeaderMap,
+}
+
 /// Builds the client: user agent, default headers and auth, connect timeout, pool, TLS.
 ///
 /// # Errors
 /// A message for the connect error, naming the key or file at fault and never a secret.
-pub(super) fn build(name: &str, config: &HttpConfig) -> Result<reqwest::Client, String> {
+pub(super) fn build(name: &str, config: &HttpConfig) -> Result<Built, String> {
     warn_ignored(name, config);
+    let (defaults, origin_credentials) = default_headers(config)?;
     let user_agent = config.user_agent.as_deref().unwrap_or(USER_AGENT);
     let user_agent = HeaderValue::from_str(user_agent)
         .map_err(|_| "`user_agent` holds a character a header value may not".to_owned())?;
     let mut builder = reqwest::Client::builder()
         .user_agent(user_agent)
-        .default_headers(default_headers(config)?)
+        .default_headers(defaults)
         .pool_max_idle_per_host(config.pool.max_size as usize)
         .pool_idle_timeout(config.pool.idle_timeout);
     if let Some(connect) = config.timeout.connect {
@@ -33,27 +42,44 @@ pub(super) fn build(name: &str, config: &HttpConfig) -> Result<reqwest::Client, 
     if let Some(limit) = config.timeout.per_attempt {
         builder = builder.timeout(limit);
     }
-    tls(name, builder, &config.tls)?
+    let client = tls(name, builder, &config.tls)?
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {}", transport::describe(e)))
+        .map_err(|e| format!("cannot build the HTTP client: {}", transport::describe(e)))?;
+    Ok(Built {
+        client,
+        origin_credentials,
+    })
 }
 
-/// `headers`, then the credential headers (which win over a header of the same name).
-fn default_headers(config: &HttpConfig) -> Result<HeaderMap, String> {
+/// `headers`, then the credential headers (which win over a header of the same name): all as
+/// the client's default headers, or, for a `per_host` connection, the credentials and
+/// credential-like `headers` apart, to be sent to the base URL's origin only.
+fn default_headers(config: &HttpConfig) -> Result<(HeaderMap, HeaderMap), String> {
     let mut headers = HeaderMap::with_capacity(config.headers.0.len() + 1);
+    let mut origin_only = HeaderMap::new();
     for (name, value) in &config.headers.0 {
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
         let mut value = HeaderValue::from_str(value).map_err(|_| {
             format!("`headers`: the value of `{name}` holds a character a header value may not")
         })?;
-        value.set_sensitive(Headers::is_sensitive(name));
-        headers.append(header, value);
+        let sensitive = Headers::is_sensitive(name);
+        value.set_sensitive(sensitive);
+        if sensitive && config.per_host {
+            origin_only.append(header, value);
+        } else {
+            headers.append(header, value);
+        }
     }
+    let target = if config.per_host {
+        &mut origin_only
+    } else {
+        &mut headers
+    };
     for (name, value) in credentials::headers(config)? {
-        headers.insert(name, value);
+        target.insert(name, value);
     }
-    Ok(headers)
+    Ok((headers, origin_only))
 }
 
 /// Extra CA roots (merged with the platform's), the client certificate, `accept_invalid_certs`.

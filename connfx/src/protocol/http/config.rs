@@ -60,4 +60,10 @@ pub struct HttpConfig {
     #[serde(default)]
     #[validate(nested)]
     pub health: HealthCheckConfig,
+    /// The connection calls several hosts (a webhook sender, a crawler): a request may name an
+    /// absolute `http`/`https` URL on any host, and the circuit breaker and rate limit are kept
+    /// per host (`host:port`), each with its own stats. Credentials (`auth`, URL user-info,
+    /// credential-like `headers`) are still sent only to `url`'s own scheme, host and port.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_host: bool,
 }

@@ -53,7 +53,10 @@ fn failure(connection: &HttpConnection, err: &reqwest::Error) -> String {
 
 /// One request; only the status matters, the body is not read.
 async fn probe(connection: &HttpConnection, method: Method, url: &Url) -> Result<StatusCode, reqwest::Error> {
-    let request = connection.client().request(method, url.clone());
+    let request = connection
+        .client()
+        .request(method, url.clone())
+        .headers(connection.origin_credentials().clone());
     let response = request.timeout(connection.config().health.timeout).send().await?;
     Ok(response.status())
 }

@@ -26,7 +26,10 @@
 //! | `headers` | sent with every request; a request's own header of the same name wins |
 //! | `auth` | `Authorization: Bearer …`, basic auth, or the API key in `api_key_header` |
 //! | `timeout.connect` | time to open a TCP/TLS connection |
-//! | `timeout.per_attempt`, `timeout.total` | bound each request; the shortest of them and the request's own [`HttpRequest::timeout`] wins |
+//! | `timeout.per_attempt` | bounds each try (reqwest's request timeout) |
+//! | `timeout.total` | bounds the whole call, retries and waits included; a request's own shorter [`HttpRequest::timeout`] wins |
+//! | `retry`, `circuit_breaker`, `rate_limit`, `bulkhead` | the policy stack every request goes through (see below) |
+//! | `per_host` | absolute URLs to any host allowed; breaker and rate limit kept per `host:port` |
 //! | `pool.max_size`, `pool.idle_timeout` | idle connections kept per host, and for how long |
 //! | `pool.min_idle`, `pool.max_lifetime`, `pool.acquire_timeout` | no reqwest equivalent: ignored (a warning is logged when set) |
 //! | `tls` | extra CA roots, client certificate, `accept_invalid_certs` |
@@ -43,12 +46,19 @@
 //!   from the URL reqwest sees, so no reqwest error can print it.
 //! - **Errors keep no URL**: transport messages are reqwest's error chain with the URL left out
 //!   (a query may carry a key); health messages show the method and path only.
-//! - **`timeout.per_attempt` caps each request** like `timeout.total` does, until the retry
-//!   layer gives attempts their own meaning.
+//! - **Per-host connections keep credentials home**: with `per_host`, `auth`, URL user-info and
+//!   credential-like `headers` go only to the base URL's scheme, host and port; other hosts get
+//!   the plain `headers` and the user agent.
 //! - **`close` drains**: it waits (at most 30 s) for requests already sent to get their answer.
 //!
-//! The retry, circuit breaker, rate limit and bulkhead settings are not applied by this module
-//! yet.
+//! # The policy stack
+//!
+//! Every request goes through rate limit → bulkhead → total timeout → retry (with budget) →
+//! circuit breaker → per-attempt timeout → reqwest; why in that order, and what counts as a
+//! failure, is written down in `pipeline.rs` and in the crate's README. The live policies are
+//! reachable for stats and events: [`HttpConnection::breaker`], [`HttpConnection::retry`],
+//! [`HttpConnection::rate_limit`], [`HttpConnection::bulkhead`], and for `per_host`
+//! connections [`HttpConnection::host_breakers`] and [`HttpConnection::host_rate_limits`].
 
 mod client;
 mod config;
@@ -56,6 +66,7 @@ mod credentials;
 mod health;
 mod lifecycle;
 mod pipeline;
+mod policies;
 mod request;
 mod response;
 mod target;
@@ -102,8 +113,10 @@ struct Inner {
     /// in one of its error messages.
     base: url::Url,
     client: reqwest::Client,
+    /// Credentials sent only to the base URL's origin (`per_host` connections; else empty).
+    origin_credentials: reqwest::header::HeaderMap,
     lifecycle: Lifecycle,
-    policies: pipeline::Policies,
+    policies: policies::Policies,
 }
 
 impl HttpConnection {
@@ -141,9 +154,9 @@ impl HttpConnection {
     }
 
     /// The underlying client, for what [`HttpRequest`] does not cover. It carries the default
-    /// headers, auth, TLS and pool settings and the shorter of `timeout.per_attempt` and
-    /// `timeout.total`; requests made with it directly bypass the base URL and the closed state,
-    /// and report reqwest's own errors.
+    /// headers, auth (not for a `per_host` connection, which adds it per request), TLS and pool
+    /// settings and `timeout.per_attempt`; requests made with it directly bypass the base URL,
+    /// every policy and the closed state, and report reqwest's own errors.
     ///
     /// ```
     /// # async fn run(api: connfx::HttpConnection) -> Result<(), reqwest::Error> {
@@ -234,7 +247,7 @@ impl HttpConnection {
     /// # Ok(()) }
     /// ```
     pub fn request(&self, method: Method, path: &str) -> HttpRequest {
-        let url = target::join(&self.inner.base, path);
+        let url = target::resolve(&self.inner.base, path, self.inner.config.per_host);
         HttpRequest::new(self.clone(), method, url)
     }
 
@@ -255,16 +268,23 @@ impl HttpConnection {
         &self.inner.base
     }
 
+    /// The credential headers a `per_host` connection adds to requests on its base URL's
+    /// origin (empty otherwise: the client sends them by default).
+    pub(crate) fn origin_credentials(&self) -> &reqwest::header::HeaderMap {
+        &self.inner.origin_credentials
+    }
+
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
         &self.inner.lifecycle
     }
 
-    fn policies(&self) -> &pipeline::Policies {
+    fn policies(&self) -> &policies::Policies {
         &self.inner.policies
     }
 
     /// The live circuit breaker (`circuit_breaker(...)` in the config), for its state, stats and
-    /// events; `None` when the connection has none.
+    /// events; `None` when the connection has none, or keeps one per host (`per_host`, see
+    /// [`host_breakers`](HttpConnection::host_breakers)).
     ///
     /// ```
     /// # fn run(api: connfx::HttpConnection) {
@@ -274,20 +294,73 @@ impl HttpConnection {
     /// # }
     /// ```
     pub fn breaker(&self) -> Option<&crate::resilience::circuit_breaker::CircuitBreaker> {
-        self.inner.policies.breaker.as_ref()
+        self.inner.policies.breaker.as_ref()?.one()
+    }
+
+    /// The circuit breakers of a `per_host` connection, one per `host:port` called so far, with
+    /// their stats ([`CircuitBreakerGroup::stats`](crate::CircuitBreakerGroup::stats)) and
+    /// events; `None` unless `per_host` and `circuit_breaker(...)` are both set.
+    ///
+    /// ```
+    /// # fn run(hooks: connfx::HttpConnection) {
+    /// if let Some(breakers) = hooks.host_breakers() {
+    ///     for (host, stats) in breakers.stats() {
+    ///         println!("{host}: {:?}", stats.state);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn host_breakers(&self) -> Option<&crate::CircuitBreakerGroup> {
+        self.inner.policies.breaker.as_ref()?.per_host().map(|g| &**g)
     }
 
     /// The live retry policy (its stats and events), if the connection has one.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let retried = api.retry().map_or(0, |r| r.stats().retries);
+    /// # }
+    /// ```
     pub fn retry(&self) -> Option<&crate::Retry> {
         self.inner.policies.retry.as_ref()
     }
 
-    /// The live rate limit, if the connection has one.
+    /// The live rate limit, if the connection has one for all its calls (not `per_host`).
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let turned_away = api.rate_limit().map_or(0, |l| l.stats().rejected);
+    /// # }
+    /// ```
     pub fn rate_limit(&self) -> Option<&crate::RateLimit> {
-        self.inner.policies.rate_limit.as_ref()
+        self.inner.policies.rate_limit.as_ref()?.one()
     }
 
-    /// The live bulkhead, if the connection has one.
+    /// The rate limits of a `per_host` connection, one per `host:port`, with per-host stats
+    /// ([`KeyedRateLimit::stats_by_key`](crate::KeyedRateLimit::stats_by_key)); `None` unless
+    /// `per_host` and `rate_limit(...)` are both set.
+    ///
+    /// ```
+    /// # fn run(hooks: connfx::HttpConnection) {
+    /// if let Some(limits) = hooks.host_rate_limits() {
+    ///     for (host, stats) in limits.stats_by_key() {
+    ///         println!("{host}: {} rejected", stats.rejected);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn host_rate_limits(&self) -> Option<&crate::KeyedRateLimit<String>> {
+        self.inner.policies.rate_limit.as_ref()?.per_host()
+    }
+
+    /// The live bulkhead, if the connection has one (a `per_host` connection has one for all
+    /// hosts together).
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let in_flight = api.bulkhead().map_or(0, |b| b.stats().in_flight);
+    /// # }
+    /// ```
     pub fn bulkhead(&self) -> Option<&crate::Bulkhead> {
         self.inner.policies.bulkhead.as_ref()
     }
@@ -309,14 +382,15 @@ impl Connection for HttpConnection {
 
     async fn connect(name: &str, config: HttpConfig) -> Result<Self, ConnectError> {
         let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
-        let client = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
+        let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         tracing::debug!(connection = name, url = %config.url, "http connection set up");
-        let policies = pipeline::Policies::new(name, &config);
+        let policies = policies::Policies::new(name, &config);
         let inner = Inner {
             name: name.to_owned(),
             config,
             base,
-            client,
+            client: built.client,
+            origin_credentials: built.origin_credentials,
             lifecycle: Lifecycle::default(),
             policies,
         };

@@ -16,6 +16,7 @@
 //! - The per-attempt timeout sits inside the breaker, so a try that times out is a breaker
 //!   failure.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,36 +24,15 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, Response};
 use url::Url;
 
+use super::HttpConnection;
+use super::policies::Scoped;
+use super::target;
 use super::transport::{self, Limits};
-use super::{HttpConfig, HttpConnection};
 use crate::CallError;
 use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::resilience::retry::{BodyKind, Outcome, RequestInfo, RetryAfter, RetryError, StopReason};
 use crate::resilience::timeout::{Deadline, Limit};
-use crate::resilience::{Bulkhead, RateLimit, Retry};
-
-/// The live policies of one connection, built from its config at connect.
-#[derive(Clone, Debug)]
-pub(super) struct Policies {
-    pub(super) rate_limit: Option<RateLimit>,
-    pub(super) bulkhead: Option<Bulkhead>,
-    pub(super) retry: Option<Retry>,
-    pub(super) breaker: Option<CircuitBreaker>,
-}
-
-impl Policies {
-    pub(super) fn new(name: &str, config: &HttpConfig) -> Self {
-        Policies {
-            rate_limit: config.rate_limit.clone().map(RateLimit::new),
-            bulkhead: config.bulkhead.clone().map(Bulkhead::new),
-            retry: config.retry.clone().map(Retry::new),
-            breaker: config
-                .circuit_breaker
-                .clone()
-                .map(|c| CircuitBreaker::builder(c).name(name).build()),
-        }
-    }
-}
+use crate::resilience::{CircuitBreakerGroup, Retry};
 
 /// One request, ready to be tried as often as the policies allow.
 pub(super) struct Call {
@@ -79,9 +59,12 @@ impl Call {
         let policies = self.connection.policies().clone();
         let name = self.connection.name().to_owned();
         if let Some(limit) = &policies.rate_limit {
-            limit.acquire().await.map_err(|_| CallError::RateLimited {
-                connection: name.clone(),
-            })?;
+            limit
+                .acquire(&self.url)
+                .await
+                .map_err(|_| CallError::RateLimited {
+                    connection: name.clone(),
+                })?;
         }
         let _slot = match &policies.bulkhead {
             Some(bulkhead) => Some(bulkhead.acquire().await.map_err(|_| CallError::BulkheadFull {
@@ -123,7 +106,7 @@ impl Call {
     async fn tries(
         self,
         retry: Option<Retry>,
-        breaker: Option<CircuitBreaker>,
+        breaker: Option<Scoped<CircuitBreaker, std::sync::Arc<CircuitBreakerGroup>>>,
     ) -> Result<Response, CallError> {
         let name = self.connection.name().to_owned();
         let mut body = Body::new(self.body);
@@ -135,7 +118,9 @@ impl Call {
             method: &self.method,
             url: &self.url,
             headers: &self.headers,
-            breaker: breaker.as_ref(),
+            breaker: breaker.as_ref().map(|b| b.for_url(&self.url)),
+            credentials: Some(self.connection.origin_credentials())
+                .filter(|c| !c.is_empty() && target::same_origin(self.connection.base(), &self.url)),
         };
         let Some(retry) = retry else {
             return attempt.once(body.take()).await.map_err(|f| f.error);
@@ -176,14 +161,16 @@ struct Attempt<'a> {
     method: &'a Method,
     url: &'a Url,
     headers: &'a HeaderMap,
-    breaker: Option<&'a CircuitBreaker>,
+    breaker: Option<Cow<'a, CircuitBreaker>>,
+    /// Credentials for a `per_host` connection's requests to its base URL's origin.
+    credentials: Option<&'a HeaderMap>,
 }
 
 impl Attempt<'_> {
     /// One try: through the breaker, bounded by the per-attempt limit.
     async fn once(&self, body: Option<reqwest::Body>) -> Result<Response, Failed> {
         let name = self.connection.name();
-        let permit = match self.breaker {
+        let permit = match &self.breaker {
             Some(breaker) => Some(breaker.try_acquire().map_err(|_| Failed {
                 error: CallError::CircuitOpen {
                     connection: name.to_owned(),
@@ -197,6 +184,10 @@ impl Attempt<'_> {
             .connection
             .client()
             .request(self.method.clone(), self.url.clone());
+        if let Some(credentials) = self.credentials {
+            // Before the request's own headers, which win over a default of the same name.
+            request = request.headers(credentials.clone());
+        }
         request = request.headers(self.headers.clone());
         if let Some(limit) = limits.request {
             request = request.timeout(limit);

@@ -148,9 +148,9 @@ impl HttpRequest {
         self
     }
 
-    /// Limits this request, body included. The shortest of this, the connection's
-    /// `timeout.per_attempt` and `timeout.total` applies; hitting it gives
-    /// [`CallError::Timeout`](crate::CallError::Timeout).
+    /// Limits this whole call, retries and the waits between them included; the shorter of this
+    /// and the connection's `timeout.total` applies (and `timeout.per_attempt` still bounds each
+    /// try). Hitting it gives [`CallError::Timeout`](crate::CallError::Timeout).
     ///
     /// ```
     /// # fn run(api: connfx::HttpConnection) {
@@ -165,9 +165,9 @@ impl HttpRequest {
     /// Says whether sending this request twice has the same effect as once. Defaults to `true`
     /// for every method but `POST` and `PATCH`.
     ///
-    /// The retry policy (coming with the resilience layer) retries a non-idempotent request only
-    /// when it cannot have reached the server, unless this is set to `true`. Today it is
-    /// recorded and not otherwise used.
+    /// The retry policy retries a non-idempotent request only when it cannot have reached the
+    /// server (refused before a byte was sent), unless this is set to `true` or the connection's
+    /// `retry.non_idempotent` is. A body that cannot be replayed (a stream) is never retried.
     ///
     /// ```
     /// # fn run(api: connfx::HttpConnection) {

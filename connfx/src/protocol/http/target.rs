@@ -29,6 +29,57 @@ pub(super) fn base(url: &ConnUrl) -> Result<Url, String> {
     Ok(base)
 }
 
+/// Where a request for `path` goes: joined onto `base` ([`join`]), or, for a `per_host`
+/// connection, the absolute URL `path` names ([`absolute`]).
+///
+/// # Errors
+/// The message of an [`InvalidRequest`](crate::CallError::InvalidRequest).
+pub(super) fn resolve(base: &Url, path: &str, per_host: bool) -> Result<Url, String> {
+    if per_host && Url::parse(path).is_ok_and(|u| u.has_host()) {
+        absolute(path)
+    } else {
+        join(base, path)
+    }
+}
+
+/// An absolute request URL of a `per_host` connection: `http` or `https`, with a host, without
+/// user-info (a credential in a request URL would reach reqwest's messages), fragment dropped.
+///
+/// # Errors
+/// The message of an [`InvalidRequest`](crate::CallError::InvalidRequest); it does not repeat
+/// the URL.
+pub(super) fn absolute(url: &str) -> Result<Url, String> {
+    let mut url = Url::parse(url).map_err(|e| format!("request URL is not valid: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "request URL scheme must be `http` or `https`, found `{}`",
+            url.scheme()
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("request URL may not hold user-info; send credentials in a header".to_owned());
+    }
+    url.set_fragment(None);
+    Ok(url)
+}
+
+/// The key of `url`'s host for per-host policies: `host:port`, with the scheme's default port
+/// when the URL names none.
+pub(super) fn host_key(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// Whether `url` is on `base`'s scheme, host and port: where credentials may be sent.
+pub(super) fn same_origin(base: &Url, url: &Url) -> bool {
+    url.scheme() == base.scheme()
+        && url.host() == base.host()
+        && url.port_or_known_default() == base.port_or_known_default()
+}
+
 /// Joins `path` onto `base`, keeping the base path: `http://h/api` + `/x` or `x` → `http://h/api/x`.
 /// An empty path or `/` is the base URL itself. A query in `path` comes after the base URL's own.
 ///
@@ -69,8 +120,7 @@ fn is_absolute(path: &str) -> bool {
 /// Same scheme, host and port, and a path at or below the base path (`..` may not climb out).
 fn stays_within(base: &Url, url: &Url) -> bool {
     let dir = format!("{}/", base.path().trim_end_matches('/'));
-    let same_origin = url.scheme() == base.scheme() && url.host() == base.host() && url.port() == base.port();
-    same_origin && (url.path() == base.path() || url.path().starts_with(&dir))
+    same_origin(base, url) && (url.path() == base.path() || url.path().starts_with(&dir))
 }
 
 #[cfg(test)]
@@ -150,5 +200,30 @@ mod tests {
         }
         assert!(joined("http://h/api", "a/../b").is_ok());
         assert!(joined("http://h/api", "/%2e%2e/x").is_err());
+    }
+
+    #[test]
+    fn per_host_connections_take_absolute_urls() {
+        let base = Url::parse("http://h/api").expect("valid base");
+        let other = resolve(&base, "https://other.example:8443/hook#x", true).expect("absolute");
+        assert_eq!(other.as_str(), "https://other.example:8443/hook");
+        assert_eq!(host_key(&other), "other.example:8443");
+        assert_eq!(
+            host_key(&Url::parse("https://a.example/").expect("valid")),
+            "a.example:443"
+        );
+        assert_eq!(
+            resolve(&base, "/items", true).map(String::from).as_deref(),
+            Ok("http://h/api/items")
+        );
+        assert!(resolve(&base, "https://other.example/", false).is_err());
+        let err = resolve(&base, "https://u:hunter2@other.example/", true).expect_err("user-info");
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(resolve(&base, "ftp://other.example/", true).is_err());
+        assert!(same_origin(
+            &base,
+            &Url::parse("http://h:80/other").expect("valid")
+        ));
+        assert!(!same_origin(&base, &Url::parse("https://h/api").expect("valid")));
     }
 }

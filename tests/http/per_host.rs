@@ -1,0 +1,157 @@
+//! `per_host` connections: absolute URLs to several hosts, with a circuit breaker and a rate
+//! limit per `host:port`, and credentials kept to the base URL's origin.
+
+use connfx::CallError;
+use connfx::resilience::circuit_breaker::CircuitState;
+use serde_json::{Value, json};
+
+use crate::connect;
+use crate::server::{self, Server};
+
+fn host_key(server: &Server) -> String {
+    server.origin.trim_start_matches("http://").to_owned()
+}
+
+#[tokio::test]
+async fn a_failing_host_opens_only_its_own_breaker() {
+    let down = server::status(500).await;
+    let up = server::status(200).await;
+    let hooks = connect(json!({
+        "url": up.origin,
+        "per_host": true,
+        "circuit_breaker": { "failure_threshold": 2, "reset_timeout": "60s" },
+    }))
+    .await;
+    for _ in 0..2 {
+        let err = hooks.post(&down.url("/hook")).send().await.expect_err("500");
+        assert!(matches!(err, CallError::Status { code: 500, .. }), "{err}");
+    }
+    let err = hooks.post(&down.url("/hook")).send().await.expect_err("open");
+    assert!(matches!(err, CallError::CircuitOpen { .. }), "{err}");
+    assert_eq!(
+        down.seen().len(),
+        2,
+        "the open breaker kept the third call from the host"
+    );
+    hooks
+        .post(&up.url("/hook"))
+        .send()
+        .await
+        .expect("the other host is still called");
+    hooks
+        .get("/relative")
+        .send()
+        .await
+        .expect("relative paths join onto `url`");
+
+    assert!(
+        hooks.breaker().is_none(),
+        "no single breaker on a per-host connection"
+    );
+    let breakers = hooks.host_breakers().expect("per-host breakers");
+    let states: std::collections::HashMap<String, CircuitState> = breakers
+        .stats()
+        .into_iter()
+        .map(|(host, s)| (host, s.state))
+        .collect();
+    assert_eq!(
+        states.get(&host_key(&down)),
+        Some(&CircuitState::Open),
+        "{states:?}"
+    );
+    assert_eq!(
+        states.get(&host_key(&up)),
+        Some(&CircuitState::Closed),
+        "{states:?}"
+    );
+}
+
+#[tokio::test]
+async fn each_host_has_its_own_rate_limit_and_stats() {
+    let a = server::status(200).await;
+    let b = server::status(200).await;
+    let hooks = connect(json!({
+        "url": a.origin,
+        "per_host": true,
+        "rate_limit": { "requests": 1, "per": "60s", "mode": "reject" },
+    }))
+    .await;
+    hooks.get(&a.url("/")).send().await.expect("first call to a");
+    let err = hooks
+        .get(&a.url("/"))
+        .send()
+        .await
+        .expect_err("a is at its limit");
+    assert!(matches!(err, CallError::RateLimited { .. }), "{err}");
+    hooks.get(&b.url("/")).send().await.expect("b has its own limit");
+
+    let limits = hooks.host_rate_limits().expect("per-host limits");
+    let a_stats = limits.stats_for(&host_key(&a)).expect("a was called");
+    let b_stats = limits.stats_for(&host_key(&b)).expect("b was called");
+    assert_eq!((a_stats.permitted, a_stats.rejected), (1, 1));
+    assert_eq!((b_stats.permitted, b_stats.rejected), (1, 0));
+    assert!(hooks.rate_limit().is_none());
+}
+
+#[tokio::test]
+async fn credentials_go_only_to_the_base_origin() {
+    let home = server::echo().await;
+    let other = server::echo().await;
+    let hooks = connect(json!({
+        "url": home.url("/api"),
+        "per_host": true,
+        "auth": { "bearer": "hunter2" },
+        "headers": { "x-api-token": "s3cret", "x-team": "payments" },
+    }))
+    .await;
+    let headers = |v: Value| v["headers"].clone();
+    let at_home = headers(
+        hooks
+            .get("/x")
+            .send()
+            .await
+            .expect("home")
+            .json()
+            .await
+            .expect("json"),
+    );
+    assert_eq!(at_home["authorization"], "Bearer hunter2");
+    assert_eq!(at_home["x-api-token"], "s3cret");
+    assert_eq!(at_home["x-team"], "payments");
+
+    let away = headers(
+        hooks
+            .get(&other.url("/hook"))
+            .send()
+            .await
+            .expect("other")
+            .json()
+            .await
+            .expect("json"),
+    );
+    assert!(away.get("authorization").is_none(), "{away}");
+    assert!(away.get("x-api-token").is_none(), "{away}");
+    assert_eq!(away["x-team"], "payments", "plain headers go to every host");
+
+    let health = connfx::Connection::health(&hooks).await;
+    assert_eq!(health.state, connfx::HealthState::Ready, "{health:?}");
+}
+
+#[tokio::test]
+async fn absolute_urls_need_per_host() {
+    let other = server::echo().await;
+    let api = connect(json!({ "url": "http://127.0.0.1:9/api" })).await;
+    let err = api.get(&other.url("/x")).send().await.expect_err("not per_host");
+    assert!(matches!(err, CallError::InvalidRequest { .. }), "{err}");
+
+    let hooks = connect(json!({ "url": "http://127.0.0.1:9/api", "per_host": true })).await;
+    let err = hooks
+        .get(&other.url("/x").replace("http://", "http://user:pw@"))
+        .send()
+        .await
+        .expect_err("user-info");
+    assert!(
+        matches!(err, CallError::InvalidRequest { .. }) && !err.to_string().contains("pw"),
+        "{err}"
+    );
+}
