@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Key, Kind, Protocol, Rule, message};
+use crate::{Key, Kind, Protocol, Rule, Text, message};
 
 /// A value as written in an attribute, a file or (after parsing) the environment.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,8 +51,30 @@ pub fn literal(protocol: &Protocol, key: &Key, value: Literal<'_>) -> Result<(),
         (Kind::Number, Literal::Float(f)) => in_range(key, f),
         (Kind::Duration, Literal::Str(s)) => duration(s).map(drop),
         (Kind::Url, Literal::Str(s)) => url(protocol, s),
-        (Kind::Str | Kind::Secret, Literal::Str(_)) => Ok(()),
+        (Kind::Str, Literal::Str(s)) => text(key, s),
+        (Kind::Secret, Literal::Str(_)) => Ok(()),
         _ => Err(wrong()),
+    }
+}
+
+/// Checks a string against the key's [`Text`]: one of its words, or its grammar.
+///
+/// ```
+/// let retry = connfx_spec::protocol("http").unwrap().group("retry").unwrap();
+/// let backoff = retry.key("backoff").unwrap();
+/// assert!(connfx_spec::check::text(backoff, "linear").is_ok());
+/// assert!(connfx_spec::check::text(backoff, "expo").unwrap_err().contains("did you mean `exponential`"));
+/// assert!(connfx_spec::check::text(retry.key("retry_on").unwrap(), "503,teapot").is_err());
+/// ```
+///
+/// # Errors
+/// What is wrong with the text.
+pub fn text(key: &Key, value: &str) -> Result<(), String> {
+    match key.text {
+        Text::Any => Ok(()),
+        Text::OneOf(words) if words.contains(&value) => Ok(()),
+        Text::OneOf(words) => Err(message::not_one_of(key.name, value, words)),
+        Text::RetryOn => crate::retry_on::parse(value).map(drop),
     }
 }
 

@@ -12,9 +12,10 @@
 pub mod check;
 pub mod groups;
 pub mod message;
+pub mod retry_on;
 pub mod table;
 
-pub use table::{Group, Key, Kind, PROTOCOLS, Protocol, Rule};
+pub use table::{Group, Key, Kind, PROTOCOLS, Protocol, Rule, Text};
 
 /// The built-in protocol called `name`.
 ///

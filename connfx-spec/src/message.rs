@@ -36,6 +36,21 @@ pub fn unknown_protocol(name: &str) -> String {
     )
 }
 
+/// ``` `backoff` must be `exponential`, `linear` or `constant`, found `"expo"`; did you mean `exponential`? ```
+///
+/// ```
+/// let msg = connfx_spec::message::not_one_of("mode", "wiat", &["wait", "reject"]);
+/// assert_eq!(msg, "`mode` must be `wait` or `reject`, found `\"wiat\"`; did you mean `wait`?");
+/// ```
+pub fn not_one_of(key: &str, found: &str, choices: &[&str]) -> String {
+    let hint = crate::did_you_mean(found, choices.iter().copied())
+        .map_or_else(String::new, |near| format!("; did you mean `{near}`?"));
+    format!(
+        "`{key}` must be {}, found `{found:?}`{hint}",
+        alternatives(choices)
+    )
+}
+
 /// ``expected a whole number, found `"abc"` ``: `found` is already quoted or described by the caller.
 pub fn wrong_kind(kind: Kind, found: &str) -> String {
     format!("expected {}, found {found}", kind.expected())

@@ -51,6 +51,17 @@ impl Kind {
     }
 }
 
+/// What the text of a [`Kind::Str`] key must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    /// Any text.
+    Any,
+    /// One of these words (an enumeration: `backoff`, `mode`).
+    OneOf(&'static [&'static str]),
+    /// A `retry_on` list (see [`crate::retry_on`]).
+    RetryOn,
+}
+
 /// One key of a protocol or of a group.
 #[derive(Clone, Copy, Debug)]
 pub struct Key {
@@ -62,6 +73,8 @@ pub struct Key {
     pub min: Option<f64>,
     /// Largest allowed value (numbers only).
     pub max: Option<f64>,
+    /// What a string must be, beyond a string.
+    pub text: Text,
 }
 
 impl Key {
@@ -71,6 +84,7 @@ impl Key {
             kind,
             min: None,
             max: None,
+            text: Text::Any,
         }
     }
 
@@ -80,6 +94,23 @@ impl Key {
             kind,
             min: Some(min),
             max: Some(max),
+            text: Text::Any,
+        }
+    }
+
+    /// A string key that holds one of `words`.
+    pub(crate) const fn one_of(name: &'static str, words: &'static [&'static str]) -> Key {
+        Key {
+            text: Text::OneOf(words),
+            ..Key::new(name, Kind::Str)
+        }
+    }
+
+    /// A string key with a grammar of its own.
+    pub(crate) const fn text(name: &'static str, text: Text) -> Key {
+        Key {
+            text,
+            ..Key::new(name, Kind::Str)
         }
     }
 

@@ -87,3 +87,31 @@ fn spec_matches_config_types() {
         }
     }
 }
+
+/// A key the spec lists as one of some words is an enumeration of the same words in the schema
+/// (the loader checks env and file values against the schema's, the derive against the spec's).
+#[test]
+fn enumerated_keys_match_the_schema() {
+    let schema = Every::json_schema();
+    let mut checked = 0;
+    for (field, protocol) in [("http", "http"), ("sql", "sql")] {
+        let protocol = connfx_spec::protocol(protocol).unwrap();
+        for group in protocol.groups {
+            for key in group.keys {
+                let connfx_spec::Text::OneOf(words) = key.text else {
+                    continue;
+                };
+                let node = &schema["properties"][field]["properties"][group.name]["properties"][key.name];
+                assert_eq!(
+                    node["enum"],
+                    serde_json::json!(words),
+                    "`{field}.{}.{}`: words differ",
+                    group.name,
+                    key.name
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 3, "backoff and mode were checked");
+}

@@ -9,7 +9,7 @@ pub static RATE_LIMIT: Group = Group {
         Key::range("requests", Integer, 1.0, 1_000_000_000.0),
         Key::new("per", Duration),
         Key::range("burst", Integer, 1.0, 1_000_000_000.0),
-        Key::new("mode", Str),
+        Key::one_of("mode", &["wait", "reject"]),
         Key::new("max_wait", Duration),
     ],
     rules: &[],

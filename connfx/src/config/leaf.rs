@@ -67,10 +67,7 @@ fn text(t: &Target<'_>, raw: &str) -> Result<Value, String> {
         Kind::Url => check::url_with_schemes(t.shape.protocol, t.shape.schemes, &value)?,
         _ if !t.leaf.choices.is_empty() && !t.leaf.choices.contains(&value) => {
             let choices: Vec<&str> = t.leaf.choices.iter().map(String::as_str).collect();
-            return Err(format!(
-                "expected one of {}, found `{value:?}`",
-                message::list(&choices)
-            ));
+            return Err(message::not_one_of(t.key, &value, &choices));
         }
         _ => {}
     }

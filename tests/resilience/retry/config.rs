@@ -109,11 +109,11 @@ fn bad_values_are_reported_with_path_and_source() {
     let (source, message) = issue("api.retry.backoff").unwrap_or_default();
     assert_eq!(source, "env RES_API_RETRY_BACKOFF");
     assert!(
-        message.contains("`exponential`, `linear`, `constant`"),
+        message.contains("`exponential`, `linear` or `constant`"),
         "{message}"
     );
     let (_, message) = issue("api.rate_limit.mode").unwrap_or_default();
-    assert!(message.contains("`wait`, `reject`"), "{message}");
+    assert!(message.contains("`wait` or `reject`"), "{message}");
     let (_, message) = issue("api.retry.min_retries_per_sec").unwrap_or_default();
     assert!(message.contains("must be between 0 and 1000000"), "{message}");
 }
@@ -153,22 +153,25 @@ fn the_new_keys_are_env_vars_and_in_the_schema() {
     );
 }
 
-/// `backoff`, `mode` and `retry_on` are strings to the derive (the spec has no enumerated or
-/// list kind yet), so a bad literal compiles; the first load reports it, as a default.
-#[derive(Connections)]
-#[connections(env_prefix = "MIS")]
-pub struct Misdeclared {
-    /// An API.
-    #[connection(url = "http://127.0.0.1:1", retry(backoff = "fibonacci", retry_on = "teapot"))]
-    api: HttpConnection,
-}
-
+/// The derive rejects a bad `backoff`, `mode` or `retry_on` literal (see
+/// `tests/ui/literal/bad_choice.rs`); the environment is checked at load with the same words.
 #[test]
-fn a_bad_string_literal_is_caught_by_the_first_load() {
-    let err = Misdeclared::load_config_from(Sources::new()).unwrap_err();
-    let issue = err.issues().iter().find(|i| i.path() == "api.retry.backoff");
-    let issue = issue.map(|i| (i.source().to_string(), i.message().to_owned()));
-    let (source, message) = issue.unwrap_or_default();
-    assert_eq!(source, "default");
-    assert!(message.contains("expected one of `exponential`"), "{message}");
+fn a_bad_choice_in_the_environment_is_named_with_a_suggestion() {
+    let err = load(&[
+        ("RES_API_RETRY_BACKOFF", "expo"),
+        ("RES_API_RATE_LIMIT_MODE", "wiat"),
+        ("RES_API_RETRY_RETRY_ON", "503,teapot"),
+    ])
+    .unwrap_err();
+    let message = |path: &str| {
+        let issue = err.issues().iter().find(|i| i.path() == path);
+        issue.map(|i| (i.source().to_string(), i.message().to_owned()))
+    };
+    let (source, text) = message("api.retry.backoff").expect("backoff reported");
+    assert_eq!(source, "env RES_API_RETRY_BACKOFF");
+    assert!(text.contains("did you mean `exponential`"), "{text}");
+    let (_, text) = message("api.rate_limit.mode").expect("mode reported");
+    assert!(text.contains("`wait` or `reject`"), "{text}");
+    let (_, text) = message("api.retry.retry_on").expect("retry_on reported");
+    assert!(text.contains("`teapot`"), "{text}");
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use connfx_spec::retry_on::{self, Entry};
+
 use super::Outcome;
 
 /// Which failures a retry policy retries, parsed from the `retry_on` key: `connect` (the request
@@ -49,30 +51,16 @@ impl RetryOn {
     /// The message naming the first entry that is not understood.
     pub fn parse(text: &str) -> Result<RetryOn, String> {
         let mut on = RetryOn::none();
-        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            on.add(entry).ok_or_else(|| bad_entry(entry))?;
+        for entry in retry_on::parse(text)? {
+            match entry {
+                Entry::Connect => on.connect = true,
+                Entry::Timeout => on.timeout = true,
+                Entry::Transport => on.transport = true,
+                Entry::Status(code) => on.set(code),
+                Entry::Class(first) => (first..first + 100).for_each(|code| on.set(code)),
+            }
         }
         Ok(on)
-    }
-
-    fn add(&mut self, entry: &str) -> Option<()> {
-        let lower = entry.to_ascii_lowercase();
-        match lower.as_str() {
-            "connect" => self.connect = true,
-            "timeout" => self.timeout = true,
-            "transport" => self.transport = true,
-            class if class.len() == 3 && class.ends_with("xx") => {
-                let hundreds = class[..1].parse::<u16>().ok().filter(|h| (1..=5).contains(h))?;
-                (hundreds * 100..hundreds * 100 + 100).for_each(|code| self.set(code));
-            }
-            code => {
-                let code = code.parse::<u16>().ok()?;
-                (FIRST_STATUS..=LAST_STATUS)
-                    .contains(&code)
-                    .then(|| self.set(code))?;
-            }
-        }
-        Some(())
     }
 
     fn set(&mut self, code: u16) {
@@ -119,13 +107,6 @@ impl Default for RetryOn {
         };
         [429, 502, 503, 504].into_iter().fold(on, RetryOn::with_status)
     }
-}
-
-fn bad_entry(entry: &str) -> String {
-    format!(
-        "`retry_on` entry `{entry}` is not `connect`, `timeout`, `transport`, a status code (100-599) \
-         or a class such as `5xx`"
-    )
 }
 
 /// The canonical text: kinds first, then whole classes as `5xx`, then single codes.
