@@ -57,7 +57,9 @@ async fn probe(connection: &HttpConnection, method: Method, url: &Url) -> Result
         .client()
         .request(method, url.clone())
         .headers(connection.origin_credentials().clone());
-    let response = request.timeout(connection.config().health.timeout).send().await?;
+    let response = connection
+        .send_raw(request.timeout(connection.config().health.timeout))
+        .await?;
     Ok(response.status())
 }
 

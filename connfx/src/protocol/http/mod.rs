@@ -69,6 +69,7 @@ mod pipeline;
 mod policies;
 mod request;
 mod response;
+mod stub;
 mod target;
 mod transport;
 
@@ -117,6 +118,7 @@ struct Inner {
     origin_credentials: reqwest::header::HeaderMap,
     lifecycle: Lifecycle,
     policies: policies::Policies,
+    transport: stub::Transport,
 }
 
 impl HttpConnection {
@@ -264,6 +266,76 @@ impl HttpConnection {
         self.inner.lifecycle.is_closed()
     }
 
+    /// A connection whose requests never leave the process: `respond` answers every try, and
+    /// every policy of `config` (retry, breaker, limits, deadlines) still applies. For unit tests
+    /// of code that uses a connection, and for measuring the policy stack without I/O. Build the
+    /// answer with the `http` crate; its body is anything that turns into `Bytes`.
+    ///
+    /// # Errors
+    /// The same as [`Connection::connect`]: a `config` that cannot make a client.
+    ///
+    /// ```
+    /// use connfx::{HttpConfig, HttpConnection};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::Error> {
+    /// let config: HttpConfig = serde_json::from_value(serde_json::json!({
+    ///     "url": "http://payments.test/v1",
+    ///     "retry": { "max_attempts": 2, "initial_interval": "1ms" },
+    /// }))
+    /// .expect("a valid config");
+    /// let tries = std::sync::atomic::AtomicU32::new(0);
+    /// let payments = HttpConnection::stub("payments", config, move |request| {
+    ///     assert_eq!(request.url().path(), "/v1/charges/1");
+    ///     let status = match tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+    ///         0 => 503,
+    ///         _ => 200,
+    ///     };
+    ///     http::Response::builder().status(status).body("{\"id\": 1}").expect("a valid response")
+    /// })?;
+    /// let charge: serde_json::Value = payments.get("/charges/1").send().await?.json().await?;
+    /// assert_eq!(charge["id"], 1);
+    /// assert_eq!(payments.retry().expect("configured").stats().retries, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn stub<B>(
+        name: &str,
+        config: HttpConfig,
+        respond: impl Fn(&reqwest::Request) -> http::Response<B> + Send + Sync + 'static,
+    ) -> Result<Self, ConnectError>
+    where
+        B: Into<bytes::Bytes>,
+    {
+        let transport = stub::Transport::stub(move |request| respond(request).map(Into::into));
+        HttpConnection::build(name, config, transport)
+    }
+
+    fn build(name: &str, config: HttpConfig, transport: stub::Transport) -> Result<Self, ConnectError> {
+        let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
+        let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
+        let policies = policies::Policies::new(name, &config);
+        let inner = Inner {
+            name: name.to_owned(),
+            config,
+            base,
+            client: built.client,
+            origin_credentials: built.origin_credentials,
+            lifecycle: Lifecycle::default(),
+            policies,
+            transport,
+        };
+        Ok(HttpConnection {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Sends a request built on [`client`](HttpConnection::client), or hands it to the stub.
+    pub(crate) async fn send_raw(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        self.inner.transport.send(request).await
+    }
+
     pub(crate) fn base(&self) -> &url::Url {
         &self.inner.base
     }
@@ -381,22 +453,9 @@ impl Connection for HttpConnection {
     type Config = HttpConfig;
 
     async fn connect(name: &str, config: HttpConfig) -> Result<Self, ConnectError> {
-        let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
-        let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
-        tracing::debug!(connection = name, url = %config.url, "http connection set up");
-        let policies = policies::Policies::new(name, &config);
-        let inner = Inner {
-            name: name.to_owned(),
-            config,
-            base,
-            client: built.client,
-            origin_credentials: built.origin_credentials,
-            lifecycle: Lifecycle::default(),
-            policies,
-        };
-        Ok(HttpConnection {
-            inner: Arc::new(inner),
-        })
+        let connection = HttpConnection::build(name, config, stub::Transport::Network)?;
+        tracing::debug!(connection = name, url = %connection.base_url(), "http connection set up");
+        Ok(connection)
     }
 
     async fn health(&self) -> Health {

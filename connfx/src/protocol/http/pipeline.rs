@@ -195,7 +195,7 @@ impl Attempt<'_> {
         if let Some(body) = body {
             request = request.body(body);
         }
-        match request.send().await {
+        match self.connection.send_raw(request).await {
             Ok(response) => {
                 let code = response.status().as_u16();
                 if let Some(permit) = permit {

@@ -1,0 +1,285 @@
+//! `cargo bench --bench http_stack`: what connfx's HTTP policy stack (rate limit → bulkhead →
+//! total timeout → retry with budget → circuit breaker with a failure-rate window → per-attempt
+//! timeout) costs.
+//!
+//! - `loopback`: a GET with its body read, against an axum server on 127.0.0.1 in the same
+//!   process, through raw reqwest and through a connfx connection with every policy on; one
+//!   request at a time, and 32 at once.
+//! - `canned`: no I/O at all. A connfx stub connection (its answer made in the process) bare and
+//!   with every policy on, against reqwest-middleware 0.5 with a canned-answer middleware, bare
+//!   and behind reqwest-retry 0.9's `RetryTransientMiddleware`. What each stack adds is its
+//!   policies' time minus its bare time.
+//!
+//! After criterion's groups, a summary measures every contender again in one process (median of
+//! 7 rounds) and prints the ratios that `BENCHMARKS.md` reports. `cargo bench --bench http_stack
+//! -- summary` prints the summary alone.
+
+use std::time::{Duration, Instant};
+
+use connfx::{Connection, HttpConfig, HttpConnection};
+use criterion::Criterion;
+use futures_util::future::join_all;
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
+use serde_json::json;
+use tokio::runtime::Runtime;
+
+/// Requests in flight at once in the concurrent loopback case.
+const CONCURRENT: usize = 32;
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Every policy on, with limits far above what the bench reaches, so all of them run and none
+/// turns a call away.
+fn full_stack(url: &str) -> HttpConfig {
+    serde_json::from_value(json!({
+        "url": url,
+        "timeout": { "connect": "5s", "per_attempt": "5s", "total": "10s" },
+        "retry": { "max_attempts": 3, "initial_interval": "10ms", "budget": 0.2 },
+        "circuit_breaker": { "failure_threshold": 5, "failure_rate": 0.5, "window_size": 100, "minimum_calls": 10 },
+        "rate_limit": { "requests": 100_000_000, "per": "1s", "burst": 100_000_000 },
+        "bulkhead": { "max_concurrent": 1000 },
+    }))
+    .expect("a valid HttpConfig")
+}
+
+fn bare(url: &str) -> HttpConfig {
+    serde_json::from_value(json!({ "url": url })).expect("a valid HttpConfig")
+}
+
+/// An axum server answering `ok` on 127.0.0.1, on `rt`.
+fn serve(rt: &Runtime) -> String {
+    rt.block_on(async {
+        let app = axum::Router::new().fallback(|| async { "ok" });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("bound address"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    })
+}
+
+struct Loopback {
+    raw: reqwest::Client,
+    url: String,
+    connfx: HttpConnection,
+}
+
+impl Loopback {
+    fn new(rt: &Runtime) -> Loopback {
+        let url = serve(rt);
+        let connfx = rt
+            .block_on(HttpConnection::connect("bench", full_stack(&url)))
+            .expect("connects");
+        Loopback {
+            raw: reqwest::Client::new(),
+            url: format!("{url}/item"),
+            connfx,
+        }
+    }
+
+    async fn raw_get(&self) -> usize {
+        let response = self.raw.get(&self.url).send().await.expect("raw GET");
+        response.bytes().await.expect("raw body").len()
+    }
+
+    async fn connfx_get(&self) -> usize {
+        let response = self.connfx.get("/item").send().await.expect("connfx GET");
+        response.bytes().await.expect("connfx body").len()
+    }
+
+    async fn raw_many(&self) -> usize {
+        join_all((0..CONCURRENT).map(|_| self.raw_get()))
+            .await
+            .into_iter()
+            .sum()
+    }
+
+    async fn connfx_many(&self) -> usize {
+        join_all((0..CONCURRENT).map(|_| self.connfx_get()))
+            .await
+            .into_iter()
+            .sum()
+    }
+}
+
+/// reqwest-middleware's end of the chain: answers every request with `200 ok` in the process.
+struct Canned;
+
+#[async_trait::async_trait]
+impl Middleware for Canned {
+    async fn handle(
+        &self,
+        _req: reqwest::Request,
+        _extensions: &mut http::Extensions,
+        _next: Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        Ok(canned().into())
+    }
+}
+
+fn canned() -> http::Response<&'static str> {
+    http::Response::new("ok")
+}
+
+struct InProcess {
+    connfx_bare: HttpConnection,
+    connfx_stack: HttpConnection,
+    middleware_bare: ClientWithMiddleware,
+    middleware_retry: ClientWithMiddleware,
+}
+
+const STUB_URL: &str = "http://stub.test/v1";
+
+impl InProcess {
+    fn new() -> InProcess {
+        let stub = |config| HttpConnection::stub("bench", config, |_| canned()).expect("a stub connection");
+        let policy = reqwest_retry::policies::ExponentialBackoff::builder().build_with_max_retries(2);
+        InProcess {
+            connfx_bare: stub(bare(STUB_URL)),
+            connfx_stack: stub(full_stack(STUB_URL)),
+            middleware_bare: ClientBuilder::new(reqwest::Client::new()).with(Canned).build(),
+            middleware_retry: ClientBuilder::new(reqwest::Client::new())
+                .with(reqwest_retry::RetryTransientMiddleware::new_with_policy(policy))
+                .with(Canned)
+                .build(),
+        }
+    }
+
+    async fn connfx(connection: &HttpConnection) -> u16 {
+        let response = connection.get("/item").send().await.expect("stub GET");
+        response.status()
+    }
+
+    async fn middleware(client: &ClientWithMiddleware) -> u16 {
+        let response = client
+            .get("http://stub.test/v1/item")
+            .send()
+            .await
+            .expect("canned GET");
+        response.status().as_u16()
+    }
+}
+
+fn criterion_groups(c: &mut Criterion, rt: &Runtime, lo: &Loopback, mem: &InProcess) {
+    let mut group = c.benchmark_group("loopback");
+    group.bench_function("raw reqwest", |b| b.to_async(rt).iter(|| lo.raw_get()));
+    group.bench_function("connfx full stack", |b| b.to_async(rt).iter(|| lo.connfx_get()));
+    group.bench_function("raw reqwest x32", |b| b.to_async(rt).iter(|| lo.raw_many()));
+    group.bench_function("connfx full stack x32", |b| {
+        b.to_async(rt).iter(|| lo.connfx_many())
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("canned");
+    group.bench_function("connfx stub, no policy", |b| {
+        b.to_async(rt).iter(|| InProcess::connfx(&mem.connfx_bare))
+    });
+    group.bench_function("connfx stub, full stack", |b| {
+        b.to_async(rt).iter(|| InProcess::connfx(&mem.connfx_stack))
+    });
+    group.bench_function("reqwest-middleware, canned", |b| {
+        b.to_async(rt)
+            .iter(|| InProcess::middleware(&mem.middleware_bare))
+    });
+    group.bench_function("reqwest-middleware + reqwest-retry, canned", |b| {
+        b.to_async(rt)
+            .iter(|| InProcess::middleware(&mem.middleware_retry))
+    });
+    group.finish();
+}
+
+/// Median time per call of `calls` calls of `f`, over `rounds` rounds.
+fn median<F, Fut>(rt: &Runtime, rounds: usize, calls: u32, f: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future,
+{
+    let mut times: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..calls {
+                    std::hint::black_box(f().await);
+                }
+                start.elapsed() / calls
+            })
+        })
+        .collect();
+    times.sort();
+    times[rounds / 2]
+}
+
+fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
+    const ROUNDS: usize = 7;
+    let ns = |d: Duration| d.as_secs_f64() * 1e9;
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    // Interleaved, so drift in the machine's speed hits both sides alike.
+    let raw = median(rt, ROUNDS, 2_000, || lo.raw_get());
+    let stack = median(rt, ROUNDS, 2_000, || lo.connfx_get());
+    let raw_many = median(rt, ROUNDS, 100, || lo.raw_many());
+    let stack_many = median(rt, ROUNDS, 100, || lo.connfx_many());
+    println!("\nsummary (median of {ROUNDS} rounds)");
+    println!(
+        "loopback, one at a time: raw reqwest {:.1} µs, connfx full stack {:.1} µs",
+        us(raw),
+        us(stack)
+    );
+    println!(
+        "  connfx throughput = {:.1} % of raw",
+        100.0 * raw.as_secs_f64() / stack.as_secs_f64()
+    );
+    println!(
+        "loopback, {CONCURRENT} at once: raw reqwest {:.1} µs, connfx full stack {:.1} µs (per batch)",
+        us(raw_many),
+        us(stack_many)
+    );
+    println!(
+        "  connfx throughput = {:.1} % of raw",
+        100.0 * raw_many.as_secs_f64() / stack_many.as_secs_f64()
+    );
+
+    let calls = 20_000;
+    let connfx_bare = median(rt, ROUNDS, calls, || InProcess::connfx(&mem.connfx_bare));
+    let connfx_stack = median(rt, ROUNDS, calls, || InProcess::connfx(&mem.connfx_stack));
+    let mw_bare = median(rt, ROUNDS, calls, || InProcess::middleware(&mem.middleware_bare));
+    let mw_retry = median(rt, ROUNDS, calls, || InProcess::middleware(&mem.middleware_retry));
+    println!(
+        "canned: connfx stub {:.0} ns bare, {:.0} ns full stack → the stack adds {:.0} ns",
+        ns(connfx_bare),
+        ns(connfx_stack),
+        ns(connfx_stack) - ns(connfx_bare)
+    );
+    println!(
+        "canned: reqwest-middleware {:.0} ns bare, {:.0} ns with reqwest-retry → retry adds {:.0} ns",
+        ns(mw_bare),
+        ns(mw_retry),
+        ns(mw_retry) - ns(mw_bare)
+    );
+    println!(
+        "  connfx full stack ÷ reqwest-middleware + retry = {:.2}",
+        connfx_stack.as_secs_f64() / mw_retry.as_secs_f64()
+    );
+}
+
+fn main() {
+    let rt = runtime();
+    let lo = Loopback::new(&rt);
+    let mem = InProcess::new();
+    let summary_only = std::env::args().any(|a| a == "summary");
+    if !summary_only {
+        let mut c = Criterion::default()
+            .configure_from_args()
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
+        criterion_groups(&mut c, &rt, &lo, &mem);
+        c.final_summary();
+    }
+    summary(&rt, &lo, &mem);
+}
