@@ -19,7 +19,9 @@ pub const TARGETS_PREFIX: &str = "CONN_TARGETS_";
 /// In a file: `[targets.api]` with `protocol = "http"`, `url = …`, and `[targets.api.properties]`
 /// for any other key of the protocol. In the environment: `CONN_TARGETS_API_PROTOCOL=http`,
 /// `CONN_TARGETS_API_URL=…`, `CONN_TARGETS_API_DSN`, `_TIMEOUT`, `_TLS`, and
-/// `CONN_TARGETS_API_PROPERTIES_RETRY_MAX_ATTEMPTS=3` (names are lower-cased).
+/// `CONN_TARGETS_API_PROPERTIES_RETRY_MAX_ATTEMPTS=3` (names are lower-cased). The seed services'
+/// property names (`…_PROPERTIES_RETRY_STRATEGY_MAX_RETRIES`, `…_PROPERTIES_CIRCUIT_BREAKER_TIMEOUT`,
+/// …) are mapped onto these keys for built-in protocols; the table is in `registry/seed_names.rs`.
 ///
 /// ```
 /// let config = connfx::registry::RegistryConfig::load(connfx::Sources::new().env_map([
@@ -220,7 +222,8 @@ fn set_property(
         properties.insert(property.to_ascii_lowercase(), Value::from(value));
         return;
     };
-    match crate::config::env_leaf(shape, property, value) {
+    let (property, value) = super::seed_names::canonical(property, value);
+    match crate::config::env_leaf(shape, &property, &value) {
         Ok((path, v)) => crate::config::insert_path(properties, &path, v),
         Err(message) => issues.push(ConfigIssue::new(
             format!("targets.{name}.properties"),

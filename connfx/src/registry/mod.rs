@@ -3,6 +3,7 @@
 mod config;
 mod dynamic;
 mod entry;
+mod seed_names;
 
 pub use config::{RegistryConfig, TARGETS_PREFIX};
 pub use dynamic::{AdapterFactory, TargetConfig};
