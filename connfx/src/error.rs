@@ -164,6 +164,21 @@ pub enum CallError {
         /// What did not fit.
         message: String,
     },
+    /// The service answered and rejected the call, or its answer did not fit: a SQL error
+    /// (constraint violation, syntax, permission), no row, a column that does not decode. The
+    /// dependency itself is fine: the circuit breaker does not count it and it is not retried.
+    /// `source` is the client library's error (`sqlx::Error` for SQL, see
+    /// `CallError::sqlx_error`).
+    #[error("`{connection}`: {message}")]
+    Query {
+        /// The connection's name.
+        connection: String,
+        /// What the service said (never a secret).
+        message: String,
+        /// The client library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// The request was not valid (bad path, header or body).
     #[error("`{connection}`: invalid request: {message}")]
     InvalidRequest {

@@ -66,6 +66,9 @@
 //!   circuit breaker → per-attempt timeout → reqwest; the reasons are in the `protocol::http`
 //!   pipeline's docs and the README. reqwest's own client timeout is `per_attempt`; the total is
 //!   the pipeline's deadline, since it spans retries and the waits between them.
+//! - **SQL connections hold typed sqlx pools** (`PgPool`, `MySqlPool`, `SqlitePool`), not an
+//!   `AnyPool`; retry and circuit breaker apply to closures run with `SqlConnection::run`. See
+//!   the `protocol::sql` module's decisions.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
 #![forbid(unsafe_code)]
@@ -96,7 +99,7 @@ pub use health::{Health, HealthEntry, HealthReport, HealthState};
 #[cfg(feature = "http")]
 pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
 #[cfg(feature = "sql")]
-pub use protocol::sql::{SqlConfig, SqlConnection};
+pub use protocol::sql::{SqlConfig, SqlConnection, SqlPool};
 pub use registry::Registry;
 pub use resilience::{
     Bulkhead, BulkheadConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState,

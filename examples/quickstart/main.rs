@@ -65,8 +65,10 @@ async fn run() -> Result<(), Error> {
     let item: Item = conns.catalog().get("/items/7").send().await?.json().await?;
     println!("GET /api/items/7 -> {item:?} (id {}, {})", item.id, item.name);
 
-    // Each connection of an in-memory SQLite pool is its own database: keep to one.
-    let mut db_conn = conns.db().pool().acquire().await.map_err(db)?;
+    // The typed sqlx pool: a `SqlitePool` here (`postgres()` or `mysql()` for other URLs).
+    let not_sqlite = || connfx::ConnectError::new("db", "the quickstart expects a sqlite: URL");
+    let pool = conns.db().sqlite().ok_or_else(not_sqlite)?;
+    let mut db_conn = pool.acquire().await.map_err(db)?;
     let create = "CREATE TABLE orders (id INTEGER PRIMARY KEY, item INTEGER NOT NULL)";
     connfx::sqlx::query(create)
         .execute(&mut *db_conn)
