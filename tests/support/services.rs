@@ -33,7 +33,7 @@ pub fn url(var: &str, test: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            skipped(test, &format!("{var} is not set"));
+            skipped(test, &format!("{var} is not set (`bash .ci/run` sets it)"));
             None
         }
     }
@@ -41,7 +41,7 @@ pub fn url(var: &str, test: &str) -> Option<String> {
 
 /// Says on stderr, past the test harness's capture, that `test` did not run and why.
 pub fn skipped(test: &str, why: &str) {
-    let line = format!("SKIPPED service test `{test}`: {why} (`bash .ci/run` sets it)\n");
+    let line = format!("SKIPPED service test `{test}`: {why}\n");
     // Written to the stream directly: `eprintln!` would be captured and hidden for a passing test.
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
