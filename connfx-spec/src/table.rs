@@ -159,7 +159,7 @@ impl Group {
 /// A built-in protocol: its name, connection type, URL schemes and keys.
 #[derive(Debug)]
 pub struct Protocol {
-    /// `http`, `sql`, ...
+    /// `http`, `graphql`, `sql`, ...
     pub name: &'static str,
     /// The connection type's name, e.g. `HttpConnection`.
     pub type_name: &'static str,
@@ -196,29 +196,44 @@ impl Protocol {
 use crate::groups::*;
 use Kind::*;
 
+/// The keys of `http` and of the protocols built on it (`graphql`).
+const HTTP_KEYS: &[Key] = &[
+    Key::new("url", Url),
+    Key::new("user_agent", Str),
+    Key::new("per_host", Bool),
+];
+
+/// The groups of `http` and of the protocols built on it (`graphql`).
+const HTTP_GROUPS: &[&Group] = &[
+    &TIMEOUT,
+    &RETRY,
+    &CIRCUIT_BREAKER,
+    &RATE_LIMIT,
+    &BULKHEAD,
+    &POOL,
+    &TLS,
+    &AUTH,
+    &HEADERS,
+    &HEALTH,
+];
+
 /// Every built-in protocol.
 pub static PROTOCOLS: &[Protocol] = &[
     Protocol {
         name: "http",
         type_name: "HttpConnection",
         schemes: &["http", "https"],
-        keys: &[
-            Key::new("url", Url),
-            Key::new("user_agent", Str),
-            Key::new("per_host", Bool),
-        ],
-        groups: &[
-            &TIMEOUT,
-            &RETRY,
-            &CIRCUIT_BREAKER,
-            &RATE_LIMIT,
-            &BULKHEAD,
-            &POOL,
-            &TLS,
-            &AUTH,
-            &HEADERS,
-            &HEALTH,
-        ],
+        keys: HTTP_KEYS,
+        groups: HTTP_GROUPS,
+        required: &["url"],
+    },
+    // GraphQL over HTTP: the same settings, `url` being the GraphQL endpoint.
+    Protocol {
+        name: "graphql",
+        type_name: "GraphqlConnection",
+        schemes: &["http", "https"],
+        keys: HTTP_KEYS,
+        groups: HTTP_GROUPS,
         required: &["url"],
     },
     Protocol {

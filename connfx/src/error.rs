@@ -178,6 +178,24 @@ pub enum CallError {
         /// The client library's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    /// A GraphQL server answered with `errors`. The answer arrived, so this is not a failure of
+    /// the dependency: the circuit breaker does not count it and the retry policy does not
+    /// retry it. `Display` lists the messages.
+    ///
+    /// ```
+    /// let err = connfx::CallError::Graphql {
+    ///     connection: "catalog".into(),
+    ///     errors: vec![connfx::GraphqlError::new("unknown field `nmae`")],
+    /// };
+    /// assert_eq!(err.to_string(), "`catalog`: GraphQL errors: unknown field `nmae`");
+    /// ```
+    #[cfg(feature = "graphql")]
+    #[error("`{connection}`: GraphQL errors: {}", crate::protocol::graphql::error::messages(.errors))]
+    Graphql {
+        /// The connection's name.
+        connection: String,
+        /// The errors, in the server's order (at least one).
+        errors: Vec<crate::GraphqlError>,
     },
     /// The request was not valid (bad path, header or body).
     #[error("`{connection}`: invalid request: {message}")]

@@ -69,6 +69,9 @@
 //! - **SQL connections hold typed sqlx pools** (`PgPool`, `MySqlPool`, `SqlitePool`), not an
 //!   `AnyPool`; retry and circuit breaker apply to closures run with `SqlConnection::run`. See
 //!   the `protocol::sql` module's decisions.
+//! - **GraphQL rides on HTTP** (feature `graphql`): a `GraphqlConnection` is an HTTP connection
+//!   to one endpoint, with the same config type and policy stack; an answer with `errors` is
+//!   `CallError::Graphql`, not a transport failure. See the `protocol::graphql` docs.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
 #![forbid(unsafe_code)]
@@ -96,6 +99,10 @@ pub use connection::{Connection, ConnectionConfig};
 pub use duration::HumanDuration;
 pub use error::{CallError, ConnectError, ConnectFailure, Error};
 pub use health::{Health, HealthEntry, HealthReport, HealthState};
+#[cfg(feature = "graphql")]
+pub use protocol::graphql::{
+    GraphqlConfig, GraphqlConnection, GraphqlError, GraphqlRequest, GraphqlResponse,
+};
 #[cfg(feature = "http")]
 pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
 #[cfg(feature = "sql")]
@@ -124,6 +131,8 @@ pub mod prelude {
     pub use crate::{
         CallError, ConfigError, Connection, Connections, Error, HealthReport, HealthState, Registry, Sources,
     };
+    #[cfg(feature = "graphql")]
+    pub use crate::{GraphqlConfig, GraphqlConnection};
     #[cfg(feature = "http")]
     pub use crate::{HttpConfig, HttpConnection};
     #[cfg(feature = "sql")]

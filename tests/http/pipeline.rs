@@ -246,3 +246,19 @@ async fn under_a_total_outage_the_budget_keeps_load_within_1_2_times_the_offered
     );
     assert!(seen > offered, "some retries were allowed: {seen}");
 }
+
+#[tokio::test]
+async fn a_connection_may_opt_in_to_retrying_post() {
+    let server = Scripted::start(&[(503, None), (200, None)]).await;
+    let mut retry = fast_retry();
+    retry["non_idempotent"] = json!(true);
+    let api = connect(json!({ "url": server.url, "retry": retry })).await;
+    api.post("/charges")
+        .body("x")
+        .send()
+        .await
+        .expect("retried into a 200");
+    assert_eq!(server.hits(), 2, "the connection opted in to retrying POST");
+    let refused = api.post("/charges").idempotent(false).body("x");
+    assert!(!refused.is_idempotent(), "the request's own say wins");
+}

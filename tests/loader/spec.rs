@@ -15,6 +15,9 @@ pub struct Every {
     /// HTTP.
     #[connection(url = "http://127.0.0.1:1")]
     http: HttpConnection,
+    /// GraphQL.
+    #[connection(url = "http://127.0.0.1:1/graphql")]
+    graphql: GraphqlConnection,
     /// SQL.
     #[connection(url = "sqlite::memory:")]
     sql: SqlConnection,
@@ -65,7 +68,7 @@ fn runtime_keys(field: &str) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>
 
 #[test]
 fn spec_matches_config_types() {
-    for (field, protocol) in [("http", "http"), ("sql", "sql")] {
+    for (field, protocol) in [("http", "http"), ("graphql", "graphql"), ("sql", "sql")] {
         let spec = spec_keys(connfx_spec::protocol(protocol).unwrap());
         let runtime = runtime_keys(field);
         let names = |m: &BTreeMap<String, _>| m.keys().cloned().collect::<Vec<_>>();

@@ -15,6 +15,8 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
     match protocol {
         #[cfg(feature = "http")]
         "http" => Some(shape_of::<crate::HttpConnection>()),
+        #[cfg(feature = "graphql")]
+        "graphql" => Some(shape_of::<crate::GraphqlConnection>()),
         #[cfg(feature = "sql")]
         "sql" => Some(shape_of::<crate::SqlConnection>()),
         _ => None,

@@ -1,5 +1,7 @@
 //! The built-in protocols, each behind its cargo feature.
 
+#[cfg(feature = "graphql")]
+pub mod graphql;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "sql")]

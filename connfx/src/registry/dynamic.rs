@@ -27,7 +27,7 @@ use crate::{ConnUrl, ConnectError, Connection};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetConfig {
-    /// The protocol (`http`, `sql`, or a registered adapter's name).
+    /// The protocol (`http`, `graphql`, `sql`, or a registered adapter's name).
     pub protocol: String,
     /// The URL (HTTP, WebSocket, Redis …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,6 +112,8 @@ fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::C
 pub(super) fn register_builtin(registry: &Registry) {
     #[cfg(feature = "http")]
     registry.register_connection_type::<crate::HttpConnection>();
+    #[cfg(feature = "graphql")]
+    registry.register_connection_type::<crate::GraphqlConnection>();
     #[cfg(feature = "sql")]
     registry.register_connection_type::<crate::SqlConnection>();
     let _ = registry;

@@ -43,7 +43,8 @@ pub(super) struct Call {
     pub(super) body: Option<reqwest::Body>,
     /// The caller's own limit on the whole call (`.timeout()`).
     pub(super) timeout: Option<Duration>,
-    pub(super) idempotent: bool,
+    /// The caller's say; `None` leaves it to the method and `retry.non_idempotent`.
+    pub(super) idempotent: Option<bool>,
 }
 
 /// How one try ended when it did not produce a response: the error, and what the retry rules
@@ -110,9 +111,8 @@ impl Call {
     ) -> Result<Response, CallError> {
         let name = self.connection.name().to_owned();
         let mut body = Body::new(self.body);
-        let info = RequestInfo::new(self.method.as_str())
-            .body(body.kind())
-            .idempotent(self.idempotent);
+        let mut info = RequestInfo::new(self.method.as_str()).body(body.kind());
+        info.idempotent = self.idempotent;
         let attempt = Attempt {
             connection: &self.connection,
             method: &self.method,

@@ -45,14 +45,15 @@ pub struct HttpRequest {
     headers: HeaderMap,
     body: Option<reqwest::Body>,
     timeout: Option<Duration>,
-    idempotent: bool,
+    /// The caller's say (`.idempotent(..)`); `None` leaves it to the method and the connection's
+    /// `retry.non_idempotent`.
+    idempotent: Option<bool>,
     /// The first mistake made while building, reported by `send`.
     invalid: Option<String>,
 }
 
 impl HttpRequest {
     pub(super) fn new(connection: HttpConnection, method: Method, url: Result<Url, String>) -> Self {
-        let idempotent = !matches!(method, Method::POST | Method::PATCH);
         HttpRequest {
             connection,
             method,
@@ -60,7 +61,7 @@ impl HttpRequest {
             headers: HeaderMap::new(),
             body: None,
             timeout: None,
-            idempotent,
+            idempotent: None,
             invalid: None,
         }
     }
@@ -176,7 +177,7 @@ impl HttpRequest {
     /// # }
     /// ```
     pub fn idempotent(mut self, idempotent: bool) -> Self {
-        self.idempotent = idempotent;
+        self.idempotent = Some(idempotent);
         self
     }
 
@@ -189,6 +190,7 @@ impl HttpRequest {
     /// ```
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
+            .unwrap_or_else(|| !matches!(self.method, Method::POST | Method::PATCH))
     }
 
     /// Sends the request and waits for the response's status and headers.
