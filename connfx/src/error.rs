@@ -178,6 +178,7 @@ pub enum CallError {
         /// The client library's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// A GraphQL server answered with `errors`. The answer arrived, so this is not a failure of
     /// the dependency: the circuit breaker does not count it and the retry policy does not
     /// retry it. `Display` lists the messages.
