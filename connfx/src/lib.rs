@@ -95,6 +95,8 @@ pub use error::{CallError, ConnectError, ConnectFailure, Error};
 pub use health::{Health, HealthEntry, HealthReport, HealthState};
 #[cfg(feature = "http")]
 pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
+#[cfg(feature = "redis")]
+pub use protocol::redis::{RedisCall, RedisConfig, RedisConnection};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection};
 pub use registry::Registry;
@@ -106,6 +108,9 @@ pub use resilience::{
 pub use secret::Secret;
 pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};
 
+/// The redis crate version connfx's Redis connections are built on.
+#[cfg(feature = "redis")]
+pub use redis;
 /// The reqwest version connfx's HTTP connections are built on.
 #[cfg(feature = "http")]
 pub use reqwest;
@@ -123,6 +128,8 @@ pub mod prelude {
     };
     #[cfg(feature = "http")]
     pub use crate::{HttpConfig, HttpConnection};
+    #[cfg(feature = "redis")]
+    pub use crate::{RedisConfig, RedisConnection};
     #[cfg(feature = "sql")]
     pub use crate::{SqlConfig, SqlConnection};
 }

@@ -15,6 +15,8 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
     match protocol {
         #[cfg(feature = "http")]
         "http" => Some(shape_of::<crate::HttpConnection>()),
+        #[cfg(feature = "redis")]
+        "redis" => Some(shape_of::<crate::RedisConnection>()),
         #[cfg(feature = "sql")]
         "sql" => Some(shape_of::<crate::SqlConnection>()),
         _ => None,

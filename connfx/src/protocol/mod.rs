@@ -2,5 +2,7 @@
 
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "sql")]
 pub mod sql;

@@ -112,6 +112,8 @@ fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::C
 pub(super) fn register_builtin(registry: &Registry) {
     #[cfg(feature = "http")]
     registry.register_connection_type::<crate::HttpConnection>();
+    #[cfg(feature = "redis")]
+    registry.register_connection_type::<crate::RedisConnection>();
     #[cfg(feature = "sql")]
     registry.register_connection_type::<crate::SqlConnection>();
     let _ = registry;
