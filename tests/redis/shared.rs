@@ -295,3 +295,16 @@ async fn through_the_registry_from_env() {
     registry.close().await;
     assert!(sessions.is_closed());
 }
+
+#[tokio::test]
+async fn the_registry_refuses_tls_with_a_plain_url() {
+    let target: connfx::registry::TargetConfig = serde_json::from_value(serde_json::json!({
+        "protocol": "redis", "url": "redis://127.0.0.1:6379", "tls": true,
+    }))
+    .unwrap();
+    let err = connfx::Registry::new().add("cache", target).await.unwrap_err();
+    assert!(
+        err.to_string().contains("URL scheme `redis` is not encrypted"),
+        "{err}"
+    );
+}

@@ -89,16 +89,16 @@ fn typed_factory<T: Connection>() -> AdapterFactory {
 }
 
 fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::Config, ConnectError> {
-    if target.tls == Some(true)
-        && target
-            .url
-            .as_ref()
-            .or(target.dsn.as_ref())
-            .is_some_and(|u| u.scheme() == "http")
-    {
+    let plain = target
+        .url
+        .as_ref()
+        .or(target.dsn.as_ref())
+        .map(ConnUrl::scheme)
+        .filter(|scheme| matches!(*scheme, "http" | "redis"));
+    if let (Some(true), Some(scheme)) = (target.tls, plain) {
         return Err(ConnectError::new(
             name,
-            "`tls` is true but the URL scheme `http` is not encrypted",
+            format!("`tls` is true but the URL scheme `{scheme}` is not encrypted"),
         ));
     }
     let config: T::Config = serde_json::from_value(target.to_protocol_json())

@@ -233,13 +233,15 @@ impl Attempt<'_> {
             return Err(Failure::caller(connection.closed_error()));
         };
         let sent = self.request.send(&mut manager);
+        // A plain timer, not a `Deadline`: when the call's own deadline is the earlier one, it
+        // fires above the retry loop and the error names it.
         let result = match self.limit {
-            Some(limit) => match Deadline::after(limit, Limit::PerAttempt).run(sent).await {
+            Some(limit) => match tokio::time::timeout(limit, sent).await {
                 Ok(result) => result.map_err(|e| connection.failure(&e, index)),
-                Err(elapsed) => Err(Failure {
+                Err(_) => Err(Failure {
                     error: CallError::Timeout {
                         connection: connection.name().to_owned(),
-                        after: elapsed.after,
+                        after: limit,
                     },
                     outcome: Outcome::Timeout { sent: true },
                     counted: Counted::Failure,
@@ -272,6 +274,7 @@ impl RedisConnection {
     pub(super) fn failure(&self, err: &redis::RedisError, index: usize) -> Failure {
         let failure = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
         if failure.renew {
+            tracing::debug!(connection = self.name(), error = %failure.error, "redis connection setup refused; the next call connects afresh");
             self.managers().renew(index);
         }
         failure
