@@ -237,6 +237,18 @@ pub static PROTOCOLS: &[Protocol] = &[
         required: &["url"],
     },
     Protocol {
+        name: "redis",
+        type_name: "RedisConnection",
+        schemes: &["redis", "rediss"],
+        keys: &[
+            Key::new("url", Url),
+            Key::new("password", Secret),
+            Key::range("database", Integer, 0.0, 65_535.0),
+        ],
+        groups: &[&TIMEOUT, &RETRY, &CIRCUIT_BREAKER, &POOL, &TLS, &HEALTH],
+        required: &["url"],
+    },
+    Protocol {
         name: "sql",
         type_name: "SqlConnection",
         schemes: &["sqlite", "postgres", "postgresql", "mysql", "mariadb"],

@@ -147,6 +147,17 @@ pub enum CallError {
         /// The start of the response body (at most 4 KiB).
         body: String,
     },
+    /// The server answered with an error reply (Redis `WRONGTYPE`, `NOSCRIPT`, `BUSYGROUP` …):
+    /// the call reached it and was refused.
+    #[error("`{connection}`: server error {code}: {message}")]
+    Server {
+        /// The connection's name.
+        connection: String,
+        /// The reply's error code, e.g. `WRONGTYPE` or `ERR`.
+        code: String,
+        /// The rest of the reply.
+        message: String,
+    },
     /// The request could not be sent or the response not read.
     #[error("`{connection}`: {message}")]
     Transport {

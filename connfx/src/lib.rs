@@ -105,6 +105,8 @@ pub use protocol::graphql::{
 };
 #[cfg(feature = "http")]
 pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
+#[cfg(feature = "redis")]
+pub use protocol::redis::{RedisCall, RedisConfig, RedisConnection};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection, SqlPool};
 pub use registry::Registry;
@@ -116,6 +118,9 @@ pub use resilience::{
 pub use secret::Secret;
 pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};
 
+/// The redis crate version connfx's Redis connections are built on.
+#[cfg(feature = "redis")]
+pub use redis;
 /// The reqwest version connfx's HTTP connections are built on.
 #[cfg(feature = "http")]
 pub use reqwest;
@@ -135,6 +140,8 @@ pub mod prelude {
     pub use crate::{GraphqlConfig, GraphqlConnection};
     #[cfg(feature = "http")]
     pub use crate::{HttpConfig, HttpConnection};
+    #[cfg(feature = "redis")]
+    pub use crate::{RedisConfig, RedisConnection};
     #[cfg(feature = "sql")]
     pub use crate::{SqlConfig, SqlConnection};
 }

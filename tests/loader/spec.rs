@@ -23,6 +23,16 @@ pub struct Every {
     sql: SqlConnection,
 }
 
+/// The protocols behind optional features, one struct each.
+#[cfg(feature = "redis")]
+#[derive(Connections)]
+#[connections(env_prefix = "SPEC_REDIS")]
+pub struct EveryRedis {
+    /// Redis.
+    #[connection(url = "redis://127.0.0.1:1")]
+    redis: RedisConnection,
+}
+
 /// Every leaf key of a spec protocol as `path → (kind, min, max)`.
 fn spec_keys(protocol: &connfx_spec::Protocol) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>)> {
     let mut keys = BTreeMap::new();
@@ -44,10 +54,13 @@ fn spec_keys(protocol: &connfx_spec::Protocol) -> BTreeMap<String, (Kind, Option
 }
 
 /// The same, read from the runtime: env vars give paths and kinds, the schema gives bounds.
-fn runtime_keys(field: &str) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>)> {
-    let schema = Every::json_schema();
+fn runtime_keys(
+    field: &str,
+    schema: &serde_json::Value,
+    vars: Vec<connfx::EnvVar>,
+) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>)> {
     let mut keys = BTreeMap::new();
-    for var in Every::env_vars()
+    for var in vars
         .into_iter()
         .filter(|v| v.path.starts_with(&format!("{field}.")))
     {
@@ -68,9 +81,19 @@ fn runtime_keys(field: &str) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>
 
 #[test]
 fn spec_matches_config_types() {
-    for (field, protocol) in [("http", "http"), ("graphql", "graphql"), ("sql", "sql")] {
+    let every = (Every::json_schema(), Every::env_vars());
+    #[allow(unused_mut)] // without optional protocols
+    let mut cases = vec![
+        ("http", every.clone()),
+        ("graphql", every.clone()),
+        ("sql", every),
+    ];
+    #[cfg(feature = "redis")]
+    cases.push(("redis", (EveryRedis::json_schema(), EveryRedis::env_vars())));
+    for (protocol, (schema, vars)) in cases {
+        let field = protocol;
         let spec = spec_keys(connfx_spec::protocol(protocol).unwrap());
-        let runtime = runtime_keys(field);
+        let runtime = runtime_keys(field, &schema, vars);
         let names = |m: &BTreeMap<String, _>| m.keys().cloned().collect::<Vec<_>>();
         assert_eq!(
             names(&spec),

@@ -17,6 +17,8 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
         "http" => Some(shape_of::<crate::HttpConnection>()),
         #[cfg(feature = "graphql")]
         "graphql" => Some(shape_of::<crate::GraphqlConnection>()),
+        #[cfg(feature = "redis")]
+        "redis" => Some(shape_of::<crate::RedisConnection>()),
         #[cfg(feature = "sql")]
         "sql" => Some(shape_of::<crate::SqlConnection>()),
         _ => None,

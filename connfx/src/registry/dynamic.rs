@@ -89,16 +89,16 @@ fn typed_factory<T: Connection>() -> AdapterFactory {
 }
 
 fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::Config, ConnectError> {
-    if target.tls == Some(true)
-        && target
-            .url
-            .as_ref()
-            .or(target.dsn.as_ref())
-            .is_some_and(|u| u.scheme() == "http")
-    {
+    let plain = target
+        .url
+        .as_ref()
+        .or(target.dsn.as_ref())
+        .map(ConnUrl::scheme)
+        .filter(|scheme| matches!(*scheme, "http" | "redis"));
+    if let (Some(true), Some(scheme)) = (target.tls, plain) {
         return Err(ConnectError::new(
             name,
-            "`tls` is true but the URL scheme `http` is not encrypted",
+            format!("`tls` is true but the URL scheme `{scheme}` is not encrypted"),
         ));
     }
     let config: T::Config = serde_json::from_value(target.to_protocol_json())
@@ -114,6 +114,8 @@ pub(super) fn register_builtin(registry: &Registry) {
     registry.register_connection_type::<crate::HttpConnection>();
     #[cfg(feature = "graphql")]
     registry.register_connection_type::<crate::GraphqlConnection>();
+    #[cfg(feature = "redis")]
+    registry.register_connection_type::<crate::RedisConnection>();
     #[cfg(feature = "sql")]
     registry.register_connection_type::<crate::SqlConnection>();
     let _ = registry;

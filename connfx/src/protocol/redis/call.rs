@@ -1,0 +1,282 @@
+//! One command (or pipeline) through the connection's policies, outermost first:
+//!
+//! total timeout → retry → circuit breaker → per-attempt timeout → connection manager.
+//!
+//! - The total timeout (or the caller's shorter [`RedisCall::timeout`]) bounds everything
+//!   under it, waits between tries included; the retry loop never starts a wait it cannot finish.
+//! - The retry loop wraps the breaker, so every try is counted, and an open breaker ends the
+//!   retries at once (its rejection is not retried).
+//! - The per-attempt timeout sits inside the breaker, so a try that times out is a failure.
+//! - The reply is decoded once, after the policies: a reply of the wrong type is the caller's
+//!   mistake, never retried and never counted by the breaker.
+
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use redis::{Cmd, FromRedisValue, Pipeline, Value};
+
+use super::failure::{self, Failure};
+use super::{RedisConnection, idempotency};
+use crate::CallError;
+use crate::resilience::circuit_breaker::{CircuitBreaker, Outcome as Counted};
+use crate::resilience::retry::{Outcome, RequestInfo, RetryError, StopReason};
+use crate::resilience::timeout::{Deadline, Limit};
+
+/// The limit of one try when neither `timeout.per_attempt` nor any overall limit is set (the
+/// redis crate's own default response timeout), so no call waits for ever on a hung server.
+pub(super) const DEFAULT_PER_ATTEMPT: Duration = Duration::from_millis(500);
+
+/// What a call sends.
+#[derive(Clone, Copy)]
+enum Request<'a> {
+    Command(&'a Cmd),
+    Pipeline(&'a Pipeline),
+}
+
+impl Request<'_> {
+    async fn send(self, manager: &mut ConnectionManager) -> redis::RedisResult<Value> {
+        match self {
+            Request::Command(cmd) => cmd.query_async::<Value>(manager).await,
+            Request::Pipeline(pipeline) => pipeline.query_async::<Value>(manager).await,
+        }
+    }
+
+    fn is_idempotent(self) -> bool {
+        match self {
+            Request::Command(cmd) => idempotency::command(cmd),
+            Request::Pipeline(pipeline) => idempotency::pipeline(pipeline),
+        }
+    }
+}
+
+/// A command (or pipeline) about to be sent through a [`RedisConnection`], made by
+/// [`RedisConnection::cmd`] or [`RedisConnection::pipeline`]; finish it with
+/// [`query`](RedisCall::query) or [`exec`](RedisCall::exec).
+///
+/// ```no_run
+/// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+/// use std::time::Duration;
+/// let hits: i64 = cache
+///     .cmd(redis::cmd("INCR").arg("hits"))
+///     .timeout(Duration::from_millis(200))
+///     .idempotent(false)
+///     .query()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a call does nothing until `query` or `exec` is awaited"]
+pub struct RedisCall<'a> {
+    connection: &'a RedisConnection,
+    request: Request<'a>,
+    timeout: Option<Duration>,
+    idempotent: Option<bool>,
+}
+
+impl<'a> RedisCall<'a> {
+    pub(super) fn command(connection: &'a RedisConnection, cmd: &'a Cmd) -> Self {
+        RedisCall::new(connection, Request::Command(cmd))
+    }
+
+    pub(super) fn pipeline(connection: &'a RedisConnection, pipeline: &'a Pipeline) -> Self {
+        RedisCall::new(connection, Request::Pipeline(pipeline))
+    }
+
+    fn new(connection: &'a RedisConnection, request: Request<'a>) -> Self {
+        RedisCall {
+            connection,
+            request,
+            timeout: None,
+            idempotent: None,
+        }
+    }
+
+    /// Bounds the whole call, retries included; the shorter of this and `timeout.total` wins.
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Says whether sending the command twice is harmless, overriding connfx's list (reads and
+    /// plain writes such as `GET`, `SET`, `DEL` are; `INCR`, `LPUSH`, `SET … NX`, scripts are
+    /// not). Only matters with a retry policy, after a try that may have reached the server.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = Some(yes);
+        self
+    }
+
+    /// Sends the command and decodes the reply as `T` (`String`, `Option<String>`, `i64`,
+    /// `Vec<u8>`, `HashMap<String, String>`, tuples, `redis::Value` …).
+    ///
+    /// # Errors
+    /// A [`CallError`] naming the connection: `Closed`, `CircuitOpen`, `Timeout`, `Transport`,
+    /// `Server` (an error reply), `RetriesExhausted`, or `Decode` when the reply does not fit `T`.
+    pub async fn query<T: FromRedisValue>(self) -> Result<T, CallError> {
+        let connection = self.connection;
+        let value = self.run().await?;
+        T::from_redis_value(value).map_err(|e| CallError::Decode {
+            connection: connection.name().to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Sends the command and ignores the reply (an error reply is still an error).
+    ///
+    /// # Errors
+    /// As [`query`](RedisCall::query), without `Decode`.
+    pub async fn exec(self) -> Result<(), CallError> {
+        self.run().await.map(drop)
+    }
+
+    /// The whole call: closed check, then the deadline around the tries.
+    async fn run(self) -> Result<Value, CallError> {
+        let connection = self.connection;
+        if connection.is_closed() {
+            return Err(connection.closed_error());
+        }
+        let total = connection
+            .config()
+            .timeout
+            .total
+            .map(|d| Deadline::after(d, Limit::Total));
+        let caller = self.timeout.map(|d| Deadline::after(d, Limit::Caller));
+        let tries = self.tries();
+        match Deadline::earliest(total, caller) {
+            Some(deadline) => deadline.run(tries).await.unwrap_or_else(|e| {
+                Err(CallError::Timeout {
+                    connection: connection.name().to_owned(),
+                    after: e.after,
+                })
+            }),
+            None => tries.await,
+        }
+    }
+
+    /// The retry loop around single tries (or one try without a retry policy).
+    async fn tries(self) -> Result<Value, CallError> {
+        let connection = self.connection;
+        let attempt = Attempt {
+            connection,
+            request: self.request,
+            breaker: connection.breaker(),
+            limit: self.try_limit(),
+        };
+        let Some(retry) = connection.retry() else {
+            return attempt.once().await.map_err(|f| f.error);
+        };
+        let info = match self.idempotent {
+            Some(yes) => RequestInfo::new("REDIS").idempotent(yes),
+            None if self.request.is_idempotent() => RequestInfo::new("REDIS").idempotent(true),
+            // Neither the caller nor the list says so: the connection's `non_idempotent` decides.
+            None => RequestInfo::new("REDIS"),
+        };
+        let result = retry
+            .call(|_| attempt.once())
+            // The deadline set by `run` reaches the loop through `Deadline::current()`.
+            .classify(|result| retry.decide(&info, &outcome_of(result)))
+            .await;
+        match result {
+            Ok(value) => Ok(value),
+            Err(RetryError {
+                reason: StopReason::NotRetryable,
+                last,
+                ..
+            }) => Err(last.error),
+            Err(RetryError {
+                attempts,
+                reason,
+                last,
+            }) => Err(CallError::RetriesExhausted {
+                connection: connection.name().to_owned(),
+                attempts,
+                reason: reason.to_string(),
+                last: Box::new(last.error),
+            }),
+        }
+    }
+
+    /// `timeout.per_attempt`; unset, the overall limits bound each try, and with none of them
+    /// [`DEFAULT_PER_ATTEMPT`] does.
+    fn try_limit(&self) -> Option<Duration> {
+        let timeout = &self.connection.config().timeout;
+        match (timeout.per_attempt, timeout.total, self.timeout) {
+            (Some(limit), _, _) => Some(limit),
+            (None, None, None) => Some(DEFAULT_PER_ATTEMPT),
+            _ => None,
+        }
+    }
+}
+
+/// What one try needs; shared by every try of a call.
+struct Attempt<'a> {
+    connection: &'a RedisConnection,
+    request: Request<'a>,
+    breaker: Option<&'a CircuitBreaker>,
+    limit: Option<Duration>,
+}
+
+impl Attempt<'_> {
+    /// One try: through the breaker, bounded by the per-attempt limit.
+    async fn once(&self) -> Result<Value, Failure> {
+        let connection = self.connection;
+        let permit = match self.breaker {
+            Some(breaker) => Some(breaker.try_acquire().map_err(|_| {
+                Failure::caller(CallError::CircuitOpen {
+                    connection: connection.name().to_owned(),
+                })
+            })?),
+            None => None,
+        };
+        let Some((index, mut manager)) = connection.managers().pick() else {
+            if let Some(permit) = permit {
+                permit.ignore();
+            }
+            return Err(Failure::caller(connection.closed_error()));
+        };
+        let sent = self.request.send(&mut manager);
+        // A plain timer, not a `Deadline`: when the call's own deadline is the earlier one, it
+        // fires above the retry loop and the error names it.
+        let result = match self.limit {
+            Some(limit) => match tokio::time::timeout(limit, sent).await {
+                Ok(result) => result.map_err(|e| connection.failure(&e, index)),
+                Err(_) => Err(Failure {
+                    error: CallError::Timeout {
+                        connection: connection.name().to_owned(),
+                        after: limit,
+                    },
+                    outcome: Outcome::Timeout { sent: true },
+                    counted: Counted::Failure,
+                    renew: false,
+                }),
+            },
+            None => sent.await.map_err(|e| connection.failure(&e, index)),
+        };
+        if let Some(permit) = permit {
+            permit.record(match &result {
+                Ok(_) => Counted::Success,
+                Err(failure) => failure.counted,
+            });
+        }
+        result
+    }
+}
+
+/// What the retry rules see of a try's result.
+fn outcome_of(result: &Result<Value, Failure>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Success,
+        Err(failure) => failure.outcome,
+    }
+}
+
+impl RedisConnection {
+    /// The meaning of `err`, met by the manager at `index`; renews that manager when it would
+    /// keep the failure.
+    pub(super) fn failure(&self, err: &redis::RedisError, index: usize) -> Failure {
+        let failure = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
+        if failure.renew {
+            tracing::debug!(connection = self.name(), error = %failure.error, "redis connection setup refused; the next call connects afresh");
+            self.managers().renew(index);
+        }
+        failure
+    }
+}

@@ -1,0 +1,223 @@
+//! What a `RedisError` means: the [`CallError`] the caller sees, whether the retry rules may try
+//! again, and whether the circuit breaker counts it.
+//!
+//! | error | `CallError` | retry outcome | breaker |
+//! |---|---|---|---|
+//! | connection refused | `Transport` ("cannot connect") | `connect` | failure |
+//! | connect timed out | `Timeout` (`timeout.connect`) | `timeout`, nothing sent | failure |
+//! | connection lost (reset, broken pipe, EOF), other I/O, protocol error | `Transport` | `transport` | failure |
+//! | `BUSY`, `LOADING`, `TRYAGAIN`, `MASTERDOWN`, `CLUSTERDOWN` | `Server` | status `503` | failure |
+//! | authentication failed, database refused | `Transport` | not retried | failure |
+//! | `NOAUTH`, `WRONGPASS` | `Server` | not retried | failure |
+//! | any other error reply (`WRONGTYPE`, `ERR syntax error`, `NOSCRIPT`, `NOPERM` …) | `Server` | not retried | not counted |
+//! | reply of an unexpected type | `Decode` | not retried | not counted |
+//! | invalid command (empty, bad client settings) | `InvalidRequest` | not retried | not counted |
+
+use std::time::Duration;
+
+use redis::{ErrorKind, RedisError};
+
+use crate::CallError;
+use crate::resilience::circuit_breaker::Outcome as Counted;
+use crate::resilience::retry::Outcome;
+
+/// Error replies that mean "not now": the server is alive but cannot serve the command yet.
+const BUSY_CODES: [&str; 5] = ["BUSY", "LOADING", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN"];
+
+/// Error replies that mean the connection is not authenticated: every call will fail alike, so
+/// the breaker counts them although the server answered.
+const AUTH_CODES: [&str; 2] = ["NOAUTH", "WRONGPASS"];
+
+/// One failed try, described for the caller and for the policies.
+#[derive(Debug)]
+pub(super) struct Failure {
+    /// What the caller sees (never a secret).
+    pub(super) error: CallError,
+    /// What the retry rules see.
+    pub(super) outcome: Outcome,
+    /// What the circuit breaker counts.
+    pub(super) counted: Counted,
+    /// The connection manager keeps this failure for every later call (a failed connection
+    /// setup that is not an I/O error): replace it so the next call connects afresh.
+    pub(super) renew: bool,
+}
+
+impl Failure {
+    fn new(error: CallError, outcome: Outcome, counted: Counted) -> Self {
+        Failure {
+            error,
+            outcome,
+            counted,
+            renew: false,
+        }
+    }
+
+    /// A failure that is not the dependency's doing: not retried, not counted.
+    pub(super) fn caller(error: CallError) -> Self {
+        Failure::new(error, Outcome::Other, Counted::Ignored)
+    }
+}
+
+/// The meaning of `err`, from the connection called `name`.
+pub(super) fn classify(name: &str, err: &RedisError, connect_timeout: Duration) -> Failure {
+    let connection = name.to_owned();
+    match err.kind() {
+        ErrorKind::Io => io(connection, err, connect_timeout),
+        ErrorKind::AuthenticationFailed => Failure {
+            renew: true,
+            ..Failure::new(
+                CallError::Transport {
+                    connection,
+                    message: "authentication failed (wrong user name or password)".to_owned(),
+                },
+                Outcome::Other,
+                Counted::Failure,
+            )
+        },
+        ErrorKind::Server(_) | ErrorKind::Extension => server(connection, err),
+        ErrorKind::Parse => Failure::new(
+            CallError::Transport {
+                connection,
+                message: format!("protocol error: {}", detail(err)),
+            },
+            Outcome::Transport,
+            Counted::Failure,
+        ),
+        ErrorKind::UnexpectedReturnType => Failure::caller(CallError::Decode {
+            connection,
+            message: detail(err),
+        }),
+        ErrorKind::Client | ErrorKind::InvalidClientConfig => Failure::caller(CallError::InvalidRequest {
+            connection,
+            message: detail(err),
+        }),
+        _ => Failure::new(
+            CallError::Transport {
+                connection,
+                message: detail(err),
+            },
+            Outcome::Other,
+            Counted::Failure,
+        ),
+    }
+}
+
+fn io(connection: String, err: &RedisError, connect_timeout: Duration) -> Failure {
+    // No response timeout is set on the connection (the per-attempt limit wraps each try), so
+    // an I/O timeout is the connect timeout: nothing was sent.
+    if err.is_timeout() {
+        let error = CallError::Timeout {
+            connection,
+            after: connect_timeout,
+        };
+        return Failure::new(error, Outcome::Timeout { sent: false }, Counted::Failure);
+    }
+    let (outcome, what) = if err.is_connection_refusal() {
+        (Outcome::Connect, "cannot connect")
+    } else if err.is_connection_dropped() {
+        (Outcome::Transport, "connection lost")
+    } else {
+        (Outcome::Transport, "I/O error")
+    };
+    let error = CallError::Transport {
+        connection,
+        message: format!("{what}: {err}"),
+    };
+    Failure::new(error, outcome, Counted::Failure)
+}
+
+fn server(connection: String, err: &RedisError) -> Failure {
+    let code = err.code().unwrap_or("ERR").to_owned();
+    let message = detail(err);
+    if err.to_string().contains("refused to switch database") {
+        return Failure {
+            renew: true,
+            ..Failure::new(
+                CallError::Transport {
+                    connection,
+                    message: format!("cannot select the database: {message}"),
+                },
+                Outcome::Other,
+                Counted::Failure,
+            )
+        };
+    }
+    let busy = BUSY_CODES.contains(&code.as_str());
+    let unauthenticated = AUTH_CODES.contains(&code.as_str());
+    let error = CallError::Server {
+        connection,
+        code,
+        message,
+    };
+    match (busy, unauthenticated) {
+        (true, _) => Failure::new(
+            error,
+            Outcome::Status {
+                code: 503,
+                retry_after: None,
+            },
+            Counted::Failure,
+        ),
+        (false, true) => Failure::new(error, Outcome::Other, Counted::Failure),
+        (false, false) => Failure::caller(error),
+    }
+}
+
+/// The error's own words: the server's text for an error reply, else the whole message.
+fn detail(err: &RedisError) -> String {
+    match err.detail() {
+        Some(detail) if !detail.is_empty() => detail.to_owned(),
+        _ => err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify_io(kind: std::io::ErrorKind) -> Failure {
+        let err = RedisError::from(std::io::Error::from(kind));
+        classify("cache", &err, Duration::from_secs(1))
+    }
+
+    #[test]
+    fn refused_is_a_connect_failure() {
+        let failure = classify_io(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(failure.outcome, Outcome::Connect);
+        assert_eq!(failure.counted, Counted::Failure);
+        assert!(failure.error.to_string().starts_with("`cache`: cannot connect"));
+    }
+
+    #[test]
+    fn a_dropped_connection_may_have_reached_the_server() {
+        let failure = classify_io(std::io::ErrorKind::BrokenPipe);
+        assert_eq!(failure.outcome, Outcome::Transport);
+        assert!(failure.error.to_string().contains("connection lost"));
+    }
+
+    #[test]
+    fn an_io_timeout_is_the_connect_timeout() {
+        let failure = classify_io(std::io::ErrorKind::TimedOut);
+        assert_eq!(failure.outcome, Outcome::Timeout { sent: false });
+        assert!(matches!(failure.error, CallError::Timeout { after, .. } if after == Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn busy_replies_are_retried_as_503_and_others_are_not_counted() {
+        let loading = redis::make_extension_error("LOADING".into(), Some("loading the dataset".into()));
+        let failure = classify("cache", &loading, Duration::ZERO);
+        assert!(matches!(failure.outcome, Outcome::Status { code: 503, .. }));
+        assert_eq!(failure.counted, Counted::Failure);
+
+        let wrongtype = redis::make_extension_error("WRONGTYPE".into(), Some("wrong kind of value".into()));
+        let failure = classify("cache", &wrongtype, Duration::ZERO);
+        assert_eq!(
+            (failure.outcome, failure.counted),
+            (Outcome::Other, Counted::Ignored)
+        );
+        assert_eq!(
+            failure.error.to_string(),
+            "`cache`: server error WRONGTYPE: wrong kind of value"
+        );
+    }
+}

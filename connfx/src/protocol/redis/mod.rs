@@ -1,0 +1,431 @@
+//! Redis connections on the [`redis`] crate: a multiplexed connection that reconnects by
+//! itself, with the connection's retry, circuit breaker and timeouts on every command.
+//!
+//! ```no_run
+//! use connfx::{Connection, RedisConfig, RedisConnection};
+//!
+//! # async fn run() -> Result<(), connfx::Error> {
+//! let config: RedisConfig = serde_json::from_value(serde_json::json!({
+//!     "url": "redis://127.0.0.1:6379/0",
+//!     "timeout": { "per_attempt": "200ms", "total": "1s" },
+//!     "retry": { "max_attempts": 3, "initial_interval": "20ms" },
+//! }))
+//! .expect("a valid config");
+//! let cache = RedisConnection::connect("cache", config).await?; // no I/O yet
+//! cache.set("greeting", "hello").await?;
+//! let greeting: Option<String> = cache.get("greeting").await?;
+//! let n: i64 = cache.cmd(redis::cmd("INCR").arg("visits")).query().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # How the settings map onto the redis crate
+//!
+//! | setting | effect |
+//! |---|---|
+//! | `url` | host, port, user, password and database (`/2`); `rediss://` for TLS (rustls, aws-lc-rs, the system's roots) |
+//! | `password`, `database` | win over the URL's |
+//! | `timeout.connect` | time to open a connection (TCP, TLS, `AUTH`, `SELECT`); default 1 s |
+//! | `timeout.per_attempt` | one try of a command, connecting included; unset: no own limit when `total` or the call's `.timeout()` is set, else 500 ms |
+//! | `timeout.total` | the whole command, retries and the waits between them included |
+//! | `retry`, `circuit_breaker` | applied to every [`RedisConnection::cmd`] and [`RedisConnection::pipeline`] call |
+//! | `pool` | unset: one multiplexed connection; set: `pool.max_size` of them, used in turn (the other pool keys do not apply) |
+//! | `tls` | `ca_file` (instead of the system's roots), `cert_file` + `key_file` (client certificate), `accept_invalid_certs` |
+//! | `health` | `timeout`: how long the `PING` of [`Connection::health`] may take (`path` does not apply) |
+//!
+//! # Decisions
+//!
+//! - **One multiplexed connection** by default: a
+//!   [`ConnectionManager`](redis::aio::ConnectionManager) pipelines every caller's commands over
+//!   one socket, which is how Redis is fastest; a pool of exclusive connections would only add
+//!   waiting. `pool(max_size = N)` opens N managers used in turn, for very high throughput.
+//!   Blocking commands (`BLPOP`, `XREAD BLOCK`) stall a multiplexed connection: run them on a
+//!   connection of their own from [`RedisConnection::client`].
+//! - **Connecting does no network I/O**: the managers connect on first use, so a service boots
+//!   while Redis is down and health shows it. A manager whose connection broke reconnects on
+//!   the next command; after a Redis restart the first command on an old connection fails
+//!   (`connection lost`) and the next one works, so a retry policy hides restarts.
+//! - **One connect attempt per try**: the manager's own reconnect loop is turned off, so a
+//!   command while Redis is down fails at once (`cannot connect`) instead of waiting through
+//!   the crate's backoff; the retry policy decides about further tries.
+//! - **What is retried**: `retry_on` keeps its meaning — `connect` (refused, nothing sent),
+//!   `timeout`, `transport` (connection lost, maybe after the command was sent) and status `503`,
+//!   which stands for the error replies that mean "not now": `BUSY`, `LOADING`, `TRYAGAIN`,
+//!   `MASTERDOWN`, `CLUSTERDOWN`. Left at its default (an HTTP list), Redis reads it as
+//!   `connect,timeout,transport,503`. Other error replies (`WRONGTYPE`, `ERR syntax error`,
+//!   `NOSCRIPT`) and replies of the wrong type are never retried.
+//! - **Idempotency**: after a try that may have reached the server (timeout, connection lost),
+//!   only reads and plain writes (`GET`, `MGET`, `SET` without `NX`/`XX`/`GET`, `DEL`, `HSET`,
+//!   `EXPIRE` …) are sent again; `INCR`, `LPUSH`, `EVAL`, `SET … NX` and unknown commands only
+//!   when the call says [`RedisCall::idempotent`] or the connection `retry(non_idempotent = true)`.
+//!   A pipeline is idempotent when all its commands are.
+//! - **What the breaker counts**: refusals, timeouts, lost connections, failed authentication
+//!   and "not now" replies. Other error replies and decode errors are the caller's, not counted.
+//! - **Errors** are [`CallError`](crate::CallError)s: `Transport` (`cannot connect`,
+//!   `connection lost`, `authentication failed`), `Timeout`, `Server { code, message }` for an
+//!   error reply, `Decode`, `CircuitOpen`, `RetriesExhausted`, `Closed`. None holds the password.
+//! - **A failed connection setup is not kept**: the redis crate keeps a setup refused for a
+//!   reason other than I/O (wrong password, database out of range) for ever; connfx replaces
+//!   that manager, so fixing the server's side heals the connection without a restart.
+//! - **Raw access bypasses the policies**: [`RedisConnection::manager`] (pipelines, transactions,
+//!   any `redis::AsyncCommands` call) and [`RedisConnection::client`] (Pub/Sub, blocking commands,
+//!   dedicated connections) see no retry, breaker or connfx timeout, and report `redis` errors.
+//! - **`close`** drops the managers: later calls fail with `Closed`; calls in flight finish.
+
+mod call;
+mod client;
+mod config;
+mod failure;
+mod health;
+mod idempotency;
+mod managers;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use redis::{Cmd, FromRedisValue, Pipeline, ToRedisArgs, ToSingleRedisArg};
+
+use crate::resilience::circuit_breaker::CircuitBreaker;
+use crate::resilience::retry::{Classifier, RetryOn};
+use crate::{CallError, ConnUrl, ConnectError, Connection, Health, Retry};
+use managers::Managers;
+
+pub use call::RedisCall;
+pub use config::RedisConfig;
+
+/// What `retry_on` means for Redis when it is left at its (HTTP) default.
+const REDIS_RETRY_ON: &str = "connect,timeout,transport,503";
+
+/// A live Redis connection: one or more multiplexed connection managers and the policies every
+/// command goes through.
+///
+/// Cheap to clone (an `Arc` inside); every clone shares the connections, the policies and the
+/// closed state. `Debug` shows the name and the URL with its password redacted, nothing else.
+///
+/// ```
+/// use connfx::{Connection, RedisConfig, RedisConnection};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+/// let config: RedisConfig =
+///     serde_json::from_str(r#"{"url": "redis://:hunter2@127.0.0.1:1/0"}"#).expect("valid");
+/// let cache = RedisConnection::connect("cache", config).await?; // nothing listens: still fine
+/// assert_eq!(cache.name(), "cache");
+/// assert!(!format!("{cache:?}").contains("hunter2"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisConnection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    config: RedisConfig,
+    managers: Managers,
+    closed: AtomicBool,
+    retry: Option<Retry>,
+    breaker: Option<CircuitBreaker>,
+}
+
+impl RedisConnection {
+    /// The connection's name (the field or registry name).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The server URL; its `Display` and `Debug` redact the password.
+    pub fn url(&self) -> &ConnUrl {
+        &self.inner.config.url
+    }
+
+    /// The settings this connection was built from.
+    pub fn config(&self) -> &RedisConfig {
+        &self.inner.config
+    }
+
+    /// Starts a call of `cmd` through the connection's policies; finish it with
+    /// [`RedisCall::query`] or [`RedisCall::exec`].
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+    /// let name: Option<String> = cache.cmd(redis::cmd("HGET").arg("user:1").arg("name")).query().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn cmd<'a>(&'a self, cmd: &'a Cmd) -> RedisCall<'a> {
+        RedisCall::command(self, cmd)
+    }
+
+    /// Starts a call of a whole pipeline (or `MULTI`/`EXEC` transaction with
+    /// [`Pipeline::atomic`]) through the policies, as one try. It is retried after a try that
+    /// may have reached the server only if every command in it is idempotent (or the call says
+    /// so).
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+    /// let mut pipe = redis::pipe();
+    /// pipe.atomic().set("a", 1).ignore().incr("a", 1);
+    /// let (a,): (i64,) = cache.pipeline(&pipe).query().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pipeline<'a>(&'a self, pipeline: &'a Pipeline) -> RedisCall<'a> {
+        RedisCall::pipeline(self, pipeline)
+    }
+
+    /// Sends `cmd` and decodes the reply: `self.cmd(cmd).query().await`.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+    /// let size: i64 = cache.query(&redis::cmd("DBSIZE")).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`RedisCall::query`].
+    pub async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, CallError> {
+        self.cmd(cmd).query().await
+    }
+
+    /// `GET key`, decoded as `T` (`Option<String>` for a key that may be missing).
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+    /// let session: Option<String> = cache.get("session:42").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`RedisCall::query`].
+    pub async fn get<T: FromRedisValue>(&self, key: impl ToSingleRedisArg) -> Result<T, CallError> {
+        self.query(redis::cmd("GET").arg(key)).await
+    }
+
+    /// `SET key value`.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+    /// cache.set("session:42", "alice").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`RedisCall::exec`].
+    pub async fn set(
+        &self,
+        key: impl ToSingleRedisArg,
+        value: impl ToSingleRedisArg,
+    ) -> Result<(), CallError> {
+        self.cmd(redis::cmd("SET").arg(key).arg(value)).exec().await
+    }
+
+    /// `SET key value PX ttl`: the key expires after `ttl` (whole milliseconds, at least 1).
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+    /// cache.set_ex("session:42", "alice", std::time::Duration::from_secs(600)).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`RedisCall::exec`].
+    pub async fn set_ex(
+        &self,
+        key: impl ToSingleRedisArg,
+        value: impl ToSingleRedisArg,
+        ttl: Duration,
+    ) -> Result<(), CallError> {
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value).arg("PX").arg(millis);
+        self.cmd(&cmd).exec().await
+    }
+
+    /// `DEL key…`: the number of keys removed. `keys` is one key or a slice/`Vec` of them.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), connfx::CallError> {
+    /// let removed = cache.del(&["session:42", "session:43"]).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// See [`RedisCall::query`].
+    pub async fn del(&self, keys: impl ToRedisArgs) -> Result<u64, CallError> {
+        self.query(redis::cmd("DEL").arg(keys)).await
+    }
+
+    /// A handle to a connection manager (the next one in turn), for what [`RedisCall`] does not
+    /// cover: `redis::AsyncCommands`, scripts, `Pipeline::query_async`. Calls made with it
+    /// **bypass** the retry policy, circuit breaker and connfx timeouts, and report the redis
+    /// crate's own errors; the manager still reconnects by itself.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// use redis::AsyncCommands;
+    /// let mut manager = cache.manager()?;
+    /// let len: usize = manager.rpush("queue", "job-1").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`CallError::Closed`] once the connection is closed.
+    pub fn manager(&self) -> Result<ConnectionManager, CallError> {
+        self.managers()
+            .pick()
+            .map(|(_, manager)| manager)
+            .ok_or_else(|| self.closed_error())
+    }
+
+    /// The redis client (URL, password, database and TLS resolved), for connections of your own:
+    /// Pub/Sub (`client().get_async_pubsub()`), blocking commands, `MONITOR`. They bypass every
+    /// connfx policy and are not closed by [`Connection::close`].
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut pubsub = cache.client().get_async_pubsub().await?;
+    /// pubsub.subscribe("events").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn client(&self) -> &redis::Client {
+        self.inner.managers.client()
+    }
+
+    /// Whether [`Connection::close`] was called.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) {
+    /// use connfx::Connection;
+    /// cache.close().await;
+    /// assert!(cache.is_closed());
+    /// # }
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// The live circuit breaker (`circuit_breaker(...)` in the config), for its state, stats and
+    /// events; `None` when the connection has none.
+    ///
+    /// ```no_run
+    /// # fn run(cache: connfx::RedisConnection) {
+    /// if let Some(breaker) = cache.breaker() {
+    ///     println!("{:?}", breaker.state());
+    /// }
+    /// # }
+    /// ```
+    pub fn breaker(&self) -> Option<&CircuitBreaker> {
+        self.inner.breaker.as_ref()
+    }
+
+    /// The live retry policy (its stats and events), if the connection has one.
+    ///
+    /// ```no_run
+    /// # fn run(cache: connfx::RedisConnection) {
+    /// if let Some(retry) = cache.retry() {
+    ///     println!("{} retries so far", retry.stats().retries);
+    /// }
+    /// # }
+    /// ```
+    pub fn retry(&self) -> Option<&Retry> {
+        self.inner.retry.as_ref()
+    }
+
+    fn managers(&self) -> &Managers {
+        &self.inner.managers
+    }
+
+    fn closed_error(&self) -> CallError {
+        CallError::Closed {
+            connection: self.name().to_owned(),
+        }
+    }
+}
+
+/// The retry policy of `config`, with `retry_on` read the Redis way (see the module docs).
+fn retry_policy(config: &crate::RetryConfig) -> Retry {
+    let retry_on = match config.retry_on.as_str() {
+        RetryOn::DEFAULT_TEXT => REDIS_RETRY_ON,
+        other => other,
+    };
+    let classifier =
+        Classifier::new(RetryOn::parse(retry_on).unwrap_or_default()).non_idempotent(config.non_idempotent);
+    Retry::new(config.clone()).with_classifier(classifier)
+}
+
+impl fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConnection")
+            .field("name", &self.inner.name)
+            .field("url", &self.inner.config.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection for RedisConnection {
+    const PROTOCOL: &'static str = "redis";
+    const URL_SCHEMES: &'static [&'static str] = &["redis", "rediss"];
+    type Config = RedisConfig;
+
+    /// Sets the connection up without any network I/O: the managers connect on first use.
+    async fn connect(name: &str, config: RedisConfig) -> Result<Self, ConnectError> {
+        let client = client::build(&config).map_err(|message| ConnectError::new(name, message))?;
+        let count = match &config.pool {
+            Some(pool) => {
+                warn_unused_pool_keys(name, pool);
+                usize::try_from(pool.max_size).unwrap_or(1)
+            }
+            None => 1,
+        };
+        let managers = Managers::new(client, client::manager_config(&config), count)
+            .map_err(|e| ConnectError::new(name, format!("invalid Redis settings: {e}")))?;
+        tracing::debug!(connection = name, url = %config.url, connections = count, "redis connection set up");
+        let inner = Inner {
+            name: name.to_owned(),
+            retry: config.retry.as_ref().map(retry_policy),
+            breaker: config
+                .circuit_breaker
+                .clone()
+                .map(|c| CircuitBreaker::builder(c).name(name).build()),
+            config,
+            managers,
+            closed: AtomicBool::new(false),
+        };
+        Ok(RedisConnection {
+            inner: Arc::new(inner),
+        })
+    }
+
+    async fn health(&self) -> Health {
+        health::check(self).await
+    }
+
+    /// Marks the connection closed, so new calls fail with
+    /// [`CallError::Closed`](crate::CallError::Closed), and drops its managers: calls in flight
+    /// finish, and each socket closes with its last handle.
+    async fn close(&self) {
+        if !self.inner.closed.swap(true, Ordering::AcqRel) {
+            self.inner.managers.close();
+            tracing::debug!(connection = self.name(), "redis connection closed");
+        }
+    }
+
+    fn health_timeout(&self) -> Duration {
+        self.inner.config.health.timeout
+    }
+}
+
+/// The pool keys other than `max_size` have no meaning for multiplexed connections.
+fn warn_unused_pool_keys(name: &str, pool: &crate::PoolConfig) {
+    let defaults = crate::PoolConfig::default();
+    let unused = pool.min_idle != defaults.min_idle
+        || pool.max_lifetime != defaults.max_lifetime
+        || pool.idle_timeout != defaults.idle_timeout
+        || pool.acquire_timeout != defaults.acquire_timeout;
+    if unused {
+        tracing::warn!(
+            connection = name,
+            "redis: only `pool.max_size` applies (multiplexed connections); the other pool keys are ignored"
+        );
+    }
+}
