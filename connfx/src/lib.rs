@@ -95,6 +95,8 @@ pub use error::{CallError, ConnectError, ConnectFailure, Error};
 pub use health::{Health, HealthEntry, HealthReport, HealthState};
 #[cfg(feature = "http")]
 pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
+#[cfg(feature = "otlp")]
+pub use protocol::otlp::{OtlpConfig, OtlpConnection};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection};
 pub use registry::Registry;
@@ -104,8 +106,14 @@ pub use resilience::{
     TimeoutConfig,
 };
 pub use secret::Secret;
-pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};
+pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, SecretHeaders, TlsConfig};
 
+/// The OpenTelemetry API version connfx's OTLP connections are built on.
+#[cfg(feature = "otlp")]
+pub use opentelemetry;
+/// The OpenTelemetry SDK version connfx's OTLP connections are built on.
+#[cfg(feature = "otlp")]
+pub use opentelemetry_sdk;
 /// The reqwest version connfx's HTTP connections are built on.
 #[cfg(feature = "http")]
 pub use reqwest;
@@ -123,6 +131,8 @@ pub mod prelude {
     };
     #[cfg(feature = "http")]
     pub use crate::{HttpConfig, HttpConnection};
+    #[cfg(feature = "otlp")]
+    pub use crate::{OtlpConfig, OtlpConnection};
     #[cfg(feature = "sql")]
     pub use crate::{SqlConfig, SqlConnection};
 }

@@ -18,6 +18,19 @@ pub struct Every {
     /// SQL.
     #[connection(url = "sqlite::memory:")]
     sql: SqlConnection,
+    /// OTLP.
+    #[cfg(feature = "otlp")]
+    #[connection(url = "http://127.0.0.1:4318")]
+    otlp: OtlpConnection,
+}
+
+/// `(field, protocol)` of every field of [`Every`].
+fn fields() -> Vec<(&'static str, &'static str)> {
+    let mut fields = vec![("http", "http"), ("sql", "sql")];
+    if cfg!(feature = "otlp") {
+        fields.push(("otlp", "otlp"));
+    }
+    fields
 }
 
 /// Every leaf key of a spec protocol as `path → (kind, min, max)`.
@@ -65,7 +78,7 @@ fn runtime_keys(field: &str) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>
 
 #[test]
 fn spec_matches_config_types() {
-    for (field, protocol) in [("http", "http"), ("sql", "sql")] {
+    for (field, protocol) in fields() {
         let spec = spec_keys(connfx_spec::protocol(protocol).unwrap());
         let runtime = runtime_keys(field);
         let names = |m: &BTreeMap<String, _>| m.keys().cloned().collect::<Vec<_>>();
@@ -94,23 +107,29 @@ fn spec_matches_config_types() {
 fn enumerated_keys_match_the_schema() {
     let schema = Every::json_schema();
     let mut checked = 0;
-    for (field, protocol) in [("http", "http"), ("sql", "sql")] {
+    for (field, protocol) in fields() {
         let protocol = connfx_spec::protocol(protocol).unwrap();
-        for group in protocol.groups {
-            for key in group.keys {
-                let connfx_spec::Text::OneOf(words) = key.text else {
-                    continue;
-                };
-                let node = &schema["properties"][field]["properties"][group.name]["properties"][key.name];
-                assert_eq!(
-                    node["enum"],
-                    serde_json::json!(words),
-                    "`{field}.{}.{}`: words differ",
-                    group.name,
-                    key.name
-                );
-                checked += 1;
+        let top = protocol.keys.iter().map(|key| (None, key));
+        let grouped = protocol
+            .groups
+            .iter()
+            .flat_map(|group| group.keys.iter().map(move |key| (Some(group.name), key)));
+        for (group, key) in top.chain(grouped) {
+            let connfx_spec::Text::OneOf(words) = key.text else {
+                continue;
+            };
+            let mut node = &schema["properties"][field];
+            if let Some(group) = group {
+                node = &node["properties"][group];
             }
+            let node = &node["properties"][key.name];
+            assert_eq!(
+                node["enum"],
+                serde_json::json!(words),
+                "`{field}.{}`: words differ",
+                key.name
+            );
+            checked += 1;
         }
     }
     assert!(checked >= 3, "backoff and mode were checked");

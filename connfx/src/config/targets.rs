@@ -17,6 +17,8 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
         "http" => Some(shape_of::<crate::HttpConnection>()),
         #[cfg(feature = "sql")]
         "sql" => Some(shape_of::<crate::SqlConnection>()),
+        #[cfg(feature = "otlp")]
+        "otlp" => Some(shape_of::<crate::OtlpConnection>()),
         _ => None,
     }
 }

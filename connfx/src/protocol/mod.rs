@@ -2,5 +2,7 @@
 
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 #[cfg(feature = "sql")]
 pub mod sql;
