@@ -68,6 +68,10 @@
 //!   the pipeline's deadline, since it spans retries and the waits between them.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
+//! - **OTLP connections install nothing global** (feature `otlp`): one `OtlpConnection` holds the
+//!   tracer, meter and logger providers of one resource, and `tracing` reaches it through the
+//!   layer it hands out, so several collectors can be fed side by side. Its decisions are in the
+//!   `protocol::otlp` docs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -78,7 +78,7 @@ impl Providers {
         let tracer = self.tracer.clone();
         let meter = self.meter.clone();
         let logger = self.logger.clone();
-        let signals: [(&str, Box<dyn FnOnce() -> Flush + Send>); 3] = [
+        let signals: [(&str, FlushFn); 3] = [
             (
                 "traces",
                 Box::new(move || tracer.force_flush().and(tracer.shutdown_with_timeout(limit))),
@@ -109,8 +109,11 @@ impl Providers {
 
 type Flush = opentelemetry_sdk::error::OTelSdkResult;
 
+/// A provider's flush-and-shutdown, to run on a blocking thread.
+type FlushFn = Box<dyn FnOnce() -> Flush + Send>;
+
 /// Runs `f` on a blocking thread; a panic there is reported as a failure.
-async fn blocking(f: Box<dyn FnOnce() -> Flush + Send>) -> Result<(), String> {
+async fn blocking(f: FlushFn) -> Result<(), String> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),

@@ -30,7 +30,7 @@ pub(super) enum Probe {
     },
     /// Open a fresh HTTP/2 connection to `endpoint` and send an empty trace export.
     Grpc {
-        endpoint: Endpoint,
+        endpoint: Box<Endpoint>,
         metadata: MetadataMap,
     },
 }
@@ -72,7 +72,7 @@ fn header_map(config: &OtlpConfig) -> Result<HeaderMap, String> {
 
 async fn http(config: &OtlpConfig) -> Result<Exporters, String> {
     let client = http_client(config).await?;
-    let signal = |path: &str| signal_url(&config.url.expose().clone(), path);
+    let signal = |path: &str| signal_url(config.url.expose(), path);
     let export = |path: &str| -> (reqwest::blocking::Client, String, Duration) {
         (client.clone(), signal(path).to_string(), config.export_timeout())
     };
@@ -148,6 +148,10 @@ pub(super) fn signal_url(base: &url::Url, path: &str) -> url::Url {
 }
 
 fn grpc(config: &OtlpConfig) -> Result<Exporters, String> {
+    // The channel's worker is spawned on the current runtime; without one tonic would panic.
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err("`transport = \"grpc\"` must be connected inside a Tokio runtime".to_owned());
+    }
     let endpoint = grpc_endpoint(config)?;
     let metadata = MetadataMap::from_headers(header_map(config)?);
     let channel: Channel = endpoint.connect_lazy();
@@ -176,7 +180,11 @@ fn grpc(config: &OtlpConfig) -> Result<Exporters, String> {
             .with_timeout(timeout)
             .build()
     });
-    finish(spans, metrics, logs, Probe::Grpc { endpoint, metadata })
+    let probe = Probe::Grpc {
+        endpoint: Box::new(endpoint),
+        metadata,
+    };
+    finish(spans, metrics, logs, probe)
 }
 
 /// The gRPC endpoint: per-request and connect timeouts, TLS when the URL is `https`.
