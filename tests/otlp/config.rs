@@ -100,3 +100,31 @@ fn credentials_in_the_url_are_refused() {
     assert!(text.contains("put them in `headers`"), "{text}");
     assert!(!text.contains("pa55"), "{text}");
 }
+
+/// A header given in the attribute: a default, and still a secret.
+#[derive(Connections)]
+#[connections(env_prefix = "KEYED")]
+pub struct Keyed {
+    /// Collector with an API key in the source (a test's shortcut, not a habit to copy).
+    #[connection(protocol = "otlp", url = "http://127.0.0.1:4318", headers("x-api-key" = "attr-s3cr3t"))]
+    otel: OtlpConnection,
+}
+
+#[test]
+fn an_attribute_header_is_hidden_in_env_vars_explain_and_schema() {
+    let var = Keyed::env_vars()
+        .into_iter()
+        .find(|v| v.name == "KEYED_OTEL_HEADERS")
+        .expect("headers variable");
+    assert_eq!(var.default.as_deref(), Some(r#"{"x-api-key":"[redacted]"}"#));
+    assert!(!Keyed::json_schema().to_string().contains("attr-s3cr3t"));
+    let explained = connfx::config::explain::<Keyed>(Sources::new()).unwrap();
+    let headers = explained
+        .iter()
+        .find(|s| s.path == "otel.headers")
+        .expect("explained");
+    assert!(!headers.value.contains("attr-s3cr3t"), "{}", headers.value);
+    let config = Keyed::load_config_from(Sources::new()).unwrap();
+    assert_eq!(config.otel.headers.get("x-api-key"), Some("attr-s3cr3t"));
+    assert!(!format!("{config:?}").contains("attr-s3cr3t"));
+}
