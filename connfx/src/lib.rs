@@ -74,6 +74,10 @@
 //!   `CallError::Graphql`, not a transport failure. See the `protocol::graphql` docs.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
+//! - **OTLP connections install nothing global** (feature `otlp`): one `OtlpConnection` holds the
+//!   tracer, meter and logger providers of one resource, and `tracing` reaches it through the
+//!   layer it hands out, so several collectors can be fed side by side. Its decisions are in the
+//!   `protocol::otlp` docs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -105,6 +109,8 @@ pub use protocol::graphql::{
 };
 #[cfg(feature = "http")]
 pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
+#[cfg(feature = "otlp")]
+pub use protocol::otlp::{OtlpConfig, OtlpConnection};
 #[cfg(feature = "redis")]
 pub use protocol::redis::{RedisCall, RedisConfig, RedisConnection};
 #[cfg(feature = "sql")]
@@ -116,8 +122,14 @@ pub use resilience::{
     TimeoutConfig,
 };
 pub use secret::Secret;
-pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, TlsConfig};
+pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, SecretHeaders, TlsConfig};
 
+/// The OpenTelemetry API version connfx's OTLP connections are built on.
+#[cfg(feature = "otlp")]
+pub use opentelemetry;
+/// The OpenTelemetry SDK version connfx's OTLP connections are built on.
+#[cfg(feature = "otlp")]
+pub use opentelemetry_sdk;
 /// The redis crate version connfx's Redis connections are built on.
 #[cfg(feature = "redis")]
 pub use redis;
@@ -140,6 +152,8 @@ pub mod prelude {
     pub use crate::{GraphqlConfig, GraphqlConnection};
     #[cfg(feature = "http")]
     pub use crate::{HttpConfig, HttpConnection};
+    #[cfg(feature = "otlp")]
+    pub use crate::{OtlpConfig, OtlpConnection};
     #[cfg(feature = "redis")]
     pub use crate::{RedisConfig, RedisConnection};
     #[cfg(feature = "sql")]

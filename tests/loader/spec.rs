@@ -33,6 +33,33 @@ pub struct EveryRedis {
     redis: RedisConnection,
 }
 
+/// OTLP, behind its feature.
+#[cfg(feature = "otlp")]
+#[derive(Connections)]
+#[connections(env_prefix = "SPEC_OTLP")]
+pub struct EveryOtlp {
+    /// OTLP.
+    #[connection(url = "http://127.0.0.1:4318")]
+    otlp: OtlpConnection,
+}
+
+/// `(protocol, (schema, env vars))` of every protocol, each read from a struct with a field
+/// named after it.
+fn cases() -> Vec<(&'static str, (serde_json::Value, Vec<connfx::EnvVar>))> {
+    let every = (Every::json_schema(), Every::env_vars());
+    #[allow(unused_mut)] // without optional protocols
+    let mut cases = vec![
+        ("http", every.clone()),
+        ("graphql", every.clone()),
+        ("sql", every),
+    ];
+    #[cfg(feature = "redis")]
+    cases.push(("redis", (EveryRedis::json_schema(), EveryRedis::env_vars())));
+    #[cfg(feature = "otlp")]
+    cases.push(("otlp", (EveryOtlp::json_schema(), EveryOtlp::env_vars())));
+    cases
+}
+
 /// Every leaf key of a spec protocol as `path → (kind, min, max)`.
 fn spec_keys(protocol: &connfx_spec::Protocol) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>)> {
     let mut keys = BTreeMap::new();
@@ -81,16 +108,7 @@ fn runtime_keys(
 
 #[test]
 fn spec_matches_config_types() {
-    let every = (Every::json_schema(), Every::env_vars());
-    #[allow(unused_mut)] // without optional protocols
-    let mut cases = vec![
-        ("http", every.clone()),
-        ("graphql", every.clone()),
-        ("sql", every),
-    ];
-    #[cfg(feature = "redis")]
-    cases.push(("redis", (EveryRedis::json_schema(), EveryRedis::env_vars())));
-    for (protocol, (schema, vars)) in cases {
+    for (protocol, (schema, vars)) in cases() {
         let field = protocol;
         let spec = spec_keys(connfx_spec::protocol(protocol).unwrap());
         let runtime = runtime_keys(field, &schema, vars);
@@ -118,25 +136,30 @@ fn spec_matches_config_types() {
 /// (the loader checks env and file values against the schema's, the derive against the spec's).
 #[test]
 fn enumerated_keys_match_the_schema() {
-    let schema = Every::json_schema();
     let mut checked = 0;
-    for (field, protocol) in [("http", "http"), ("sql", "sql")] {
-        let protocol = connfx_spec::protocol(protocol).unwrap();
-        for group in protocol.groups {
-            for key in group.keys {
-                let connfx_spec::Text::OneOf(words) = key.text else {
-                    continue;
-                };
-                let node = &schema["properties"][field]["properties"][group.name]["properties"][key.name];
-                assert_eq!(
-                    node["enum"],
-                    serde_json::json!(words),
-                    "`{field}.{}.{}`: words differ",
-                    group.name,
-                    key.name
-                );
-                checked += 1;
+    for (field, (schema, _)) in cases() {
+        let protocol = connfx_spec::protocol(field).unwrap();
+        let top = protocol.keys.iter().map(|key| (None, key));
+        let grouped = protocol
+            .groups
+            .iter()
+            .flat_map(|group| group.keys.iter().map(move |key| (Some(group.name), key)));
+        for (group, key) in top.chain(grouped) {
+            let connfx_spec::Text::OneOf(words) = key.text else {
+                continue;
+            };
+            let mut node = &schema["properties"][field];
+            if let Some(group) = group {
+                node = &node["properties"][group];
             }
+            let node = &node["properties"][key.name];
+            assert_eq!(
+                node["enum"],
+                serde_json::json!(words),
+                "`{field}.{}`: words differ",
+                key.name
+            );
+            checked += 1;
         }
     }
     assert!(checked >= 3, "backoff and mode were checked");

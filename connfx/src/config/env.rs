@@ -62,9 +62,9 @@ pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<En
                 name: name(set.env_prefix, field.name, &path),
                 path: format!("{}.{path}", field.name),
                 kind: leaf.kind,
-                default: default.and_then(|v| shown(leaf.kind, v)),
+                default: default.and_then(|v| leaf.shown(v)),
                 description: leaf.description.clone(),
-                secret: leaf.kind == Kind::Secret,
+                secret: leaf.secret,
             });
         }
     }

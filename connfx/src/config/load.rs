@@ -87,7 +87,7 @@ pub fn explain<S: ConnectionSet>(sources: Sources) -> Result<Vec<Setting>, Confi
                 None if parent_set => (leaf.default.as_ref(), ValueSource::Default),
                 None => continue,
             };
-            let Some(value) = value.and_then(|v| env::shown(leaf.kind, v)) else {
+            let Some(value) = value.and_then(|v| leaf.shown(v)) else {
                 continue;
             };
             settings.push(Setting {

@@ -60,7 +60,7 @@ fn set_default(schema: &mut Value, group: &Group, path: &str, value: &Value) {
     };
     match (group.child(head), rest) {
         (Some(Node::Group(inner)), Some(rest)) => set_default(node, inner, rest, value),
-        (Some(Node::Leaf(leaf)), None) if leaf.kind != Kind::Secret => {
+        (Some(Node::Leaf(leaf)), None) if !leaf.secret => {
             let shown = if leaf.kind == Kind::Url {
                 env::shown(leaf.kind, value).map(Value::from)
             } else {

@@ -59,6 +59,22 @@ pub(crate) struct Leaf {
     pub description: String,
     /// The type's own default, if it has one.
     pub default: Option<Value>,
+    /// Whether the value (or every value of a map) must never be shown.
+    pub secret: bool,
+}
+
+impl Leaf {
+    /// A value as people may see it: secrets (and the values of a secret map) hidden, URL
+    /// passwords hidden.
+    pub fn shown(&self, value: &Value) -> Option<String> {
+        match value {
+            Value::Object(map) if self.secret => {
+                let hidden = map.keys().map(|k| (k.clone(), Value::from("[redacted]")));
+                Some(Value::Object(hidden.collect()).to_string())
+            }
+            _ => super::env::shown(self.kind, value),
+        }
+    }
 }
 
 impl Group {
@@ -283,8 +299,10 @@ fn leaf_of(outer: &Value, inner: &Value) -> Leaf {
         .and_then(Value::as_array)
         .map(|e| e.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default();
+    let kind = kind_of(inner);
     Leaf {
-        kind: kind_of(inner),
+        kind,
+        secret: kind == Kind::Secret || inner.get("writeOnly") == Some(&Value::Bool(true)),
         min: number("minimum"),
         max: number("maximum"),
         choices,

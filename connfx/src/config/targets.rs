@@ -21,6 +21,8 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
         "redis" => Some(shape_of::<crate::RedisConnection>()),
         #[cfg(feature = "sql")]
         "sql" => Some(shape_of::<crate::SqlConnection>()),
+        #[cfg(feature = "otlp")]
+        "otlp" => Some(shape_of::<crate::OtlpConnection>()),
         _ => None,
     }
 }

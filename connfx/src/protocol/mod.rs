@@ -4,6 +4,8 @@
 pub mod graphql;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "sql")]

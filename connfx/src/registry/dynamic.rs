@@ -27,7 +27,7 @@ use crate::{ConnUrl, ConnectError, Connection};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetConfig {
-    /// The protocol (`http`, `graphql`, `sql`, or a registered adapter's name).
+    /// The protocol (`http`, `graphql`, `redis`, `sql`, `otlp`, or a registered adapter's name).
     pub protocol: String,
     /// The URL (HTTP, WebSocket, Redis …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,6 +118,8 @@ pub(super) fn register_builtin(registry: &Registry) {
     registry.register_connection_type::<crate::RedisConnection>();
     #[cfg(feature = "sql")]
     registry.register_connection_type::<crate::SqlConnection>();
+    #[cfg(feature = "otlp")]
+    registry.register_connection_type::<crate::OtlpConnection>();
     let _ = registry;
 }
 

@@ -1,13 +1,16 @@
-//! Settings shared by several protocols: connection pool, TLS, authentication, health check.
+//! Settings shared by several protocols: connection pool, TLS, authentication, headers, health
+//! check.
 
 mod auth;
 mod headers;
 mod health_check;
 mod pool;
+mod secret_headers;
 mod tls;
 
 pub use auth::AuthConfig;
 pub use headers::Headers;
 pub use health_check::HealthCheckConfig;
 pub use pool::PoolConfig;
+pub use secret_headers::SecretHeaders;
 pub use tls::TlsConfig;

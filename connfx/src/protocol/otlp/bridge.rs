@@ -1,0 +1,80 @@
+//! The `tracing` bridge: spans become OTLP spans (tracing-opentelemetry), events become OTLP log
+//! records (opentelemetry-appender-tracing), and `monotonic_counter.*` / `counter.*` /
+//! `histogram.*` event fields become metric points (tracing-opentelemetry's metrics layer).
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
+use tracing::Subscriber;
+use tracing_opentelemetry::MetricsLayer;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::registry::LookupSpan;
+
+use super::OtlpConnection;
+
+/// Targets whose spans and events the bridge leaves out: the exporters' own HTTP and gRPC stacks
+/// and the OpenTelemetry SDK. Exporting them would export the exports, without end.
+const EXPORTER_TARGETS: &[&str] = &["opentelemetry", "hyper", "h2", "tonic", "tower", "reqwest"];
+
+/// The instrumentation scope of spans made from `tracing` spans.
+const SCOPE: &str = "tracing";
+
+/// Whether `target` belongs to the exporter's own stack (`hyper`, `hyper_util::client`, …).
+fn is_exporter_internal(target: &str) -> bool {
+    EXPORTER_TARGETS.iter().any(|prefix| {
+        target.strip_prefix(prefix).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with("::") || rest.starts_with('_') || rest.starts_with('-')
+        })
+    })
+}
+
+impl OtlpConnection {
+    /// A [`tracing_subscriber::Layer`] that sends `tracing` spans, events and metric fields out
+    /// through this connection; add it to the application's subscriber. It is the application's
+    /// to install: several connections may each have their own layer, with their own filters.
+    ///
+    /// ```no_run
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// use tracing_subscriber::util::SubscriberInitExt;
+    /// # fn demo(otel: &connfx::OtlpConnection) {
+    /// tracing_subscriber::registry().with(otel.tracing_layer()).init();
+    /// tracing::info_span!("checkout").in_scope(|| {
+    ///     tracing::info!(order = 42, "order placed");              // a log record
+    ///     tracing::info!(monotonic_counter.orders_placed = 1_u64); // a metric point
+    /// });
+    /// # }
+    /// ```
+    ///
+    /// Spans and events of the exporters' own stack (`hyper`, `h2`, `tonic`, `tower`, `reqwest`,
+    /// `opentelemetry*`) are left out.
+    pub fn tracing_layer<S>(&self) -> impl Layer<S> + Send + Sync + 'static
+    where
+        S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
+    {
+        let providers = &self.inner.providers;
+        let spans = tracing_opentelemetry::layer().with_tracer(providers.tracer.tracer(SCOPE));
+        let events = OpenTelemetryTracingBridge::new(&providers.logger);
+        let metrics = MetricsLayer::new(providers.meter.clone());
+        spans
+            .and_then(events)
+            .and_then(metrics)
+            .with_filter(filter_fn(|meta| !is_exporter_internal(meta.target())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_exporter_internal;
+
+    #[test]
+    fn exporter_targets_are_recognised_by_prefix() {
+        assert!(is_exporter_internal("hyper"));
+        assert!(is_exporter_internal("hyper_util::client::legacy"));
+        assert!(is_exporter_internal("h2::codec"));
+        assert!(is_exporter_internal("opentelemetry_sdk"));
+        assert!(is_exporter_internal("opentelemetry-otlp"));
+        assert!(!is_exporter_internal("h2o_billing"));
+        assert!(!is_exporter_internal("checkout::orders"));
+        assert!(!is_exporter_internal("towering"));
+    }
+}

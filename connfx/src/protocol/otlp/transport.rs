@@ -1,0 +1,225 @@
+//! The exporters of one connection, over http/protobuf or gRPC, and the probe its health check
+//! uses. One HTTP client (or one gRPC channel) is shared by the three exporters.
+
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use opentelemetry_otlp::{
+    LogExporter, MetricExporter, SpanExporter, WithExportConfig, WithHttpConfig, WithTonicConfig,
+};
+use tonic::metadata::MetadataMap;
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+
+use super::{OtlpConfig, OtlpTransport, tls};
+
+/// The three exporters (those whose signal is on) and the health probe.
+pub(super) struct Exporters {
+    pub spans: Option<SpanExporter>,
+    pub metrics: Option<MetricExporter>,
+    pub logs: Option<LogExporter>,
+    pub probe: Probe,
+}
+
+/// What the health check talks to: the same client or endpoint the exporters use.
+#[derive(Clone)]
+pub(super) enum Probe {
+    /// `POST` an empty export request to `url` with `client` (its default headers included).
+    Http {
+        client: reqwest::blocking::Client,
+        url: url::Url,
+    },
+    /// Open a fresh HTTP/2 connection to `endpoint` and send an empty trace export.
+    Grpc {
+        endpoint: Box<Endpoint>,
+        metadata: MetadataMap,
+    },
+}
+
+/// Builds the exporters. Must run inside a Tokio runtime (the gRPC channel's worker is spawned on
+/// it); does no network I/O.
+///
+/// # Errors
+/// A message naming the key at fault, never a header value.
+pub(super) async fn build(config: &OtlpConfig) -> Result<Exporters, String> {
+    match config.transport {
+        OtlpTransport::Http => http(config).await,
+        OtlpTransport::Grpc => grpc(config),
+    }
+}
+
+/// How long one request may take: `timeout.per_attempt`, else the export timeout.
+fn per_attempt(config: &OtlpConfig) -> Duration {
+    config
+        .timeout
+        .per_attempt
+        .unwrap_or_else(|| config.export_timeout())
+}
+
+/// The configured headers, values marked sensitive.
+fn header_map(config: &OtlpConfig) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::with_capacity(config.headers.0.len());
+    for (name, value) in config.headers.exposed() {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            format!("`headers`: the value of `{name}` holds a character a header value may not")
+        })?;
+        value.set_sensitive(true);
+        map.insert(header, value);
+    }
+    Ok(map)
+}
+
+async fn http(config: &OtlpConfig) -> Result<Exporters, String> {
+    let client = http_client(config).await?;
+    let signal = |path: &str| signal_url(config.url.expose(), path);
+    let export = |path: &str| -> (reqwest::blocking::Client, String, Duration) {
+        (client.clone(), signal(path).to_string(), config.export_timeout())
+    };
+    let spans = config.traces.then(|| {
+        let (client, url, timeout) = export("v1/traces");
+        SpanExporter::builder()
+            .with_http()
+            .with_http_client(client)
+            .with_endpoint(url)
+            .with_timeout(timeout)
+            .build()
+    });
+    let metrics = config.metrics.then(|| {
+        let (client, url, timeout) = export("v1/metrics");
+        MetricExporter::builder()
+            .with_http()
+            .with_http_client(client)
+            .with_endpoint(url)
+            .with_timeout(timeout)
+            .build()
+    });
+    let logs = config.logs.then(|| {
+        let (client, url, timeout) = export("v1/logs");
+        LogExporter::builder()
+            .with_http()
+            .with_http_client(client)
+            .with_endpoint(url)
+            .with_timeout(timeout)
+            .build()
+    });
+    let health_path = config.health.path.as_deref().unwrap_or("v1/traces");
+    let probe = Probe::Http {
+        client,
+        url: signal(health_path),
+    };
+    finish(spans, metrics, logs, probe)
+}
+
+/// The blocking reqwest client the exporters run on their own threads (an async client there
+/// panics with "no reactor running"). Built off the async threads: a blocking client may not be
+/// built inside a runtime.
+async fn http_client(config: &OtlpConfig) -> Result<reqwest::blocking::Client, String> {
+    let headers = header_map(config)?;
+    let material = tls::Material::load(&config.tls)?;
+    let per_attempt = per_attempt(config);
+    let connect = config.timeout.connect.unwrap_or(per_attempt);
+    let build = move || {
+        let builder = reqwest::blocking::Client::builder()
+            .default_headers(headers)
+            .timeout(per_attempt)
+            .connect_timeout(connect);
+        material
+            .apply_blocking(builder)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))
+    };
+    tokio::task::spawn_blocking(build)
+        .await
+        .map_err(|_| "building the HTTP client failed".to_owned())?
+}
+
+/// `http://h:4318/base` + `v1/traces` → `http://h:4318/base/v1/traces` (the base path kept, as
+/// the OTLP spec asks for `OTEL_EXPORTER_OTLP_ENDPOINT`).
+pub(super) fn signal_url(base: &url::Url, path: &str) -> url::Url {
+    let mut url = base.clone();
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url.set_path(&joined);
+    url
+}
+
+fn grpc(config: &OtlpConfig) -> Result<Exporters, String> {
+    // The channel's worker is spawned on the current runtime; without one tonic would panic.
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err("`transport = \"grpc\"` must be connected inside a Tokio runtime".to_owned());
+    }
+    let endpoint = grpc_endpoint(config)?;
+    let metadata = MetadataMap::from_headers(header_map(config)?);
+    let channel: Channel = endpoint.connect_lazy();
+    let timeout = config.export_timeout();
+    let spans = config.traces.then(|| {
+        SpanExporter::builder()
+            .with_tonic()
+            .with_channel(channel.clone())
+            .with_metadata(metadata.clone())
+            .with_timeout(timeout)
+            .build()
+    });
+    let metrics = config.metrics.then(|| {
+        MetricExporter::builder()
+            .with_tonic()
+            .with_channel(channel.clone())
+            .with_metadata(metadata.clone())
+            .with_timeout(timeout)
+            .build()
+    });
+    let logs = config.logs.then(|| {
+        LogExporter::builder()
+            .with_tonic()
+            .with_channel(channel.clone())
+            .with_metadata(metadata.clone())
+            .with_timeout(timeout)
+            .build()
+    });
+    let probe = Probe::Grpc {
+        endpoint: Box::new(endpoint),
+        metadata,
+    };
+    finish(spans, metrics, logs, probe)
+}
+
+/// The gRPC endpoint: per-request and connect timeouts, TLS when the URL is `https`.
+fn grpc_endpoint(config: &OtlpConfig) -> Result<Endpoint, String> {
+    let url = config.url.expose();
+    let mut endpoint = Endpoint::from_shared(url.as_str().trim_end_matches('/').to_owned())
+        .map_err(|_| "`url` is not a valid gRPC endpoint".to_owned())?
+        .timeout(per_attempt(config));
+    if let Some(connect) = config.timeout.connect {
+        endpoint = endpoint.connect_timeout(connect);
+    }
+    if url.scheme() != "https" {
+        return Ok(endpoint);
+    }
+    let material = tls::Material::load(&config.tls)?;
+    let tls: ClientTlsConfig = material.grpc()?;
+    endpoint.tls_config(tls).map_err(|e| {
+        format!(
+            "`tls`: cannot configure TLS for gRPC: {}",
+            super::health::chain(&e)
+        )
+    })
+}
+
+fn finish(
+    spans: Option<Result<SpanExporter, opentelemetry_otlp::ExporterBuildError>>,
+    metrics: Option<Result<MetricExporter, opentelemetry_otlp::ExporterBuildError>>,
+    logs: Option<Result<LogExporter, opentelemetry_otlp::ExporterBuildError>>,
+    probe: Probe,
+) -> Result<Exporters, String> {
+    let failed = |e: opentelemetry_otlp::ExporterBuildError| format!("cannot build the OTLP exporter: {e}");
+    Ok(Exporters {
+        spans: spans.transpose().map_err(failed)?,
+        metrics: metrics.transpose().map_err(failed)?,
+        logs: logs.transpose().map_err(failed)?,
+        probe,
+    })
+}
