@@ -100,6 +100,10 @@ pub use health::{Health, HealthEntry, HealthReport, HealthState};
 pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection, SqlPool};
+#[cfg(feature = "sse")]
+pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
+#[cfg(feature = "websocket")]
+pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
 pub use registry::Registry;
 pub use resilience::{
     Bulkhead, BulkheadConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState,
@@ -128,4 +132,8 @@ pub mod prelude {
     pub use crate::{HttpConfig, HttpConnection};
     #[cfg(feature = "sql")]
     pub use crate::{SqlConfig, SqlConnection};
+    #[cfg(feature = "sse")]
+    pub use crate::{SseConfig, SseConnection, SseEvent};
+    #[cfg(feature = "websocket")]
+    pub use crate::{WebSocketConfig, WebSocketConnection, WebSocketMessage};
 }

@@ -17,6 +17,10 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
         "http" => Some(shape_of::<crate::HttpConnection>()),
         #[cfg(feature = "sql")]
         "sql" => Some(shape_of::<crate::SqlConnection>()),
+        #[cfg(feature = "sse")]
+        "sse" => Some(shape_of::<crate::SseConnection>()),
+        #[cfg(feature = "websocket")]
+        "websocket" => Some(shape_of::<crate::WebSocketConnection>()),
         _ => None,
     }
 }

@@ -39,7 +39,8 @@ pub struct TargetConfig {
     #[serde(default, with = "humantime_serde", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<crate::HumanDuration>")]
     pub timeout: Option<Duration>,
-    /// Whether the connection must be encrypted; `true` with a plain `http://` URL is an error.
+    /// Whether the connection must be encrypted; `true` with a plain `http://` or `ws://` URL is
+    /// an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<bool>,
     /// Any other key of the protocol's config, nested as in a file (`retry.max_attempts`).
@@ -89,16 +90,16 @@ fn typed_factory<T: Connection>() -> AdapterFactory {
 }
 
 fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::Config, ConnectError> {
-    if target.tls == Some(true)
-        && target
-            .url
-            .as_ref()
-            .or(target.dsn.as_ref())
-            .is_some_and(|u| u.scheme() == "http")
-    {
+    let plain = target
+        .url
+        .as_ref()
+        .or(target.dsn.as_ref())
+        .map(ConnUrl::scheme)
+        .filter(|scheme| matches!(*scheme, "http" | "ws"));
+    if let (Some(true), Some(scheme)) = (target.tls, plain) {
         return Err(ConnectError::new(
             name,
-            "`tls` is true but the URL scheme `http` is not encrypted",
+            format!("`tls` is true but the URL scheme `{scheme}` is not encrypted"),
         ));
     }
     let config: T::Config = serde_json::from_value(target.to_protocol_json())
@@ -114,6 +115,10 @@ pub(super) fn register_builtin(registry: &Registry) {
     registry.register_connection_type::<crate::HttpConnection>();
     #[cfg(feature = "sql")]
     registry.register_connection_type::<crate::SqlConnection>();
+    #[cfg(feature = "sse")]
+    registry.register_connection_type::<crate::SseConnection>();
+    #[cfg(feature = "websocket")]
+    registry.register_connection_type::<crate::WebSocketConnection>();
     let _ = registry;
 }
 
