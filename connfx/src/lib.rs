@@ -71,6 +71,12 @@
 //!   the `protocol::sql` module's decisions.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
+//! - **Streams reconnect by themselves** (features `websocket`, `sse`): a WebSocket connection
+//!   keeps one socket open in a background task and reopens it on the `retry` backoff, with
+//!   events (`subscribe`, `on_reconnect`); sends made while it reopens wait for the new socket
+//!   (bounded by `timeout.total`) rather than fail or vanish. SSE streams reopen with
+//!   `Last-Event-ID` after the server's `retry:` delay, so each event arrives once. Neither
+//!   does network I/O in `connect`. See the `protocol::websocket` and `protocol::sse` decisions.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

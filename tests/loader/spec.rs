@@ -18,7 +18,21 @@ pub struct Every {
     /// SQL.
     #[connection(url = "sqlite::memory:")]
     sql: SqlConnection,
+    /// Server-Sent Events.
+    #[connection(url = "http://127.0.0.1:1/events")]
+    sse: SseConnection,
+    /// WebSocket.
+    #[connection(url = "ws://127.0.0.1:1/feed")]
+    websocket: WebSocketConnection,
 }
+
+/// Each field of [`Every`] and its protocol.
+const PROTOCOLS: [(&str, &str); 4] = [
+    ("http", "http"),
+    ("sql", "sql"),
+    ("sse", "sse"),
+    ("websocket", "websocket"),
+];
 
 /// Every leaf key of a spec protocol as `path → (kind, min, max)`.
 fn spec_keys(protocol: &connfx_spec::Protocol) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>)> {
@@ -65,7 +79,7 @@ fn runtime_keys(field: &str) -> BTreeMap<String, (Kind, Option<f64>, Option<f64>
 
 #[test]
 fn spec_matches_config_types() {
-    for (field, protocol) in [("http", "http"), ("sql", "sql")] {
+    for (field, protocol) in PROTOCOLS {
         let spec = spec_keys(connfx_spec::protocol(protocol).unwrap());
         let runtime = runtime_keys(field);
         let names = |m: &BTreeMap<String, _>| m.keys().cloned().collect::<Vec<_>>();
@@ -94,7 +108,7 @@ fn spec_matches_config_types() {
 fn enumerated_keys_match_the_schema() {
     let schema = Every::json_schema();
     let mut checked = 0;
-    for (field, protocol) in [("http", "http"), ("sql", "sql")] {
+    for (field, protocol) in PROTOCOLS {
         let protocol = connfx_spec::protocol(protocol).unwrap();
         for group in protocol.groups {
             for key in group.keys {

@@ -26,7 +26,9 @@ fn config(url: &str, extra: serde_json::Value) -> SseConfig {
 }
 
 async fn connect(url: &str, extra: serde_json::Value) -> SseConnection {
-    SseConnection::connect("prices", config(url, extra)).await.unwrap()
+    SseConnection::connect("prices", config(url, extra))
+        .await
+        .unwrap()
 }
 
 /// The next item of `stream`, within [`LIMIT`].
@@ -57,9 +59,19 @@ async fn resumes_after_each_drop_with_last_event_id_and_delivers_each_event_once
     let ids: Vec<_> = events.iter().map(|e| e.id.clone().unwrap()).collect();
     let expected: Vec<_> = (1..=10).map(|n| n.to_string()).collect();
     assert_eq!(ids, expected, "1..=10, no loss, no repeat");
-    assert!(events.iter().zip(1..).all(|(e, n)| e.data == format!("event {n}") && e.event == "message"));
+    assert!(
+        events
+            .iter()
+            .zip(1..)
+            .all(|(e, n)| e.data == format!("event {n}") && e.event == "message")
+    );
 
-    let resumed: Vec<_> = server.feed.requests().into_iter().map(|r| r.last_event_id).collect();
+    let resumed: Vec<_> = server
+        .feed
+        .requests()
+        .into_iter()
+        .map(|r| r.last_event_id)
+        .collect();
     let sent = [None, Some("3"), Some("6"), Some("9")].map(|id| id.map(str::to_owned));
     assert_eq!(resumed, sent);
     assert_eq!(stream.reconnects(), 3);
@@ -90,7 +102,11 @@ async fn events_from_resumes_after_a_saved_id() {
     let server = SseServer::start(Feed::new(8, 100, None)).await;
     let prices = connect(&server.url("/events"), fast_retry()).await;
     let mut stream = prices.events_from("5");
-    let ids: Vec<_> = take(&mut stream, 3).await.into_iter().map(|e| e.id.unwrap()).collect();
+    let ids: Vec<_> = take(&mut stream, 3)
+        .await
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
     assert_eq!(ids, ["6", "7", "8"]);
     assert_eq!(server.feed.requests()[0].last_event_id.as_deref(), Some("5"));
     prices.close().await;
@@ -118,7 +134,37 @@ async fn the_servers_retry_field_sets_the_reconnect_delay() {
         "retry: 400 → {gap:?}"
     );
     let gap = reconnect_gap(None).await;
-    assert!(gap < Duration::from_millis(300), "no retry: → initial_interval 10ms, {gap:?}");
+    assert!(
+        gap < Duration::from_millis(300),
+        "no retry: → initial_interval 10ms, {gap:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_silent_past_read_timeout_is_reopened() {
+    // One event, then the server holds the stream open and says nothing.
+    let server = SseServer::start(Feed::new(1, 10, None)).await;
+    let config = serde_json::json!({ "read_timeout": "300ms", "retry": { "initial_interval": "10ms" } });
+    let prices = connect(&server.url("/events"), config).await;
+    let mut stream = prices.events();
+    assert_eq!(take(&mut stream, 1).await[0].id.as_deref(), Some("1"));
+    let waiting = tokio::spawn(async move { stream.next().await.is_some() });
+    timeout(LIMIT, async {
+        while server.feed.requests().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("reopened after the silence");
+    let requests = server.feed.requests();
+    assert_eq!(requests[1].last_event_id.as_deref(), Some("1"));
+    let silence = requests[1].at - requests[0].at;
+    assert!(silence >= Duration::from_millis(300), "{silence:?}");
+    prices.close().await;
+    assert!(
+        !timeout(LIMIT, waiting).await.unwrap().unwrap(),
+        "no event was repeated"
+    );
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -132,7 +178,10 @@ async fn events_json_decodes_data_and_goes_on_after_a_bad_event() {
     let ticks = connect(&server.url("/json"), serde_json::json!({})).await;
     let mut stream = ticks.events_json::<Tick>();
     let first = next(&mut stream).await.unwrap().unwrap();
-    assert_eq!((first.id.as_deref(), first.event.as_str(), first.data.n), (Some("1"), "tick", 1));
+    assert_eq!(
+        (first.id.as_deref(), first.event.as_str(), first.data.n),
+        (Some("1"), "tick", 1)
+    );
     let bad = next(&mut stream).await.unwrap().unwrap_err();
     assert!(matches!(bad, CallError::Decode { .. }), "{bad}");
     assert_eq!(next(&mut stream).await.unwrap().unwrap().data, Tick { n: 3 });
@@ -153,7 +202,10 @@ async fn failures_retry_does_not_cover_end_the_stream_with_the_error() {
     assert!(err.to_string().contains("text/event-stream"), "{err}");
 
     let gone = connect(&server.url("/gone"), fast_retry()).await;
-    assert!(next(&mut gone.events()).await.is_none(), "204: end without an error");
+    assert!(
+        next(&mut gone.events()).await.is_none(),
+        "204: end without an error"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +215,10 @@ async fn refused_connections_are_retried_then_the_stream_gives_up() {
     let prices = connect(&format!("http://{addr}/events"), config).await;
     let mut stream = prices.events();
     let err = next(&mut stream).await.unwrap().unwrap_err();
-    let CallError::RetriesExhausted { attempts: 3, last, .. } = &err else {
+    let CallError::RetriesExhausted {
+        attempts: 3, last, ..
+    } = &err
+    else {
         panic!("expected RetriesExhausted after 3 attempts, got {err}");
     };
     assert!(matches!(**last, CallError::Transport { .. }), "{err}");
@@ -186,7 +241,10 @@ async fn health_is_ready_for_an_event_stream_and_an_error_for_a_closed_port() {
     let down = connect(&format!("http://{addr}/events"), serde_json::json!({})).await;
     let health = down.health().await;
     assert_eq!(health.state, HealthState::Error, "{health:?}");
-    assert!(health.message.starts_with("GET /events: cannot connect"), "{health:?}");
+    assert!(
+        health.message.starts_with("GET /events: cannot connect"),
+        "{health:?}"
+    );
 
     prices.close().await;
     assert_eq!(prices.health().await.state, HealthState::Unknown);
@@ -216,9 +274,15 @@ async fn close_ends_open_streams_and_later_ones_say_closed() {
     let waiting = tokio::spawn(async move { stream.next().await.is_none() });
     tokio::time::sleep(Duration::from_millis(50)).await;
     prices.close().await;
-    assert!(timeout(LIMIT, waiting).await.unwrap().unwrap(), "the open stream ends");
+    assert!(
+        timeout(LIMIT, waiting).await.unwrap().unwrap(),
+        "the open stream ends"
+    );
     let mut later = prices.events();
-    assert!(matches!(next(&mut later).await, Some(Err(CallError::Closed { .. }))));
+    assert!(matches!(
+        next(&mut later).await,
+        Some(Err(CallError::Closed { .. }))
+    ));
     assert!(next(&mut later).await.is_none());
 }
 
@@ -229,8 +293,13 @@ async fn bad_settings_fail_connect() {
         .unwrap_err();
     assert!(err.to_string().contains("expected `http` or `https`"), "{err}");
     let two = serde_json::json!({ "auth": { "bearer": "t0ken", "api_key": "k3y" } });
-    let err = SseConnection::connect("prices", config("http://127.0.0.1:1/", two)).await.unwrap_err();
-    assert!(err.to_string().contains("at most one") && !err.to_string().contains("t0ken"), "{err}");
+    let err = SseConnection::connect("prices", config("http://127.0.0.1:1/", two))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("at most one") && !err.to_string().contains("t0ken"),
+        "{err}"
+    );
 }
 
 /// Connections of the derive test.
@@ -238,8 +307,12 @@ async fn bad_settings_fail_connect() {
 #[connections(env_prefix = "SSED")]
 pub struct Conns {
     /// The price stream.
-    #[connection(protocol = "sse", url = "http://127.0.0.1:9/events", read_timeout = "5s",
-                 retry(max_attempts = 5, initial_interval = "10ms"))]
+    #[connection(
+        protocol = "sse",
+        url = "http://127.0.0.1:9/events",
+        read_timeout = "5s",
+        retry(max_attempts = 5, initial_interval = "10ms")
+    )]
     prices: SseConnection,
 }
 
@@ -247,10 +320,15 @@ pub struct Conns {
 async fn the_derive_builds_an_sse_connection() {
     let server = SseServer::start(Feed::new(4, 2, None)).await;
     let config =
-        Conns::load_config_from(Sources::new().env_map([("SSED_PRICES_URL", server.url("/events"))])).unwrap();
+        Conns::load_config_from(Sources::new().env_map([("SSED_PRICES_URL", server.url("/events"))]))
+            .unwrap();
     assert_eq!(config.prices.read_timeout, Some(Duration::from_secs(5)));
     let conns = config.connect().await.unwrap();
-    let ids: Vec<_> = take(&mut conns.prices().events(), 4).await.into_iter().map(|e| e.id.unwrap()).collect();
+    let ids: Vec<_> = take(&mut conns.prices().events(), 4)
+        .await
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
     assert_eq!(ids, ["1", "2", "3", "4"]);
     let report = conns.health().await;
     assert_eq!(report.worst(), HealthState::Ready, "{report}");
@@ -262,10 +340,16 @@ async fn the_derive_builds_an_sse_connection() {
 #[test]
 fn env_names_cover_sse_keys() {
     let names: Vec<String> = Conns::env_vars().into_iter().map(|v| v.name).collect();
-    for name in ["SSED_PRICES_URL", "SSED_PRICES_READ_TIMEOUT", "SSED_PRICES_AUTH_BEARER", "SSED_PRICES_RETRY_MAX_ATTEMPTS"] {
+    for name in [
+        "SSED_PRICES_URL",
+        "SSED_PRICES_READ_TIMEOUT",
+        "SSED_PRICES_AUTH_BEARER",
+        "SSED_PRICES_RETRY_MAX_ATTEMPTS",
+    ] {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }
-    let err = Conns::load_config_from(Sources::new().env_map([("SSED_PRICES_READ_TIMEOUT", "soon")])).unwrap_err();
+    let err =
+        Conns::load_config_from(Sources::new().env_map([("SSED_PRICES_READ_TIMEOUT", "soon")])).unwrap_err();
     assert!(err.to_string().contains("SSED_PRICES_READ_TIMEOUT"), "{err}");
 }
 
@@ -275,13 +359,20 @@ async fn the_registry_builds_sse_targets_from_env() {
     let config = RegistryConfig::load(Sources::new().env_map([
         ("CONN_TARGETS_PRICES_PROTOCOL".to_string(), "sse".to_string()),
         ("CONN_TARGETS_PRICES_URL".into(), server.url("/events")),
-        ("CONN_TARGETS_PRICES_PROPERTIES_RETRY_INITIAL_INTERVAL".into(), "10ms".into()),
+        (
+            "CONN_TARGETS_PRICES_PROPERTIES_RETRY_INITIAL_INTERVAL".into(),
+            "10ms".into(),
+        ),
     ]))
     .unwrap();
     let registry = config.connect().await.unwrap();
     let prices: SseConnection = registry.get("prices").unwrap();
     let mut stream = prices.events();
-    let ids: Vec<_> = take(&mut stream, 3).await.into_iter().map(|e| e.id.unwrap()).collect();
+    let ids: Vec<_> = take(&mut stream, 3)
+        .await
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
     assert_eq!(ids, ["1", "2", "3"]);
     assert_eq!(stream.reconnects(), 2);
     assert_eq!(registry.health().await.worst(), HealthState::Ready);

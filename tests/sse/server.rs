@@ -61,7 +61,10 @@ impl SseServer {
         let app = Router::new()
             .route("/events", get(events))
             .route("/json", get(json_events))
-            .route("/html", get(|| async { axum::response::Html("<p>not a stream</p>") }))
+            .route(
+                "/html",
+                get(|| async { axum::response::Html("<p>not a stream</p>") }),
+            )
             .route("/gone", get(|| async { StatusCode::NO_CONTENT }))
             .with_state(feed.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -79,9 +82,16 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-async fn events(State(feed): State<Arc<Feed>>, headers: HeaderMap) -> Sse<BoxStream<'static, Result<Event, std::io::Error>>> {
+async fn events(
+    State(feed): State<Arc<Feed>>,
+    headers: HeaderMap,
+) -> Sse<BoxStream<'static, Result<Event, std::io::Error>>> {
     let last_event_id = header(&headers, "last-event-id");
-    let start = last_event_id.as_deref().and_then(|id| id.parse::<u32>().ok()).unwrap_or(0) + 1;
+    let start = last_event_id
+        .as_deref()
+        .and_then(|id| id.parse::<u32>().ok())
+        .unwrap_or(0)
+        + 1;
     feed.requests.lock().unwrap().push(Seen {
         at: Instant::now(),
         last_event_id,

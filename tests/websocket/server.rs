@@ -81,7 +81,6 @@ impl EchoServer {
     pub fn drop_connections(&self) {
         let _ = self.kill.send(());
     }
-
 }
 
 impl Drop for EchoServer {
@@ -98,8 +97,15 @@ enum Behaviour {
     Deaf,
 }
 
-async fn connection(tcp: TcpStream, seen: Arc<Seen>, mut kill: broadcast::Receiver<()>, behaviour: Behaviour) {
+async fn connection(
+    tcp: TcpStream,
+    seen: Arc<Seen>,
+    mut kill: broadcast::Receiver<()>,
+    behaviour: Behaviour,
+) {
     let record = seen.clone();
+    // The error type is tungstenite's; its size is not ours to choose.
+    #[allow(clippy::result_large_err)]
     let callback = move |request: &Request, response: Response| {
         let headers = request
             .headers()

@@ -21,7 +21,10 @@ pub(super) fn headers(config: &HttpConfig) -> Result<Vec<(HeaderName, HeaderValu
 
 /// The credential headers of `auth`, or of `url`'s user-info; see [`headers`]. Shared with the
 /// protocols built on HTTP (SSE).
-pub(crate) fn auth_headers(auth: &AuthConfig, url: &url::Url) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+pub(crate) fn auth_headers(
+    auth: &AuthConfig,
+    url: &url::Url,
+) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
     let set = [
         auth.bearer.is_some(),
         auth.username.is_some(),

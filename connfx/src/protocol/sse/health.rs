@@ -20,7 +20,12 @@ pub(super) async fn check(connection: &SseConnection) -> Health {
     let path = connection.target().path().to_owned();
     let limit = connection.config().health.timeout;
     let started = Instant::now();
-    let sent = connection.client().get(connection.target().clone()).timeout(limit).send().await;
+    let sent = connection
+        .client()
+        .get(connection.target().clone())
+        .timeout(limit)
+        .send()
+        .await;
     let latency = started.elapsed();
     let response = match sent {
         Ok(response) => response,

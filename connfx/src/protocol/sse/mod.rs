@@ -64,10 +64,10 @@
 //!   `data:`, so a server's `retry:` is honoured when it is part of an event (as axum and most
 //!   servers send it), not on a line of its own.
 //! - **Typed events**: [`SseConnection::events_json`] decodes each event's data; an event that
-//!   does not decode is a [`CallError::Decode`](crate::CallError::Decode) item and the stream
+//!   does not decode is a [`CallError::Decode`] item and the stream
 //!   goes on.
 //! - **`close`** ends every open stream of the connection (they yield `None`); a stream asked
-//!   for after `close` yields [`CallError::Closed`](crate::CallError::Closed) once.
+//!   for after `close` yields [`CallError::Closed`] once.
 //! - **Health** opens the stream and reads only the status and content type: `Ready` for a 2xx
 //!   `text/event-stream`. `health.path` is not used.
 
@@ -76,6 +76,7 @@ mod config;
 mod event;
 mod health;
 mod open;
+mod reader;
 mod stream;
 
 pub use config::SseConfig;
@@ -238,7 +239,11 @@ impl Connection for SseConnection {
     async fn connect(name: &str, config: SseConfig) -> Result<Self, ConnectError> {
         let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
         if config.health.path.is_some() {
-            tracing::warn!(connection = name, key = "health.path", "setting has no effect on SSE connections");
+            tracing::warn!(
+                connection = name,
+                key = "health.path",
+                "setting has no effect on SSE connections"
+            );
         }
         tracing::debug!(connection = name, url = %config.url, "sse connection set up");
         let inner = Inner {

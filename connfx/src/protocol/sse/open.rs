@@ -113,7 +113,9 @@ pub(super) async fn open(connection: &SseConnection, last_event_id: Option<&str>
         None => sent.await,
     };
     let response = answer.map_err(transport_failure)?;
-    check(response).await.map(|response| response.bytes_stream().boxed())
+    check(response)
+        .await
+        .map(|response| response.bytes_stream().boxed())
 }
 
 /// A 2xx `text/event-stream` answer, or why not.
@@ -136,7 +138,9 @@ pub(super) async fn check(response: reqwest::Response) -> Result<reqwest::Respon
     }
     match content_type(&response) {
         Some(kind) if kind.eq_ignore_ascii_case("text/event-stream") => Ok(response),
-        found => Err(Failure::NotEventStream(found.unwrap_or("no content type").to_owned())),
+        found => Err(Failure::NotEventStream(
+            found.unwrap_or("no content type").to_owned(),
+        )),
     }
 }
 

@@ -71,7 +71,11 @@ impl Handshake {
             host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
             port,
             headers: headers(&config.headers)?,
-            connector: if tls { Connector::Rustls(rustls_config()?) } else { Connector::Plain },
+            connector: if tls {
+                Connector::Rustls(rustls_config()?)
+            } else {
+                Connector::Plain
+            },
             limits: limits(config.max_message_size),
             limit: config.timeout.connect.unwrap_or(DEFAULT_CONNECT),
         })
@@ -155,7 +159,9 @@ impl Failure {
             tungstenite::Error::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 Failure::Other(format!("TLS handshake with {target} failed: {e}"))
             }
-            tungstenite::Error::Io(e) => Failure::Connect(format!("connection to {target} broke during the handshake: {e}")),
+            tungstenite::Error::Io(e) => {
+                Failure::Connect(format!("connection to {target} broke during the handshake: {e}"))
+            }
             other => Failure::Other(format!("handshake with {target} failed: {}", describe(&other))),
         }
     }
@@ -200,11 +206,9 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Connect(message) | Failure::Other(message) => f.write_str(message),
-            Failure::Timeout(after) => write!(
-                f,
-                "no open socket within {}",
-                humantime::format_duration(*after)
-            ),
+            Failure::Timeout(after) => {
+                write!(f, "no open socket within {}", humantime::format_duration(*after))
+            }
             Failure::Status { text, .. } => write!(f, "upgrade refused: {text}"),
         }
     }

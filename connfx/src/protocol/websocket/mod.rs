@@ -58,7 +58,7 @@
 //! - **A round of handshakes can give up**: after `retry.max_attempts` failures in a row, or at
 //!   once on a failure `retry_on` does not cover (401/403 on the upgrade, an untrusted
 //!   certificate), [`WebSocketEvent::GaveUp`] is emitted, waiting `recv` and `send_*` calls fail
-//!   with the cause ([`CallError::RetriesExhausted`](crate::CallError::RetriesExhausted) or the
+//!   with the cause ([`CallError::RetriesExhausted`] or the
 //!   failure itself), and the connection rests. The next `send_*` or `recv` starts a new round:
 //!   a long outage costs a bounded number of handshakes per call, never a busy loop, and the
 //!   connection recovers by itself once the server is back.
@@ -78,7 +78,7 @@
 //!   cause if not; `Unknown` once closed. `health.path` is not used.
 //! - **`close`** sends a close frame (waiting up to 2 s for the server's answer), stops
 //!   reconnecting, and makes later calls fail with
-//!   [`CallError::Closed`](crate::CallError::Closed). Dropping the last handle does the same.
+//!   [`CallError::Closed`]. Dropping the last handle does the same.
 
 mod config;
 mod driver;
@@ -405,7 +405,11 @@ impl Connection for WebSocketConnection {
     async fn connect(name: &str, config: WebSocketConfig) -> Result<Self, ConnectError> {
         let handshake = Handshake::new(&config).map_err(|m| ConnectError::new(name, m))?;
         if config.health.path.is_some() {
-            tracing::warn!(connection = name, key = "health.path", "setting has no effect on WebSocket connections");
+            tracing::warn!(
+                connection = name,
+                key = "health.path",
+                "setting has no effect on WebSocket connections"
+            );
         }
         let shared = Arc::new(Shared {
             name: name.to_owned(),
