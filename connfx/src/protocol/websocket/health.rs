@@ -12,7 +12,7 @@ const CLOSE_LIMIT: Duration = Duration::from_millis(200);
 
 /// Checks `connection` once, within `health.timeout`: `Ready` with `open` while a socket is
 /// open; else a trial handshake (not handed to the connection): `Ready` with
-/// `handshake ok (reconnecting)` when it succeeds, `Error` with its failure
+/// `handshake ok (…)` when it succeeds, `Error` with its failure
 /// (`cannot connect to 127.0.0.1:9001: Connection refused (os error 111)`,
 /// `upgrade refused: 403 Forbidden`) otherwise; `Unknown` once closed.
 pub(super) async fn check(connection: &WebSocketConnection) -> Health {
@@ -32,7 +32,7 @@ pub(super) async fn check(connection: &WebSocketConnection) -> Health {
             let _ = tokio::time::timeout(CLOSE_LIMIT, socket.close(None)).await;
             let note = match state {
                 LinkState::Down { .. } => "handshake ok (the connection reopens on its next call)",
-                _ => "handshake ok (reconnecting)",
+                _ => "handshake ok (the connection is opening its socket)",
             };
             Health::ready(latency, note)
         }

@@ -323,7 +323,10 @@ impl WebSocketConnection {
         self.inner.shared.events.subscribe()
     }
 
-    /// Calls `callback` on every event, synchronously, on the connection's task: keep it short.
+    /// Calls `callback` on every event, synchronously, on the connection's task: keep it short
+    /// (spawn a task to send from it). A callback holding a clone of the connection keeps the
+    /// connection alive until [`close`](Connection::close), even when every other handle is
+    /// dropped.
     ///
     /// ```no_run
     /// # fn run(feed: connfx::WebSocketConnection) {
