@@ -20,11 +20,11 @@ pub fn unknown_key<'a>(scope: &str, key: &str, valid: impl IntoIterator<Item = &
     }
 }
 
-/// ``unknown protocol `htp`; did you mean `http`? known protocols: `http`, `graphql`, `redis`, `sql`, `otlp` ``
+/// ``unknown protocol `htp`; did you mean `http`? known protocols: `http`, `graphql`, `redis`, `sql`, `otlp`, `sse`, `websocket` ``
 ///
 /// ```
 /// let msg = connfx_spec::message::unknown_protocol("ftp");
-/// assert_eq!(msg, "unknown protocol `ftp`; known protocols: `http`, `graphql`, `redis`, `sql`, `otlp`");
+/// assert_eq!(msg, "unknown protocol `ftp`; known protocols: `http`, `graphql`, `redis`, `sql`, `otlp`, `sse`, `websocket`");
 /// ```
 pub fn unknown_protocol(name: &str) -> String {
     let known: Vec<&str> = crate::protocol_names().collect();

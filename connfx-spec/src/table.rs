@@ -277,4 +277,24 @@ pub static PROTOCOLS: &[Protocol] = &[
         groups: &[&TIMEOUT, &TLS, &HEADERS, &RESOURCE, &HEALTH],
         required: &["url"],
     },
+    Protocol {
+        name: "sse",
+        type_name: "SseConnection",
+        schemes: &["http", "https"],
+        keys: &[Key::new("url", Url), Key::new("read_timeout", Duration)],
+        groups: &[&TIMEOUT, &RETRY, &AUTH, &HEADERS, &HEALTH],
+        required: &["url"],
+    },
+    Protocol {
+        name: "websocket",
+        type_name: "WebSocketConnection",
+        schemes: &["ws", "wss"],
+        keys: &[
+            Key::new("url", Url),
+            Key::new("ping_interval", Duration),
+            Key::range("max_message_size", Integer, 1.0, 4_294_967_296.0),
+        ],
+        groups: &[&TIMEOUT, &RETRY, &HEADERS, &HEALTH],
+        required: &["url"],
+    },
 ];

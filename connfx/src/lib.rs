@@ -78,6 +78,12 @@
 //!   tracer, meter and logger providers of one resource, and `tracing` reaches it through the
 //!   layer it hands out, so several collectors can be fed side by side. Its decisions are in the
 //!   `protocol::otlp` docs.
+//! - **Streams reconnect by themselves** (features `websocket`, `sse`): a WebSocket connection
+//!   keeps one socket open in a background task and reopens it on the `retry` backoff, with
+//!   events (`subscribe`, `on_reconnect`); sends made while it reopens wait for the new socket
+//!   (bounded by `timeout.total`) rather than fail or vanish. SSE streams reopen with
+//!   `Last-Event-ID` after the server's `retry:` delay, so each event arrives once. Neither
+//!   does network I/O in `connect`. See the `protocol::websocket` and `protocol::sse` decisions.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -115,6 +121,10 @@ pub use protocol::otlp::{OtlpConfig, OtlpConnection};
 pub use protocol::redis::{RedisCall, RedisConfig, RedisConnection};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection, SqlPool};
+#[cfg(feature = "sse")]
+pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
+#[cfg(feature = "websocket")]
+pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
 pub use registry::Registry;
 pub use resilience::{
     Bulkhead, BulkheadConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState,
@@ -158,4 +168,8 @@ pub mod prelude {
     pub use crate::{RedisConfig, RedisConnection};
     #[cfg(feature = "sql")]
     pub use crate::{SqlConfig, SqlConnection};
+    #[cfg(feature = "sse")]
+    pub use crate::{SseConfig, SseConnection, SseEvent};
+    #[cfg(feature = "websocket")]
+    pub use crate::{WebSocketConfig, WebSocketConnection, WebSocketMessage};
 }

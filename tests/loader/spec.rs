@@ -21,6 +21,12 @@ pub struct Every {
     /// SQL.
     #[connection(url = "sqlite::memory:")]
     sql: SqlConnection,
+    /// Server-Sent Events.
+    #[connection(url = "http://127.0.0.1:1/events")]
+    sse: SseConnection,
+    /// WebSocket.
+    #[connection(url = "ws://127.0.0.1:1/feed")]
+    websocket: WebSocketConnection,
 }
 
 /// The protocols behind optional features, one struct each.
@@ -51,6 +57,8 @@ fn cases() -> Vec<(&'static str, (serde_json::Value, Vec<connfx::EnvVar>))> {
     let mut cases = vec![
         ("http", every.clone()),
         ("graphql", every.clone()),
+        ("sse", every.clone()),
+        ("websocket", every.clone()),
         ("sql", every),
     ];
     #[cfg(feature = "redis")]

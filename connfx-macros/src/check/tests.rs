@@ -51,7 +51,7 @@ fn reports_protocol_and_type_mistakes() {
     assert_eq!(
         errors,
         [
-            "unknown protocol `htp`; did you mean `http`? known protocols: `http`, `graphql`, `redis`, `sql`, `otlp`",
+            "unknown protocol `htp`; did you mean `http`? known protocols: `http`, `graphql`, `redis`, `sql`, `otlp`, `sse`, `websocket`",
             "unknown `retry` key `max_atempts`; did you mean `max_attempts`?",
             "field type `HttpConnection` is not the `sql` protocol's connection type; expected `SqlConnection`",
         ]

@@ -23,6 +23,10 @@ pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
         "sql" => Some(shape_of::<crate::SqlConnection>()),
         #[cfg(feature = "otlp")]
         "otlp" => Some(shape_of::<crate::OtlpConnection>()),
+        #[cfg(feature = "sse")]
+        "sse" => Some(shape_of::<crate::SseConnection>()),
+        #[cfg(feature = "websocket")]
+        "websocket" => Some(shape_of::<crate::WebSocketConnection>()),
         _ => None,
     }
 }

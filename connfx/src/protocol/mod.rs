@@ -6,7 +6,13 @@ pub mod graphql;
 pub mod http;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+#[cfg(any(feature = "websocket", feature = "sse"))]
+mod reconnect;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "sql")]
 pub mod sql;
+#[cfg(feature = "sse")]
+pub mod sse;
+#[cfg(feature = "websocket")]
+pub mod websocket;

@@ -39,7 +39,8 @@ pub struct TargetConfig {
     #[serde(default, with = "humantime_serde", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<crate::HumanDuration>")]
     pub timeout: Option<Duration>,
-    /// Whether the connection must be encrypted; `true` with a plain `http://` URL is an error.
+    /// Whether the connection must be encrypted; `true` with a plain `http://` or `ws://` URL is
+    /// an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<bool>,
     /// Any other key of the protocol's config, nested as in a file (`retry.max_attempts`).
@@ -94,7 +95,7 @@ fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::C
         .as_ref()
         .or(target.dsn.as_ref())
         .map(ConnUrl::scheme)
-        .filter(|scheme| matches!(*scheme, "http" | "redis"));
+        .filter(|scheme| matches!(*scheme, "http" | "redis" | "ws"));
     if let (Some(true), Some(scheme)) = (target.tls, plain) {
         return Err(ConnectError::new(
             name,
@@ -120,6 +121,10 @@ pub(super) fn register_builtin(registry: &Registry) {
     registry.register_connection_type::<crate::SqlConnection>();
     #[cfg(feature = "otlp")]
     registry.register_connection_type::<crate::OtlpConnection>();
+    #[cfg(feature = "sse")]
+    registry.register_connection_type::<crate::SseConnection>();
+    #[cfg(feature = "websocket")]
+    registry.register_connection_type::<crate::WebSocketConnection>();
     let _ = registry;
 }
 

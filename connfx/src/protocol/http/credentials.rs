@@ -4,7 +4,7 @@ use base64::prelude::{BASE64_STANDARD, Engine as _};
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 use super::HttpConfig;
-use crate::Secret;
+use crate::{AuthConfig, Secret};
 
 /// The headers that carry the configured credential, marked sensitive so reqwest never shows
 /// them and drops them on a redirect to another host.
@@ -16,7 +16,15 @@ use crate::Secret;
 /// # Errors
 /// A message naming the offending key; never the secret itself.
 pub(super) fn headers(config: &HttpConfig) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
-    let auth = &config.auth;
+    auth_headers(&config.auth, config.url.expose())
+}
+
+/// The credential headers of `auth`, or of `url`'s user-info; see [`headers`]. Shared with the
+/// protocols built on HTTP (SSE).
+pub(crate) fn auth_headers(
+    auth: &AuthConfig,
+    url: &url::Url,
+) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
     let set = [
         auth.bearer.is_some(),
         auth.username.is_some(),
@@ -38,7 +46,7 @@ pub(super) fn headers(config: &HttpConfig) -> Result<Vec<(HeaderName, HeaderValu
     } else if let Some(user) = &auth.username {
         let password = auth.password.as_ref().map_or("", Secret::expose);
         headers.push((AUTHORIZATION, basic(user, password, "auth.password")?));
-    } else if let Some((user, password)) = url_user_info(config.url.expose()) {
+    } else if let Some((user, password)) = url_user_info(url) {
         headers.push((AUTHORIZATION, basic(&user, &password, "url")?));
     }
     if let Some(key) = &auth.api_key {

@@ -66,7 +66,7 @@ async fn probe(connection: &HttpConnection, method: Method, url: &Url) -> Result
 /// 2xx ready, 429 live (pushing back), 503 and other 4xx connected (reachable, not serving
 /// normally), other 5xx error. Anything else a server may end on (1xx, 3xx after redirects)
 /// is reachable but not healthy: connected.
-fn state_of(status: StatusCode) -> HealthState {
+pub(crate) fn state_of(status: StatusCode) -> HealthState {
     match status.as_u16() {
         200..=299 => HealthState::Ready,
         429 => HealthState::Live,

@@ -62,8 +62,8 @@
 
 mod client;
 mod config;
-mod credentials;
-mod health;
+pub(crate) mod credentials;
+pub(crate) mod health;
 mod lifecycle;
 mod pipeline;
 mod policies;
@@ -71,7 +71,7 @@ mod request;
 mod response;
 mod stub;
 mod target;
-mod transport;
+pub(crate) mod transport;
 
 use std::fmt;
 use std::sync::Arc;

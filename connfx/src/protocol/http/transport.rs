@@ -35,7 +35,7 @@ pub(super) fn call_error(connection: &str, err: reqwest::Error, limits: Limits) 
 ///
 /// Connections hand reqwest URLs without user-info (see `target::base`), so even the URL
 /// would hold no password; it is dropped anyway, since a query may carry a key.
-pub(super) fn describe(err: reqwest::Error) -> String {
+pub(crate) fn describe(err: reqwest::Error) -> String {
     let err = err.without_url();
     let mut message = err.to_string();
     let mut source = err.source();
@@ -51,7 +51,7 @@ pub(super) fn describe(err: reqwest::Error) -> String {
 
 /// A short message for health reports: `timed out`, `cannot connect: Connection refused (os
 /// error 111)`, or the innermost cause of any other failure (which never holds the URL).
-pub(super) fn short(err: &reqwest::Error) -> String {
+pub(crate) fn short(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         return "timed out".to_owned();
     }

@@ -1,0 +1,277 @@
+//! Server-Sent Events on reqwest's byte stream and `eventsource-stream`: a stream of events that
+//! reopens itself after every drop, resuming with `Last-Event-ID` so no event is lost or
+//! repeated.
+//!
+//! ```no_run
+//! use connfx::{Connection, SseConfig, SseConnection};
+//! use futures_util::StreamExt;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Price { symbol: String, cents: u64 }
+//!
+//! # async fn run() -> Result<(), connfx::Error> {
+//! let config: SseConfig = serde_json::from_value(serde_json::json!({
+//!     "url": "https://stream.example/v1/prices",
+//!     "auth": { "bearer": "t0ken" },
+//!     "read_timeout": "45s",
+//!     "retry": { "max_attempts": 10, "initial_interval": "500ms", "max_interval": "30s" },
+//! }))
+//! .expect("a valid config");
+//! let prices = SseConnection::connect("prices", config).await?; // no I/O here
+//! let mut events = prices.events_json::<Price>();
+//! while let Some(event) = events.next().await {
+//!     let event = event?;
+//!     println!("#{}: {} at {}", event.id.unwrap_or_default(), event.data.symbol, event.data.cents);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # How the settings map onto the stream
+//!
+//! | setting | effect |
+//! |---|---|
+//! | `url` | the stream's URL; user-info becomes basic auth unless `auth` sets a credential, and is never shown |
+//! | `headers`, `auth` | sent with every request (`Authorization: Bearer …`, basic, or an API key header); `Accept: text/event-stream` and `Cache-Control: no-store` are always sent |
+//! | `timeout.connect` | opening a TCP/TLS connection |
+//! | `timeout.per_attempt` | one request, until the response headers |
+//! | `timeout.total` | one round of failed opens, waits included |
+//! | `read_timeout` | silence (not even a `:` comment) after which an open stream is taken as dead and reopened |
+//! | `retry` | reconnects: the backoff between opens (from the server's `retry:` when it sent one), `max_attempts` failed opens in a row before giving up, `retry_on` for which failures are worth another open |
+//! | `health.timeout` | bounds the health check's request |
+//!
+//! # Decisions
+//!
+//! - **Connecting does no network I/O**: each [`SseConnection::events`] opens its own stream
+//!   when first polled, so a service boots while the server is down.
+//! - **Every subscription is its own request**: two `events()` streams are two HTTP streams,
+//!   each with its own `Last-Event-ID`; share one stream's events in the application if that is
+//!   what is wanted.
+//! - **A drop is always reconnected**: when the body breaks, ends, or goes silent past
+//!   `read_timeout`, the stream is reopened after the server's `retry:` (the latest one seen),
+//!   or `retry.initial_interval` when it sent none, with `Last-Event-ID` set to the last id
+//!   seen. Events are dispatched only when complete (the blank line), so an event cut off by a
+//!   drop is never handed out; the server resends from the one after `Last-Event-ID`. Nothing
+//!   is lost or repeated as long as the server honours `Last-Event-ID`.
+//! - **Failed opens follow `retry`**: a refused connection, a timeout and 429/502/503/504 are
+//!   tried again with the backoff (growing from the server's `retry:`, capped at
+//!   `max_interval`, which a larger `retry:` raises; a `Retry-After` on the refusal wins); after
+//!   `max_attempts` failures in a row, or at once for a failure `retry_on` does not cover
+//!   (401, 404, a body that is not `text/event-stream`), the stream yields the error and ends.
+//!   Start again with [`SseConnection::events_from`] and the stream's
+//!   [`last_event_id`](SseStream::last_event_id). A 204 answer ends the stream without an
+//!   error: the server asks not to reconnect.
+//! - **`retry:` counts when it comes with data**: `eventsource-stream` drops a block without
+//!   `data:`, so a server's `retry:` is honoured when it is part of an event (as axum and most
+//!   servers send it), not on a line of its own.
+//! - **Typed events**: [`SseConnection::events_json`] decodes each event's data; an event that
+//!   does not decode is a [`CallError::Decode`] item and the stream
+//!   goes on.
+//! - **`close`** ends every open stream of the connection (they yield `None`); a stream asked
+//!   for after `close` yields [`CallError::Closed`] once.
+//! - **Health** opens the stream and reads only the status and content type: `Ready` for a 2xx
+//!   `text/event-stream`. `health.path` is not used.
+
+mod client;
+mod config;
+mod event;
+mod health;
+mod open;
+mod reader;
+mod stream;
+
+pub use config::SseConfig;
+pub use event::SseEvent;
+pub use stream::SseStream;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use crate::protocol::reconnect::Reconnect;
+use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
+
+/// A Server-Sent Events connection: a URL, a configured client, and the reconnect policy its
+/// streams follow.
+///
+/// Cheap to clone (an `Arc` inside); clones share the client and the closed state. `Debug`
+/// shows the name and the URL with its password redacted, nothing else.
+///
+/// ```
+/// use connfx::{Connection, SseConfig, SseConnection};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+/// let config: SseConfig = serde_json::from_value(serde_json::json!({
+///     "url": "http://app:hunter2@127.0.0.1:9/events",
+/// }))
+/// .expect("valid");
+/// let prices = SseConnection::connect("prices", config).await?; // the server may be down
+/// assert!(!format!("{prices:?}").contains("hunter2"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SseConnection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    config: SseConfig,
+    /// The URL without user-info.
+    target: url::Url,
+    client: reqwest::Client,
+    reconnect: Reconnect,
+    closed: watch::Sender<bool>,
+}
+
+impl SseConnection {
+    /// The connection's name (the field or registry name).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The stream's URL; its `Display` and `Debug` redact the password.
+    pub fn url(&self) -> &ConnUrl {
+        &self.inner.config.url
+    }
+
+    /// The settings it was built from.
+    pub fn config(&self) -> &SseConfig {
+        &self.inner.config
+    }
+
+    /// Whether [`Connection::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        *self.inner.closed.borrow()
+    }
+
+    /// A new subscription: the stream's events from now on, reopened after every drop. Nothing
+    /// is requested until the stream is first polled.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// # async fn run(prices: connfx::SseConnection) -> Result<(), connfx::CallError> {
+    /// let mut events = prices.events();
+    /// while let Some(event) = events.next().await {
+    ///     println!("{}", event?.data);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events(&self) -> SseStream {
+        SseStream::new(self.clone(), None)
+    }
+
+    /// A subscription resuming after `last_event_id` (sent as `Last-Event-ID` on the first
+    /// request), e.g. a stream's [`last_event_id`](SseStream::last_event_id) kept across a
+    /// restart.
+    ///
+    /// ```no_run
+    /// # async fn run(prices: connfx::SseConnection, saved: String) {
+    /// let events = prices.events_from(saved);
+    /// # }
+    /// ```
+    pub fn events_from(&self, last_event_id: impl Into<String>) -> SseStream {
+        SseStream::new(self.clone(), Some(last_event_id.into()))
+    }
+
+    /// A new subscription whose events' data is decoded from JSON. An event that does not
+    /// decode is a [`CallError::Decode`] item; the stream goes on after it.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// #[derive(serde::Deserialize)]
+    /// struct Tick { n: u64 }
+    /// # async fn run(ticks: connfx::SseConnection) -> Result<(), connfx::CallError> {
+    /// let mut events = ticks.events_json::<Tick>();
+    /// while let Some(event) = events.next().await {
+    ///     println!("{}", event?.data.n);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events_json<T: DeserializeOwned + Send + 'static>(
+        &self,
+    ) -> impl Stream<Item = Result<SseEvent<T>, CallError>> + Send + Unpin + 'static {
+        let name = self.inner.name.clone();
+        self.events()
+            .map(move |event| event.and_then(|event| event.decode(&name)))
+    }
+
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.inner.client
+    }
+
+    pub(crate) fn target(&self) -> &url::Url {
+        &self.inner.target
+    }
+
+    fn reconnect(&self) -> &Reconnect {
+        &self.inner.reconnect
+    }
+
+    fn closed_signal(&self) -> watch::Receiver<bool> {
+        self.inner.closed.subscribe()
+    }
+
+    fn closed_error(&self) -> CallError {
+        CallError::Closed {
+            connection: self.inner.name.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for SseConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SseConnection")
+            .field("name", &self.inner.name)
+            .field("url", &self.inner.config.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection for SseConnection {
+    const PROTOCOL: &'static str = "sse";
+    const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
+    type Config = SseConfig;
+
+    async fn connect(name: &str, config: SseConfig) -> Result<Self, ConnectError> {
+        let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
+        if config.health.path.is_some() {
+            tracing::warn!(
+                connection = name,
+                key = "health.path",
+                "setting has no effect on SSE connections"
+            );
+        }
+        tracing::debug!(connection = name, url = %config.url, "sse connection set up");
+        let inner = Inner {
+            name: name.to_owned(),
+            target: built.url,
+            client: built.client,
+            reconnect: Reconnect::new(config.retry.as_ref()),
+            closed: watch::Sender::new(false),
+            config,
+        };
+        Ok(SseConnection {
+            inner: Arc::new(inner),
+        })
+    }
+
+    async fn health(&self) -> Health {
+        health::check(self).await
+    }
+
+    /// Ends every open stream of the connection; streams asked for later yield
+    /// [`CallError::Closed`].
+    async fn close(&self) {
+        if !self.inner.closed.send_replace(true) {
+            tracing::debug!(connection = self.name(), "sse connection closed");
+        }
+    }
+
+    fn health_timeout(&self) -> Duration {
+        self.inner.config.health.timeout
+    }
+}

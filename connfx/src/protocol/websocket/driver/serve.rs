@@ -1,0 +1,224 @@
+//! Serving an open socket: writes for the handles, pings, reads into the buffer `recv` takes
+//! from, and the signs of a drop.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use super::{Driver, Pending, Served};
+use crate::CallError;
+use crate::protocol::websocket::WebSocketEvent;
+use crate::protocol::websocket::WebSocketMessage;
+use crate::protocol::websocket::handshake::{Socket, describe};
+use crate::protocol::websocket::link::{Command, LinkState};
+
+/// How long `close` waits for the server to answer the close frame.
+const CLOSE_LIMIT: Duration = Duration::from_secs(2);
+
+type Sink = SplitSink<Socket, Message>;
+type Source = SplitStream<Socket>;
+
+/// What one read brought.
+enum Read<'a> {
+    Message(mpsc::Permit<'a, WebSocketMessage>, WebSocketMessage),
+    Control(Message),
+    Ended,
+    Failed(String),
+    NoReceiver,
+}
+
+/// A write that failed: the socket is unusable.
+struct Broken {
+    reason: String,
+    timed_out: Option<Duration>,
+}
+
+impl Broken {
+    fn error(&self, connection: &str) -> CallError {
+        let connection = connection.to_owned();
+        match self.timed_out {
+            Some(after) => CallError::Timeout { connection, after },
+            None => CallError::Transport {
+                connection,
+                message: self.reason.clone(),
+            },
+        }
+    }
+}
+
+impl Driver {
+    /// Serves `socket` until it drops (`Dropped`: reopen it) or the connection ends (`Stop`).
+    pub(super) async fn serve(&mut self, socket: Socket) -> Served {
+        let (mut sink, mut source) = socket.split();
+        // Sends that waited for this socket go first, in the order they were made.
+        while let Some(Pending { frame, reply }) = self.pending.pop_front() {
+            if reply.is_closed() {
+                continue;
+            }
+            if let Err(broken) = self.write(&mut sink, frame).await {
+                let _ = reply.send(Err(broken.error(self.name())));
+                return self.dropped(broken.reason);
+            }
+            let _ = reply.send(Ok(()));
+        }
+        let mut pinger = self.shared.ping_interval.map(|every| {
+            let mut pinger = tokio::time::interval_at(Instant::now() + every, every);
+            pinger.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            pinger
+        });
+        // A ping went out and nothing came back since.
+        let mut unanswered = false;
+        let mut closed_by_server = None;
+        // A clone, so a reserved place in the buffer borrows this local, not `self`.
+        let inbound = self.inbound.clone();
+        loop {
+            tokio::select! {
+                command = self.commands.recv() => match command {
+                    Some(Command::Send { frame, reply }) => {
+                        // The caller stopped waiting (its timeout): do not send behind its back.
+                        if reply.is_closed() {
+                            continue;
+                        }
+                        match self.write(&mut sink, frame).await {
+                            Ok(()) => {
+                                let _ = reply.send(Ok(()));
+                            }
+                            Err(broken) => {
+                                let _ = reply.send(Err(broken.error(self.name())));
+                                return self.dropped(broken.reason);
+                            }
+                        }
+                    }
+                    Some(Command::Wake) => {}
+                    Some(Command::Close { done }) => {
+                        close_socket(sink, source).await;
+                        self.finish(Some(done));
+                        return Served::Stop;
+                    }
+                    None => {
+                        close_socket(sink, source).await;
+                        self.finish(None);
+                        return Served::Stop;
+                    }
+                },
+                _ = tick(&mut pinger) => {
+                    // Unless `recv` is behind (the buffer is full, so nothing is read), a ping
+                    // left unanswered for a whole interval means the peer or the path is gone.
+                    if unanswered && inbound.capacity() > 0 {
+                        let every = self.shared.ping_interval.unwrap_or_default();
+                        let reason = format!("no answer to ping within {}", humantime::format_duration(every));
+                        return self.dropped(reason);
+                    }
+                    if let Err(broken) = self.write(&mut sink, Message::Ping(Bytes::new())).await {
+                        return self.dropped(broken.reason);
+                    }
+                    unanswered = true;
+                }
+                read = read(&inbound, &mut source) => match read {
+                    Read::Message(permit, message) => {
+                        unanswered = false;
+                        permit.send(message);
+                    }
+                    Read::Control(Message::Close(frame)) => {
+                        unanswered = false;
+                        closed_by_server = Some(close_reason(frame.as_ref()));
+                    }
+                    Read::Control(_) => unanswered = false,
+                    Read::Ended => {
+                        let reason = closed_by_server.unwrap_or_else(|| "the server ended the connection".to_owned());
+                        return self.dropped(reason);
+                    }
+                    Read::Failed(reason) => return self.dropped(reason),
+                    Read::NoReceiver => {
+                        close_socket(sink, source).await;
+                        self.finish(None);
+                        return Served::Stop;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Writes and flushes one frame within the write limit.
+    async fn write(&self, sink: &mut Sink, frame: Message) -> Result<(), Broken> {
+        let limit = self.shared.write_limit;
+        match tokio::time::timeout(limit, sink.send(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Broken {
+                reason: format!("write failed: {}", describe(&e)),
+                timed_out: None,
+            }),
+            Err(_) => Err(Broken {
+                reason: format!("a write took longer than {}", humantime::format_duration(limit)),
+                timed_out: Some(limit),
+            }),
+        }
+    }
+
+    fn dropped(&mut self, reason: String) -> Served {
+        tracing::debug!(connection = self.name(), %reason, "websocket connection lost");
+        self.down_since = Some(Instant::now());
+        self.publish(LinkState::Connecting);
+        self.shared.emit(WebSocketEvent::Disconnected { reason });
+        Served::Dropped
+    }
+}
+
+/// Waits for a free place in the buffer, then for the next frame.
+async fn read<'a>(inbound: &'a mpsc::Sender<WebSocketMessage>, source: &mut Source) -> Read<'a> {
+    let Ok(permit) = inbound.reserve().await else {
+        return Read::NoReceiver;
+    };
+    match source.next().await {
+        Some(Ok(frame)) => match WebSocketMessage::from_frame(frame.clone()) {
+            Some(message) => Read::Message(permit, message),
+            None => Read::Control(frame),
+        },
+        Some(Err(e)) => Read::Failed(format!("read failed: {}", describe(&e))),
+        None => Read::Ended,
+    }
+}
+
+/// The next ping time; never, without pings.
+async fn tick(pinger: &mut Option<Interval>) {
+    match pinger {
+        Some(pinger) => {
+            pinger.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends a close frame and waits a little for the server's answer.
+async fn close_socket(mut sink: Sink, mut source: Source) {
+    let frame = CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    };
+    let _ = tokio::time::timeout(CLOSE_LIMIT, async {
+        if sink.send(Message::Close(Some(frame))).await.is_ok() {
+            while let Some(Ok(_)) = source.next().await {}
+        }
+    })
+    .await;
+}
+
+/// `server closed: 1001 (Going away) restarting`.
+fn close_reason(frame: Option<&CloseFrame>) -> String {
+    match frame {
+        Some(frame) if frame.reason.is_empty() => format!("server closed: {}", u16::from(frame.code)),
+        Some(frame) => format!(
+            "server closed: {} {}",
+            u16::from(frame.code),
+            frame.reason.as_str()
+        ),
+        None => "server closed".to_owned(),
+    }
+}

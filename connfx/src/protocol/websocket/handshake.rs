@@ -1,0 +1,265 @@
+//! Opening a socket: TCP, TLS (rustls on aws-lc-rs) and the upgrade request with the configured
+//! headers, each failure described without the URL or a header value.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig as Limits;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream, tungstenite};
+
+use super::WebSocketConfig;
+use crate::resilience::retry::{Outcome, RetryAfter};
+use crate::{CallError, Headers};
+
+/// An open socket.
+pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long one handshake may take when `timeout.connect` is unset.
+const DEFAULT_CONNECT: Duration = Duration::from_secs(10);
+
+/// Largest single frame accepted when `max_message_size` is unset (tungstenite's default).
+const DEFAULT_FRAME: usize = 16 << 20;
+
+/// Everything needed to open a socket, checked once at connect.
+pub(super) struct Handshake {
+    /// The URL as tungstenite needs it; it holds no user-info (refused at connect).
+    url: String,
+    /// `host:port`, for messages.
+    target: String,
+    host: String,
+    port: u16,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    connector: Connector,
+    limits: Limits,
+    /// `timeout.connect`, or 10 s.
+    pub(super) limit: Duration,
+}
+
+impl Handshake {
+    /// Checks the URL and headers and builds the TLS setup.
+    ///
+    /// # Errors
+    /// A message for the connect error, naming the key at fault and never a value.
+    pub(super) fn new(config: &WebSocketConfig) -> Result<Self, String> {
+        let url = config.url.expose();
+        let schemes = <super::WebSocketConnection as crate::Connection>::URL_SCHEMES;
+        if !schemes.contains(&url.scheme()) {
+            return Err(connfx_spec::message::scheme_mismatch(
+                "websocket",
+                url.scheme(),
+                schemes,
+            ));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("`url` holds user-info; send credentials in `headers` (`Authorization`)".to_owned());
+        }
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or("`url` has no host")?;
+        let port = url.port_or_known_default().ok_or("`url` has no port")?;
+        let tls = url.scheme() == "wss";
+        let mut url = url.clone();
+        url.set_fragment(None);
+        Ok(Handshake {
+            url: url.into(),
+            target: format!("{host}:{port}"),
+            // rustls and `TcpStream::connect` want an IPv6 address without its brackets.
+            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            port,
+            headers: headers(&config.headers)?,
+            connector: if tls {
+                Connector::Rustls(rustls_config()?)
+            } else {
+                Connector::Plain
+            },
+            limits: limits(config.max_message_size),
+            limit: config.timeout.connect.unwrap_or(DEFAULT_CONNECT),
+        })
+    }
+
+    /// Opens a socket within `timeout.connect`.
+    pub(super) async fn open(&self) -> Result<Socket, Failure> {
+        self.open_within(self.limit).await
+    }
+
+    /// Opens a socket within `limit`.
+    pub(super) async fn open_within(&self, limit: Duration) -> Result<Socket, Failure> {
+        match tokio::time::timeout(limit, self.open_unbounded()).await {
+            Ok(opened) => opened,
+            Err(_) => Err(Failure::Timeout(limit)),
+        }
+    }
+
+    async fn open_unbounded(&self) -> Result<Socket, Failure> {
+        let tcp = TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| Failure::Connect(format!("cannot connect to {}: {e}", self.target)))?;
+        // Small frames (pings, chat messages) go out at once: no Nagle delay.
+        let _ = tcp.set_nodelay(true);
+        let mut request = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| Failure::Other(format!("invalid handshake request: {}", describe(&e))))?;
+        for (name, value) in &self.headers {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+        let opened = tokio_tungstenite::client_async_tls_with_config(
+            request,
+            tcp,
+            Some(self.limits),
+            Some(self.connector.clone()),
+        )
+        .await;
+        opened
+            .map(|(socket, _response)| socket)
+            .map_err(|e| Failure::from_handshake(e, &self.target))
+    }
+}
+
+/// A failed handshake, described without a secret. Kept by the driver while the connection is
+/// down, so it is plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Failure {
+    /// No TCP connection, or it broke during the upgrade: nothing reached the application.
+    Connect(String),
+    /// No open socket within the limit.
+    Timeout(Duration),
+    /// The server answered the upgrade with an HTTP status.
+    Status {
+        code: u16,
+        text: String,
+        retry_after: Option<RetryAfter>,
+    },
+    /// Anything a retry cannot fix: a certificate the client does not trust, a broken answer.
+    Other(String),
+}
+
+impl Failure {
+    fn from_handshake(err: tungstenite::Error, target: &str) -> Self {
+        match err {
+            tungstenite::Error::Http(response) => {
+                let status = response.status();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(RetryAfter::parse);
+                Failure::Status {
+                    code: status.as_u16(),
+                    text: status.to_string(),
+                    retry_after,
+                }
+            }
+            // Certificates the client rejects come as `InvalidData`; a retry cannot fix them.
+            tungstenite::Error::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Failure::Other(format!("TLS handshake with {target} failed: {e}"))
+            }
+            tungstenite::Error::Io(e) => {
+                Failure::Connect(format!("connection to {target} broke during the handshake: {e}"))
+            }
+            other => Failure::Other(format!("handshake with {target} failed: {}", describe(&other))),
+        }
+    }
+
+    /// The failure as the retry rules see it.
+    pub(super) fn outcome(&self) -> Outcome {
+        match self {
+            Failure::Connect(_) => Outcome::Connect,
+            Failure::Timeout(_) => Outcome::Timeout { sent: false },
+            Failure::Status {
+                code, retry_after, ..
+            } => Outcome::Status {
+                code: *code,
+                retry_after: *retry_after,
+            },
+            Failure::Other(_) => Outcome::Other,
+        }
+    }
+
+    /// The failure as a call's error.
+    pub(super) fn to_call_error(&self, connection: &str) -> CallError {
+        let connection = connection.to_owned();
+        match self {
+            Failure::Timeout(after) => CallError::Timeout {
+                connection,
+                after: *after,
+            },
+            Failure::Status { code, text, .. } => CallError::Status {
+                connection,
+                code: *code,
+                body: format!("WebSocket upgrade refused: {text}"),
+            },
+            Failure::Connect(message) | Failure::Other(message) => CallError::Transport {
+                connection,
+                message: message.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Connect(message) | Failure::Other(message) => f.write_str(message),
+            Failure::Timeout(after) => {
+                write!(f, "no open socket within {}", humantime::format_duration(*after))
+            }
+            Failure::Status { text, .. } => write!(f, "upgrade refused: {text}"),
+        }
+    }
+}
+
+/// tungstenite's message; its errors hold neither the URL nor header values.
+pub(super) fn describe(err: &tungstenite::Error) -> String {
+    err.to_string()
+}
+
+/// The handshake headers; credential-like ones are marked sensitive so `http`'s `Debug` hides
+/// them.
+fn headers(headers: &Headers) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    headers
+        .0
+        .iter()
+        .map(|(name, value)| {
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                format!("`headers`: the value of `{name}` holds a character a header value may not")
+            })?;
+            value.set_sensitive(Headers::is_sensitive(name));
+            Ok((header, value))
+        })
+        .collect()
+}
+
+/// rustls with the aws-lc-rs provider named explicitly (never ring, and no reliance on a
+/// process-wide default), trusting the Mozilla roots of `webpki-roots`.
+fn rustls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// tungstenite's limits with `max_message_size` applied (a frame is never allowed to be larger
+/// than a message).
+fn limits(max_message_size: Option<u64>) -> Limits {
+    let Some(max) = max_message_size else {
+        return Limits::default();
+    };
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    Limits::default()
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max.min(DEFAULT_FRAME)))
+}

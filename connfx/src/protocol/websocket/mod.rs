@@ -1,0 +1,461 @@
+//! WebSocket connections on tokio-tungstenite: one socket kept open in the background, reopened
+//! with the retry policy's backoff when it drops, with pings, typed messages and JSON helpers.
+//!
+//! ```no_run
+//! use connfx::{Connection, WebSocketConfig, WebSocketConnection, WebSocketMessage};
+//!
+//! # async fn run() -> Result<(), connfx::Error> {
+//! let config: WebSocketConfig = serde_json::from_value(serde_json::json!({
+//!     "url": "wss://stream.example/v1/feed",
+//!     "headers": { "Authorization": "Bearer t0ken" },
+//!     "ping_interval": "15s",
+//!     "retry": { "max_attempts": 10, "initial_interval": "200ms", "max_interval": "30s" },
+//! }))
+//! .expect("a valid config");
+//! let feed = WebSocketConnection::connect("feed", config).await?; // no I/O here
+//! feed.on_reconnect(|attempts, downtime| {
+//!     tracing::info!(attempts, ?downtime, "feed is back; resubscribing");
+//! });
+//! feed.send_json(&serde_json::json!({ "subscribe": "prices" })).await?;
+//! loop {
+//!     match feed.recv().await? {
+//!         WebSocketMessage::Text(text) => println!("{text}"),
+//!         WebSocketMessage::Binary(data) => println!("{} bytes", data.len()),
+//!     }
+//! }
+//! # }
+//! ```
+//!
+//! # How the settings map onto the socket
+//!
+//! | setting | effect |
+//! |---|---|
+//! | `url` | `ws://` or `wss://` (TLS with rustls on aws-lc-rs, Mozilla roots from `webpki-roots`); user-info is refused: credentials go in `headers` |
+//! | `headers` | sent with every opening handshake; credential-like values are never shown |
+//! | `timeout.connect` | one handshake: TCP, TLS and upgrade (10s when unset) |
+//! | `timeout.per_attempt` | writing one frame (30s when unset); a slower write drops and reopens the socket |
+//! | `timeout.total` | one `send_*` call, waiting for a reconnect included (unset: until the reconnect gives up) |
+//! | `ping_interval` | a ping this often (30s; `0s`: none); nothing back for a whole interval drops and reopens the socket |
+//! | `max_message_size` | largest message taken from the server (64 MiB when unset); a larger one drops the socket |
+//! | `retry` | reconnects: backoff between handshakes, `max_attempts` handshakes per round, `retry_on` for what is worth another handshake (a refused connection and 429/502/503/504 by default; a `Retry-After` on the refused upgrade is honoured) |
+//! | `health.timeout` | bounds the trial handshake of [`Connection::health`] |
+//!
+//! # Decisions
+//!
+//! - **Connecting does no network I/O in `connect`**: it checks the settings and starts the
+//!   connection's task, which opens the socket at once in the background. A service boots while
+//!   the server is down; the first `send_*` waits for the socket (see below), and health says
+//!   why it is not open.
+//! - **Reconnects are automatic and follow `retry`**: when the socket drops (the server closes
+//!   it, the network fails, a ping goes unanswered, a write stalls), a
+//!   [`WebSocketEvent::Disconnected`] is emitted and handshakes start again, each after the
+//!   backoff's delay (the first one too, so a server that accepts and drops at once is not
+//!   hammered). Success emits [`WebSocketEvent::Reconnected`]. `retry` unset means
+//!   `RetryConfig::default()` (3 handshakes, 100ms doubling). A server-initiated close is a drop
+//!   like any other: servers close to restart or shed load, and the connection's job is to be
+//!   there again. Messages the server sent while the socket was down are gone; use the
+//!   reconnect event to resubscribe or resynchronise.
+//! - **A round of handshakes can give up**: after `retry.max_attempts` failures in a row, or at
+//!   once on a failure `retry_on` does not cover (401/403 on the upgrade, an untrusted
+//!   certificate), [`WebSocketEvent::GaveUp`] is emitted, waiting `recv` and `send_*` calls fail
+//!   with the cause ([`CallError::RetriesExhausted`] or the
+//!   failure itself), and the connection rests. The next `send_*` or `recv` starts a new round:
+//!   a long outage costs a bounded number of handshakes per call, never a busy loop, and the
+//!   connection recovers by itself once the server is back.
+//! - **Sends while disconnected wait, never vanish**: a `send_*` made while the socket is being
+//!   reopened waits for it (up to `timeout.total`) and is written first on the new socket, in
+//!   call order. It fails if the round gives up, the wait times out, or the connection is
+//!   closed; a send whose caller stopped waiting is dropped, not written later behind its back.
+//!   `Ok` means the frame was written and flushed to the socket: WebSocket has no
+//!   acknowledgement, so a frame in flight when the socket drops can still be lost; protocols
+//!   that need delivery acknowledge at the application level.
+//! - **Received messages are buffered** (256) until `recv` takes them; when the buffer is full
+//!   the connection stops reading, so TCP pushes back on the server. Each message goes to one
+//!   `recv` call. Pings and pongs are answered and consumed inside; an unanswered ping is not
+//!   held against the server while the buffer is full.
+//! - **Health**: an open socket is `Ready` (`open`); otherwise a trial handshake within
+//!   `health.timeout` is made (and closed again): `Ready` if it succeeds, `Error` with the
+//!   cause if not; `Unknown` once closed. `health.path` is not used.
+//! - **`close`** sends a close frame (waiting up to 2 s for the server's answer), stops
+//!   reconnecting, and makes later calls fail with
+//!   [`CallError::Closed`]. Dropping the last handle does the same.
+
+mod config;
+mod driver;
+mod events;
+mod handshake;
+mod health;
+mod link;
+mod message;
+
+pub use config::WebSocketConfig;
+pub use events::WebSocketEvent;
+pub use message::WebSocketMessage;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::{Mutex, broadcast, mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::protocol::reconnect::Reconnect;
+use crate::resilience::Emitter;
+use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
+use handshake::Handshake;
+use link::{Command, LinkState, Shared};
+
+/// Received messages kept until `recv` takes them.
+const INBOUND_CAPACITY: usize = 256;
+
+/// The longest one frame may take to write when `timeout.per_attempt` is unset.
+const DEFAULT_WRITE_LIMIT: Duration = Duration::from_secs(30);
+
+/// How long `close` waits for the connection's task to finish its close.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// A WebSocket connection: one socket kept open by a background task, reopened when it drops.
+///
+/// Cheap to clone (an `Arc` inside); clones share the socket, the received messages and the
+/// closed state. `Debug` shows the name and URL, never header values.
+///
+/// ```
+/// use connfx::{Connection, WebSocketConfig, WebSocketConnection};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+/// let config: WebSocketConfig = serde_json::from_value(serde_json::json!({
+///     "url": "ws://127.0.0.1:9/feed", "headers": { "X-Api-Key": "s3cret" },
+/// }))
+/// .expect("valid");
+/// let feed = WebSocketConnection::connect("feed", config).await?; // the server may be down
+/// assert_eq!(feed.name(), "feed");
+/// assert!(!format!("{feed:?}").contains("s3cret"));
+/// feed.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct WebSocketConnection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: WebSocketConfig,
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
+    inbound: Mutex<mpsc::Receiver<WebSocketMessage>>,
+    state: watch::Receiver<LinkState>,
+    closed: AtomicBool,
+}
+
+impl WebSocketConnection {
+    /// The connection's name (the field or registry name).
+    pub fn name(&self) -> &str {
+        &self.inner.shared.name
+    }
+
+    /// The server URL.
+    pub fn url(&self) -> &ConnUrl {
+        &self.inner.config.url
+    }
+
+    /// The settings it was built from.
+    pub fn config(&self) -> &WebSocketConfig {
+        &self.inner.config
+    }
+
+    /// Whether a socket is open right now.
+    ///
+    /// ```no_run
+    /// # fn run(feed: connfx::WebSocketConnection) {
+    /// if !feed.is_open() { tracing::warn!("feed is reconnecting"); }
+    /// # }
+    /// ```
+    pub fn is_open(&self) -> bool {
+        matches!(*self.inner.state.borrow(), LinkState::Open)
+    }
+
+    /// Whether [`Connection::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// Sends a text or binary message (`&str`, `String`, `Vec<u8>`, `Bytes` or a
+    /// [`WebSocketMessage`]). While the socket is being reopened, waits for it (see the module's
+    /// decisions).
+    ///
+    /// # Errors
+    /// [`CallError::Closed`] after `close`; [`CallError::Timeout`] past `timeout.total` (or a
+    /// stalled write); [`CallError::Transport`] when the write failed (the socket is then
+    /// reopened); the reconnect's error when it gave up.
+    ///
+    /// ```no_run
+    /// # async fn run(feed: connfx::WebSocketConnection) -> Result<(), connfx::CallError> {
+    /// feed.send("hello").await?;
+    /// feed.send(vec![1u8, 2, 3]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(&self, message: impl Into<WebSocketMessage>) -> Result<(), CallError> {
+        self.send_frame(message.into().into_frame()).await
+    }
+
+    /// Sends a text message.
+    ///
+    /// # Errors
+    /// As [`send`](WebSocketConnection::send).
+    ///
+    /// ```no_run
+    /// # async fn run(feed: connfx::WebSocketConnection) -> Result<(), connfx::CallError> {
+    /// feed.send_text(format!("join {}", 42)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_text(&self, text: impl Into<String>) -> Result<(), CallError> {
+        self.send_frame(Message::text(text.into())).await
+    }
+
+    /// Sends a binary message.
+    ///
+    /// # Errors
+    /// As [`send`](WebSocketConnection::send).
+    ///
+    /// ```no_run
+    /// # async fn run(feed: connfx::WebSocketConnection) -> Result<(), connfx::CallError> {
+    /// feed.send_binary(vec![0xCA, 0xFE]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_binary(&self, data: impl Into<Bytes>) -> Result<(), CallError> {
+        self.send_frame(Message::Binary(data.into())).await
+    }
+
+    /// Sends `value` as JSON in a text message.
+    ///
+    /// # Errors
+    /// [`CallError::InvalidRequest`] when `value` does not serialize; else as
+    /// [`send`](WebSocketConnection::send).
+    ///
+    /// ```no_run
+    /// # async fn run(feed: connfx::WebSocketConnection) -> Result<(), connfx::CallError> {
+    /// feed.send_json(&serde_json::json!({ "subscribe": "prices" })).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CallError> {
+        let text = serde_json::to_string(value).map_err(|e| CallError::InvalidRequest {
+            connection: self.name().to_owned(),
+            message: format!("cannot encode JSON: {e}"),
+        })?;
+        self.send_frame(Message::text(text)).await
+    }
+
+    /// The next text or binary message from the server, waiting for it (across reconnects).
+    /// Messages received before a drop are still returned first. Cancel-safe: a message is
+    /// never lost by dropping this future.
+    ///
+    /// # Errors
+    /// [`CallError::Closed`] after `close`; the reconnect's error when it gave up (the next
+    /// call starts a new round).
+    ///
+    /// ```no_run
+    /// # async fn run(feed: connfx::WebSocketConnection) -> Result<(), connfx::CallError> {
+    /// let next = tokio::time::timeout(std::time::Duration::from_secs(5), feed.recv()).await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn recv(&self) -> Result<WebSocketMessage, CallError> {
+        if self.is_closed() {
+            return Err(self.closed());
+        }
+        let mut inbound = self.inner.inbound.lock().await;
+        let mut state = self.inner.state.clone();
+        if matches!(*state.borrow_and_update(), LinkState::Down { .. }) {
+            let _ = self.inner.commands.send(Command::Wake);
+        }
+        loop {
+            tokio::select! {
+                biased;
+                message = inbound.recv() => return message.ok_or_else(|| self.closed()),
+                changed = state.changed() => {
+                    if changed.is_err() {
+                        return inbound.try_recv().map_err(|_| self.closed());
+                    }
+                    let error = state.borrow_and_update().error(self.name());
+                    if let Some(error) = error {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next message, decoded as JSON (text or binary).
+    ///
+    /// # Errors
+    /// [`CallError::Decode`] when the message is not `T` (it is consumed); else as
+    /// [`recv`](WebSocketConnection::recv).
+    ///
+    /// ```no_run
+    /// #[derive(serde::Deserialize)]
+    /// struct Price { symbol: String, cents: u64 }
+    /// # async fn run(feed: connfx::WebSocketConnection) -> Result<(), connfx::CallError> {
+    /// let price: Price = feed.recv_json().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn recv_json<T: DeserializeOwned>(&self) -> Result<T, CallError> {
+        let message = self.recv().await?;
+        message.json().map_err(|e| CallError::Decode {
+            connection: self.name().to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// A receiver of every [`WebSocketEvent`] from now on (a slow receiver loses the oldest).
+    ///
+    /// ```no_run
+    /// # async fn run(feed: connfx::WebSocketConnection) {
+    /// let mut events = feed.subscribe();
+    /// while let Ok(event) = events.recv().await {
+    ///     if event.is_reconnect() { /* resubscribe */ }
+    /// }
+    /// # }
+    /// ```
+    pub fn subscribe(&self) -> broadcast::Receiver<WebSocketEvent> {
+        self.inner.shared.events.subscribe()
+    }
+
+    /// Calls `callback` on every event, synchronously, on the connection's task: keep it short
+    /// (spawn a task to send from it). A callback holding a clone of the connection keeps the
+    /// connection alive until [`close`](Connection::close), even when every other handle is
+    /// dropped.
+    ///
+    /// ```no_run
+    /// # fn run(feed: connfx::WebSocketConnection) {
+    /// feed.on_event(|event| tracing::info!(?event, "feed"));
+    /// # }
+    /// ```
+    pub fn on_event(&self, callback: impl Fn(&WebSocketEvent) + Send + Sync + 'static) {
+        self.inner.shared.events.add(callback);
+    }
+
+    /// Calls `hook(attempts, downtime)` whenever a socket is open again after a drop.
+    ///
+    /// ```no_run
+    /// # fn run(feed: connfx::WebSocketConnection) {
+    /// feed.on_reconnect(|attempts, downtime| tracing::info!(attempts, ?downtime, "feed back"));
+    /// # }
+    /// ```
+    pub fn on_reconnect(&self, hook: impl Fn(u32, Duration) + Send + Sync + 'static) {
+        self.on_event(move |event| {
+            if let WebSocketEvent::Reconnected { attempts, downtime } = event {
+                hook(*attempts, *downtime);
+            }
+        });
+    }
+
+    async fn send_frame(&self, frame: Message) -> Result<(), CallError> {
+        if self.is_closed() {
+            return Err(self.closed());
+        }
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .commands
+            .send(Command::Send { frame, reply })
+            .map_err(|_| self.closed())?;
+        let answer = match self.inner.config.timeout.total {
+            Some(limit) => tokio::time::timeout(limit, answer)
+                .await
+                .map_err(|_| CallError::Timeout {
+                    connection: self.name().to_owned(),
+                    after: limit,
+                })?,
+            None => answer.await,
+        };
+        answer.unwrap_or_else(|_| Err(self.closed()))
+    }
+
+    fn closed(&self) -> CallError {
+        CallError::Closed {
+            connection: self.name().to_owned(),
+        }
+    }
+
+    fn link_state(&self) -> LinkState {
+        self.inner.state.borrow().clone()
+    }
+
+    fn handshake(&self) -> &Handshake {
+        &self.inner.shared.handshake
+    }
+}
+
+impl fmt::Debug for WebSocketConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketConnection")
+            .field("name", &self.name())
+            .field("url", &self.inner.config.url)
+            .field("open", &self.is_open())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection for WebSocketConnection {
+    const PROTOCOL: &'static str = "websocket";
+    const URL_SCHEMES: &'static [&'static str] = &["ws", "wss"];
+    type Config = WebSocketConfig;
+
+    /// Checks the settings and starts the connection's task, which opens the socket in the
+    /// background; no network I/O happens here.
+    async fn connect(name: &str, config: WebSocketConfig) -> Result<Self, ConnectError> {
+        let handshake = Handshake::new(&config).map_err(|m| ConnectError::new(name, m))?;
+        if config.health.path.is_some() {
+            tracing::warn!(
+                connection = name,
+                key = "health.path",
+                "setting has no effect on WebSocket connections"
+            );
+        }
+        let shared = Arc::new(Shared {
+            name: name.to_owned(),
+            handshake,
+            reconnect: Reconnect::new(config.retry.as_ref()),
+            events: Emitter::new(),
+            ping_interval: Some(config.ping_interval).filter(|every| !every.is_zero()),
+            write_limit: config.timeout.per_attempt.unwrap_or(DEFAULT_WRITE_LIMIT),
+        });
+        let (commands, orders) = mpsc::unbounded_channel();
+        let (inbound, received) = mpsc::channel(INBOUND_CAPACITY);
+        let (publish, state) = watch::channel(LinkState::Connecting);
+        let driver = driver::Driver::new(shared.clone(), orders, inbound, publish);
+        tokio::spawn(driver.run());
+        tracing::debug!(connection = name, url = %config.url, "websocket connection set up");
+        let inner = Inner {
+            config,
+            shared,
+            commands,
+            inbound: Mutex::new(received),
+            state,
+            closed: AtomicBool::new(false),
+        };
+        Ok(WebSocketConnection {
+            inner: Arc::new(inner),
+        })
+    }
+
+    async fn health(&self) -> Health {
+        health::check(self).await
+    }
+
+    /// Sends a close frame (waiting up to 2 s for the server's answer) and stops reconnecting;
+    /// waiting and later calls fail with [`CallError::Closed`].
+    async fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+        let (done, finished) = oneshot::channel();
+        if self.inner.commands.send(Command::Close { done }).is_ok() {
+            let _ = tokio::time::timeout(CLOSE_WAIT, finished).await;
+        }
+    }
+
+    fn health_timeout(&self) -> Duration {
+        self.inner.config.health.timeout
+    }
+}
