@@ -7,11 +7,13 @@ use serde_json::{Map, Value};
 
 use super::layers::FieldLayers;
 use super::leaf::{self, Target};
-use super::shape::{Shape, shape_of};
+use super::shape::Shape;
 use super::{ConfigIssue, ValueSource, file};
 
 /// The shape of a built-in protocol's config.
 pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
+    #[allow(unused_imports)] // with no protocol feature on, no arm uses it
+    use super::shape::shape_of;
     match protocol {
         #[cfg(feature = "http")]
         "http" => Some(shape_of::<crate::HttpConnection>()),

@@ -190,7 +190,7 @@ impl HttpRequest {
     /// ```
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
-            .unwrap_or_else(|| !matches!(self.method, Method::POST | Method::PATCH))
+            .unwrap_or(!matches!(self.method, Method::POST | Method::PATCH))
     }
 
     /// Sends the request and waits for the response's status and headers.
