@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use connfx::prelude::*;
-use connfx::registry::RegistryConfig;
+use connfx::registry::{RegistryConfig, TargetConfig};
 use connfx::{ConnectError, Health, HumanDuration, Sources};
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +114,13 @@ async fn main() -> Result<(), Error> {
         ("CONN_TARGETS_LEDGER_URL", url),
     ]))?;
     let registry = Registry::new();
-    registry.register_connection_type::<TcpConnection>();
+    // Any factory from a target's settings to a live connection; for a type that implements
+    // `Connection`, `registry.register_connection_type::<TcpConnection>()` is the short form.
+    registry.register_adapter("tcp", |name: String, target: TargetConfig| async move {
+        let config: TcpConfig = serde_json::from_value(target.to_protocol_json())
+            .map_err(|e| ConnectError::new(&name, format!("`tcp` settings: {e}")))?;
+        TcpConnection::connect(&name, config).await
+    });
     for (name, target) in config.targets {
         registry.add(name, target).await?;
     }

@@ -1,6 +1,5 @@
 //! The health check: `POST {"query":"{__typename}"}` to the endpoint.
 
-use std::error::Error as _;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -8,6 +7,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
 use super::GraphqlConnection;
 use super::response::Answer;
+use crate::protocol::http::health::state_of;
 use crate::{Health, HealthState};
 
 /// The smallest operation every GraphQL server answers.
@@ -88,17 +88,6 @@ fn judge(status: StatusCode, body: Option<&[u8]>) -> (HealthState, String) {
     }
 }
 
-/// As the HTTP health check maps statuses.
-fn state_of(status: StatusCode) -> HealthState {
-    match status.as_u16() {
-        200..=299 => HealthState::Ready,
-        429 => HealthState::Live,
-        503 => HealthState::Connected,
-        500..=599 => HealthState::Error,
-        _ => HealthState::Connected,
-    }
-}
-
 /// At most [`MESSAGE_LIMIT`] characters, `…` marking a cut.
 fn shorten(message: &str) -> String {
     match message.char_indices().nth(MESSAGE_LIMIT) {
@@ -107,24 +96,12 @@ fn shorten(message: &str) -> String {
     }
 }
 
-/// `timed out after 5s`, `cannot connect: Connection refused (os error 111)`, or the innermost
-/// cause (which never holds the URL).
+/// `timed out after 5s`, or the HTTP health check's short cause (never the URL).
 fn failure(err: &reqwest::Error, timeout: Duration) -> String {
     if err.is_timeout() {
         return format!("timed out after {}", humantime::format_duration(timeout));
     }
-    let mut innermost = None;
-    let mut source = err.source();
-    while let Some(cause) = source {
-        innermost = Some(cause);
-        source = cause.source();
-    }
-    let cause = innermost.map_or_else(|| "request failed".to_owned(), ToString::to_string);
-    if err.is_connect() {
-        format!("cannot connect: {cause}")
-    } else {
-        cause
-    }
+    crate::protocol::http::transport::short(err)
 }
 
 #[cfg(test)]
