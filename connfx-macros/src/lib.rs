@@ -3,7 +3,7 @@
 //!
 //! The derive is a small compiler: `attr` parses the attributes, `ast` gives the input a typed
 //! form, `check` runs every compile-time check, and `expand` writes code that calls into
-//! `connfx::__private`. Errors are collected in a [`ctxt::Ctxt`] and reported together; with
+//! `connfx::__private`. Errors are collected in a `ctxt::Ctxt` and reported together; with
 //! errors, `fallback` emits the generated methods with `unreachable!()` bodies so no cascade of
 //! follow-on errors hides the real ones.
 //!

@@ -133,10 +133,10 @@ pub fn url(protocol: &Protocol, text: &str) -> Result<(), String> {
     url_with_schemes(protocol.name, protocol.schemes, text)
 }
 
-/// [`url`] for a protocol known only by name and schemes (user adapters may state no schemes).
+/// [`url()`] for a protocol known only by name and schemes (user adapters may state no schemes).
 ///
 /// # Errors
-/// As [`url`].
+/// As [`url()`].
 pub fn url_with_schemes(protocol: &str, schemes: &[&str], text: &str) -> Result<(), String> {
     let parsed = url::Url::parse(text).map_err(|e| message::bad_url(&e.to_string()))?;
     if !schemes.is_empty() && !schemes.contains(&parsed.scheme()) {

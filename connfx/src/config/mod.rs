@@ -1,12 +1,12 @@
 //! Loading configuration: sources, layering, environment names, checks, errors and the schema.
 //!
 //! The pipeline of one load, all in this module:
-//! 1. [`shape`] turns each connection's config type into a key tree (from its JSON Schema, with
+//! 1. `shape` turns each connection's config type into a key tree (from its JSON Schema, with
 //!    the bounds of `connfx-spec` for built-in protocols), once per type;
-//! 2. [`layers`] collects values leaf by leaf from the attribute defaults, the files
+//! 2. `layers` collects values leaf by leaf from the attribute defaults, the files
 //!    ([`file`]) and the environment ([`env`]), remembering each value's [`ValueSource`];
-//! 3. [`leaf`] checks and normalizes every value as it arrives, so every problem is found;
-//! 4. [`load`] assembles the merged tree, deserializes and runs each type's `validator` rules,
+//! 3. `leaf` checks and normalizes every value as it arrives, so every problem is found;
+//! 4. `load` assembles the merged tree, deserializes and runs each type's `validator` rules,
 //!    and reports all issues together in a [`ConfigError`].
 
 pub(crate) mod descriptor;

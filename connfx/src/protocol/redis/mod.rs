@@ -35,7 +35,7 @@
 //! # Decisions
 //!
 //! - **One multiplexed connection** by default: a
-//!   [`ConnectionManager`](redis::aio::ConnectionManager) pipelines every caller's commands over
+//!   [`ConnectionManager`] pipelines every caller's commands over
 //!   one socket, which is how Redis is fastest; a pool of exclusive connections would only add
 //!   waiting. `pool(max_size = N)` opens N managers used in turn, for very high throughput.
 //!   Blocking commands (`BLPOP`, `XREAD BLOCK`) stall a multiplexed connection: run them on a
@@ -60,7 +60,7 @@
 //!   A pipeline is idempotent when all its commands are.
 //! - **What the breaker counts**: refusals, timeouts, lost connections, failed authentication
 //!   and "not now" replies. Other error replies and decode errors are the caller's, not counted.
-//! - **Errors** are [`CallError`](crate::CallError)s: `Transport` (`cannot connect`,
+//! - **Errors** are [`CallError`]s: `Transport` (`cannot connect`,
 //!   `connection lost`, `authentication failed`), `Timeout`, `Server { code, message }` for an
 //!   error reply, `Decode`, `CircuitOpen`, `RetriesExhausted`, `Closed`. None holds the password.
 //! - **A failed connection setup is not kept**: the redis crate keeps a setup refused for a
