@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 use tracing::debug;
 
@@ -15,38 +16,49 @@ type ClassifyFn<'a, T, E> = Box<dyn Fn(&Result<T, E>) -> Decision + Send + 'a>;
 type Predicate<'a, V> = Box<dyn Fn(&V) -> bool + Send + 'a>;
 type OnRetry<'a, T, E> = Box<dyn FnMut(u32, &Result<T, E>, Duration) + Send + 'a>;
 
-/// One call under a [`Retry`] policy, made by [`Retry::call`]; await it for the result. Before
-/// awaiting, narrow what is retried (every `Err` by default) and set a deadline:
-///
-/// ```
-/// use std::time::Duration;
-/// use connfx::resilience::retry::{Retry, RetryError, StopReason};
-/// use connfx::resilience::timeout::{Deadline, Limit};
-/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-/// let retry = Retry::new(connfx::RetryConfig { initial_interval: Duration::from_millis(1), ..Default::default() });
-///
-/// // Retry with result: an `Ok` the predicate rejects is tried again; the last one is returned.
-/// let status = retry.call(|attempt| async move { Ok::<_, ()>(if attempt < 3 { 503 } else { 200 }) })
-///     .retry_if_ok(|status| *status == 503)
-///     .await;
-/// assert_eq!(status, Ok(200));
-///
-/// // Only some errors are retried.
-/// let err = retry.call(|_| async { Err::<(), _>("bad request") })
-///     .retry_if(|e| *e != "bad request")
-///     .await
-///     .unwrap_err();
-/// assert_eq!((err.attempts, err.reason), (1, StopReason::NotRetryable));
-///
-/// // No try starts if its wait would outlast the deadline.
-/// let soon = Deadline::after(Duration::from_millis(50), Limit::Caller);
-/// let slow = Retry::new(connfx::RetryConfig { initial_interval: Duration::from_secs(5), ..Default::default() });
-/// let err = slow.call(|_| async { Err::<(), _>("busy") }).deadline(soon).await.unwrap_err();
-/// assert!(matches!(err.reason, StopReason::Deadline { .. }));
-/// # });
-/// ```
-#[must_use = "a retry call does nothing unless awaited"]
-pub struct RetryCall<'a, F, Fut, T, E> {
+pin_project! {
+    /// One call under a [`Retry`] policy, made by [`Retry::call`]; await it for the result. Before
+    /// awaiting, narrow what is retried (every `Err` by default) and set a deadline:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connfx::resilience::retry::{Retry, RetryError, StopReason};
+    /// use connfx::resilience::timeout::{Deadline, Limit};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let retry = Retry::new(connfx::RetryConfig { initial_interval: Duration::from_millis(1), ..Default::default() });
+    ///
+    /// // Retry with result: an `Ok` the predicate rejects is tried again; the last one is returned.
+    /// let status = retry.call(|attempt| async move { Ok::<_, ()>(if attempt < 3 { 503 } else { 200 }) })
+    ///     .retry_if_ok(|status| *status == 503)
+    ///     .await;
+    /// assert_eq!(status, Ok(200));
+    ///
+    /// // Only some errors are retried.
+    /// let err = retry.call(|_| async { Err::<(), _>("bad request") })
+    ///     .retry_if(|e| *e != "bad request")
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!((err.attempts, err.reason), (1, StopReason::NotRetryable));
+    ///
+    /// // No try starts if its wait would outlast the deadline.
+    /// let soon = Deadline::after(Duration::from_millis(50), Limit::Caller);
+    /// let slow = Retry::new(connfx::RetryConfig { initial_interval: Duration::from_secs(5), ..Default::default() });
+    /// let err = slow.call(|_| async { Err::<(), _>("busy") }).deadline(soon).await.unwrap_err();
+    /// assert!(matches!(err.reason, StopReason::Deadline { .. }));
+    /// # });
+    /// ```
+    // The try and the wait are pinned in place, not boxed: no allocation per try (pin-project-lite
+    // does the projection without `unsafe` in this crate).
+    #[must_use = "a retry call does nothing unless awaited"]
+    pub struct RetryCall<'a, F, Fut, T, E> {
+        driver: Driver<'a, F, T, E>,
+        #[pin]
+        state: State<Fut>,
+    }
+}
+
+/// Everything of a call but the future in flight: the policy, the operation and the rules.
+struct Driver<'a, F, T, E> {
     retry: Retry,
     op: F,
     deadline: Option<Deadline>,
@@ -55,18 +67,17 @@ pub struct RetryCall<'a, F, Fut, T, E> {
     classify: Option<ClassifyFn<'a, T, E>>,
     on_retry: Option<OnRetry<'a, T, E>>,
     attempt: u32,
-    state: State<Fut>,
 }
 
-enum State<Fut> {
-    Start,
-    Running(Pin<Box<Fut>>),
-    Sleeping(Pin<Box<Sleep>>),
-    Done,
+pin_project! {
+    #[project = StateProj]
+    enum State<Fut> {
+        Start,
+        Running { #[pin] attempt: Fut },
+        Sleeping { #[pin] sleep: Sleep },
+        Done,
+    }
 }
-
-// Every pinned part is boxed, so the call itself may move.
-impl<F, Fut, T, E> Unpin for RetryCall<'_, F, Fut, T, E> {}
 
 impl<'a, F, Fut, T, E> RetryCall<'a, F, Fut, T, E>
 where
@@ -75,52 +86,60 @@ where
 {
     pub(super) fn new(retry: Retry, op: F) -> Self {
         RetryCall {
-            retry,
-            op,
-            deadline: None,
-            retry_if: None,
-            retry_if_ok: None,
-            classify: None,
-            on_retry: None,
-            attempt: 0,
+            driver: Driver {
+                retry,
+                op,
+                deadline: None,
+                retry_if: None,
+                retry_if_ok: None,
+                classify: None,
+                on_retry: None,
+                attempt: 0,
+            },
             state: State::Start,
         }
     }
 
-    /// No try starts whose wait would outlast `deadline` (nor the current one of
-    /// [`Deadline::current`], which applies anyway): the call fails at once instead.
+    /// Bounds the retries by `deadline` (besides [`Deadline::current`]): no try starts whose
+    /// wait would outlast it.
     pub fn deadline(mut self, deadline: Deadline) -> Self {
-        self.deadline = Some(deadline);
+        self.driver.deadline = Some(deadline);
         self
     }
 
-    /// Retries only the errors `predicate` accepts (by default every error is retried).
+    /// Retries an `Err` only if `predicate` says so (by default every `Err` is retried).
     pub fn retry_if<'b>(self, predicate: impl Fn(&E) -> bool + Send + 'b) -> RetryCall<'b, F, Fut, T, E>
     where
         'a: 'b,
     {
-        let this: RetryCall<'b, F, Fut, T, E> = self;
+        let driver: Driver<'b, F, T, E> = self.driver;
         RetryCall {
-            retry_if: Some(Box::new(predicate)),
-            ..this
+            driver: Driver {
+                retry_if: Some(Box::new(predicate)),
+                ..driver
+            },
+            state: self.state,
         }
     }
 
-    /// Retry with result: also retries the successes `predicate` flags (a 503 returned as a
-    /// value, say). When tries run out on a flagged success, that success is returned.
+    /// Also retries an `Ok` that `predicate` rejects ("retry with result"); when the tries run
+    /// out, the last `Ok` is returned.
     pub fn retry_if_ok<'b>(self, predicate: impl Fn(&T) -> bool + Send + 'b) -> RetryCall<'b, F, Fut, T, E>
     where
         'a: 'b,
     {
-        let this: RetryCall<'b, F, Fut, T, E> = self;
+        let driver: Driver<'b, F, T, E> = self.driver;
         RetryCall {
-            retry_if_ok: Some(Box::new(predicate)),
-            ..this
+            driver: Driver {
+                retry_if_ok: Some(Box::new(predicate)),
+                ..driver
+            },
+            state: self.state,
         }
     }
 
-    /// Decides about every result with `classify`, overriding `retry_if` and `retry_if_ok`; a
-    /// [`Decision::Retry`] may carry the server's `Retry-After`.
+    /// Decides every result with `classify` (overriding `retry_if` and `retry_if_ok`); a
+    /// [`Decision::Retry`] may carry the server's own delay (`Retry-After`).
     pub fn classify<'b>(
         self,
         classify: impl Fn(&Result<T, E>) -> Decision + Send + 'b,
@@ -128,14 +147,17 @@ where
     where
         'a: 'b,
     {
-        let this: RetryCall<'b, F, Fut, T, E> = self;
+        let driver: Driver<'b, F, T, E> = self.driver;
         RetryCall {
-            classify: Some(Box::new(classify)),
-            ..this
+            driver: Driver {
+                classify: Some(Box::new(classify)),
+                ..driver
+            },
+            state: self.state,
         }
     }
 
-    /// Calls `hook(attempt, result, delay)` before each retry with the failed try's result.
+    /// Calls `hook` before each wait with the attempt that failed, its result and the delay.
     pub fn on_retry<'b>(
         self,
         hook: impl FnMut(u32, &Result<T, E>, Duration) + Send + 'b,
@@ -143,17 +165,26 @@ where
     where
         'a: 'b,
     {
-        let this: RetryCall<'b, F, Fut, T, E> = self;
+        let driver: Driver<'b, F, T, E> = self.driver;
         RetryCall {
-            on_retry: Some(Box::new(hook)),
-            ..this
+            driver: Driver {
+                on_retry: Some(Box::new(hook)),
+                ..driver
+            },
+            state: self.state,
         }
     }
+}
 
-    fn start_attempt(&mut self) {
+impl<F, Fut, T, E> Driver<'_, F, T, E>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    fn next_attempt(&mut self) -> Fut {
         self.attempt += 1;
         self.retry.counters().attempt(self.attempt == 1);
-        self.state = State::Running(Box::pin((self.op)(self.attempt)));
+        (self.op)(self.attempt)
     }
 
     fn decide(&self, result: &Result<T, E>) -> Decision {
@@ -169,22 +200,22 @@ where
         }
     }
 
-    /// After a try: the final output, or `None` with the next try scheduled.
-    fn settle(&mut self, result: Result<T, E>) -> Option<Result<T, RetryError<E>>> {
+    /// After a try: `Ok(delay)` to wait and try again, or `Err(output)` to finish with.
+    fn settle(&mut self, result: Result<T, E>) -> Result<Duration, Result<T, RetryError<E>>> {
         let Decision::Retry { after } = self.decide(&result) else {
-            return Some(self.finish(result, StopReason::NotRetryable));
+            return Err(self.finish(result, StopReason::NotRetryable));
         };
         let deadline = Deadline::earliest(self.deadline, Deadline::current());
         match self.retry.plan(self.attempt, after, deadline) {
             Ok((delay, server_asked)) => {
-                self.schedule(&result, delay, server_asked);
-                None
+                self.announce(&result, delay, server_asked);
+                Ok(delay)
             }
-            Err(reason) => Some(self.finish(result, reason)),
+            Err(reason) => Err(self.finish(result, reason)),
         }
     }
 
-    fn schedule(&mut self, result: &Result<T, E>, delay: Duration, server_asked: bool) {
+    fn announce(&mut self, result: &Result<T, E>, delay: Duration, server_asked: bool) {
         let attempt = self.attempt;
         debug!(attempt, ?delay, server_asked, "retrying");
         if let Some(hook) = &mut self.on_retry {
@@ -195,11 +226,9 @@ where
             delay,
             server_asked,
         });
-        self.state = State::Sleeping(Box::pin(tokio::time::sleep(delay)));
     }
 
     fn finish(&mut self, result: Result<T, E>, reason: StopReason) -> Result<T, RetryError<E>> {
-        self.state = State::Done;
         let attempts = self.attempt;
         if reason != StopReason::NotRetryable {
             debug!(attempts, %reason, "gave up retrying");
@@ -222,25 +251,33 @@ where
     type Output = Result<T, RetryError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+        let mut this = self.project();
         loop {
-            match &mut this.state {
-                State::Start => {
-                    this.retry.counters().call();
-                    this.retry.deposit();
-                    this.start_attempt();
+            match this.state.as_mut().project() {
+                StateProj::Start => {
+                    this.driver.retry.counters().call();
+                    this.driver.retry.deposit();
+                    let attempt = this.driver.next_attempt();
+                    this.state.set(State::Running { attempt });
                 }
-                State::Running(attempt) => {
-                    let result = ready!(attempt.as_mut().poll(cx));
-                    if let Some(output) = this.settle(result) {
-                        return Poll::Ready(output);
+                StateProj::Running { attempt } => {
+                    let result = ready!(attempt.poll(cx));
+                    match this.driver.settle(result) {
+                        Ok(delay) => this.state.set(State::Sleeping {
+                            sleep: tokio::time::sleep(delay),
+                        }),
+                        Err(output) => {
+                            this.state.set(State::Done);
+                            return Poll::Ready(output);
+                        }
                     }
                 }
-                State::Sleeping(sleep) => {
-                    ready!(sleep.as_mut().poll(cx));
-                    this.start_attempt();
+                StateProj::Sleeping { sleep } => {
+                    ready!(sleep.poll(cx));
+                    let attempt = this.driver.next_attempt();
+                    this.state.set(State::Running { attempt });
                 }
-                State::Done => panic!("`RetryCall` polled after it completed"),
+                StateProj::Done => panic!("`RetryCall` polled after it completed"),
             }
         }
     }
