@@ -224,3 +224,25 @@ pub enum CallError {
         connection: String,
     },
 }
+
+impl CallError {
+    /// The error of a call whose retry loop ended after `attempts` tries for `reason`: the
+    /// last error itself when it was not worth retrying, else [`CallError::RetriesExhausted`].
+    /// Shared by every protocol that runs its tries through a [`Retry`](crate::Retry).
+    pub(crate) fn retries_ended(
+        connection: &str,
+        attempts: u32,
+        reason: crate::resilience::retry::StopReason,
+        last: CallError,
+    ) -> CallError {
+        match reason {
+            crate::resilience::retry::StopReason::NotRetryable => last,
+            reason => CallError::RetriesExhausted {
+                connection: connection.to_owned(),
+                attempts,
+                reason: reason.to_string(),
+                last: Box::new(last),
+            },
+        }
+    }
+}

@@ -33,7 +33,7 @@ use super::target;
 use super::transport::{self, Limits};
 use crate::CallError;
 use crate::resilience::circuit_breaker::CircuitBreaker;
-use crate::resilience::retry::{BodyKind, Outcome, RequestInfo, RetryAfter, RetryError, StopReason};
+use crate::resilience::retry::{BodyKind, Outcome, RequestInfo, RetryAfter};
 use crate::resilience::timeout::{Deadline, Limit};
 use crate::resilience::{CircuitBreakerGroup, Retry};
 
@@ -132,26 +132,13 @@ impl Call {
             // The deadline set by `run` reaches the loop through `Deadline::current()`.
             .classify(|result| retry.decide(&info, &outcome_of(result)))
             .await;
-        match result {
-            Ok(response) => Ok(response),
-            Err(RetryError {
-                reason: StopReason::NotRetryable,
-                last,
-                ..
-            }) => Err(last.error),
-            // The call's deadline passed: that is the error, however many tries were made.
-            Err(RetryError { last, .. }) if last.deadline_passed => Err(last.error),
-            Err(RetryError {
-                attempts,
-                reason,
-                last,
-            }) => Err(CallError::RetriesExhausted {
-                connection: self.connection.name().to_owned(),
-                attempts,
-                reason: reason.to_string(),
-                last: Box::new(last.error),
-            }),
-        }
+        result.map_err(|e| {
+            if e.last.deadline_passed {
+                // The call's deadline passed: that is the error, however many tries were made.
+                return e.last.error;
+            }
+            CallError::retries_ended(self.connection.name(), e.attempts, e.reason, e.last.error)
+        })
     }
 }
 

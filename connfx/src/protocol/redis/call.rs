@@ -19,7 +19,7 @@ use super::failure::{self, Failure};
 use super::{RedisConnection, idempotency};
 use crate::CallError;
 use crate::resilience::circuit_breaker::{CircuitBreaker, Outcome as Counted};
-use crate::resilience::retry::{Outcome, RequestInfo, RetryError, StopReason};
+use crate::resilience::retry::{Outcome, RequestInfo};
 use crate::resilience::timeout::{Deadline, Limit};
 
 /// The limit of one try when neither `timeout.per_attempt` nor any overall limit is set (the
@@ -174,24 +174,7 @@ impl<'a> RedisCall<'a> {
             // The deadline set by `run` reaches the loop through `Deadline::current()`.
             .classify(|result| retry.decide(&info, &outcome_of(result)))
             .await;
-        match result {
-            Ok(value) => Ok(value),
-            Err(RetryError {
-                reason: StopReason::NotRetryable,
-                last,
-                ..
-            }) => Err(last.error),
-            Err(RetryError {
-                attempts,
-                reason,
-                last,
-            }) => Err(CallError::RetriesExhausted {
-                connection: connection.name().to_owned(),
-                attempts,
-                reason: reason.to_string(),
-                last: Box::new(last.error),
-            }),
-        }
+        result.map_err(|e| CallError::retries_ended(connection.name(), e.attempts, e.reason, e.last.error))
     }
 
     /// `timeout.per_attempt`; unset, the overall limits bound each try, and with none of them

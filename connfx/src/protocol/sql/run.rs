@@ -15,7 +15,7 @@ use super::{SqlConfig, SqlConnection, SqlDatabase};
 use crate::CallError;
 use crate::resilience::Retry;
 use crate::resilience::circuit_breaker::{CircuitBreaker, Permit};
-use crate::resilience::retry::{Outcome, RequestInfo, RetryError, StopReason};
+use crate::resilience::retry::{Outcome, RequestInfo};
 use crate::resilience::timeout::{Deadline, Limit};
 
 /// The live policies of one connection, built from its config at connect.
@@ -169,24 +169,7 @@ impl SqlConnection {
             // The total timeout reaches the loop through `Deadline::current()`.
             .classify(|result| retry.decide(&info, &outcome_of(result)))
             .await;
-        match result {
-            Ok(value) => Ok(value),
-            Err(RetryError {
-                reason: StopReason::NotRetryable,
-                last,
-                ..
-            }) => Err(last.error),
-            Err(RetryError {
-                attempts,
-                reason,
-                last,
-            }) => Err(CallError::RetriesExhausted {
-                connection: self.name().to_owned(),
-                attempts,
-                reason: reason.to_string(),
-                last: Box::new(last.error),
-            }),
-        }
+        result.map_err(|e| CallError::retries_ended(self.name(), e.attempts, e.reason, e.last.error))
     }
 }
 

@@ -112,14 +112,7 @@ where
     where
         'a: 'b,
     {
-        let driver: Driver<'b, F, T, E> = self.driver;
-        RetryCall {
-            driver: Driver {
-                retry_if: Some(Box::new(predicate)),
-                ..driver
-            },
-            state: self.state,
-        }
+        self.rebind(|driver| driver.retry_if = Some(Box::new(predicate)))
     }
 
     /// Also retries an `Ok` that `predicate` rejects ("retry with result"); when the tries run
@@ -128,14 +121,7 @@ where
     where
         'a: 'b,
     {
-        let driver: Driver<'b, F, T, E> = self.driver;
-        RetryCall {
-            driver: Driver {
-                retry_if_ok: Some(Box::new(predicate)),
-                ..driver
-            },
-            state: self.state,
-        }
+        self.rebind(|driver| driver.retry_if_ok = Some(Box::new(predicate)))
     }
 
     /// Decides every result with `classify` (overriding `retry_if` and `retry_if_ok`); a
@@ -147,14 +133,7 @@ where
     where
         'a: 'b,
     {
-        let driver: Driver<'b, F, T, E> = self.driver;
-        RetryCall {
-            driver: Driver {
-                classify: Some(Box::new(classify)),
-                ..driver
-            },
-            state: self.state,
-        }
+        self.rebind(|driver| driver.classify = Some(Box::new(classify)))
     }
 
     /// Calls `hook` before each wait with the attempt that failed, its result and the delay.
@@ -165,12 +144,20 @@ where
     where
         'a: 'b,
     {
-        let driver: Driver<'b, F, T, E> = self.driver;
+        self.rebind(|driver| driver.on_retry = Some(Box::new(hook)))
+    }
+}
+
+impl<'a, F, Fut, T, E> RetryCall<'a, F, Fut, T, E> {
+    /// The same call with a shorter lifetime for its rules, after `set` adds one.
+    fn rebind<'b>(self, set: impl FnOnce(&mut Driver<'b, F, T, E>)) -> RetryCall<'b, F, Fut, T, E>
+    where
+        'a: 'b,
+    {
+        let mut driver: Driver<'b, F, T, E> = self.driver;
+        set(&mut driver);
         RetryCall {
-            driver: Driver {
-                on_retry: Some(Box::new(hook)),
-                ..driver
-            },
+            driver,
             state: self.state,
         }
     }
