@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::telemetry::Telemetry;
 use crate::{ConnectError, Health};
 
 /// A live connection to one outside service, built from its config.
@@ -78,6 +79,13 @@ pub trait Connection: Clone + Send + Sync + 'static {
     /// How long one health check may take before it is reported as an error.
     fn health_timeout(&self) -> Duration {
         Duration::from_secs(5)
+    }
+
+    /// The connection's telemetry handle, if it records its calls. A registry binds it to its
+    /// OTLP connection (see [`telemetry`](crate::telemetry)); an adapter that returns one gets
+    /// the same metrics as the built-in protocols by calling [`Telemetry::record`].
+    fn telemetry(&self) -> Option<&Telemetry> {
+        None
     }
 }
 

@@ -226,6 +226,33 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// A short, stable name of the variant, for metrics and logs (OpenTelemetry's `error.type`):
+    /// `circuit_open`, `rate_limited`, `bulkhead_full`, `timeout`, `retries_exhausted`, `status`,
+    /// `server`, `transport`, `decode`, `query`, `graphql`, `invalid_request`, `closed`.
+    ///
+    /// ```
+    /// let err = connfx::CallError::Closed { connection: "api".into() };
+    /// assert_eq!(err.kind(), "closed");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallError::CircuitOpen { .. } => "circuit_open",
+            CallError::RateLimited { .. } => "rate_limited",
+            CallError::BulkheadFull { .. } => "bulkhead_full",
+            CallError::Timeout { .. } => "timeout",
+            CallError::RetriesExhausted { .. } => "retries_exhausted",
+            CallError::Status { .. } => "status",
+            CallError::Server { .. } => "server",
+            CallError::Transport { .. } => "transport",
+            CallError::Decode { .. } => "decode",
+            CallError::Query { .. } => "query",
+            #[cfg(feature = "graphql")]
+            CallError::Graphql { .. } => "graphql",
+            CallError::InvalidRequest { .. } => "invalid_request",
+            CallError::Closed { .. } => "closed",
+        }
+    }
+
     /// The error of a call whose retry loop ended after `attempts` tries for `reason`: the
     /// last error itself when it was not worth retrying, else [`CallError::RetriesExhausted`].
     /// Shared by every protocol that runs its tries through a [`Retry`](crate::Retry).

@@ -93,11 +93,13 @@ mod connection;
 mod duration;
 mod error;
 mod health;
+mod lifecycle;
 pub mod protocol;
 pub mod registry;
 pub mod resilience;
 mod secret;
 pub mod settings;
+pub mod telemetry;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -83,6 +83,50 @@ impl Received {
         }
     }
 
+    /// Every span received: name, attributes as text, and trace id in hex.
+    pub fn spans(&self) -> Vec<(String, BTreeMap<String, String>, String)> {
+        let spans = self.traces.iter().flat_map(|r| &r.resource_spans);
+        let spans = spans.flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans);
+        spans
+            .map(|s| {
+                let attributes = s
+                    .attributes
+                    .iter()
+                    .map(|kv| (kv.key.clone(), kv.value.as_ref().map(text).unwrap_or_default()));
+                let trace_id: String = s.trace_id.iter().map(|b| format!("{b:02x}")).collect();
+                (s.name.clone(), attributes.collect(), trace_id)
+            })
+            .collect()
+    }
+
+    /// The data points of every metric called `name` (sums, gauges and histograms): attributes
+    /// as text, and the value (a histogram's count).
+    pub fn points(&self, name: &str) -> Vec<(BTreeMap<String, String>, f64)> {
+        let metrics = self.metrics.iter().flat_map(|r| &r.resource_metrics);
+        let metrics = metrics.flat_map(|r| &r.scope_metrics).flat_map(|s| &s.metrics);
+        let number = |p: &opentelemetry_proto::tonic::metrics::v1::NumberDataPoint| {
+            let value = match p.value {
+                Some(number_data_point::Value::AsInt(i)) => i as f64,
+                Some(number_data_point::Value::AsDouble(d)) => d,
+                None => f64::NAN,
+            };
+            (point_attributes(&p.attributes), value)
+        };
+        metrics
+            .filter(|m| m.name == name)
+            .flat_map(|m| match &m.data {
+                Some(metric::Data::Sum(sum)) => sum.data_points.iter().map(number).collect(),
+                Some(metric::Data::Gauge(gauge)) => gauge.data_points.iter().map(number).collect(),
+                Some(metric::Data::Histogram(h)) => h
+                    .data_points
+                    .iter()
+                    .map(|p| (point_attributes(&p.attributes), p.count as f64))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
     /// Bodies of every log record received.
     pub fn log_bodies(&self) -> Vec<String> {
         let records = self.logs.iter().flat_map(|r| &r.resource_logs);
@@ -124,6 +168,14 @@ impl Received {
             .map(|(_, attributes)| attributes)
             .unwrap_or_default()
     }
+}
+
+/// A data point's attributes as text.
+pub fn point_attributes(attributes: &[KeyValue]) -> BTreeMap<String, String> {
+    let pairs = attributes
+        .iter()
+        .map(|kv| (kv.key.clone(), kv.value.as_ref().map(text).unwrap_or_default()));
+    pairs.collect()
 }
 
 /// A resource's attributes as text.

@@ -128,6 +128,7 @@ pub fn config_impl(cont: &Container) -> TokenStream {
     let (ident, config) = (cont.ident, cont.config_ident());
     // Mixed-site hygiene: a field called `errors` cannot shadow the collector.
     let errors = Ident::new("errors", Span::mixed_site());
+    let connected = Ident::new("connected", Span::mixed_site());
     let idents: Vec<&Ident> = cont.fields.iter().map(|field| field.ident).collect();
     let results = connect_all(&cont.fields);
     let bindings = tuple(idents.iter().map(|ident| quote!(#ident)));
@@ -151,7 +152,13 @@ pub fn config_impl(cont: &Container) -> TokenStream {
                 let mut #errors = <::connfx::__private::ConnectErrors as ::core::default::Default>::default();
                 #(let #idents = #errors.check(#idents);)*
                 match #bindings {
-                    #somes => ::core::result::Result::Ok(#ident { #(#idents),* }),
+                    #somes => {
+                        let #connected = #ident { #(#idents),* };
+                        // A registry of them binds every connection's telemetry to the OTLP
+                        // connection, when there is one.
+                        let _ = #connected.registry();
+                        ::core::result::Result::Ok(#connected)
+                    }
                     _ => ::core::result::Result::Err(#errors.into_error()),
                 }
             }

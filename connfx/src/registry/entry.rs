@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
+use crate::telemetry::Telemetry;
 use crate::{Connection, Health};
 
 /// One live connection of any type.
@@ -17,6 +18,7 @@ trait Erased: Send + Sync {
     fn health(&self) -> BoxFuture<'_, Health>;
     fn close(&self) -> BoxFuture<'_, ()>;
     fn health_timeout(&self) -> Duration;
+    fn telemetry(&self) -> Option<&Telemetry>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -32,6 +34,9 @@ impl<T: Connection> Erased for T {
     }
     fn health_timeout(&self) -> Duration {
         Connection::health_timeout(self)
+    }
+    fn telemetry(&self) -> Option<&Telemetry> {
+        Connection::telemetry(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -61,5 +66,9 @@ impl Entry {
 
     pub(crate) fn health_timeout(&self) -> Duration {
         self.0.health_timeout()
+    }
+
+    pub(crate) fn telemetry(&self) -> Option<&Telemetry> {
+        self.0.telemetry()
     }
 }

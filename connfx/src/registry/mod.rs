@@ -69,10 +69,37 @@ impl Registry {
         registry
     }
 
-    /// Adds (or replaces) a live connection under `name`.
+    /// Adds (or replaces) a live connection under `name`. When the registry holds an OTLP
+    /// connection, every connection's [`telemetry`](crate::telemetry) is exported through the
+    /// first one (a connection already exporting elsewhere keeps its meter).
     pub fn insert<T: Connection>(&self, name: impl Into<String>, connection: T) {
         self.push(name.into(), Entry::new(connection));
     }
+
+    /// Binds every connection's telemetry to the first OTLP connection's meter.
+    #[cfg(feature = "otlp")]
+    pub(super) fn export_telemetry(&self) {
+        let entries = self.entries();
+        let Some(otlp) = entries
+            .iter()
+            .find_map(|(_, entry)| entry.downcast::<crate::OtlpConnection>())
+        else {
+            return;
+        };
+        let unbound: Vec<_> = entries
+            .iter()
+            .filter_map(|(_, entry)| entry.telemetry().filter(|t| !t.is_exported()))
+            .collect();
+        if !unbound.is_empty() {
+            let meter = otlp.meter("connfx");
+            unbound.iter().for_each(|telemetry| {
+                telemetry.export_to(&meter);
+            });
+        }
+    }
+
+    #[cfg(not(feature = "otlp"))]
+    pub(super) fn export_telemetry(&self) {}
 
     /// The connection called `name`, as type `T` (a cheap handle to the same live connection).
     ///

@@ -8,6 +8,7 @@ pub mod circuit_breaker;
 mod events;
 pub mod rate_limit;
 pub mod retry;
+pub(crate) mod striped;
 pub mod timeout;
 
 pub use budget::RetryBudget;

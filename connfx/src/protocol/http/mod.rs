@@ -64,11 +64,11 @@ mod client;
 mod config;
 pub(crate) mod credentials;
 pub(crate) mod health;
-mod lifecycle;
 mod pipeline;
 mod policies;
 mod request;
 mod response;
+mod span;
 mod stub;
 mod target;
 pub(crate) mod transport;
@@ -79,8 +79,9 @@ use std::time::Duration;
 
 use reqwest::Method;
 
+use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
+use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
-use lifecycle::Lifecycle;
 
 pub use config::HttpConfig;
 pub use request::HttpRequest;
@@ -119,6 +120,7 @@ struct Inner {
     lifecycle: Lifecycle,
     policies: policies::Policies,
     transport: stub::Transport,
+    telemetry: Telemetry,
 }
 
 impl HttpConnection {
@@ -313,6 +315,8 @@ impl HttpConnection {
         let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         let policies = policies::Policies::new(name, &config);
+        let telemetry = Telemetry::new(name, "http");
+        policies.watch(&telemetry);
         let inner = Inner {
             name: name.to_owned(),
             config,
@@ -322,6 +326,7 @@ impl HttpConnection {
             lifecycle: Lifecycle::default(),
             policies,
             transport,
+            telemetry,
         };
         Ok(HttpConnection {
             inner: Arc::new(inner),
@@ -344,6 +349,10 @@ impl HttpConnection {
     /// origin (empty otherwise: the client sends them by default).
     pub(crate) fn origin_credentials(&self) -> &reqwest::header::HeaderMap {
         &self.inner.origin_credentials
+    }
+
+    pub(crate) fn telemetry(&self) -> &Telemetry {
+        &self.inner.telemetry
     }
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
@@ -467,12 +476,16 @@ impl Connection for HttpConnection {
     /// already being sent to get their response. Pooled connections are released when the last
     /// handle is dropped or `pool.idle_timeout` passes.
     async fn close(&self) {
-        if self.inner.lifecycle.close().await {
+        if self.inner.lifecycle.close(DRAIN_LIMIT).await {
             tracing::debug!(connection = self.name(), "http connection closed");
         }
     }
 
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
+    }
+
+    fn telemetry(&self) -> Option<&Telemetry> {
+        Some(&self.inner.telemetry)
     }
 }

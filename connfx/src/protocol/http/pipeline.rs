@@ -20,6 +20,7 @@
 //!   failure.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -61,7 +62,8 @@ struct Failed {
 
 impl Call {
     /// Runs the call through the whole stack; `Ok` holds a response with a status below 400.
-    pub(super) async fn run(self) -> Result<(Response, Limits), CallError> {
+    /// `tries` ends up holding the number of tries made.
+    pub(super) async fn run(self, tries: &AtomicU32) -> Result<(Response, Limits), CallError> {
         // A handle of its own, so the policies are borrowed (not cloned) for the whole call.
         let connection = self.connection.clone();
         let policies = connection.policies();
@@ -81,7 +83,7 @@ impl Call {
             None => None,
         };
         let deadline = self.deadline();
-        let run = self.tries(policies.retry.as_ref(), policies.breaker.as_ref());
+        let run = self.tries(policies.retry.as_ref(), policies.breaker.as_ref(), tries);
         // In scope, every try (and the retry loop's waits) sees the deadline through
         // `Deadline::current()`, an enclosing caller's earlier one included.
         match deadline {
@@ -107,6 +109,7 @@ impl Call {
         self,
         retry: Option<&Retry>,
         breaker: Option<&Scoped<CircuitBreaker, std::sync::Arc<CircuitBreakerGroup>>>,
+        tries: &AtomicU32,
     ) -> Result<(Response, Limits), CallError> {
         let mut body = Body::new(self.body);
         let mut info = RequestInfo::new(self.method.as_str()).body(body.kind());
@@ -120,12 +123,14 @@ impl Call {
             credentials: Some(self.connection.origin_credentials())
                 .filter(|c| !c.is_empty() && target::same_origin(self.connection.base(), &self.url)),
         };
+        tries.store(1, Relaxed);
         let Some(retry) = retry else {
             return attempt.once(body.take()).await.map_err(|f| f.error);
         };
         let body = std::sync::Mutex::new(body);
         let result = retry
-            .call(|_| {
+            .call(|n| {
+                tries.store(n, Relaxed);
                 let body = body.lock().map(|mut b| b.take()).unwrap_or(None);
                 attempt.once(body)
             })

@@ -53,6 +53,16 @@ impl<One, PerHost> Scoped<One, PerHost> {
 }
 
 impl Policies {
+    /// Counts retries and breaker transitions in `telemetry`, and offers the breaker's gauge.
+    pub(super) fn watch(&self, telemetry: &crate::telemetry::Telemetry) {
+        use crate::telemetry::policies::{Breaker, watch};
+        let breaker = self.breaker.as_ref().map(|b| match b {
+            Scoped::Connection(one) => Breaker::One(one),
+            Scoped::PerHost(group) => Breaker::PerHost(group),
+        });
+        watch(telemetry, self.retry.as_ref(), breaker);
+    }
+
     pub(super) fn new(name: &str, config: &HttpConfig) -> Self {
         let per_host = config.per_host;
         let rate_limit = config.rate_limit.clone().map(|c| {

@@ -1,14 +1,17 @@
 //! [`HttpRequest`]: one request through a connection, built up and then sent.
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use url::Url;
 
-use super::{HttpConnection, HttpResponse, pipeline};
+use tracing::Instrument;
+
+use super::{HttpConnection, HttpResponse, pipeline, span};
 use crate::{CallError, Headers};
 
 /// A request being built; [`HttpRequest::send`] sends it. Start one with
@@ -234,6 +237,12 @@ impl HttpRequest {
                 connection: name.to_owned(),
                 message,
             })?;
+        let span = span::start(name, &method, &url);
+        let mut headers = headers;
+        crate::telemetry::trace_context::inject(&span, &mut headers);
+        let telemetry = connection.telemetry();
+        let operation = crate::telemetry::method_name(&method);
+        let started = telemetry.is_exported().then(Instant::now);
         let call = pipeline::Call {
             connection: connection.clone(),
             method,
@@ -243,14 +252,17 @@ impl HttpRequest {
             timeout,
             idempotent,
         };
-        let (response, limits) = call.run().await?;
-        let status = response.status().as_u16();
-        tracing::debug!(
-            connection = name,
-            path = response.url().path(),
-            status,
-            "http call"
-        );
+        let tries = AtomicU32::new(0);
+        let result = call.run(&tries).instrument(span.clone()).await;
+        let (status, error) = match &result {
+            Ok((response, _)) => (Some(response.status().as_u16()), None),
+            Err(error) => (None, Some(error)),
+        };
+        span::end(&span, status, error, tries.load(Relaxed).saturating_sub(1));
+        if let Some(started) = started {
+            telemetry.record(operation, started.elapsed(), error);
+        }
+        let (response, limits) = result?;
         Ok(HttpResponse::new(connection.clone(), response, limits))
     }
 

@@ -25,6 +25,7 @@ use tokio::time::Instant;
 use tracing::debug;
 
 use crate::RetryConfig;
+use crate::resilience::striped::Striped;
 use window::{SLOTS, Window};
 
 /// One retry, in the budget's fixed-point units (a deposit of 0.2 is 200 units).
@@ -43,7 +44,7 @@ pub struct RetryBudget {
     reserve: i64,
     ratio: f64,
     min_per_sec: u32,
-    deposits: AtomicU64,
+    deposits: Striped,
     withdrawals: AtomicU64,
     refused: AtomicU64,
 }
@@ -85,7 +86,7 @@ impl RetryBudget {
             reserve: reserve.min(i64::MAX as f64) as i64,
             ratio,
             min_per_sec: min_retries_per_sec,
-            deposits: AtomicU64::new(0),
+            deposits: Striped::default(),
             withdrawals: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         }
@@ -122,7 +123,7 @@ impl RetryBudget {
     /// Counters, and the retries available now.
     pub fn stats(&self) -> BudgetStats {
         BudgetStats {
-            deposits: self.deposits.load(Relaxed),
+            deposits: self.deposits.sum(),
             withdrawals: self.withdrawals.load(Relaxed),
             refused: self.refused.load(Relaxed),
             available: u64::try_from(self.balance(self.epoch()) / RETRY).unwrap_or(0),
@@ -140,7 +141,7 @@ impl RetryBudget {
     }
 
     fn deposit_at(&self, epoch: u64) {
-        self.deposits.fetch_add(1, Relaxed);
+        self.deposits.add(1);
         if self.deposit > 0 {
             self.window.add(epoch, self.deposit);
         }

@@ -1,10 +1,14 @@
 //! A sliding window of balances, one slot per tenth of the window, each one atomic word.
 //!
+//! Every request deposits, so the slots are striped ([`crate::resilience::striped`]): each
+//! thread adds to its own row of slots, on its own cache line, and a sum reads every row.
 //! A slot packs its epoch's low 24 bits and a signed 40-bit balance into a `u64`, so reading,
 //! resetting and adding are one compare-and-swap: no lock, and a slot left over from an old
 //! epoch counts as empty without anyone having to clear it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::resilience::striped::{Padded, STRIPES, stripe};
 
 /// Slots per window.
 pub(super) const SLOTS: u64 = 10;
@@ -17,13 +21,13 @@ const VALUE_MAX: i64 = (1 << (VALUE_BITS - 1)) - 1;
 
 #[derive(Debug, Default)]
 pub(super) struct Window {
-    slots: [AtomicU64; SLOTS as usize],
+    rows: [Padded<[AtomicU64; SLOTS as usize]>; STRIPES],
 }
 
 impl Window {
     /// Adds `delta` to the slot of `epoch`, clearing whatever an older epoch left there.
     pub(super) fn add(&self, epoch: u64, delta: i64) {
-        let slot = &self.slots[(epoch % SLOTS) as usize];
+        let slot = &self.rows[stripe()].0[(epoch % SLOTS) as usize];
         let mut current = slot.load(Ordering::Acquire);
         loop {
             let (tag, base) = match age(epoch, current) {
@@ -42,8 +46,9 @@ impl Window {
 
     /// The sum of the slots of the last `SLOTS` epochs up to `epoch`.
     pub(super) fn sum(&self, epoch: u64) -> i64 {
-        self.slots
+        self.rows
             .iter()
+            .flat_map(|row| &row.0)
             .map(|slot| slot.load(Ordering::Acquire))
             .filter(|word| age(epoch, *word) < SLOTS)
             .map(value)

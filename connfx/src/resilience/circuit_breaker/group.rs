@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use tokio::sync::broadcast;
 
 use super::events::CHANNEL_CAPACITY;
-use super::{CircuitBreaker, CircuitBreakerConfig, CircuitEvent, CircuitStats, Clock};
+use super::{CircuitBreaker, CircuitBreakerConfig, CircuitEvent, CircuitState, CircuitStats, Clock};
 
 /// Breakers by name, all built from one config, made on first use.
 ///
@@ -177,6 +177,21 @@ impl CircuitBreakerGroup {
     }
 
     /// A copy of the member list, so no lock is held while members are used.
+    /// The worst state among the members (open over half-open over closed): what a gauge of
+    /// the whole group shows.
+    pub(crate) fn worst_state(&self) -> CircuitState {
+        let rank = |s: &CircuitState| match s {
+            CircuitState::Closed => 0,
+            CircuitState::HalfOpen => 1,
+            CircuitState::Open => 2,
+        };
+        self.read()
+            .values()
+            .map(CircuitBreaker::state)
+            .max_by_key(rank)
+            .unwrap_or(CircuitState::Closed)
+    }
+
     fn members(&self) -> Vec<(Arc<str>, CircuitBreaker)> {
         self.read()
             .iter()

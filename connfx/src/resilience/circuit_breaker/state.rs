@@ -44,13 +44,24 @@ pub enum CircuitState {
     HalfOpen,
 }
 
-impl fmt::Display for CircuitState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl CircuitState {
+    /// The state's name: `closed`, `open` or `half-open` (as `Display` prints it).
+    ///
+    /// ```
+    /// assert_eq!(connfx::CircuitState::HalfOpen.as_str(), "half-open");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
             CircuitState::Closed => "closed",
             CircuitState::Open => "open",
             CircuitState::HalfOpen => "half-open",
-        })
+        }
+    }
+}
+
+impl fmt::Display for CircuitState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

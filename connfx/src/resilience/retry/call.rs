@@ -170,7 +170,9 @@ where
 {
     fn next_attempt(&mut self) -> Fut {
         self.attempt += 1;
-        self.retry.counters().attempt(self.attempt == 1);
+        if self.attempt > 1 {
+            self.retry.counters().retry();
+        }
         (self.op)(self.attempt)
     }
 

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use crate::resilience::striped::Striped;
+
 use serde::Serialize;
 
 use super::StopReason;
@@ -30,8 +32,9 @@ pub struct RetryStats {
 
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    calls: AtomicU64,
-    attempts: AtomicU64,
+    // Every call bumps `calls`, so it is striped; attempts are `calls + retries`, not a second
+    // counter on the hot path.
+    calls: Striped,
     retries: AtomicU64,
     exhausted: AtomicU64,
     budget_exhausted: AtomicU64,
@@ -40,14 +43,11 @@ pub(crate) struct Counters {
 
 impl Counters {
     pub(crate) fn call(&self) {
-        self.calls.fetch_add(1, Relaxed);
+        self.calls.add(1);
     }
 
-    pub(crate) fn attempt(&self, first: bool) {
-        self.attempts.fetch_add(1, Relaxed);
-        if !first {
-            self.retries.fetch_add(1, Relaxed);
-        }
+    pub(crate) fn retry(&self) {
+        self.retries.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn gave_up(&self, reason: &StopReason) {
@@ -61,10 +61,11 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self) -> RetryStats {
+        let (calls, retries) = (self.calls.sum(), self.retries.load(Relaxed));
         RetryStats {
-            calls: self.calls.load(Relaxed),
-            attempts: self.attempts.load(Relaxed),
-            retries: self.retries.load(Relaxed),
+            calls,
+            attempts: calls + retries,
+            retries,
             exhausted: self.exhausted.load(Relaxed),
             budget_exhausted: self.budget_exhausted.load(Relaxed),
             deadline_too_short: self.deadline_too_short.load(Relaxed),

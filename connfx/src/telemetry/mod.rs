@@ -1,0 +1,215 @@
+//! Telemetry of every connection: metrics through OpenTelemetry, a `tracing` span per call, and
+//! W3C `traceparent` on outgoing requests.
+//!
+//! # Where it goes
+//!
+//! Each connection owns a [`Telemetry`] handle. Until it is bound to a meter it records nothing
+//! (one atomic load per call). A [`Registry`](crate::Registry) binds every connection it holds
+//! to the first OTLP connection among them (feature `otlp`), so a derived struct with an
+//! `OtlpConnection` field exports the metrics of all its connections through it, with no code;
+//! [`Telemetry::export_to`] binds one by hand. Without an OTLP connection nothing is recorded
+//! and nothing global is touched.
+//!
+//! Spans are plain `tracing` spans (target `connfx`, level INFO): they go wherever the
+//! application's subscriber sends them (through [`OtlpConnection::tracing_layer`] to the
+//! collector). When a span has an OpenTelemetry context (the OTLP layer is installed), its
+//! `traceparent` is injected into the outgoing HTTP, GraphQL, SSE and WebSocket-handshake
+//! requests, so the upstream's spans join the caller's trace.
+//!
+//! # Metrics
+//!
+//! Every metric has the attributes `connfx.connection` (the connection's name) and
+//! `connfx.protocol`.
+//!
+//! | name | instrument | more attributes |
+//! |---|---|---|
+//! | `connfx.client.requests` | counter, `{request}` | `connfx.operation` (HTTP method, Redis command, `query`), `connfx.outcome` (`ok` or the error kind) |
+//! | `connfx.client.request.duration` | histogram, `s` | as above |
+//! | `connfx.client.errors` | counter, `{error}` | `error.type` ([`CallError::kind`](crate::CallError::kind)) |
+//! | `connfx.client.retries` | counter, `{retry}` | |
+//! | `connfx.circuit_breaker.state` | gauge: 0 closed, 1 half-open, 2 open (the worst host's for `per_host`) | |
+//! | `connfx.circuit_breaker.transitions` | counter | `connfx.from`, `connfx.to` |
+//! | `connfx.rate_limit.rejections`, `connfx.bulkhead.rejections` | counter | |
+//! | `connfx.pool.size`, `connfx.pool.in_use`, `connfx.pool.waiters` | gauges (SQL and Redis) | |
+//! | `connfx.health.state` | gauge: the [`HealthState`](crate::HealthState) as 0 ready … 4 unknown (health monitor) | |
+//! | `connfx.health.transitions` | counter (health monitor) | `connfx.from`, `connfx.to` |
+//!
+//! Attribute values are static strings: the connection's name is interned once when it is
+//! bound, so a call allocates nothing to record itself.
+//!
+//! ```
+//! use std::time::Duration;
+//! let telemetry = connfx::telemetry::Telemetry::new("ledger", "tcp");
+//! // A custom adapter records each call; unbound, this does nothing.
+//! telemetry.record("append", Duration::from_millis(3), None);
+//! assert!(!telemetry.is_exported());
+//! ```
+//!
+//! [`OtlpConnection::tracing_layer`]: crate::OtlpConnection::tracing_layer
+
+#[cfg(feature = "otlp")]
+mod instruments;
+#[cfg(feature = "otlp")]
+mod intern;
+pub(crate) mod policies;
+#[cfg(any(feature = "http", feature = "websocket"))]
+pub(crate) mod trace_context;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::CallError;
+
+/// A number a gauge reads from a live connection at each export (`None` once it is gone).
+pub(crate) type GaugeRead = Arc<dyn Fn() -> Option<i64> + Send + Sync>;
+
+/// One connection's telemetry: a cheap handle, shared by the connection's clones.
+#[derive(Clone)]
+pub struct Telemetry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    connection: String,
+    protocol: &'static str,
+    /// Gauges the connection offers (pool, breaker state), made real when bound.
+    gauges: Mutex<Vec<(&'static str, &'static str, GaugeRead)>>,
+    #[cfg(feature = "otlp")]
+    bound: std::sync::OnceLock<instruments::Instruments>,
+}
+
+impl Telemetry {
+    /// An unbound handle for connection `connection` of protocol `protocol`.
+    pub fn new(connection: &str, protocol: &'static str) -> Self {
+        Telemetry {
+            inner: Arc::new(Inner {
+                connection: connection.to_owned(),
+                protocol,
+                gauges: Mutex::default(),
+                #[cfg(feature = "otlp")]
+                bound: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The connection's name.
+    pub fn connection(&self) -> &str {
+        &self.inner.connection
+    }
+
+    /// Whether metrics are being recorded (the handle is bound to a meter).
+    pub fn is_exported(&self) -> bool {
+        #[cfg(feature = "otlp")]
+        return self.inner.bound.get().is_some();
+        #[cfg(not(feature = "otlp"))]
+        false
+    }
+
+    /// Records one finished call: `operation` (an HTTP method, a command), how long it took, and
+    /// its error if it failed.
+    pub fn record(&self, operation: &'static str, elapsed: Duration, error: Option<&CallError>) {
+        #[cfg(feature = "otlp")]
+        if let Some(bound) = self.inner.bound.get() {
+            bound.call(operation, elapsed, error);
+        }
+        #[cfg(not(feature = "otlp"))]
+        let _ = (operation, elapsed, error);
+    }
+
+    /// Counts one retry.
+    pub(crate) fn retried(&self) {
+        #[cfg(feature = "otlp")]
+        if let Some(bound) = self.inner.bound.get() {
+            bound.retried();
+        }
+    }
+
+    /// Counts a state change of a circuit breaker or of the connection's health.
+    pub(crate) fn transition(&self, metric: Transition, from: &'static str, to: &'static str) {
+        #[cfg(feature = "otlp")]
+        if let Some(bound) = self.inner.bound.get() {
+            bound.transition(metric, from, to);
+        }
+        #[cfg(not(feature = "otlp"))]
+        let _ = (metric, from, to);
+    }
+
+    /// Records the connection's health state (the health monitor's gauge).
+    pub(crate) fn health_state(&self, state: crate::HealthState) {
+        #[cfg(feature = "otlp")]
+        if let Some(bound) = self.inner.bound.get() {
+            bound.health_state(state as i64);
+        }
+        #[cfg(not(feature = "otlp"))]
+        let _ = state;
+    }
+
+    /// Offers a gauge (`name`, `description`) read from the connection at each export; it is
+    /// registered when the handle is bound.
+    pub(crate) fn gauge(&self, name: &'static str, description: &'static str, read: GaugeRead) {
+        #[cfg(feature = "otlp")]
+        if let Some(bound) = self.inner.bound.get() {
+            bound.gauge(name, description, read.clone());
+        }
+        let mut gauges = self.inner.gauges.lock().unwrap_or_else(PoisonError::into_inner);
+        gauges.push((name, description, read));
+    }
+
+    /// Binds the handle to `meter`: from now on every call, retry and state change is recorded
+    /// there. Returns `false` (and changes nothing) if it was bound already.
+    #[cfg(feature = "otlp")]
+    pub fn export_to(&self, meter: &opentelemetry::metrics::Meter) -> bool {
+        let inner = &self.inner;
+        let mut fresh = false;
+        let bound = inner.bound.get_or_init(|| {
+            fresh = true;
+            instruments::Instruments::new(meter, &inner.connection, inner.protocol)
+        });
+        if fresh {
+            let gauges = inner.gauges.lock().unwrap_or_else(PoisonError::into_inner);
+            for (name, description, read) in gauges.iter() {
+                bound.gauge(name, description, read.clone());
+            }
+        }
+        fresh
+    }
+}
+
+/// Which transition counter a state change goes to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Transition {
+    /// `connfx.circuit_breaker.transitions`.
+    CircuitBreaker,
+    /// `connfx.health.transitions`.
+    Health,
+}
+
+impl fmt::Debug for Telemetry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Telemetry")
+            .field("connection", &self.inner.connection)
+            .field("protocol", &self.inner.protocol)
+            .field("exported", &self.is_exported())
+            .finish()
+    }
+}
+
+/// The name OpenTelemetry gives an HTTP method: the standard ones as they are, others `_OTHER`
+/// (the semantic conventions' rule, which also keeps metric attributes few and static).
+#[cfg(feature = "http")]
+pub(crate) fn method_name(method: &http::Method) -> &'static str {
+    use http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "_OTHER",
+    }
+}

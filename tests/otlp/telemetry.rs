@@ -1,0 +1,245 @@
+//! Telemetry of the other connections, exported through the app's OTLP connection: metrics with
+//! their names and attributes, one span per call with the HTTP client semantic conventions, and
+//! W3C `traceparent` reaching the upstream server.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode};
+use connfx::prelude::*;
+use connfx::{Connection, Sources};
+use tracing::Instrument;
+use tracing_subscriber::layer::SubscriberExt;
+
+use crate::otlp_receiver::Receiver;
+
+/// An HTTP API and the collector its telemetry goes to.
+#[derive(Connections)]
+#[connections(env_prefix = "TELE")]
+struct Conns {
+    #[connection(
+        protocol = "http",
+        retry(max_attempts = 3, initial_interval = "1ms"),
+        circuit_breaker(failure_threshold = 10)
+    )]
+    api: HttpConnection,
+    #[connection(protocol = "otlp", service_name = "telemetry-test")]
+    otel: OtlpConnection,
+}
+
+/// An upstream that records each request's `traceparent`: `/ok` answers 200, `/flaky` 503 once
+/// then 200, `/down` always 503.
+struct Upstream {
+    url: String,
+    traceparents: Arc<Mutex<Vec<String>>>,
+}
+
+async fn upstream() -> Upstream {
+    let traceparents = Arc::new(Mutex::new(Vec::new()));
+    let flaky = Arc::new(Mutex::new(0_u32));
+    let seen = traceparents.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
+        let (seen, flaky) = (seen.clone(), flaky.clone());
+        async move {
+            if let Some(tp) = headers.get("traceparent").and_then(|v| v.to_str().ok()) {
+                seen.lock().unwrap().push(tp.to_owned());
+            }
+            match uri.path() {
+                "/flaky" => {
+                    let mut n = flaky.lock().unwrap();
+                    *n += 1;
+                    if *n == 1 {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        StatusCode::OK
+                    }
+                }
+                "/down" => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::OK,
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Upstream { url, traceparents }
+}
+
+async fn connect(upstream: &Upstream, receiver: &Receiver) -> Conns {
+    let env = [
+        ("TELE_API_URL", upstream.url.clone()),
+        ("TELE_OTEL_URL", receiver.url()),
+        // Nothing is exported before `close`: what arrives came from its flush.
+        ("TELE_OTEL_BATCH_TIMEOUT", "1h".into()),
+        ("TELE_OTEL_EXPORT_INTERVAL", "1h".into()),
+        ("TELE_OTEL_TIMEOUT_TOTAL", "2s".into()),
+    ];
+    Conns::load_config_from(Sources::new().env_map(env))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+/// The value of the points matching `filter`: counters are cumulative and may be exported more
+/// than once (flush, then shutdown), so the largest is the latest.
+fn latest(
+    points: &[(BTreeMap<String, String>, f64)],
+    filter: impl Fn(&BTreeMap<String, String>) -> bool,
+) -> f64 {
+    points
+        .iter()
+        .filter(|(a, _)| filter(a))
+        .map(|(_, v)| *v)
+        .fold(0.0, f64::max)
+}
+
+fn with(pairs: &[(&str, &str)]) -> impl Fn(&BTreeMap<String, String>) -> bool {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |attributes| pairs.iter().all(|(k, v)| attributes.get(k) == Some(v))
+}
+
+#[tokio::test]
+async fn calls_are_counted_timed_traced_and_propagated() {
+    let receiver = Receiver::http().await.unwrap();
+    let upstream = upstream().await;
+    let conns = connect(&upstream, &receiver).await;
+    let api = conns.api();
+    assert!(
+        Connection::telemetry(api).unwrap().is_exported(),
+        "bound to the OTLP connection"
+    );
+
+    let subscriber = tracing_subscriber::registry().with(conns.otel().tracing_layer());
+    let guard = tracing::subscriber::set_default(subscriber);
+    let checkout = tracing::info_span!("checkout");
+    async {
+        api.get("/ok").send().await.unwrap();
+        api.get("/flaky").send().await.unwrap();
+        let err = api.get("/down").send().await.unwrap_err();
+        assert_eq!(err.kind(), "retries_exhausted");
+    }
+    .instrument(checkout)
+    .await;
+    drop(guard);
+    conns.close().await;
+    let got = receiver.received();
+
+    // Metrics.
+    let requests = got.points("connfx.client.requests");
+    let ok = with(&[
+        ("connfx.connection", "api"),
+        ("connfx.protocol", "http"),
+        ("connfx.operation", "GET"),
+        ("connfx.outcome", "ok"),
+    ]);
+    let failed = with(&[
+        ("connfx.connection", "api"),
+        ("connfx.outcome", "retries_exhausted"),
+    ]);
+    assert_eq!(latest(&requests, ok), 2.0, "{requests:?}");
+    assert_eq!(latest(&requests, failed), 1.0, "{requests:?}");
+    let durations = got.points("connfx.client.request.duration");
+    let outcome = |o: &'static str| {
+        move |a: &BTreeMap<String, String>| a.get("connfx.outcome").map(String::as_str) == Some(o)
+    };
+    assert_eq!(
+        latest(&durations, outcome("ok")) + latest(&durations, outcome("retries_exhausted")),
+        3.0,
+        "{durations:?}"
+    );
+    let errors = got.points("connfx.client.errors");
+    assert_eq!(
+        latest(&errors, with(&[("error.type", "retries_exhausted")])),
+        1.0,
+        "{errors:?}"
+    );
+    let retries = got.points("connfx.client.retries");
+    assert_eq!(
+        latest(&retries, with(&[("connfx.connection", "api")])),
+        3.0,
+        "one for /flaky, two for /down: {retries:?}"
+    );
+
+    let breaker = got.points("connfx.circuit_breaker.state");
+    assert!(
+        breaker
+            .iter()
+            .any(|(a, v)| with(&[("connfx.connection", "api")])(a) && *v == 0.0),
+        "closed: {breaker:?}"
+    );
+
+    // Spans: one per call, HTTP client conventions, all in the caller's trace.
+    let spans = got.spans();
+    let (_, _, trace) = spans
+        .iter()
+        .find(|(name, _, _)| name == "checkout")
+        .expect("the caller's span");
+    let calls: Vec<_> = spans.iter().filter(|(name, _, _)| name == "GET").collect();
+    assert_eq!(calls.len(), 3, "{spans:?}");
+    let port = upstream.url.rsplit(':').next().unwrap();
+    for (_, attributes, trace_id) in &calls {
+        assert_eq!(trace_id, trace, "a call's span is a child of the caller's");
+        assert!(
+            with(&[
+                ("http.request.method", "GET"),
+                ("server.address", "127.0.0.1"),
+                ("server.port", port),
+                ("connfx.connection", "api")
+            ])(attributes),
+            "{attributes:?}"
+        );
+    }
+    let flaky = calls
+        .iter()
+        .find(|(_, a, _)| a["url.full"].ends_with("/flaky"))
+        .unwrap();
+    assert_eq!(
+        (
+            flaky.1["http.response.status_code"].as_str(),
+            flaky.1["http.request.resend_count"].as_str()
+        ),
+        ("200", "1")
+    );
+    let down = calls
+        .iter()
+        .find(|(_, a, _)| a["url.full"].ends_with("/down"))
+        .unwrap();
+    assert_eq!(
+        (
+            down.1["http.response.status_code"].as_str(),
+            down.1["error.type"].as_str()
+        ),
+        ("503", "retries_exhausted")
+    );
+
+    // traceparent: every request, retries included, carried the caller's trace.
+    let traceparents = upstream.traceparents.lock().unwrap().clone();
+    assert_eq!(traceparents.len(), 6, "1 + 2 + 3 requests: {traceparents:?}");
+    for tp in &traceparents {
+        let parts: Vec<&str> = tp.split('-').collect();
+        assert_eq!(
+            (parts.len(), parts[0], parts[1]),
+            (4, "00", trace.as_str()),
+            "{tp}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_an_otlp_connection_nothing_is_recorded_or_sent() {
+    let upstream = upstream().await;
+    let config = serde_json::from_value(serde_json::json!({ "url": upstream.url })).unwrap();
+    let api = HttpConnection::connect("api", config).await.unwrap();
+    let registry = connfx::Registry::new();
+    registry.insert("api", api.clone());
+    api.get("/ok").send().await.unwrap();
+    assert!(!Connection::telemetry(&api).unwrap().is_exported());
+    assert!(
+        upstream.traceparents.lock().unwrap().is_empty(),
+        "no trace, no traceparent"
+    );
+}
