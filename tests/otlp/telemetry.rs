@@ -55,6 +55,10 @@ async fn upstream() -> Upstream {
                     }
                 }
                 "/down" => StatusCode::SERVICE_UNAVAILABLE,
+                "/slow" => {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    StatusCode::OK
+                }
                 _ => StatusCode::OK,
             }
         }
@@ -241,5 +245,138 @@ async fn without_an_otlp_connection_nothing_is_recorded_or_sent() {
     assert!(
         upstream.traceparents.lock().unwrap().is_empty(),
         "no trace, no traceparent"
+    );
+}
+
+/// Policies that turn calls away, and a SQL pool.
+#[derive(Connections)]
+#[connections(env_prefix = "POL")]
+struct Guarded {
+    #[connection(
+        protocol = "http",
+        circuit_breaker(failure_threshold = 1, reset_timeout = "1h"),
+        rate_limit(requests = 2, per = "1h", burst = 2, mode = "reject")
+    )]
+    limited: HttpConnection,
+    #[connection(protocol = "http", bulkhead(max_concurrent = 1, max_wait = "0s"))]
+    narrow: HttpConnection,
+    #[connection(protocol = "sql", url = "sqlite::memory:")]
+    db: SqlConnection,
+    #[connection(protocol = "otlp", service_name = "telemetry-test")]
+    otel: OtlpConnection,
+}
+
+#[tokio::test]
+async fn rejections_breaker_changes_and_pools_are_measured() {
+    let receiver = Receiver::http().await.unwrap();
+    let upstream = upstream().await;
+    let env = [
+        ("POL_LIMITED_URL", upstream.url.clone()),
+        ("POL_NARROW_URL", upstream.url.clone()),
+        ("POL_OTEL_URL", receiver.url()),
+        ("POL_OTEL_BATCH_TIMEOUT", "1h".into()),
+        ("POL_OTEL_EXPORT_INTERVAL", "1h".into()),
+    ];
+    let conns = Guarded::load_config_from(Sources::new().env_map(env))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(conns.otel().tracing_layer()));
+
+    // A 503 opens the breaker (threshold 1); the next call is refused by it; the third by the
+    // rate limit (2 per hour).
+    let limited = conns.limited();
+    assert_eq!(limited.get("/down").send().await.unwrap_err().kind(), "status");
+    assert_eq!(
+        limited.get("/ok").send().await.unwrap_err().kind(),
+        "circuit_open"
+    );
+    assert_eq!(
+        limited.get("/ok").send().await.unwrap_err().kind(),
+        "rate_limited"
+    );
+    // Two calls at once through a bulkhead of one that does not wait.
+    let narrow = conns.narrow();
+    let (a, b) = tokio::join!(narrow.get("/slow").send(), narrow.get("/slow").send());
+    let kinds = [a.err().map(|e| e.kind()), b.err().map(|e| e.kind())];
+    assert!(
+        kinds.contains(&Some("bulkhead_full")) && kinds.contains(&None),
+        "{kinds:?}"
+    );
+    // A query through the SQL pool.
+    let one: i64 = conns
+        .db()
+        .run(|pool: connfx::sqlx::SqlitePool| async move {
+            connfx::sqlx::query_scalar("SELECT 1").fetch_one(&pool).await
+        })
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+    // Exported while the pool is open (after `close` it has no connection).
+    drop(guard);
+    // Off the runtime's thread: the receiver answers on it.
+    let provider = conns.otel().meter_provider().clone();
+    tokio::task::spawn_blocking(move || provider.force_flush())
+        .await
+        .unwrap()
+        .unwrap();
+    conns.close().await;
+    let got = receiver.received();
+
+    let limited = with(&[("connfx.connection", "limited")]);
+    let transitions = got.points("connfx.circuit_breaker.transitions");
+    let opened = with(&[
+        ("connfx.connection", "limited"),
+        ("connfx.from", "closed"),
+        ("connfx.to", "open"),
+    ]);
+    assert_eq!(latest(&transitions, opened), 1.0, "{transitions:?}");
+    let state = got.points("connfx.circuit_breaker.state");
+    assert_eq!(latest(&state, &limited), 2.0, "open: {state:?}");
+    assert_eq!(latest(&got.points("connfx.rate_limit.rejections"), &limited), 1.0);
+    let narrow = with(&[("connfx.connection", "narrow")]);
+    assert_eq!(latest(&got.points("connfx.bulkhead.rejections"), &narrow), 1.0);
+    let errors = got.points("connfx.client.errors");
+    assert_eq!(
+        latest(
+            &errors,
+            with(&[("connfx.connection", "limited"), ("error.type", "circuit_open")])
+        ),
+        1.0,
+        "{errors:?}"
+    );
+
+    let db = with(&[("connfx.connection", "db"), ("connfx.protocol", "sql")]);
+    let requests = got.points("connfx.client.requests");
+    assert_eq!(
+        latest(
+            &requests,
+            with(&[
+                ("connfx.connection", "db"),
+                ("connfx.operation", "query"),
+                ("connfx.outcome", "ok")
+            ])
+        ),
+        1.0,
+        "{requests:?}"
+    );
+    let size = got.points("connfx.pool.size");
+    assert!(latest(&size, &db) >= 1.0, "{size:?}");
+    for gauge in ["connfx.pool.in_use", "connfx.pool.waiters"] {
+        let points = got.points(gauge);
+        assert!(
+            points.iter().any(|(a, v)| db(a) && *v == 0.0),
+            "{gauge}: {points:?}"
+        );
+    }
+    let spans = got.spans();
+    assert!(
+        spans
+            .iter()
+            .any(|(name, a, _)| name == "sqlite"
+                && a.get("db.system.name").map(String::as_str) == Some("sqlite")),
+        "{spans:?}"
     );
 }

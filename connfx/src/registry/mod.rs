@@ -143,10 +143,17 @@ impl Registry {
         }
     }
 
-    /// Closes every connection in parallel, waiting at most [`CLOSE_TIMEOUT`] in all.
+    /// Closes every connection gracefully, waiting at most [`CLOSE_TIMEOUT`] in all: each
+    /// refuses new calls and waits for its calls in flight; they close in parallel, and the OTLP
+    /// connections close last, so the telemetry of those last calls is flushed too.
     pub async fn close(&self) {
         let entries = self.snapshot();
-        let closing = join_all(entries.iter().map(|(_, entry)| entry.close()));
+        let (telemetry, others): (Vec<_>, Vec<_>) =
+            entries.iter().partition(|(_, entry)| entry.protocol() == "otlp");
+        let closing = async {
+            join_all(others.iter().map(|(_, entry)| entry.close())).await;
+            join_all(telemetry.iter().map(|(_, entry)| entry.close())).await;
+        };
         if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
             tracing::warn!(timeout = ?CLOSE_TIMEOUT, "connections did not close in time");
         }

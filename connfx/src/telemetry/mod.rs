@@ -51,6 +51,7 @@
 mod instruments;
 #[cfg(feature = "otlp")]
 mod intern;
+mod measure;
 pub(crate) mod policies;
 #[cfg(any(feature = "http", feature = "websocket"))]
 pub(crate) mod trace_context;
@@ -60,6 +61,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::CallError;
+pub(crate) use measure::Measure;
 
 /// A number a gauge reads from a live connection at each export (`None` once it is gone).
 pub(crate) type GaugeRead = Arc<dyn Fn() -> Option<i64> + Send + Sync>;

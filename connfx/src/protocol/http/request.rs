@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -12,6 +12,7 @@ use url::Url;
 use tracing::Instrument;
 
 use super::{HttpConnection, HttpResponse, pipeline, span};
+use crate::telemetry::Measure;
 use crate::{CallError, Headers};
 
 /// A request being built; [`HttpRequest::send`] sends it. Start one with
@@ -240,9 +241,7 @@ impl HttpRequest {
         let span = span::start(name, &method, &url);
         let mut headers = headers;
         crate::telemetry::trace_context::inject(&span, &mut headers);
-        let telemetry = connection.telemetry();
-        let operation = crate::telemetry::method_name(&method);
-        let started = telemetry.is_exported().then(Instant::now);
+        let measure = Measure::start(connection.telemetry(), crate::telemetry::method_name(&method));
         let call = pipeline::Call {
             connection: connection.clone(),
             method,
@@ -259,9 +258,7 @@ impl HttpRequest {
             Err(error) => (None, Some(error)),
         };
         span::end(&span, status, error, tries.load(Relaxed).saturating_sub(1));
-        if let Some(started) = started {
-            telemetry.record(operation, started.elapsed(), error);
-        }
+        measure.end(&span, error);
         let (response, limits) = result?;
         Ok(HttpResponse::new(connection.clone(), response, limits))
     }

@@ -30,7 +30,9 @@ pub(super) fn start(connection: &str, method: &Method, url: &Url) -> Span {
     )
 }
 
-/// Records how the call ended.
+/// Records how the call ended (the error itself is recorded by [`Measure::end`]).
+///
+/// [`Measure::end`]: crate::telemetry::Measure::end
 pub(super) fn end(span: &Span, status: Option<u16>, error: Option<&CallError>, retries: u32) {
     if span.is_disabled() {
         return;
@@ -40,10 +42,6 @@ pub(super) fn end(span: &Span, status: Option<u16>, error: Option<&CallError>, r
     }
     if retries > 0 {
         span.record("http.request.resend_count", retries);
-    }
-    if let Some(error) = error {
-        span.record("error.type", error.kind());
-        span.record("otel.status_code", "ERROR");
     }
 }
 

@@ -15,12 +15,16 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::{Cmd, FromRedisValue, Pipeline, Value};
 
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
+
 use super::failure::{self, Failure};
 use super::{RedisConnection, idempotency};
 use crate::CallError;
 use crate::resilience::circuit_breaker::{CircuitBreaker, Outcome as Counted};
 use crate::resilience::retry::{Outcome, RequestInfo};
 use crate::resilience::timeout::{Deadline, Limit};
+use crate::telemetry::Measure;
 
 /// The limit of one try when neither `timeout.per_attempt` nor any overall limit is set (the
 /// redis crate's own default response timeout), so no call waits for ever on a hung server.
@@ -127,12 +131,65 @@ impl<'a> RedisCall<'a> {
         self.run().await.map(drop)
     }
 
-    /// The whole call: closed check, then the deadline around the tries.
+    /// The whole call, counted in flight (so `close` waits for it), in its span and measured.
     async fn run(self) -> Result<Value, CallError> {
         let connection = self.connection;
-        if connection.is_closed() {
+        let Some(_in_flight) = connection.enter() else {
             return Err(connection.closed_error());
+        };
+        let span = self.span();
+        let operation = match self.request {
+            Request::Command(_) => "command",
+            Request::Pipeline(_) => "pipeline",
+        };
+        let measure = Measure::start(connection.telemetry_handle(), operation);
+        let result = self.bounded().instrument(span.clone()).await;
+        measure.end(&span, result.as_ref().err());
+        result
+    }
+
+    /// The span of a call, with the database client conventions: `db.system.name` `redis`,
+    /// `db.operation.name` the command (`PIPELINE` for a pipeline), the server's address.
+    fn span(&self) -> Span {
+        // Host and port only: never the user-info.
+        let url = self.connection.url().expose();
+        let span = tracing::info_span!(
+            target: "connfx",
+            "redis.client",
+            otel.name = Empty,
+            otel.kind = "client",
+            otel.status_code = Empty,
+            db.system.name = "redis",
+            db.operation.name = Empty,
+            server.address = url.host_str().unwrap_or_default(),
+            server.port = url.port().unwrap_or(6379),
+            error.type = Empty,
+            connfx.connection = self.connection.name(),
+        );
+        if !span.is_disabled() {
+            // Worked out only for a span someone records.
+            let operation = self.operation_name();
+            span.record("otel.name", operation.as_str());
+            span.record("db.operation.name", operation.as_str());
         }
+        span
+    }
+
+    /// The command's name in upper case, or `PIPELINE`.
+    fn operation_name(&self) -> String {
+        let Request::Command(cmd) = self.request else {
+            return "PIPELINE".to_owned();
+        };
+        let name = cmd.args_iter().next().and_then(|arg| match arg {
+            redis::Arg::Simple(bytes) => std::str::from_utf8(bytes).ok(),
+            _ => None,
+        });
+        name.map(str::to_ascii_uppercase).unwrap_or_default()
+    }
+
+    /// The deadline around the tries.
+    async fn bounded(self) -> Result<Value, CallError> {
+        let connection = self.connection;
         let total = connection
             .config()
             .timeout

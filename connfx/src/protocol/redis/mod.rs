@@ -81,14 +81,15 @@ mod managers;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use redis::{Cmd, FromRedisValue, Pipeline, ToRedisArgs, ToSingleRedisArg};
 
+use crate::lifecycle::{DRAIN_LIMIT, InFlight, Lifecycle};
 use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::resilience::retry::{Classifier, RetryOn};
+use crate::telemetry::Telemetry;
 use crate::{CallError, ConnUrl, ConnectError, Connection, Health, Retry};
 use managers::Managers;
 
@@ -124,7 +125,8 @@ struct Inner {
     name: String,
     config: RedisConfig,
     managers: Managers,
-    closed: AtomicBool,
+    lifecycle: Lifecycle,
+    telemetry: Telemetry,
     retry: Option<Retry>,
     breaker: Option<CircuitBreaker>,
 }
@@ -301,7 +303,7 @@ impl RedisConnection {
     /// # }
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.inner.closed.load(Ordering::Acquire)
+        self.inner.lifecycle.is_closed()
     }
 
     /// The live circuit breaker (`circuit_breaker(...)` in the config), for its state, stats and
@@ -333,6 +335,15 @@ impl RedisConnection {
 
     fn managers(&self) -> &Managers {
         &self.inner.managers
+    }
+
+    /// Counts a call in flight until the guard drops; `None` once closed.
+    fn enter(&self) -> Option<InFlight<'_>> {
+        self.inner.lifecycle.enter()
+    }
+
+    fn telemetry_handle(&self) -> &Telemetry {
+        &self.inner.telemetry
     }
 
     fn closed_error(&self) -> CallError {
@@ -380,6 +391,7 @@ impl Connection for RedisConnection {
         let managers = Managers::new(client, client::manager_config(&config), count)
             .map_err(|e| ConnectError::new(name, format!("invalid Redis settings: {e}")))?;
         tracing::debug!(connection = name, url = %config.url, connections = count, "redis connection set up");
+        let telemetry = Telemetry::new(name, "redis");
         let inner = Inner {
             name: name.to_owned(),
             retry: config.retry.as_ref().map(retry_policy),
@@ -389,11 +401,12 @@ impl Connection for RedisConnection {
                 .map(|c| CircuitBreaker::builder(c).name(name).build()),
             config,
             managers,
-            closed: AtomicBool::new(false),
+            lifecycle: Lifecycle::default(),
+            telemetry,
         };
-        Ok(RedisConnection {
-            inner: Arc::new(inner),
-        })
+        let inner = Arc::new(inner);
+        offer_gauges(&inner);
+        Ok(RedisConnection { inner })
     }
 
     async fn health(&self) -> Health {
@@ -404,7 +417,7 @@ impl Connection for RedisConnection {
     /// [`CallError::Closed`](crate::CallError::Closed), and drops its managers: calls in flight
     /// finish, and each socket closes with its last handle.
     async fn close(&self) {
-        if !self.inner.closed.swap(true, Ordering::AcqRel) {
+        if self.inner.lifecycle.close(DRAIN_LIMIT).await {
             self.inner.managers.close();
             tracing::debug!(connection = self.name(), "redis connection closed");
         }
@@ -413,6 +426,32 @@ impl Connection for RedisConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn telemetry(&self) -> Option<&Telemetry> {
+        Some(&self.inner.telemetry)
+    }
+}
+
+/// Retries and breaker transitions, and the gauges: `connfx.pool.size` (managers) and
+/// `connfx.pool.in_use` (commands in flight). There is no waiters gauge: a multiplexed
+/// connection never makes a command wait for a connection.
+fn offer_gauges(inner: &Arc<Inner>) {
+    use crate::telemetry::policies::{Breaker, watch};
+    let telemetry = &inner.telemetry;
+    watch(
+        telemetry,
+        inner.retry.as_ref(),
+        inner.breaker.as_ref().map(Breaker::One),
+    );
+    let weak = Arc::downgrade(inner);
+    let size = move || {
+        weak.upgrade()
+            .map(|i| i64::try_from(i.managers.len()).unwrap_or(i64::MAX))
+    };
+    telemetry.gauge("connfx.pool.size", "Connections of the pool", Arc::new(size));
+    let weak = Arc::downgrade(inner);
+    let in_use = move || weak.upgrade().map(|i| i.lifecycle.in_flight().max(0));
+    telemetry.gauge("connfx.pool.in_use", "Calls in flight", Arc::new(in_use));
 }
 
 /// The pool keys other than `max_size` have no meaning for multiplexed connections.

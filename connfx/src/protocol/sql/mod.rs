@@ -110,6 +110,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::lifecycle::Lifecycle;
+use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
 
 /// How long `close` waits for connections in use to come back to the pool.
@@ -142,6 +144,8 @@ struct Inner {
     /// `host:port` (or the SQLite file), for messages: never the user-info.
     target: String,
     policies: run::Policies,
+    lifecycle: Lifecycle,
+    telemetry: Telemetry,
 }
 
 impl SqlConnection {
@@ -258,6 +262,14 @@ impl SqlConnection {
         self.inner.policies.retry.as_ref()
     }
 
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.inner.lifecycle
+    }
+
+    pub(crate) fn telemetry_handle(&self) -> &Telemetry {
+        &self.inner.telemetry
+    }
+
     pub(crate) fn target(&self) -> &str {
         &self.inner.target
     }
@@ -299,8 +311,11 @@ impl Connection for SqlConnection {
             policies: run::Policies::new(name, &config),
             config,
             pool,
+            lifecycle: Lifecycle::default(),
+            telemetry: Telemetry::new(name, "sql"),
         };
         let inner = Arc::new(inner);
+        offer_gauges(&inner);
         if inner.config.pool.min_idle > 0 {
             warm::spawn(Arc::downgrade(&inner), inner.config.pool.min_idle);
         }
@@ -315,6 +330,8 @@ impl Connection for SqlConnection {
     /// [`CallError::Closed`](crate::CallError::Closed)), idle connections are closed, and connections in use are closed
     /// as they come back; waits for them at most 30 s.
     async fn close(&self) {
+        // Calls through `run` first (they may still need a connection), then the pool.
+        self.inner.lifecycle.close(CLOSE_LIMIT).await;
         if tokio::time::timeout(CLOSE_LIMIT, self.inner.pool.close())
             .await
             .is_err()
@@ -330,6 +347,42 @@ impl Connection for SqlConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn telemetry(&self) -> Option<&Telemetry> {
+        Some(&self.inner.telemetry)
+    }
+}
+
+/// Retries and breaker transitions, and the pool gauges: `connfx.pool.size` (connections open),
+/// `connfx.pool.in_use` (open and not idle) and `connfx.pool.waiters`: calls through `run` in
+/// flight beyond the connections in use, i.e. about those waiting for a connection (sqlx does
+/// not tell its own count).
+fn offer_gauges(inner: &Arc<Inner>) {
+    use crate::telemetry::policies::{Breaker, watch};
+    let telemetry = &inner.telemetry;
+    let policies = &inner.policies;
+    watch(
+        telemetry,
+        policies.retry.as_ref(),
+        policies.breaker.as_ref().map(Breaker::One),
+    );
+    let in_use = |i: &Inner| i64::from(i.pool.size()) - i64::try_from(i.pool.num_idle()).unwrap_or(0);
+    let weak = Arc::downgrade(inner);
+    let size = move || weak.upgrade().map(|i| i64::from(i.pool.size()));
+    telemetry.gauge("connfx.pool.size", "Connections of the pool", Arc::new(size));
+    let weak = Arc::downgrade(inner);
+    let used = move || weak.upgrade().map(|i| in_use(&i).max(0));
+    telemetry.gauge("connfx.pool.in_use", "Connections in use", Arc::new(used));
+    let weak = Arc::downgrade(inner);
+    let waiters = move || {
+        weak.upgrade()
+            .map(|i| (i.lifecycle.in_flight() - in_use(&i)).max(0))
+    };
+    telemetry.gauge(
+        "connfx.pool.waiters",
+        "Calls waiting for a connection",
+        Arc::new(waiters),
+    );
 }
 
 /// Where the database is, for messages: `host:port`, or SQLite's file; never the user-info.

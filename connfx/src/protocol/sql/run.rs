@@ -12,11 +12,15 @@ use std::time::Duration;
 
 use super::cause::{self, Kind};
 use super::{SqlConfig, SqlConnection, SqlDatabase};
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
+
 use crate::CallError;
 use crate::resilience::Retry;
 use crate::resilience::circuit_breaker::{CircuitBreaker, Permit};
 use crate::resilience::retry::{Outcome, RequestInfo};
 use crate::resilience::timeout::{Deadline, Limit};
+use crate::telemetry::Measure;
 
 /// The live policies of one connection, built from its config at connect.
 #[derive(Clone, Debug)]
@@ -116,10 +120,45 @@ impl SqlConnection {
         F: FnMut(sqlx::Pool<DB>) -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
-        let connection = self.name().to_owned();
-        if self.pool().is_closed() {
+        let Some(_in_flight) = self.lifecycle().enter().filter(|_| !self.pool().is_closed()) else {
+            let connection = self.name().to_owned();
             return Err(CallError::Closed { connection });
-        }
+        };
+        let span = self.span();
+        let measure = Measure::start(self.telemetry_handle(), "query");
+        let result = self.bounded(op, info).instrument(span.clone()).await;
+        measure.end(&span, result.as_ref().err());
+        result
+    }
+
+    /// The span of a call, with the database client conventions.
+    fn span(&self) -> Span {
+        let system = match self.backend() {
+            super::SqlBackend::Postgres => "postgresql",
+            super::SqlBackend::MySql => "mysql",
+            super::SqlBackend::Sqlite => "sqlite",
+        };
+        tracing::info_span!(
+            target: "connfx",
+            "sql.client",
+            otel.name = system,
+            otel.kind = "client",
+            otel.status_code = Empty,
+            db.system.name = system,
+            server.address = self.target(),
+            error.type = Empty,
+            connfx.connection = self.name(),
+        )
+    }
+
+    /// The deadline around the tries.
+    async fn bounded<DB, F, Fut, T>(&self, op: F, info: RequestInfo<'static>) -> Result<T, CallError>
+    where
+        DB: SqlDatabase,
+        F: FnMut(sqlx::Pool<DB>) -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        let connection = self.name().to_owned();
         let Some(pool) = self.typed::<DB>().cloned() else {
             let message = format!(
                 "the closure takes a {} pool, but this is a {} connection",

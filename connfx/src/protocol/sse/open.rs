@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
+use tracing::Instrument;
 
 use super::SseConnection;
 use crate::CallError;
@@ -101,11 +102,24 @@ impl std::fmt::Display for Failure {
 
 /// One `GET` of the stream, resuming after `last_event_id`.
 pub(super) async fn open(connection: &SseConnection, last_event_id: Option<&str>) -> Result<Body, Failure> {
-    let mut request = connection.client().get(connection.target().clone());
+    let target = connection.target();
+    let span = tracing::info_span!(
+        target: "connfx",
+        "sse.open",
+        otel.name = "GET",
+        otel.kind = "client",
+        http.request.method = "GET",
+        server.address = target.host_str().unwrap_or_default(),
+        server.port = target.port_or_known_default(),
+        connfx.connection = connection.name(),
+    );
+    let mut trace_headers = reqwest::header::HeaderMap::new();
+    crate::telemetry::trace_context::inject(&span, &mut trace_headers);
+    let mut request = connection.client().get(target.clone()).headers(trace_headers);
     if let Some(id) = last_event_id {
         request = request.header("Last-Event-ID", id);
     }
-    let sent = request.send();
+    let sent = request.send().instrument(span);
     let answer = match connection.config().timeout.per_attempt {
         Some(limit) => tokio::time::timeout(limit, sent)
             .await

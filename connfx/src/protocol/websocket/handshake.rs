@@ -108,6 +108,15 @@ impl Handshake {
         for (name, value) in &self.headers {
             request.headers_mut().insert(name.clone(), value.clone());
         }
+        let span = tracing::info_span!(
+            target: "connfx",
+            "websocket.handshake",
+            otel.name = "GET",
+            otel.kind = "client",
+            server.address = self.host.as_str(),
+            server.port = self.port,
+        );
+        crate::telemetry::trace_context::inject(&span, request.headers_mut());
         let opened = tokio_tungstenite::client_async_tls_with_config(
             request,
             tcp,
