@@ -7,6 +7,7 @@
 mod otlp_receiver;
 
 mod config;
+mod shutdown;
 mod telemetry;
 
 use std::time::{Duration, Instant};

@@ -29,12 +29,12 @@ struct Conns {
 
 /// An upstream that records each request's `traceparent`: `/ok` answers 200, `/flaky` 503 once
 /// then 200, `/down` always 503.
-struct Upstream {
-    url: String,
+pub(crate) struct Upstream {
+    pub(crate) url: String,
     traceparents: Arc<Mutex<Vec<String>>>,
 }
 
-async fn upstream() -> Upstream {
+pub(crate) async fn upstream() -> Upstream {
     let traceparents = Arc::new(Mutex::new(Vec::new()));
     let flaky = Arc::new(Mutex::new(0_u32));
     let seen = traceparents.clone();
