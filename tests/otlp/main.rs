@@ -7,6 +7,7 @@
 mod otlp_receiver;
 
 mod config;
+mod secrets;
 mod shutdown;
 mod telemetry;
 

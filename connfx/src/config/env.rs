@@ -76,6 +76,17 @@ pub(crate) fn shown(kind: Kind, value: &Value) -> Option<String> {
     match (kind, value) {
         (_, Value::Null) => None,
         (Kind::Secret, _) => Some("[redacted]".to_owned()),
+        // A header map: credential-like names (`Authorization`, `X-Api-Key` …) keep their name
+        // only, as in `Headers`' `Debug`.
+        (Kind::Map, Value::Object(map)) => {
+            let shown = map
+                .iter()
+                .map(|(name, value)| match crate::Headers::is_sensitive(name) {
+                    true => (name.clone(), Value::from("[redacted]")),
+                    false => (name.clone(), value.clone()),
+                });
+            Some(Value::Object(shown.collect()).to_string())
+        }
         (Kind::Url, Value::String(s)) => Some(
             s.parse::<ConnUrl>()
                 .map_or_else(|_| "[invalid URL]".to_owned(), |u| u.redacted()),
