@@ -11,18 +11,25 @@
 //!   and behind reqwest-retry 0.9's `RetryTransientMiddleware`. What each stack adds is its
 //!   policies' time minus its bare time.
 //!
+//! - `telemetry`: the full stack again with telemetry on: metrics bound to an OTLP connection
+//!   (through a registry, as the derive does) and a span per call recorded by the OTLP
+//!   connection's `tracing` layer, exported to a collector stub on 127.0.0.1 (it reads each
+//!   export and answers 200).
+//!
 //! After criterion's groups, a summary measures every contender again in one process (median of
 //! 7 rounds) and prints the ratios that `BENCHMARKS.md` reports. `cargo bench --bench http_stack
 //! -- summary` prints the summary alone.
 
 use std::time::{Duration, Instant};
 
-use connfx::{Connection, HttpConfig, HttpConnection};
+use connfx::{Connection, HttpConfig, HttpConnection, OtlpConnection, Registry};
 use criterion::Criterion;
 use futures_util::future::join_all;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
 use serde_json::json;
 use tokio::runtime::Runtime;
+use tracing::instrument::WithSubscriber;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Requests in flight at once in the concurrent loopback case.
 const CONCURRENT: usize = 32;
@@ -74,6 +81,26 @@ struct Loopback {
     raw: reqwest::Client,
     url: String,
     connfx: HttpConnection,
+    /// The same stack with telemetry on, and the subscriber its calls run under.
+    observed: HttpConnection,
+    subscriber: tracing::Dispatch,
+    _otel: OtlpConnection,
+}
+
+/// A collector stub on `rt`: reads each OTLP export and answers 200, nothing more.
+fn collector(rt: &Runtime) -> String {
+    rt.block_on(async {
+        let app = axum::Router::new().fallback(|body: axum::body::Bytes| async move {
+            std::hint::black_box(body.len());
+            ""
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("bound address"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    })
 }
 
 impl Loopback {
@@ -84,11 +111,50 @@ impl Loopback {
             .expect("connects");
         // The connection's own client, bypassing the pipeline: the same pool, headers and TLS,
         // so the difference is the policy stack alone.
+        let otel_config = serde_json::from_value(json!({ "url": collector(rt), "service_name": "bench" }))
+            .expect("a valid OtlpConfig");
+        let (observed, otel) = rt.block_on(async {
+            let otel = OtlpConnection::connect("otel", otel_config)
+                .await
+                .expect("connects");
+            let observed = HttpConnection::connect("bench", full_stack(&url))
+                .await
+                .expect("connects");
+            // As the derive does: a registry with an OTLP connection binds the others' telemetry.
+            let registry = Registry::new();
+            registry.insert("otel", otel.clone());
+            registry.insert("bench", observed.clone());
+            (observed, otel)
+        });
+        let subscriber = tracing::Dispatch::new(tracing_subscriber::registry().with(otel.tracing_layer()));
         Loopback {
             raw: connfx.client().clone(),
             url: format!("{url}/item"),
             connfx,
+            observed,
+            subscriber,
+            _otel: otel,
         }
+    }
+
+    async fn observed_get(&self) -> usize {
+        let call = async {
+            let response = self.observed.get("/item").send().await.expect("connfx GET");
+            response.bytes().await.expect("connfx body").len()
+        };
+        call.with_subscriber(self.subscriber.clone()).await
+    }
+
+    async fn observed_many(&self) -> usize {
+        let calls = join_all((0..CONCURRENT).map(|_| async {
+            let response = self.observed.get("/item").send().await.expect("connfx GET");
+            response.bytes().await.expect("connfx body").len()
+        }));
+        calls
+            .with_subscriber(self.subscriber.clone())
+            .await
+            .into_iter()
+            .sum()
     }
 
     async fn raw_get(&self) -> usize {
@@ -182,6 +248,12 @@ fn criterion_groups(c: &mut Criterion, rt: &Runtime, lo: &Loopback, mem: &InProc
     group.bench_function("connfx full stack x32", |b| {
         b.to_async(rt).iter(|| lo.connfx_many())
     });
+    group.bench_function("connfx full stack, telemetry on", |b| {
+        b.to_async(rt).iter(|| lo.observed_get())
+    });
+    group.bench_function("connfx full stack x32, telemetry on", |b| {
+        b.to_async(rt).iter(|| lo.observed_many())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("canned");
@@ -226,8 +298,10 @@ fn median(mut times: Vec<Duration>) -> Duration {
 /// is a shared VM) hits all of them alike; the median of the rounds is reported.
 fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
     const ROUNDS: usize = 9;
-    let mut t: [Vec<Duration>; 8] = Default::default();
+    let mut t: [Vec<Duration>; 10] = Default::default();
     for _ in 0..ROUNDS {
+        t[8].push(per_call(rt, 1_000, || lo.observed_get()));
+        t[9].push(per_call(rt, 50, || lo.observed_many()));
         t[0].push(per_call(rt, 1_000, || lo.raw_get()));
         t[1].push(per_call(rt, 1_000, || lo.connfx_get()));
         t[2].push(per_call(rt, 50, || lo.raw_many()));
@@ -250,6 +324,8 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
         connfx_stack,
         mw_bare,
         mw_retry,
+        observed,
+        observed_many,
     ] = t.map(median);
     let ns = |d: Duration| d.as_secs_f64() * 1e9;
     let us = |d: Duration| d.as_secs_f64() * 1e6;
@@ -266,6 +342,13 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
         us(raw_many),
         us(stack_many),
         pct(raw_many, stack_many)
+    );
+    println!(
+        "loopback, telemetry on: one at a time {:.1} µs → {:.1} % of raw; {CONCURRENT} at once {:.0} µs per batch → {:.1} % of raw",
+        us(observed),
+        pct(raw, observed),
+        us(observed_many),
+        pct(raw_many, observed_many)
     );
     println!(
         "canned: connfx stub {:.0} ns bare, {:.0} ns full stack → the stack adds {:.0} ns",
