@@ -78,6 +78,12 @@
 //!   tracer, meter and logger providers of one resource, and `tracing` reaches it through the
 //!   layer it hands out, so several collectors can be fed side by side. Its decisions are in the
 //!   `protocol::otlp` docs.
+//! - **Telemetry goes through the app's own OTLP connection**: a registry (and so a derived
+//!   struct's `connect`) binds every connection's [`telemetry`] to the first OTLP connection it
+//!   holds; without one nothing is recorded. Spans are plain `tracing` spans, so they go where
+//!   the application's subscriber sends them. See the [`telemetry`] module for names.
+//! - **`close` drains, then flushes**: connections refuse new calls and wait for those in
+//!   flight; OTLP connections close last, so the last calls' telemetry is exported.
 //! - **Streams reconnect by themselves** (features `websocket`, `sse`): a WebSocket connection
 //!   keeps one socket open in a background task and reopens it on the `retry` backoff, with
 //!   events (`subscribe`, `on_reconnect`); sends made while it reopens wait for the new socket
