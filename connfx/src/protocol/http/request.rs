@@ -243,7 +243,7 @@ impl HttpRequest {
         crate::telemetry::trace_context::inject(&span, &mut headers);
         let measure = Measure::start(connection.telemetry(), crate::telemetry::method_name(&method));
         let call = pipeline::Call {
-            connection: connection.clone(),
+            connection: &connection,
             method,
             url,
             headers,
@@ -260,7 +260,8 @@ impl HttpRequest {
         span::end(&span, status, error, tries.load(Relaxed).saturating_sub(1));
         measure.end(&span, error);
         let (response, limits) = result?;
-        Ok(HttpResponse::new(connection.clone(), response, limits))
+        drop(_in_flight);
+        Ok(HttpResponse::new(connection, response, limits))
     }
 
     fn invalid(mut self, message: String) -> Self {

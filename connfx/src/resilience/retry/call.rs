@@ -59,7 +59,9 @@ pin_project! {
 
 /// Everything of a call but the future in flight: the policy, the operation and the rules.
 struct Driver<'a, F, T, E> {
-    retry: Retry,
+    // Borrowed: a clone per call would bump the policy's shared reference counts, lines every
+    // core writes when many calls run at once.
+    retry: &'a Retry,
     op: F,
     deadline: Option<Deadline>,
     retry_if: Option<Predicate<'a, E>>,
@@ -84,7 +86,7 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    pub(super) fn new(retry: Retry, op: F) -> Self {
+    pub(super) fn new(retry: &'a Retry, op: F) -> Self {
         RetryCall {
             driver: Driver {
                 retry,

@@ -136,12 +136,12 @@ impl Retry {
     /// Runs `op(attempt)` (attempt 1, 2, …) until it succeeds, its failure is not retried, or a
     /// limit is reached. By default every `Err` is retried; the returned [`RetryCall`] narrows
     /// that (`retry_if`, `retry_if_ok`, `classify`), sets a `deadline` and an `on_retry` hook.
-    pub fn call<F, Fut, T, E>(&self, op: F) -> RetryCall<'static, F, Fut, T, E>
+    pub fn call<F, Fut, T, E>(&self, op: F) -> RetryCall<'_, F, Fut, T, E>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        RetryCall::new(self.clone(), op)
+        RetryCall::new(self, op)
     }
 
     /// A tower layer retrying the wrapped service's errors with this policy.
