@@ -17,6 +17,7 @@ trait Erased: Send + Sync {
     fn health(&self) -> BoxFuture<'_, Health>;
     fn close(&self) -> BoxFuture<'_, ()>;
     fn health_timeout(&self) -> Duration;
+    fn critical(&self) -> bool;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -32,6 +33,9 @@ impl<T: Connection> Erased for T {
     }
     fn health_timeout(&self) -> Duration {
         Connection::health_timeout(self)
+    }
+    fn critical(&self) -> bool {
+        Connection::critical(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -61,5 +65,9 @@ impl Entry {
 
     pub(crate) fn health_timeout(&self) -> Duration {
         self.0.health_timeout()
+    }
+
+    pub(crate) fn critical(&self) -> bool {
+        self.0.critical()
     }
 }

@@ -109,6 +109,7 @@ impl Registry {
                 name: name.clone(),
                 protocol: entry.protocol(),
                 health,
+                critical: entry.critical(),
             }
         });
         HealthReport {

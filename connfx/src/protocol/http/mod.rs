@@ -475,4 +475,8 @@ impl Connection for HttpConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
 }

@@ -413,6 +413,10 @@ impl Connection for RedisConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
 }
 
 /// The pool keys other than `max_size` have no meaning for multiplexed connections.

@@ -330,6 +330,10 @@ impl Connection for SqlConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
 }
 
 /// Where the database is, for messages: `host:port`, or SQLite's file; never the user-info.
