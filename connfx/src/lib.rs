@@ -125,7 +125,7 @@ pub use protocol::sql::{SqlConfig, SqlConnection, SqlPool};
 pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
 #[cfg(feature = "websocket")]
 pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
-pub use registry::Registry;
+pub use registry::{HealthEvent, HealthMonitor, Registry};
 pub use resilience::{
     Bulkhead, BulkheadConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState,
     Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig, Timeout,

@@ -3,16 +3,19 @@
 mod config;
 mod dynamic;
 mod entry;
+mod monitor;
 mod seed_names;
 
 pub use config::{RegistryConfig, TARGETS_PREFIX};
 pub use dynamic::{AdapterFactory, TargetConfig};
+pub use monitor::{HealthEvent, HealthMonitor, MIN_MONITOR_INTERVAL};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use tokio::sync::watch;
 
 use crate::{Connection, Health, HealthEntry, HealthReport};
 use entry::Entry;
@@ -42,6 +45,9 @@ pub struct Registry {
 struct Inner {
     entries: RwLock<Vec<(String, Entry)>>,
     adapters: RwLock<BTreeMap<String, AdapterFactory>>,
+    /// Turns `true` when `close()` starts, so background work on the registry (a
+    /// [`HealthMonitor`]) ends with it.
+    closed: watch::Sender<bool>,
 }
 
 /// Why [`Registry::get`] found nothing.
@@ -117,8 +123,10 @@ impl Registry {
         }
     }
 
-    /// Closes every connection in parallel, waiting at most [`CLOSE_TIMEOUT`] in all.
+    /// Closes every connection in parallel, waiting at most [`CLOSE_TIMEOUT`] in all. A
+    /// [`HealthMonitor`] of the registry stops first (see [`Registry::monitor`]).
     pub async fn close(&self) {
+        self.inner.closed.send_replace(true);
         let entries = self.snapshot();
         let closing = join_all(entries.iter().map(|(_, entry)| entry.close()));
         if tokio::time::timeout(CLOSE_TIMEOUT, closing).await.is_err() {
@@ -131,6 +139,11 @@ impl Registry {
     /// The entries as they are now; checks and closes run on this copy, without holding the lock.
     fn snapshot(&self) -> Vec<(String, Entry)> {
         self.entries().clone()
+    }
+
+    /// Sees `true` once `close()` has started.
+    fn closed_signal(&self) -> watch::Receiver<bool> {
+        self.inner.closed.subscribe()
     }
 
     fn entries(&self) -> std::sync::RwLockReadGuard<'_, Vec<(String, Entry)>> {
