@@ -88,7 +88,7 @@ async fn the_first_event_of_each_connection_is_a_change_from_unknown() {
     registry.insert("avatars", http("avatars", &dead, false).await);
     let monitor = registry.monitor(Duration::from_millis(50));
     let mut events = monitor.subscribe();
-    let mut firsts = vec![next_event(&mut events).await, next_event(&mut events).await];
+    let mut firsts = [next_event(&mut events).await, next_event(&mut events).await];
     firsts.sort_by(|a, b| a.connection.cmp(&b.connection));
     let moves: Vec<_> = firsts
         .iter()
