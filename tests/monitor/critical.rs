@@ -27,6 +27,18 @@ async fn the_attribute_sets_critical_and_the_report_carries_it() {
     assert!(!report.get("avatars").unwrap().critical);
     assert!(!report.ready(), "payments is down and critical: {report}");
     assert!(report.to_string().contains("CRITICAL"), "{report}");
+
+    // The derived struct's registry monitors the same connections.
+    let monitor = conns.registry().monitor(std::time::Duration::from_millis(50));
+    let mut reports = monitor.reports();
+    let watched = tokio::time::timeout(crate::PATIENCE, reports.wait_for(Option::is_some))
+        .await
+        .expect("a first report in time")
+        .expect("the monitor is running")
+        .clone()
+        .unwrap();
+    assert!(!watched.get("avatars").unwrap().critical);
+    assert!(!watched.ready(), "{watched}");
     conns.close().await;
 }
 
