@@ -87,6 +87,13 @@ pub trait Connection: Clone + Send + Sync + 'static {
     fn telemetry(&self) -> Option<&Telemetry> {
         None
     }
+
+    /// Whether the service needs this connection to serve (`health(critical = …)`, default
+    /// `true`). Only critical connections decide [`HealthReport::ready`](crate::HealthReport::ready)
+    /// and the readiness probe; the others are reported but never block.
+    fn critical(&self) -> bool {
+        true
+    }
 }
 
 /// What a connection's config type must be: plain data that the loader can fill, check and

@@ -21,15 +21,41 @@ pub enum HealthState {
     Unknown,
 }
 
-impl fmt::Display for HealthState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl HealthState {
+    /// `Ready` or `Live`: the connection answers and takes traffic, even if it pushes back.
+    /// What readiness asks of every critical connection ([`HealthReport::ready`]).
+    ///
+    /// ```
+    /// use connfx::HealthState;
+    /// assert!(HealthState::Live.is_up());
+    /// assert!(!HealthState::Connected.is_up());
+    /// ```
+    pub fn is_up(self) -> bool {
+        matches!(self, HealthState::Ready | HealthState::Live)
+    }
+}
+
+impl HealthState {
+    /// The state's name, as `Display` and JSON show it: `ready`, `live`, `connected`, `error`,
+    /// `unknown`.
+    ///
+    /// ```
+    /// assert_eq!(connfx::HealthState::Live.as_str(), "live");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
             HealthState::Ready => "ready",
             HealthState::Live => "live",
             HealthState::Connected => "connected",
             HealthState::Error => "error",
             HealthState::Unknown => "unknown",
-        })
+        }
+    }
+}
+
+impl fmt::Display for HealthState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -86,13 +112,15 @@ pub struct HealthEntry {
     /// What its check found.
     #[serde(flatten)]
     pub health: Health,
+    /// Whether the service needs it to serve (`health(critical = …)`); see [`HealthReport::ready`].
+    pub critical: bool,
 }
 
 /// The health of every connection of a set, checked concurrently. `Display` prints a table:
 ///
 /// ```text
-/// CONNECTION  PROTOCOL  STATE  LATENCY  MESSAGE
-/// payments    http      ready  1.2ms    HEAD / 200 OK
+/// CONNECTION  PROTOCOL  CRITICAL  STATE  LATENCY  MESSAGE
+/// payments    http      yes       ready  1.2ms    HEAD / 200 OK
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HealthReport {
@@ -114,6 +142,32 @@ impl HealthReport {
             .unwrap_or(HealthState::Ready)
     }
 
+    /// Whether the service can serve: every critical connection is [up](HealthState::is_up)
+    /// (`Ready` or `Live`). Non-critical connections never decide it; an empty report is ready.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connfx::{Health, HealthEntry, HealthReport};
+    /// let entry = |name: &str, health: Health, critical| HealthEntry {
+    ///     name: name.into(), protocol: "http", health, critical,
+    /// };
+    /// let mut report = HealthReport {
+    ///     entries: vec![
+    ///         entry("payments", Health::ready(Duration::ZERO, "HEAD / 200 OK"), true),
+    ///         entry("avatars", Health::error(Duration::ZERO, "connection refused"), false),
+    ///     ],
+    /// };
+    /// assert!(report.ready());
+    /// report.entries[1].critical = true;
+    /// assert!(!report.ready());
+    /// ```
+    pub fn ready(&self) -> bool {
+        self.entries
+            .iter()
+            .filter(|e| e.critical)
+            .all(|e| e.health.state.is_up())
+    }
+
     /// The entry of the connection called `name`.
     pub fn get(&self, name: &str) -> Option<&HealthEntry> {
         self.entries.iter().find(|e| e.name == name)
@@ -122,14 +176,22 @@ impl HealthReport {
 
 impl fmt::Display for HealthReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header = ["CONNECTION", "PROTOCOL", "STATE", "LATENCY", "MESSAGE"];
-        let rows: Vec<[String; 5]> = self
+        let header = [
+            "CONNECTION",
+            "PROTOCOL",
+            "CRITICAL",
+            "STATE",
+            "LATENCY",
+            "MESSAGE",
+        ];
+        let rows: Vec<[String; 6]> = self
             .entries
             .iter()
             .map(|e| {
                 [
                     e.name.clone(),
                     e.protocol.to_owned(),
+                    if e.critical { "yes" } else { "no" }.to_owned(),
                     e.health.state.to_string(),
                     format!("{:.1?}", e.health.latency),
                     e.health.message.clone(),
@@ -142,7 +204,7 @@ impl fmt::Display for HealthReport {
                 *w = (*w).max(cell.chars().count());
             }
         }
-        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 5]| {
+        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 6]| {
             let text: Vec<String> = cells
                 .iter()
                 .zip(widths)
@@ -152,7 +214,7 @@ impl fmt::Display for HealthReport {
         };
         line(f, header)?;
         for row in &rows {
-            line(f, [&row[0], &row[1], &row[2], &row[3], &row[4]])?;
+            line(f, row.each_ref().map(String::as_str))?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! - [The derive](#the-derive)
 //! - [Sources and names](#sources-and-names)
 //! - [Errors](#errors)
+//! - [Health monitor and probes](#health-monitor-and-probes)
 //! - [Decisions](#decisions) where the design left a choice open
 //!
 //! ## The derive
@@ -50,6 +51,44 @@
 //! for the same mistake. No secret value (passwords, tokens, URL credentials, credential headers)
 //! appears in an error, a `Debug`, a log line, a health report or a schema.
 //!
+//! ## Health monitor and probes
+//!
+//! [`Registry::monitor`] checks every connection in a background task, keeps the last
+//! [`HealthReport`] and emits a [`HealthEvent`] whenever a connection changes state (by
+//! broadcast and by callback). Connections are critical unless declared
+//! `health(critical = false)`; [`HealthReport::ready`] asks that every critical one be `Ready`
+//! or `Live`. With the `axum` feature, `probe::router` serves `/health/live` and
+//! `/health/ready` for Kubernetes from the monitor's last report.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use connfx::prelude::*;
+//!
+//! #[derive(Connections)]
+//! #[connections(env_prefix = "CHECKOUT")]
+//! struct Conns {
+//!     #[connection(protocol = "http", url = "https://api.pay.example/v1")]
+//!     payments: HttpConnection,
+//!     /// Nice to have: its outage must not take the service out of rotation.
+//!     #[connection(protocol = "http", url = "https://avatars.example", health(critical = false))]
+//!     avatars: HttpConnection,
+//! }
+//!
+//! # async fn run() -> Result<(), connfx::Error> {
+//! let conns = Conns::connect().await?;
+//! let monitor = conns.registry().monitor(Duration::from_secs(10));
+//! monitor.on_change(|event| {
+//!     eprintln!("{}: {} -> {} ({})", event.connection, event.from, event.to, event.health.message);
+//! });
+//! let mut changes = monitor.subscribe();
+//! while let Ok(event) = changes.recv().await {
+//!     if event.critical && !event.to.is_up() {
+//!         eprintln!("not ready:\n{}", monitor.report().unwrap_or_default());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! ## Decisions
 //!
 //! - **Files are parsed directly** (`toml`, `serde_yaml_ng`, `serde_json`), not through the
@@ -90,6 +129,9 @@
 //!   (bounded by `timeout.total`) rather than fail or vanish. SSE streams reopen with
 //!   `Last-Event-ID` after the server's `retry:` delay, so each event arrives once. Neither
 //!   does network I/O in `connect`. See the `protocol::websocket` and `protocol::sse` decisions.
+//! - **Every connection is critical by default** (`health(critical = true)`): leaving a
+//!   dependency out of readiness is the exception a service declares. The health monitor and
+//!   the probes have their decisions in the [`HealthMonitor`] and `probe` module docs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -100,6 +142,8 @@ mod duration;
 mod error;
 mod health;
 mod lifecycle;
+#[cfg(feature = "axum")]
+pub mod probe;
 pub mod protocol;
 pub mod registry;
 pub mod resilience;
@@ -133,7 +177,7 @@ pub use protocol::sql::{SqlConfig, SqlConnection, SqlPool};
 pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
 #[cfg(feature = "websocket")]
 pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
-pub use registry::Registry;
+pub use registry::{HealthEvent, HealthMonitor, Registry};
 pub use resilience::{
     Bulkhead, BulkheadConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState,
     Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig, Timeout,

@@ -380,3 +380,36 @@ async fn rejections_breaker_changes_and_pools_are_measured() {
         "{spans:?}"
     );
 }
+
+#[tokio::test]
+async fn the_health_monitor_records_states_and_changes() {
+    let receiver = Receiver::http().await.unwrap();
+    let upstream = upstream().await;
+    let conns = connect(&upstream, &receiver).await;
+    let monitor = conns.registry().monitor(std::time::Duration::from_millis(20));
+    let mut events = monitor.subscribe();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.connection.as_str(), first.to),
+        ("api", connfx::HealthState::Ready)
+    );
+    monitor.stop();
+    conns.close().await;
+    let got = receiver.received();
+    let api = with(&[("connfx.connection", "api"), ("connfx.protocol", "http")]);
+    let state = got.points("connfx.health.state");
+    assert!(
+        state.iter().any(|(a, v)| api(a) && *v == 0.0),
+        "ready is 0: {state:?}"
+    );
+    let changes = got.points("connfx.health.transitions");
+    let became_ready = with(&[
+        ("connfx.connection", "api"),
+        ("connfx.from", "unknown"),
+        ("connfx.to", "ready"),
+    ]);
+    assert_eq!(latest(&changes, became_ready), 1.0, "{changes:?}");
+}

@@ -19,6 +19,7 @@ trait Erased: Send + Sync {
     fn close(&self) -> BoxFuture<'_, ()>;
     fn health_timeout(&self) -> Duration;
     fn telemetry(&self) -> Option<&Telemetry>;
+    fn critical(&self) -> bool;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -37,6 +38,9 @@ impl<T: Connection> Erased for T {
     }
     fn telemetry(&self) -> Option<&Telemetry> {
         Connection::telemetry(self)
+    }
+    fn critical(&self) -> bool {
+        Connection::critical(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -70,5 +74,9 @@ impl Entry {
 
     pub(crate) fn telemetry(&self) -> Option<&Telemetry> {
         self.0.telemetry()
+    }
+
+    pub(crate) fn critical(&self) -> bool {
+        self.0.critical()
     }
 }

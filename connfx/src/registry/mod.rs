@@ -3,16 +3,19 @@
 mod config;
 mod dynamic;
 mod entry;
+mod monitor;
 mod seed_names;
 
 pub use config::{RegistryConfig, TARGETS_PREFIX};
 pub use dynamic::{AdapterFactory, TargetConfig};
+pub use monitor::{HealthEvent, HealthMonitor, MIN_MONITOR_INTERVAL};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use tokio::sync::watch;
 
 use crate::{Connection, Health, HealthEntry, HealthReport};
 use entry::Entry;
@@ -42,6 +45,9 @@ pub struct Registry {
 struct Inner {
     entries: RwLock<Vec<(String, Entry)>>,
     adapters: RwLock<BTreeMap<String, AdapterFactory>>,
+    /// Turns `true` when `close()` starts, so background work on the registry (a
+    /// [`HealthMonitor`]) ends with it.
+    closed: watch::Sender<bool>,
 }
 
 /// Why [`Registry::get`] found nothing.
@@ -136,6 +142,7 @@ impl Registry {
                 name: name.clone(),
                 protocol: entry.protocol(),
                 health,
+                critical: entry.critical(),
             }
         });
         HealthReport {
@@ -143,10 +150,12 @@ impl Registry {
         }
     }
 
-    /// Closes every connection gracefully, waiting at most [`CLOSE_TIMEOUT`] in all: each
-    /// refuses new calls and waits for its calls in flight; they close in parallel, and the OTLP
+    /// Closes every connection gracefully, waiting at most [`CLOSE_TIMEOUT`] in all. A
+    /// [`HealthMonitor`] of the registry stops first (see [`Registry::monitor`]); then each
+    /// connection refuses new calls and waits for its calls in flight, in parallel, and the OTLP
     /// connections close last, so the telemetry of those last calls is flushed too.
     pub async fn close(&self) {
+        self.inner.closed.send_replace(true);
         let entries = self.snapshot();
         let (telemetry, others): (Vec<_>, Vec<_>) =
             entries.iter().partition(|(_, entry)| entry.protocol() == "otlp");
@@ -161,9 +170,22 @@ impl Registry {
 }
 
 impl Registry {
+    /// The entry called `name`, if any.
+    pub(crate) fn entry(&self, name: &str) -> Option<Entry> {
+        self.entries()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+    }
+
     /// The entries as they are now; checks and closes run on this copy, without holding the lock.
     fn snapshot(&self) -> Vec<(String, Entry)> {
         self.entries().clone()
+    }
+
+    /// Sees `true` once `close()` has started.
+    fn closed_signal(&self) -> watch::Receiver<bool> {
+        self.inner.closed.subscribe()
     }
 
     fn entries(&self) -> std::sync::RwLockReadGuard<'_, Vec<(String, Entry)>> {

@@ -9,6 +9,7 @@ use validator::Validate;
 /// ```
 /// let h = connfx::HealthCheckConfig::default();
 /// assert_eq!(h.timeout, std::time::Duration::from_secs(5));
+/// assert!(h.critical);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 #[serde(default, deny_unknown_fields)]
@@ -20,6 +21,10 @@ pub struct HealthCheckConfig {
     #[serde(with = "humantime_serde")]
     #[schemars(with = "crate::HumanDuration")]
     pub timeout: Duration,
+    /// Whether the service needs this connection to serve: a critical connection that is
+    /// neither `ready` nor `live` makes the service not ready (`/health/ready` answers 503); a
+    /// non-critical one is reported but never blocks.
+    pub critical: bool,
 }
 
 impl Default for HealthCheckConfig {
@@ -27,6 +32,7 @@ impl Default for HealthCheckConfig {
         HealthCheckConfig {
             path: None,
             timeout: Duration::from_secs(5),
+            critical: true,
         }
     }
 }

@@ -328,4 +328,8 @@ impl Connection for GraphqlConnection {
     fn health_timeout(&self) -> Duration {
         self.config().health.timeout
     }
+
+    fn critical(&self) -> bool {
+        self.config().health.critical
+    }
 }

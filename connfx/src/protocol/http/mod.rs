@@ -488,4 +488,8 @@ impl Connection for HttpConnection {
     fn telemetry(&self) -> Option<&Telemetry> {
         Some(&self.inner.telemetry)
     }
+
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
 }

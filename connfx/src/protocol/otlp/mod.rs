@@ -269,4 +269,8 @@ impl Connection for OtlpConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
 }

@@ -427,6 +427,10 @@ impl Connection for RedisConnection {
         self.inner.config.health.timeout
     }
 
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
+
     fn telemetry(&self) -> Option<&Telemetry> {
         Some(&self.inner.telemetry)
     }

@@ -274,4 +274,8 @@ impl Connection for SseConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
 }

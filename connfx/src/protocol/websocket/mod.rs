@@ -458,4 +458,8 @@ impl Connection for WebSocketConnection {
     fn health_timeout(&self) -> Duration {
         self.inner.config.health.timeout
     }
+
+    fn critical(&self) -> bool {
+        self.inner.config.health.critical
+    }
 }
