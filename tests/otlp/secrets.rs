@@ -2,6 +2,7 @@
 //! API-key tokens, credential headers, OTLP headers, a `file:` secret, attribute defaults) go
 //! through every output connfx has — `Debug` of configs and connections, the schema, the env
 //! listing, `explain`, config errors, connect and call errors, health reports (text and JSON),
+//! the readiness probe's answer, the health monitor's events,
 //! log lines and spans at TRACE level, and what the collector receives — and none shows up.
 
 use std::io::Write;
@@ -161,6 +162,21 @@ async fn no_secret_value_reaches_any_output() {
         "{health}\n{health:?}\n{}\n",
         serde_json::to_string(&health).unwrap()
     );
+    // What `/health/ready` answers, and the health monitor's events.
+    let readiness = connfx::probe::ProbeSource::from(conns.registry())
+        .readiness()
+        .await;
+    seen += &format!("{}\n", serde_json::to_string(&readiness).unwrap());
+    let monitor = conns.registry().monitor(std::time::Duration::from_millis(10));
+    let mut events = monitor.subscribe();
+    for _ in 0..5 {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        seen += &format!("{event:?}\n");
+    }
+    monitor.stop();
     drop(guard);
     conns.close().await;
 
