@@ -64,10 +64,9 @@ fn bare(url: &str) -> HttpConfig {
     serde_json::from_value(json!({ "url": url })).expect("a valid HttpConfig")
 }
 
-/// An axum server answering `ok` on 127.0.0.1, on `rt`.
-fn serve(rt: &Runtime) -> String {
+/// `app` served on 127.0.0.1, on `rt`; its base URL.
+fn serve(rt: &Runtime, app: axum::Router) -> String {
     rt.block_on(async {
-        let app = axum::Router::new().fallback(|| async { "ok" });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -89,23 +88,16 @@ struct Loopback {
 
 /// A collector stub on `rt`: reads each OTLP export and answers 200, nothing more.
 fn collector(rt: &Runtime) -> String {
-    rt.block_on(async {
-        let app = axum::Router::new().fallback(|body: axum::body::Bytes| async move {
-            std::hint::black_box(body.len());
-            ""
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let url = format!("http://{}", listener.local_addr().expect("bound address"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        url
-    })
+    let app = axum::Router::new().fallback(|body: axum::body::Bytes| async move {
+        std::hint::black_box(body.len());
+        ""
+    });
+    serve(rt, app)
 }
 
 impl Loopback {
     fn new(rt: &Runtime) -> Loopback {
-        let url = serve(rt);
+        let url = serve(rt, axum::Router::new().fallback(|| async { "ok" }));
         let connfx = rt
             .block_on(HttpConnection::connect("bench", full_stack(&url)))
             .expect("connects");
@@ -146,9 +138,7 @@ impl Loopback {
     }
 
     async fn observed_many(&self) -> usize {
-        self.metered_many()
-            .with_subscriber(self.subscriber.clone())
-            .await
+        self.metered_many().with_subscriber(self.subscriber.clone()).await
     }
 
     /// Telemetry on but no subscriber: metrics only, spans disabled.
