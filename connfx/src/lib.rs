@@ -87,6 +87,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 mod conn_url;
 mod connection;
@@ -98,6 +100,7 @@ pub mod registry;
 pub mod resilience;
 mod secret;
 pub mod settings;
+mod table;
 
 #[doc(hidden)]
 #[path = "private.rs"]
