@@ -118,6 +118,9 @@ mod tests {
     fn colour_wraps_cells_without_moving_the_columns() {
         let text = table().render(true);
         assert!(text.contains("\x1b[31merror\x1b[0m  refused"), "{text:?}");
-        assert!(text.starts_with("\x1b[1mNAME\x1b[0m      \x1b[1mSTATE"), "{text:?}");
+        assert!(
+            text.starts_with("\x1b[1mNAME\x1b[0m      \x1b[1mSTATE"),
+            "{text:?}"
+        );
     }
 }

@@ -37,7 +37,11 @@ struct ConnectionStatus {
     configured: bool,
 }
 
-pub(crate) async fn run<S: ConnectionSet>(probe: bool, sources: Sources, out: &mut Output<'_>) -> io::Result<Outcome> {
+pub(crate) async fn run<S: ConnectionSet>(
+    probe: bool,
+    sources: Sources,
+    out: &mut Output<'_>,
+) -> io::Result<Outcome> {
     let set = S::descriptor();
     let config = match load_config_from::<S>(sources) {
         Ok(config) => config,
@@ -141,7 +145,10 @@ fn print(report: &CheckReport, out: &mut Output<'_>) -> io::Result<()> {
 fn health_summary(health: &HealthReport, out: &Output<'_>) -> String {
     let (total, down) = (health.entries.len(), down(health));
     if down.is_empty() {
-        out.paint(Paint::Green, &format!("healthy: {total} of {total} connections up"))
+        out.paint(
+            Paint::Green,
+            &format!("healthy: {total} of {total} connections up"),
+        )
     } else {
         let text = format!(
             "unhealthy: {} of {total} connections down: {}",

@@ -77,19 +77,23 @@ impl Command {
     /// Runs the command on what `S::load_config()` reads (the attribute's files,
     /// `<PREFIX>_CONFIG_FILE`, the process environment), printing to standard output.
     pub async fn run<S: ConnectionSet>(&self) -> ExitCode {
-        self.run_with::<S>(Sources::process(S::descriptor().files))
-            .await
+        self.run_with::<S>(Sources::process(S::descriptor().files)).await
     }
 
     /// Runs the command on `sources` only (plus the attribute defaults), printing to standard
-    /// output; a failure to write is reported on standard error and ends in exit code 1.
+    /// output. A reader that goes away (`| head`) ends the output quietly and leaves the exit
+    /// code to the command; any other failure to write is reported on standard error and ends
+    /// in exit code 1.
     pub async fn run_with<S: ConnectionSet>(&self, sources: Sources) -> ExitCode {
         let color = match self.output().color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => io::stdout().is_terminal() && no_color_unset(),
         };
-        match self.dispatch::<S>(sources, &mut io::stdout(), color).await {
+        match self
+            .dispatch::<S>(sources, &mut ClosedPipeIsQuiet(io::stdout()), color)
+            .await
+        {
             Ok(outcome) => outcome.into(),
             Err(error) => {
                 eprintln!("error: cannot write the output: {error}");
@@ -157,4 +161,25 @@ impl Command {
 /// `NO_COLOR` unset or empty (<https://no-color.org>).
 fn no_color_unset() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A writer whose reader may go away (`ops env | head`): from then on, writes are dropped
+/// instead of failing, so the command still ends with its own exit code.
+struct ClosedPipeIsQuiet<W>(W);
+
+impl<W: Write> Write for ClosedPipeIsQuiet<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        quiet(self.0.write(buf), buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        quiet(self.0.flush(), ())
+    }
+}
+
+fn quiet<T>(result: io::Result<T>, dropped: T) -> io::Result<T> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(dropped),
+        other => other,
+    }
 }

@@ -10,10 +10,10 @@ use serde::Serialize;
 use super::output::Output;
 use super::{Format, Outcome};
 use crate::EnvVar;
-use crate::config::descriptor::{FieldDescriptor, SetDescriptor};
-use crate::config::shape::Node;
 use crate::config::ConnectionSet;
+use crate::config::descriptor::{FieldDescriptor, SetDescriptor};
 use crate::config::load::env_vars;
+use crate::config::shape::Node;
 use crate::table::Paint;
 
 /// One variable as `--format json` prints it: the [`EnvVar`] and whether it must be given.
@@ -64,7 +64,10 @@ pub(crate) fn run<S: ConnectionSet>(out: &mut Output<'_>) -> io::Result<Outcome>
 }
 
 fn preamble(set: &SetDescriptor, out: &mut Output<'_>) -> io::Result<()> {
-    out.line(&format!("# Environment of `{}`: copy into an env file and fill in.", set.name))?;
+    out.line(&format!(
+        "# Environment of `{}`: copy into an env file and fill in.",
+        set.name
+    ))?;
     out.line("# A commented line shows the default; uncomment it to change the value. Setting any key")?;
     out.line("# of a policy (retry, circuit_breaker, rate_limit, bulkhead) turns that policy on.")?;
     out.line("")?;
@@ -81,7 +84,11 @@ fn heading(field: &FieldDescriptor) -> String {
         ""
     };
     let doc = first_line(field.doc);
-    let doc = if doc.is_empty() { String::new() } else { format!(": {doc}") };
+    let doc = if doc.is_empty() {
+        String::new()
+    } else {
+        format!(": {doc}")
+    };
     format!("## {} ({protocol}{optional}){doc}", field.name)
 }
 
@@ -99,7 +106,12 @@ fn block(var: &EnvVar, required: bool, out: &mut Output<'_>) -> io::Result<()> {
     if var.secret && var.kind.name() != "secret" {
         notes.push("secret".to_owned());
     }
-    let mut lines: Vec<&str> = var.description.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut lines: Vec<&str> = var
+        .description
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let notes = format!("({})", notes.join(", "));
     let last = lines.pop().map_or(notes.clone(), |l| format!("{l} {notes}"));
     for line in lines.into_iter().chain([last.as_str()]) {

@@ -154,10 +154,7 @@ pub struct Cli {
 /// A command line clap cannot parse prints its message and ends in clap's exit code (2; 0 for
 /// `--help`).
 pub async fn run<S: ConnectionSet>() -> ExitCode {
-    let about = format!(
-        "Check and describe the connections of `{}`",
-        S::descriptor().name
-    );
+    let about = format!("Check and describe the connections of `{}`", S::descriptor().name);
     let parsed = Cli::command()
         .about(about)
         .try_get_matches()

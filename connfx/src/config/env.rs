@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::descriptor::SetDescriptor;
 use super::layers::FieldLayers;
 use super::{ConfigIssue, ValueSource};
-use crate::ConnUrl;
+use crate::{ConnUrl, Headers};
 
 /// One environment variable the loader reads, as listed by `Conns::env_vars()`.
 ///
@@ -71,11 +71,23 @@ pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<En
     vars
 }
 
-/// A default as people may see it: secrets hidden, URL passwords hidden.
+/// A default as people may see it: secrets hidden, URL passwords hidden, and in a map (headers)
+/// the values of entries whose names suggest a credential ([`Headers::is_sensitive`]).
 pub(crate) fn shown(kind: Kind, value: &Value) -> Option<String> {
     match (kind, value) {
         (_, Value::Null) => None,
         (Kind::Secret, _) => Some("[redacted]".to_owned()),
+        (Kind::Map, Value::Object(map)) => {
+            let hidden = map.iter().map(|(k, v)| {
+                let v = if Headers::is_sensitive(k) {
+                    Value::from("[redacted]")
+                } else {
+                    v.clone()
+                };
+                (k.clone(), v)
+            });
+            Some(Value::Object(hidden.collect()).to_string())
+        }
         (Kind::Url, Value::String(s)) => Some(
             s.parse::<ConnUrl>()
                 .map_or_else(|_| "[invalid URL]".to_owned(), |u| u.redacted()),
