@@ -16,8 +16,8 @@ pub struct Conns {
     )]
     catalog: HttpConnection,
 
-    /// The local database.
-    #[connection(protocol = "sql", url = "sqlite::memory:", pool(max_size = 2))]
+    /// The database; no default URL: the deployment must provide one.
+    #[connection(protocol = "sql", pool(max_size = 2))]
     db: SqlConnection,
 
     /// An audit sink; left unconfigured, it stays absent.

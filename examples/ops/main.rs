@@ -13,6 +13,7 @@
 //! Needs no server: it starts its catalog upstream on 127.0.0.1 (which wants the bearer token
 //! from `examples/config/ops.toml`) and points `OPS_CATALOG_URL` at it, after the process
 //! environment, so the probe always finds it; the database is SQLite in memory.
+//! `schema` prints what `schemas/ops.schema.json` holds.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -51,7 +51,7 @@ async fn the_template_has_a_block_per_variable() {
     assert_eq!(
         block(&out, "SHOP_ORDERS_URL"),
         [
-            "# Database URL; a password in it is never shown. (url, required)",
+            "# Database URL; a password in it is never shown. (url, required unless a config file gives it)",
             "SHOP_ORDERS_URL="
         ]
     );

@@ -47,6 +47,8 @@ fn sources() -> Sources {
             r#"{"X-Api-Key":"hdr-key-2","X-Client":"vault"}"#.to_owned(),
         ),
         ("VAULT_DB_URL", format!("postgres://app:pg-pass-3@{db}/orders")),
+        // The probe of a database that is down waits this long for the pool.
+        ("VAULT_DB_POOL_ACQUIRE_TIMEOUT", "200ms".to_owned()),
         ("VAULT_CACHE_URL", format!("redis://:redis-pass-4@{cache}/0")),
     ])
 }

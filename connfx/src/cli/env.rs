@@ -101,7 +101,7 @@ fn block(var: &EnvVar, required: bool, out: &mut Output<'_>) -> io::Result<()> {
         (None, _) => {}
     }
     if required {
-        notes.push("required".to_owned());
+        notes.push("required unless a config file gives it".to_owned());
     }
     if var.secret && var.kind.name() != "secret" {
         notes.push("secret".to_owned());
