@@ -84,6 +84,11 @@
 //!   (bounded by `timeout.total`) rather than fail or vanish. SSE streams reopen with
 //!   `Last-Event-ID` after the server's `retry:` delay, so each event arrives once. Neither
 //!   does network I/O in `connect`. See the `protocol::websocket` and `protocol::sse` decisions.
+//! - **An operator CLI comes with the derive** (feature `cli`): `connfx::cli::run::<Conns>()`
+//!   or the clap subcommand `connfx::cli::Command` gives `check [--probe]`, `schema`, `env` and
+//!   `explain` for any derived struct, through the [`config::ConnectionSet`] trait the derive
+//!   implements (which also connects the set, for the probe). Exit codes: 0 ok, 1 a connection
+//!   down, 2 invalid configuration. See the `cli` module's decisions.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
