@@ -77,7 +77,7 @@
 //!   retries and breakers nobody asked for. Only variables that must be given (a required key with
 //!   no default) are left as `NAME=` to fill in, and a secret's line never shows its default.
 //! - **`--probe` connects through `ConnsConfig::connect`** (via
-//!   [`ConnectionSet::connect_registry`](crate::config::ConnectionSet::connect_registry)), checks
+//!   [`ConnectionSet::connect_registry`]), checks
 //!   health with each connection's own timeout, and closes everything before it returns.
 //!   `ready`, `live` and `connected` count as up; `error` and `unknown` as down.
 //! - **Colour** only with `--color always`, or with `auto` (the default) when standard output is a
