@@ -25,6 +25,8 @@ use clap::{Parser, Subcommand};
 use connfx::Sources;
 
 mod conns;
+#[path = "../support/loopback.rs"]
+mod loopback;
 
 use conns::Conns;
 
@@ -95,10 +97,5 @@ async fn start_upstream() -> SocketAddr {
     let app = Router::new()
         .route("/api", get(guarded))
         .route("/api/items", get(guarded));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    address
+    loopback::serve(app).await
 }

@@ -48,42 +48,43 @@ async fn the_template_has_a_block_per_variable() {
         ),
         "{out}"
     );
-    assert_eq!(
-        block(&out, "SHOP_ORDERS_URL"),
-        [
-            "# Database URL; a password in it is never shown. (url, required unless a config file gives it)",
-            "SHOP_ORDERS_URL="
-        ]
-    );
-    assert_eq!(
-        block(&out, "SHOP_CATALOG_URL"),
-        [
-            "# Base URL; request paths are joined onto it, keeping its path (`http://h/api` + `/x` → `/api/x`). (url, default http://127.0.0.1:9/api)",
-            "#SHOP_CATALOG_URL=http://127.0.0.1:9/api",
-        ]
-    );
-    assert_eq!(
-        block(&out, "SHOP_CATALOG_RETRY_MAX_ATTEMPTS"),
-        [
-            "# Tries in all, the first one included (1 = no retry). (integer, default 3)",
-            "#SHOP_CATALOG_RETRY_MAX_ATTEMPTS=3",
-        ]
-    );
-    assert_eq!(
-        block(&out, "SHOP_CATALOG_AUTH_BEARER"),
-        [
-            "# Bearer token sent as `Authorization: Bearer …`. (secret)",
-            "#SHOP_CATALOG_AUTH_BEARER="
-        ]
-    );
-    // An optional connection's URL is required only once the connection is configured.
-    assert_eq!(
-        block(&out, "SHOP_AUDIT_URL"),
-        [
-            "# Base URL; request paths are joined onto it, keeping its path (`http://h/api` + `/x` → `/api/x`). (url)",
-            "#SHOP_AUDIT_URL="
-        ]
-    );
+    let url =
+        "# Base URL; request paths are joined onto it, keeping its path (`http://h/api` + `/x` → `/api/x`).";
+    let expected: [(&str, [String; 2]); 5] = [
+        (
+            "SHOP_ORDERS_URL",
+            [
+                "# Database URL; a password in it is never shown. (url, required unless a config file gives it)".into(),
+                "SHOP_ORDERS_URL=".into(),
+            ],
+        ),
+        (
+            "SHOP_CATALOG_URL",
+            [
+                format!("{url} (url, default http://127.0.0.1:9/api)"),
+                "#SHOP_CATALOG_URL=http://127.0.0.1:9/api".into(),
+            ],
+        ),
+        (
+            "SHOP_CATALOG_RETRY_MAX_ATTEMPTS",
+            [
+                "# Tries in all, the first one included (1 = no retry). (integer, default 3)".into(),
+                "#SHOP_CATALOG_RETRY_MAX_ATTEMPTS=3".into(),
+            ],
+        ),
+        (
+            "SHOP_CATALOG_AUTH_BEARER",
+            [
+                "# Bearer token sent as `Authorization: Bearer …`. (secret)".into(),
+                "#SHOP_CATALOG_AUTH_BEARER=".into(),
+            ],
+        ),
+        // An optional connection's URL is required only once the connection is configured.
+        ("SHOP_AUDIT_URL", [format!("{url} (url)"), "#SHOP_AUDIT_URL=".into()]),
+    ];
+    for (name, lines) in expected {
+        assert_eq!(block(&out, name), lines, "{name}");
+    }
 }
 
 #[tokio::test]

@@ -5,6 +5,8 @@
 mod check;
 mod env;
 mod explain;
+#[path = "../../examples/support/loopback.rs"]
+mod loopback;
 mod probe;
 #[path = "../loader/sandbox.rs"]
 mod sandbox;
@@ -66,11 +68,7 @@ pub fn json(text: &str) -> serde_json::Value {
 
 /// An HTTP upstream on 127.0.0.1 answering `GET/HEAD /api` with 200.
 pub async fn upstream() -> SocketAddr {
-    let app = axum::Router::new().route("/api", axum::routing::get(|| async { "up" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    address
+    loopback::serve(axum::Router::new().route("/api", axum::routing::get(|| async { "up" }))).await
 }
 
 /// An address on 127.0.0.1 where nothing listens (bound once, then released).
