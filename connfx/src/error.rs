@@ -21,7 +21,7 @@ pub enum Error {
 }
 
 /// One connection that could not be built.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ConnectFailure {
     /// The connection's name.
     pub connection: String,

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+use crate::table::{Paint, Table};
+
 /// What a health check found, from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -174,48 +176,45 @@ impl HealthReport {
     }
 }
 
-impl fmt::Display for HealthReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header = [
+impl HealthReport {
+    /// The report as a table, states coloured when `color` (the CLI's `check --probe`).
+    pub(crate) fn table(&self) -> Table {
+        let mut table = Table::new(&[
             "CONNECTION",
             "PROTOCOL",
             "CRITICAL",
             "STATE",
             "LATENCY",
             "MESSAGE",
-        ];
-        let rows: Vec<[String; 6]> = self
-            .entries
-            .iter()
-            .map(|e| {
-                [
-                    e.name.clone(),
-                    e.protocol.to_owned(),
-                    if e.critical { "yes" } else { "no" }.to_owned(),
-                    e.health.state.to_string(),
-                    format!("{:.1?}", e.health.latency),
-                    e.health.message.clone(),
-                ]
-            })
-            .collect();
-        let mut widths = header.map(str::len);
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
+        ]);
+        for e in &self.entries {
+            table.painted_row([
+                (e.name.clone(), Paint::Plain),
+                (e.protocol.to_owned(), Paint::Plain),
+                (if e.critical { "yes" } else { "no" }.to_owned(), Paint::Plain),
+                (e.health.state.to_string(), e.health.state.paint()),
+                (format!("{:.1?}", e.health.latency), Paint::Plain),
+                (e.health.message.clone(), Paint::Plain),
+            ]);
         }
-        let line = |f: &mut fmt::Formatter<'_>, cells: [&str; 6]| {
-            let text: Vec<String> = cells
-                .iter()
-                .zip(widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            writeln!(f, "{}", text.join("  ").trim_end())
-        };
-        line(f, header)?;
-        for row in &rows {
-            line(f, row.each_ref().map(String::as_str))?;
+        table
+    }
+}
+
+impl HealthState {
+    /// Green when serving, yellow when reachable but not at full service, red when down.
+    pub(crate) fn paint(self) -> Paint {
+        match self {
+            HealthState::Ready => Paint::Green,
+            HealthState::Live | HealthState::Connected => Paint::Yellow,
+            HealthState::Error => Paint::Red,
+            HealthState::Unknown => Paint::Dim,
         }
-        Ok(())
+    }
+}
+
+impl fmt::Display for HealthReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.table().render(false))
     }
 }

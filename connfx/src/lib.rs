@@ -132,9 +132,16 @@
 //! - **Every connection is critical by default** (`health(critical = true)`): leaving a
 //!   dependency out of readiness is the exception a service declares. The health monitor and
 //!   the probes have their decisions in the [`HealthMonitor`] and `probe` module docs.
+//! - **An operator CLI comes with the derive** (feature `cli`): `connfx::cli::run::<Conns>()`
+//!   or the clap subcommand `connfx::cli::Command` gives `check [--probe]`, `schema`, `env` and
+//!   `explain` for any derived struct, through the [`config::ConnectionSet`] trait the derive
+//!   implements (which also connects the set, for the probe). Exit codes: 0 ok, 1 a connection
+//!   down, 2 invalid configuration. See the `cli` module's decisions.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 mod conn_url;
 mod connection;
@@ -149,6 +156,7 @@ pub mod registry;
 pub mod resilience;
 mod secret;
 pub mod settings;
+mod table;
 pub mod telemetry;
 
 #[doc(hidden)]

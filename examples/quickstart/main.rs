@@ -15,6 +15,8 @@ use connfx::{Error, Sources};
 use serde::Deserialize;
 
 mod conns;
+#[path = "../support/loopback.rs"]
+mod loopback;
 
 use conns::Conns;
 
@@ -102,10 +104,5 @@ async fn start_upstream() -> SocketAddr {
         "/api/items/{id}",
         get(|Path(id): Path<u32>| async move { format!(r#"{{"id":{id},"name":"item {id}"}}"#) }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1");
-    let addr = listener.local_addr().expect("local address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
+    loopback::serve(app).await
 }

@@ -7,6 +7,10 @@
 #[path = "../../examples/quickstart/conns.rs"]
 mod quickstart;
 
+#[allow(dead_code)]
+#[path = "../../examples/ops/conns.rs"]
+mod ops;
+
 use std::path::PathBuf;
 
 fn check(name: &str, schema: serde_json::Value) {
@@ -29,6 +33,11 @@ fn check(name: &str, schema: serde_json::Value) {
 #[test]
 fn quickstart_schema_is_current() {
     check("quickstart", quickstart::Conns::json_schema());
+}
+
+#[test]
+fn ops_schema_is_current() {
+    check("ops", ops::Conns::json_schema());
 }
 
 #[test]

@@ -55,7 +55,8 @@ fn config_type(field: &Field) -> TokenStream {
     quote_spanned!(ty.span()=> <#ty as ::connfx::Connection>::Config)
 }
 
-/// `impl ConnectionSet`: the descriptor the runtime's loader, schema and env listing read.
+/// `impl ConnectionSet`: the descriptor the runtime's loader, schema and env listing read, and
+/// `connect_registry`, through which tools that know the struct only by type connect it.
 pub fn connection_set_impl(cont: &Container) -> TokenStream {
     let (ident, config) = (cont.ident, cont.config_ident());
     let name = ident.to_string();
@@ -87,6 +88,17 @@ pub fn connection_set_impl(cont: &Container) -> TokenStream {
                         ::std::vec![#(#fields),*],
                     )
                 })
+            }
+
+            fn connect_registry(
+                config: Self::Config,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<::connfx::Registry, ::connfx::ConnectError>,
+            > + ::core::marker::Send {
+                async move {
+                    let set = #config::connect(config).await?;
+                    ::core::result::Result::Ok(#ident::registry(&set))
+                }
             }
         }
     }

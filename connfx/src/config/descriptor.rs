@@ -2,6 +2,7 @@
 //! [`Plan`] worked out from them once (parsed defaults, environment names).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -13,7 +14,7 @@ use super::env::{self, EnvVar};
 use super::layers::FieldLayers;
 use super::shape::{Shape, join, shape_of};
 use super::{ConfigIssue, ValueSource};
-use crate::Connection;
+use crate::{ConnectError, Connection, Registry};
 
 /// Implemented by `#[derive(Connections)]` for the user's struct.
 pub trait ConnectionSet: Sized + 'static {
@@ -21,6 +22,13 @@ pub trait ConnectionSet: Sized + 'static {
     type Config: Serialize + DeserializeOwned;
     /// The struct's descriptor, built once.
     fn descriptor() -> &'static SetDescriptor;
+
+    /// `config.connect()`, handing back the live connections as a [`Registry`]: how code that
+    /// knows the struct only by type (the `cli` module's `check --probe`) connects it.
+    ///
+    /// # Errors
+    /// Every connection that could not be built, as `ConnsConfig::connect` reports them.
+    fn connect_registry(config: Self::Config) -> impl Future<Output = Result<Registry, ConnectError>> + Send;
 }
 
 /// A derived struct: its name, docs, environment prefix, files and fields.

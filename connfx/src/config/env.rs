@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::descriptor::SetDescriptor;
 use super::layers::FieldLayers;
 use super::{ConfigIssue, ValueSource};
-use crate::ConnUrl;
+use crate::{ConnUrl, Headers};
 
 /// One environment variable the loader reads, as listed by `Conns::env_vars()`.
 ///
@@ -71,21 +71,22 @@ pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<En
     vars
 }
 
-/// A default as people may see it: secrets hidden, URL passwords hidden.
+/// A default as people may see it: secrets hidden, URL passwords hidden, and in a map (headers)
+/// the values of entries whose names suggest a credential ([`Headers::is_sensitive`]).
 pub(crate) fn shown(kind: Kind, value: &Value) -> Option<String> {
     match (kind, value) {
         (_, Value::Null) => None,
         (Kind::Secret, _) => Some("[redacted]".to_owned()),
-        // A header map: credential-like names (`Authorization`, `X-Api-Key` …) keep their name
-        // only, as in `Headers`' `Debug`.
         (Kind::Map, Value::Object(map)) => {
-            let shown = map
-                .iter()
-                .map(|(name, value)| match crate::Headers::is_sensitive(name) {
-                    true => (name.clone(), Value::from("[redacted]")),
-                    false => (name.clone(), value.clone()),
-                });
-            Some(Value::Object(shown.collect()).to_string())
+            let hidden = map.iter().map(|(k, v)| {
+                let v = if Headers::is_sensitive(k) {
+                    Value::from("[redacted]")
+                } else {
+                    v.clone()
+                };
+                (k.clone(), v)
+            });
+            Some(Value::Object(hidden.collect()).to_string())
         }
         (Kind::Url, Value::String(s)) => Some(
             s.parse::<ConnUrl>()

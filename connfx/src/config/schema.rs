@@ -2,7 +2,8 @@
 //! with the field's doc as its description and the attribute defaults as `default`.
 //!
 //! Nothing is `required` at the top: a deployment file may leave any connection to the
-//! environment. Secrets are `writeOnly` and never get a `default`.
+//! environment. Secrets are `writeOnly` and never get a `default`, nor does a map (headers) that
+//! holds a credential.
 
 use connfx_spec::Kind;
 use serde_json::{Map, Value, json};
@@ -10,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::descriptor::SetDescriptor;
 use super::env;
 use super::shape::{Group, Node, non_null_mut};
+use crate::Headers;
 
 /// The schema of `set`.
 pub(crate) fn of_set(set: &SetDescriptor) -> Value {
@@ -61,10 +63,12 @@ fn set_default(schema: &mut Value, group: &Group, path: &str, value: &Value) {
     match (group.child(head), rest) {
         (Some(Node::Group(inner)), Some(rest)) => set_default(node, inner, rest, value),
         (Some(Node::Leaf(leaf)), None) if !leaf.secret => {
-            let shown = if leaf.kind == Kind::Url {
-                env::shown(leaf.kind, value).map(Value::from)
-            } else {
-                Some(value.clone())
+            let shown = match leaf.kind {
+                Kind::Url => env::shown(leaf.kind, value).map(Value::from),
+                // Like a secret, a map holding a credential (an `Authorization` header) gets no
+                // default: a masked one would be wrong, the real one must not be shown.
+                Kind::Map if holds_credential(value) => None,
+                _ => Some(value.clone()),
             };
             if let (Some(shown), Value::Object(map)) = (shown, node) {
                 map.insert("default".into(), shown);
@@ -72,4 +76,11 @@ fn set_default(schema: &mut Value, group: &Group, path: &str, value: &Value) {
         }
         _ => {}
     }
+}
+
+/// Whether a map's entries include one whose name suggests a credential.
+fn holds_credential(value: &Value) -> bool {
+    value
+        .as_object()
+        .is_some_and(|map| map.keys().any(|k| Headers::is_sensitive(k)))
 }

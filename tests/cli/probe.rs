@@ -1,0 +1,105 @@
+//! `check --probe`: connect, check every connection's health against a real upstream on
+//! 127.0.0.1 (and an address where nothing listens), print the table, close.
+
+use connfx::Sources;
+use connfx::cli::Outcome;
+
+use crate::{json, orders_in_memory, shop, unreachable, upstream};
+
+/// The cells of a health table row other than the latency, which varies.
+fn row_without_latency(line: &str) -> Vec<&str> {
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    [&cells[..3], &cells[4..]].concat()
+}
+
+#[tokio::test]
+async fn every_connection_up_is_exit_0_with_the_table() {
+    let catalog = format!("http://{}/api", upstream().await);
+    let sources = orders_in_memory().env_map([("SHOP_CATALOG_URL", catalog)]);
+    let (outcome, out) = shop(&["check", "--probe"], sources).await;
+    assert_eq!(outcome, Outcome::Ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 7, "{out}");
+    assert_eq!(
+        lines[0],
+        "valid: the configuration of `Shop` has no problems; not configured (optional): audit"
+    );
+    assert_eq!(lines[1], "");
+    assert_eq!(lines[2], "CONNECTION  PROTOCOL  STATE  LATENCY  MESSAGE");
+    assert_eq!(
+        row_without_latency(lines[3]),
+        ["catalog", "http", "ready", "HEAD", "/api", "200", "OK"]
+    );
+    assert_eq!(
+        row_without_latency(lines[4]),
+        ["orders", "sql", "ready", "SELECT", "1", "ok"]
+    );
+    assert_eq!(lines[3].find("ready"), lines[2].find("STATE"), "aligned: {out}");
+    assert_eq!(&lines[5..], ["", "healthy: 2 of 2 connections up"]);
+}
+
+#[tokio::test]
+async fn an_unreachable_connection_is_exit_1_and_named() {
+    let catalog = format!("http://{}/api", upstream().await);
+    let audit = format!("http://{}/audit", unreachable());
+    let sources = orders_in_memory().env_map([("SHOP_CATALOG_URL", catalog), ("SHOP_AUDIT_URL", audit)]);
+    let (outcome, out) = shop(&["check", "--probe"], sources.clone()).await;
+    assert_eq!(outcome, Outcome::Unhealthy, "{out}");
+    assert_eq!(outcome.code(), 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "valid: the configuration of `Shop` has no problems");
+    let audit_row = lines.iter().find(|l| l.starts_with("audit ")).expect("audit row");
+    assert_eq!(
+        &audit_row.split_whitespace().collect::<Vec<_>>()[..3],
+        ["audit", "http", "error"]
+    );
+    assert_eq!(lines.last(), Some(&"unhealthy: 1 of 3 connections down: audit"));
+
+    let (outcome, out) = shop(&["check", "--probe", "--format", "json"], sources).await;
+    assert_eq!(outcome, Outcome::Unhealthy);
+    let report = json(&out);
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["healthy"], false);
+    let states: Vec<(&str, &str)> = report["health"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [("catalog", "ready"), ("orders", "ready"), ("audit", "error")]
+    );
+}
+
+#[tokio::test]
+async fn a_connection_that_cannot_be_built_is_exit_1_with_its_cause() {
+    let sources = orders_in_memory().env_map([("SHOP_CATALOG_TLS_CA_FILE", "/nonexistent/ca.pem")]);
+    let (outcome, out) = shop(&["check", "--probe"], sources.clone()).await;
+    assert_eq!(outcome, Outcome::Unhealthy, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[1], "");
+    assert!(
+        lines[2].starts_with("catalog: ") && lines[2].contains("/nonexistent/ca.pem"),
+        "{out}"
+    );
+    assert_eq!(lines[3], "unhealthy: 1 of 2 connections could not be set up");
+
+    let (_, out) = shop(&["check", "--probe", "--format", "json"], sources).await;
+    let report = json(&out);
+    assert_eq!(report["healthy"], false);
+    assert_eq!(report["connect_failures"][0]["connection"], "catalog");
+    assert!(report.get("health").is_none(), "{report}");
+}
+
+#[tokio::test]
+async fn an_invalid_config_is_not_probed() {
+    let sources = Sources::new().env_map([
+        ("SHOP_ORDERS_URL", "sqlite::memory:"),
+        ("SHOP_CATALOG_URL", "not a url"),
+    ]);
+    let (outcome, out) = shop(&["check", "--probe"], sources).await;
+    assert_eq!(outcome, Outcome::Invalid);
+    assert!(!out.contains("CONNECTION"), "{out}");
+}
