@@ -9,7 +9,7 @@ use crate::{json, orders_in_memory, shop, unreachable, upstream};
 /// The cells of a health table row other than the latency, which varies.
 fn row_without_latency(line: &str) -> Vec<&str> {
     let cells: Vec<&str> = line.split_whitespace().collect();
-    [&cells[..3], &cells[4..]].concat()
+    [&cells[..4], &cells[5..]].concat()
 }
 
 #[tokio::test]
@@ -25,14 +25,14 @@ async fn every_connection_up_is_exit_0_with_the_table() {
         "valid: the configuration of `Shop` has no problems; not configured (optional): audit"
     );
     assert_eq!(lines[1], "");
-    assert_eq!(lines[2], "CONNECTION  PROTOCOL  STATE  LATENCY  MESSAGE");
+    assert_eq!(lines[2], "CONNECTION  PROTOCOL  CRITICAL  STATE  LATENCY  MESSAGE");
     assert_eq!(
         row_without_latency(lines[3]),
-        ["catalog", "http", "ready", "HEAD", "/api", "200", "OK"]
+        ["catalog", "http", "yes", "ready", "HEAD", "/api", "200", "OK"]
     );
     assert_eq!(
         row_without_latency(lines[4]),
-        ["orders", "sql", "ready", "SELECT", "1", "ok"]
+        ["orders", "sql", "yes", "ready", "SELECT", "1", "ok"]
     );
     assert_eq!(lines[3].find("ready"), lines[2].find("STATE"), "aligned: {out}");
     assert_eq!(&lines[5..], ["", "healthy: 2 of 2 connections up"]);
@@ -50,8 +50,8 @@ async fn an_unreachable_connection_is_exit_1_and_named() {
     assert_eq!(lines[0], "valid: the configuration of `Shop` has no problems");
     let audit_row = lines.iter().find(|l| l.starts_with("audit ")).expect("audit row");
     assert_eq!(
-        &audit_row.split_whitespace().collect::<Vec<_>>()[..3],
-        ["audit", "http", "error"]
+        &audit_row.split_whitespace().collect::<Vec<_>>()[..4],
+        ["audit", "http", "yes", "error"]
     );
     assert_eq!(lines.last(), Some(&"unhealthy: 1 of 3 connections down: audit"));
 
