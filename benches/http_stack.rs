@@ -290,24 +290,28 @@ fn median(mut times: Vec<Duration>) -> Duration {
 /// Every contender once per round, rounds interleaved, so drift in the machine's speed (this
 /// is a shared VM) hits all of them alike; the median of the rounds is reported.
 fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
-    const ROUNDS: usize = 9;
+    const ROUNDS: usize = 21;
+    // Each contender once per round, in an order rotated from round to round, so neither drift
+    // in the machine's speed (a shared VM) nor the position in a round favours one of them.
+    let contenders: [Box<dyn Fn() -> Duration + '_>; 11] = [
+        Box::new(|| per_call(rt, 400, || lo.raw_get())),
+        Box::new(|| per_call(rt, 400, || lo.connfx_get())),
+        Box::new(|| per_call(rt, 20, || lo.raw_many())),
+        Box::new(|| per_call(rt, 20, || lo.connfx_many())),
+        Box::new(|| per_call(rt, 5_000, || InProcess::connfx(&mem.connfx_bare))),
+        Box::new(|| per_call(rt, 5_000, || InProcess::connfx(&mem.connfx_stack))),
+        Box::new(|| per_call(rt, 5_000, || InProcess::middleware(&mem.middleware_bare))),
+        Box::new(|| per_call(rt, 5_000, || InProcess::middleware(&mem.middleware_retry))),
+        Box::new(|| per_call(rt, 400, || lo.observed_get())),
+        Box::new(|| per_call(rt, 20, || lo.observed_many())),
+        Box::new(|| per_call(rt, 20, || lo.metered_many())),
+    ];
     let mut t: [Vec<Duration>; 11] = Default::default();
-    for _ in 0..ROUNDS {
-        t[10].push(per_call(rt, 50, || lo.metered_many()));
-        t[8].push(per_call(rt, 1_000, || lo.observed_get()));
-        t[9].push(per_call(rt, 50, || lo.observed_many()));
-        t[0].push(per_call(rt, 1_000, || lo.raw_get()));
-        t[1].push(per_call(rt, 1_000, || lo.connfx_get()));
-        t[2].push(per_call(rt, 50, || lo.raw_many()));
-        t[3].push(per_call(rt, 50, || lo.connfx_many()));
-        t[4].push(per_call(rt, 10_000, || InProcess::connfx(&mem.connfx_bare)));
-        t[5].push(per_call(rt, 10_000, || InProcess::connfx(&mem.connfx_stack)));
-        t[6].push(per_call(rt, 10_000, || {
-            InProcess::middleware(&mem.middleware_bare)
-        }));
-        t[7].push(per_call(rt, 10_000, || {
-            InProcess::middleware(&mem.middleware_retry)
-        }));
+    for round in 0..ROUNDS {
+        for k in 0..contenders.len() {
+            let i = (round + k) % contenders.len();
+            t[i].push(contenders[i]());
+        }
     }
     let [
         raw,
@@ -325,7 +329,7 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
     let ns = |d: Duration| d.as_secs_f64() * 1e9;
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let pct = |base: Duration, d: Duration| 100.0 * base.as_secs_f64() / d.as_secs_f64();
-    println!("\nsummary (median of {ROUNDS} interleaved rounds)");
+    println!("\nsummary (median of {ROUNDS} rounds, order rotated each round)");
     println!(
         "loopback, one at a time: raw reqwest {:.1} µs, connfx full stack {:.1} µs → {:.1} % of raw throughput",
         us(raw),
