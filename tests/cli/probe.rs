@@ -25,7 +25,10 @@ async fn every_connection_up_is_exit_0_with_the_table() {
         "valid: the configuration of `Shop` has no problems; not configured (optional): audit"
     );
     assert_eq!(lines[1], "");
-    assert_eq!(lines[2], "CONNECTION  PROTOCOL  CRITICAL  STATE  LATENCY  MESSAGE");
+    assert_eq!(
+        lines[2],
+        "CONNECTION  PROTOCOL  CRITICAL  STATE  LATENCY  MESSAGE"
+    );
     assert_eq!(
         row_without_latency(lines[3]),
         ["catalog", "http", "yes", "ready", "HEAD", "/api", "200", "OK"]
