@@ -7,7 +7,6 @@ use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
 use tracing::Subscriber;
 use tracing_opentelemetry::MetricsLayer;
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::registry::LookupSpan;
 
 use super::OtlpConnection;
@@ -52,13 +51,35 @@ impl OtlpConnection {
         S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
     {
         let providers = &self.inner.providers;
-        let spans = tracing_opentelemetry::layer().with_tracer(providers.tracer.tracer(SCOPE));
+        // No busy/idle timing per poll and no thread attributes: each costs on every span (the
+        // timing on every poll of an instrumented future) and tells little about a call.
+        let spans = tracing_opentelemetry::layer()
+            .with_tracer(providers.tracer.tracer(SCOPE))
+            .with_tracked_inactivity(false)
+            .with_threads(false);
         let events = OpenTelemetryTracingBridge::new(&providers.logger);
         let metrics = MetricsLayer::new(providers.meter.clone());
         spans
             .and_then(events)
             .and_then(metrics)
-            .with_filter(filter_fn(|meta| !is_exporter_internal(meta.target())))
+            .with_filter(NotExporterInternal)
+    }
+}
+
+/// Leaves out the exporters' own stack. Decided once per callsite (a target never changes), so
+/// the many `trace!` callsites of `hyper` and `h2` cost nothing after their first use.
+struct NotExporterInternal;
+
+impl<S> tracing_subscriber::layer::Filter<S> for NotExporterInternal {
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _: &tracing_subscriber::layer::Context<'_, S>) -> bool {
+        !is_exporter_internal(meta.target())
+    }
+
+    fn callsite_enabled(&self, meta: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        match is_exporter_internal(meta.target()) {
+            true => tracing::subscriber::Interest::never(),
+            false => tracing::subscriber::Interest::always(),
+        }
     }
 }
 
