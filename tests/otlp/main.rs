@@ -5,6 +5,8 @@
 
 #[path = "../../examples/support/otlp_receiver.rs"]
 mod otlp_receiver;
+#[path = "../support/services.rs"]
+mod services;
 
 mod config;
 mod secrets;

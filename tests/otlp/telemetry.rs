@@ -413,3 +413,86 @@ async fn the_health_monitor_records_states_and_changes() {
     ]);
     assert_eq!(latest(&changes, became_ready), 1.0, "{changes:?}");
 }
+
+/// A Redis connection next to the collector.
+#[derive(Connections)]
+#[connections(env_prefix = "RTEL")]
+struct Cached {
+    #[connection(protocol = "redis", timeout = "2s")]
+    cache: RedisConnection,
+    #[connection(protocol = "otlp", service_name = "telemetry-test")]
+    otel: OtlpConnection,
+}
+
+#[tokio::test]
+async fn redis_commands_are_measured_and_traced() {
+    let Some(url) = crate::services::redis("otlp::telemetry::redis_commands_are_measured_and_traced") else {
+        return;
+    };
+    let receiver = Receiver::http().await.unwrap();
+    let env = [
+        ("RTEL_CACHE_URL", url),
+        ("RTEL_OTEL_URL", receiver.url()),
+        ("RTEL_OTEL_BATCH_TIMEOUT", "1h".into()),
+        ("RTEL_OTEL_EXPORT_INTERVAL", "1h".into()),
+    ];
+    let conns = Cached::load_config_from(Sources::new().env_map(env))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(conns.otel().tracing_layer()));
+    let cache = conns.cache();
+    let key = format!("connfx:telemetry:{}", std::process::id());
+    cache
+        .cmd(connfx::redis::cmd("SET").arg(&key).arg("1"))
+        .exec()
+        .await
+        .unwrap();
+    let value: String = cache
+        .cmd(connfx::redis::cmd("GET").arg(&key))
+        .query()
+        .await
+        .unwrap();
+    assert_eq!(value, "1");
+    cache
+        .cmd(connfx::redis::cmd("DEL").arg(&key))
+        .exec()
+        .await
+        .unwrap();
+    drop(guard);
+    // Exported while the connection is open, then closed.
+    let provider = conns.otel().meter_provider().clone();
+    tokio::task::spawn_blocking(move || provider.force_flush())
+        .await
+        .unwrap()
+        .unwrap();
+    conns.close().await;
+    let got = receiver.received();
+
+    let cache = with(&[("connfx.connection", "cache"), ("connfx.protocol", "redis")]);
+    let requests = got.points("connfx.client.requests");
+    let commands = with(&[
+        ("connfx.connection", "cache"),
+        ("connfx.operation", "command"),
+        ("connfx.outcome", "ok"),
+    ]);
+    assert_eq!(latest(&requests, commands), 3.0, "{requests:?}");
+    let size = got.points("connfx.pool.size");
+    assert_eq!(latest(&size, &cache), 1.0, "one multiplexed connection: {size:?}");
+    let in_use = got.points("connfx.pool.in_use");
+    assert!(
+        in_use.iter().any(|(a, v)| cache(a) && *v == 0.0),
+        "nothing in flight: {in_use:?}"
+    );
+    let spans = got.spans();
+    for command in ["SET", "GET", "DEL"] {
+        let span = spans
+            .iter()
+            .find(|(name, _, _)| name == command)
+            .unwrap_or_else(|| panic!("{command}: {spans:?}"));
+        assert_eq!(span.1.get("db.system.name").map(String::as_str), Some("redis"));
+        assert_eq!(span.1.get("db.operation.name").map(String::as_str), Some(command));
+    }
+}
