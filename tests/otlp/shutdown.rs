@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use connfx::prelude::*;
 use connfx::{CallError, Sources};
-use tracing_subscriber::layer::SubscriberExt;
 
 use crate::otlp_receiver::Receiver;
-use crate::telemetry::upstream;
+use crate::telemetry::{collector_env, trace_into, upstream};
 
 #[derive(Connections)]
 #[connections(env_prefix = "SHUT")]
@@ -27,21 +26,16 @@ const IN_FLIGHT: usize = 8;
 async fn close_waits_for_calls_in_flight_and_loses_no_span() {
     let receiver = Receiver::http().await.unwrap();
     let upstream = upstream().await;
-    let env = [
-        ("SHUT_API_URL", upstream.url.clone()),
-        ("SHUT_OTEL_URL", receiver.url()),
-        // Nothing leaves before `close`: every span must come from its flush.
-        ("SHUT_OTEL_BATCH_TIMEOUT", "1h".into()),
-        ("SHUT_OTEL_EXPORT_INTERVAL", "1h".into()),
-    ];
+    // Nothing leaves before `close`: every span must come from its flush.
+    let mut env = collector_env("SHUT", &receiver);
+    env.push(("SHUT_API_URL".into(), upstream.url.clone()));
     let conns = Conns::load_config_from(Sources::new().env_map(env))
         .unwrap()
         .connect()
         .await
         .unwrap();
-    let subscriber = tracing_subscriber::registry().with(conns.otel().tracing_layer());
     // This thread's default; the slow calls, on spawned tasks, carry it with them.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = trace_into(conns.otel());
     let api = conns.api().clone();
 
     for _ in 0..QUICK {

@@ -70,19 +70,38 @@ pub(crate) async fn upstream() -> Upstream {
 }
 
 async fn connect(upstream: &Upstream, receiver: &Receiver) -> Conns {
-    let env = [
-        ("TELE_API_URL", upstream.url.clone()),
-        ("TELE_OTEL_URL", receiver.url()),
-        // Nothing is exported before `close`: what arrives came from its flush.
-        ("TELE_OTEL_BATCH_TIMEOUT", "1h".into()),
-        ("TELE_OTEL_EXPORT_INTERVAL", "1h".into()),
-        ("TELE_OTEL_TIMEOUT_TOTAL", "2s".into()),
-    ];
+    let mut env = collector_env("TELE", receiver);
+    env.push(("TELE_API_URL".into(), upstream.url.clone()));
+    env.push(("TELE_OTEL_TIMEOUT_TOTAL".into(), "2s".into()));
     Conns::load_config_from(Sources::new().env_map(env))
         .unwrap()
         .connect()
         .await
         .unwrap()
+}
+
+/// The variables of the `<prefix>_OTEL` connection, sending to `receiver` and exporting nothing
+/// before `close` or a flush: what arrives came from them.
+pub(crate) fn collector_env(prefix: &str, receiver: &Receiver) -> Vec<(String, String)> {
+    vec![
+        (format!("{prefix}_OTEL_URL"), receiver.url()),
+        (format!("{prefix}_OTEL_BATCH_TIMEOUT"), "1h".into()),
+        (format!("{prefix}_OTEL_EXPORT_INTERVAL"), "1h".into()),
+    ]
+}
+
+/// `otel`'s `tracing` layer as this thread's subscriber, until the guard drops.
+pub(crate) fn trace_into(otel: &OtlpConnection) -> tracing::subscriber::DefaultGuard {
+    tracing::subscriber::set_default(tracing_subscriber::registry().with(otel.tracing_layer()))
+}
+
+/// Exports the metrics now, off the runtime's thread (the receiver answers on it).
+async fn flush_metrics(otel: &OtlpConnection) {
+    let provider = otel.meter_provider().clone();
+    tokio::task::spawn_blocking(move || provider.force_flush())
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 /// The value of the points matching `filter`: counters are cumulative and may be exported more
@@ -270,20 +289,15 @@ struct Guarded {
 async fn rejections_breaker_changes_and_pools_are_measured() {
     let receiver = Receiver::http().await.unwrap();
     let upstream = upstream().await;
-    let env = [
-        ("POL_LIMITED_URL", upstream.url.clone()),
-        ("POL_NARROW_URL", upstream.url.clone()),
-        ("POL_OTEL_URL", receiver.url()),
-        ("POL_OTEL_BATCH_TIMEOUT", "1h".into()),
-        ("POL_OTEL_EXPORT_INTERVAL", "1h".into()),
-    ];
+    let mut env = collector_env("POL", &receiver);
+    env.push(("POL_LIMITED_URL".into(), upstream.url.clone()));
+    env.push(("POL_NARROW_URL".into(), upstream.url.clone()));
     let conns = Guarded::load_config_from(Sources::new().env_map(env))
         .unwrap()
         .connect()
         .await
         .unwrap();
-    let guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(conns.otel().tracing_layer()));
+    let guard = trace_into(conns.otel());
 
     // A 503 opens the breaker (threshold 1); the next call is refused by it; the third by the
     // rate limit (2 per hour).
@@ -316,12 +330,7 @@ async fn rejections_breaker_changes_and_pools_are_measured() {
     assert_eq!(one, 1);
     // Exported while the pool is open (after `close` it has no connection).
     drop(guard);
-    // Off the runtime's thread: the receiver answers on it.
-    let provider = conns.otel().meter_provider().clone();
-    tokio::task::spawn_blocking(move || provider.force_flush())
-        .await
-        .unwrap()
-        .unwrap();
+    flush_metrics(conns.otel()).await;
     conns.close().await;
     let got = receiver.received();
 
@@ -430,19 +439,14 @@ async fn redis_commands_are_measured_and_traced() {
         return;
     };
     let receiver = Receiver::http().await.unwrap();
-    let env = [
-        ("RTEL_CACHE_URL", url),
-        ("RTEL_OTEL_URL", receiver.url()),
-        ("RTEL_OTEL_BATCH_TIMEOUT", "1h".into()),
-        ("RTEL_OTEL_EXPORT_INTERVAL", "1h".into()),
-    ];
+    let mut env = collector_env("RTEL", &receiver);
+    env.push(("RTEL_CACHE_URL".into(), url));
     let conns = Cached::load_config_from(Sources::new().env_map(env))
         .unwrap()
         .connect()
         .await
         .unwrap();
-    let guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(conns.otel().tracing_layer()));
+    let guard = trace_into(conns.otel());
     let cache = conns.cache();
     let key = format!("connfx:telemetry:{}", std::process::id());
     cache
@@ -463,11 +467,7 @@ async fn redis_commands_are_measured_and_traced() {
         .unwrap();
     drop(guard);
     // Exported while the connection is open, then closed.
-    let provider = conns.otel().meter_provider().clone();
-    tokio::task::spawn_blocking(move || provider.force_flush())
-        .await
-        .unwrap()
-        .unwrap();
+    flush_metrics(conns.otel()).await;
     conns.close().await;
     let got = receiver.received();
 
