@@ -158,6 +158,24 @@ impl Telemetry {
         gauges.push((name, description, read));
     }
 
+    /// Offers a gauge read from `owner` (a connection's shared state) while it lives: the gauge
+    /// holds it weakly, so a dropped connection stops reporting and is not kept alive.
+    #[cfg_attr(not(any(feature = "sql", feature = "redis")), allow(dead_code))]
+    pub(crate) fn gauge_of<T: Send + Sync + 'static>(
+        &self,
+        name: &'static str,
+        description: &'static str,
+        owner: &Arc<T>,
+        read: impl Fn(&T) -> i64 + Send + Sync + 'static,
+    ) {
+        let owner = Arc::downgrade(owner);
+        self.gauge(
+            name,
+            description,
+            Arc::new(move || owner.upgrade().map(|o| read(&o))),
+        );
+    }
+
     /// Binds the handle to `meter`: from now on every call, retry and state change is recorded
     /// there. Returns `false` (and changes nothing) if it was bound already.
     #[cfg(feature = "otlp")]

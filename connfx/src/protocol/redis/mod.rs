@@ -447,15 +447,12 @@ fn offer_gauges(inner: &Arc<Inner>) {
         inner.retry.as_ref(),
         inner.breaker.as_ref().map(Breaker::One),
     );
-    let weak = Arc::downgrade(inner);
-    let size = move || {
-        weak.upgrade()
-            .map(|i| i64::try_from(i.managers.len()).unwrap_or(i64::MAX))
-    };
-    telemetry.gauge("connfx.pool.size", "Connections of the pool", Arc::new(size));
-    let weak = Arc::downgrade(inner);
-    let in_use = move || weak.upgrade().map(|i| i.lifecycle.in_flight().max(0));
-    telemetry.gauge("connfx.pool.in_use", "Calls in flight", Arc::new(in_use));
+    telemetry.gauge_of("connfx.pool.size", "Connections of the pool", inner, |i| {
+        i64::try_from(i.managers.len()).unwrap_or(i64::MAX)
+    });
+    telemetry.gauge_of("connfx.pool.in_use", "Calls in flight", inner, |i| {
+        i.lifecycle.in_flight().max(0)
+    });
 }
 
 /// The pool keys other than `max_size` have no meaning for multiplexed connections.

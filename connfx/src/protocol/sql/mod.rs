@@ -371,21 +371,17 @@ fn offer_gauges(inner: &Arc<Inner>) {
         policies.breaker.as_ref().map(Breaker::One),
     );
     let in_use = |i: &Inner| i64::from(i.pool.size()) - i64::try_from(i.pool.num_idle()).unwrap_or(0);
-    let weak = Arc::downgrade(inner);
-    let size = move || weak.upgrade().map(|i| i64::from(i.pool.size()));
-    telemetry.gauge("connfx.pool.size", "Connections of the pool", Arc::new(size));
-    let weak = Arc::downgrade(inner);
-    let used = move || weak.upgrade().map(|i| in_use(&i).max(0));
-    telemetry.gauge("connfx.pool.in_use", "Connections in use", Arc::new(used));
-    let weak = Arc::downgrade(inner);
-    let waiters = move || {
-        weak.upgrade()
-            .map(|i| (i.lifecycle.in_flight() - in_use(&i)).max(0))
-    };
-    telemetry.gauge(
+    telemetry.gauge_of("connfx.pool.size", "Connections of the pool", inner, |i| {
+        i64::from(i.pool.size())
+    });
+    telemetry.gauge_of("connfx.pool.in_use", "Connections in use", inner, move |i| {
+        in_use(i).max(0)
+    });
+    telemetry.gauge_of(
         "connfx.pool.waiters",
         "Calls waiting for a connection",
-        Arc::new(waiters),
+        inner,
+        move |i| (i.lifecycle.in_flight() - in_use(i)).max(0),
     );
 }
 
