@@ -231,7 +231,13 @@ impl<'a> RedisCall<'a> {
             // The deadline set by `run` reaches the loop through `Deadline::current()`.
             .classify(|result| retry.decide(&info, &outcome_of(result)))
             .await;
-        result.map_err(|e| CallError::retries_ended(connection.name(), e.attempts, e.reason, e.last.error))
+        result.map_err(|e| {
+            if e.last.deadline_passed {
+                // The call's deadline passed: that is the error, however many tries were made.
+                return e.last.error;
+            }
+            CallError::retries_ended(connection.name(), e.attempts, e.reason, e.last.error)
+        })
     }
 
     /// `timeout.per_attempt`; unset, the overall limits bound each try, and with none of them
@@ -273,20 +279,14 @@ impl Attempt<'_> {
             return Err(Failure::caller(connection.closed_error()));
         };
         let sent = self.request.send(&mut manager);
-        // A plain timer, not a `Deadline`: when the call's own deadline is the earlier one, it
-        // fires above the retry loop and the error names it.
-        let result = match self.limit {
-            Some(limit) => match tokio::time::timeout(limit, sent).await {
+        // The try ends at its own limit or at the call's deadline, whichever comes first, so a
+        // try the deadline cuts short is still a timeout the breaker counts (dropped by the
+        // deadline's timer above, its permit would count as cancelled, and a hung server would
+        // never open the breaker).
+        let result = match bound(self.limit, Deadline::current()) {
+            Some(bound) => match tokio::time::timeout(bound.limit, sent).await {
                 Ok(result) => result.map_err(|e| connection.failure(&e, index)),
-                Err(_) => Err(Failure {
-                    error: CallError::Timeout {
-                        connection: connection.name().to_owned(),
-                        after: limit,
-                    },
-                    outcome: Outcome::Timeout { sent: true },
-                    counted: Counted::Failure,
-                    renew: false,
-                }),
+                Err(_) => Err(connection.timed_out(index, bound)),
             },
             None => sent.await.map_err(|e| connection.failure(&e, index)),
         };
@@ -300,6 +300,33 @@ impl Attempt<'_> {
     }
 }
 
+/// What ends one try.
+#[derive(Clone, Copy)]
+struct Bound {
+    limit: Duration,
+    /// The call's deadline, when it ends the try before the per-attempt limit would.
+    deadline: Option<Deadline>,
+}
+
+/// The shorter of the per-attempt `limit` and the time left before `deadline`.
+fn bound(limit: Option<Duration>, deadline: Option<Deadline>) -> Option<Bound> {
+    let per_attempt = limit.map(|limit| Bound {
+        limit,
+        deadline: None,
+    });
+    let Some(deadline) = deadline else {
+        return per_attempt;
+    };
+    let left = deadline.remaining();
+    match per_attempt {
+        Some(bound) if bound.limit < left => Some(bound),
+        _ => Some(Bound {
+            limit: left,
+            deadline: Some(deadline),
+        }),
+    }
+}
+
 /// What the retry rules see of a try's result.
 fn outcome_of(result: &Result<Value, Failure>) -> Outcome {
     match result {
@@ -309,14 +336,58 @@ fn outcome_of(result: &Result<Value, Failure>) -> Outcome {
 }
 
 impl RedisConnection {
+    /// A try that got no answer within `bound`. The manager at `index` is renewed: a connection
+    /// that left a command unanswered may be dead without knowing it (a half-open TCP
+    /// connection, its peer or a middlebox gone), and a multiplexed connection that is never
+    /// replaced would hang every later command until TCP gives up, minutes later. Commands in
+    /// flight on the old connection keep it until they end.
+    fn timed_out(&self, index: usize, bound: Bound) -> Failure {
+        tracing::debug!(
+            connection = self.name(),
+            "redis command unanswered in time; the next call connects afresh"
+        );
+        self.managers().renew(index);
+        Failure {
+            error: CallError::Timeout {
+                connection: self.name().to_owned(),
+                after: bound.deadline.map_or(bound.limit, |d| d.length()),
+            },
+            outcome: Outcome::Timeout { sent: true },
+            counted: Counted::Failure,
+            renew: false,
+            deadline_passed: bound.deadline.is_some(),
+        }
+    }
+
     /// The meaning of `err`, met by the manager at `index`; renews that manager when it would
     /// keep the failure.
     pub(super) fn failure(&self, err: &redis::RedisError, index: usize) -> Failure {
         let failure = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
         if failure.renew {
-            tracing::debug!(connection = self.name(), error = %failure.error, "redis connection setup refused; the next call connects afresh");
+            tracing::debug!(connection = self.name(), error = %failure.error, "redis connection failed; the next call connects afresh");
             self.managers().renew(index);
         }
         failure
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_deadline_bounds_a_try_when_it_comes_first() {
+        let ms = Duration::from_millis;
+        assert!(bound(None, None).is_none());
+        let own = bound(Some(ms(300)), None).expect("a limit");
+        assert_eq!((own.limit, own.deadline), (ms(300), None));
+        let far = Deadline::after(Duration::from_secs(10), Limit::Total);
+        assert_eq!(bound(Some(ms(300)), Some(far)).map(|b| b.deadline), Some(None));
+        let near = Deadline::after(ms(100), Limit::Total);
+        let cut = bound(Some(ms(300)), Some(near)).expect("a limit");
+        assert!(cut.limit <= ms(100));
+        assert_eq!(cut.deadline, Some(near), "the error names the deadline");
+        let only = bound(None, Some(near)).expect("total alone bounds the try");
+        assert_eq!(only.deadline, Some(near));
     }
 }

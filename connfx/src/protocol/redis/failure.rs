@@ -40,6 +40,9 @@ pub(super) struct Failure {
     /// The connection manager keeps this failure for every later call (a failed connection
     /// setup that is not an I/O error): replace it so the next call connects afresh.
     pub(super) renew: bool,
+    /// The call's deadline ended this try: no further try can be made, and the timeout is
+    /// the call's error.
+    pub(super) deadline_passed: bool,
 }
 
 impl Failure {
@@ -49,6 +52,7 @@ impl Failure {
             outcome,
             counted,
             renew: false,
+            deadline_passed: false,
         }
     }
 
@@ -102,7 +106,19 @@ pub(super) fn classify(name: &str, err: &RedisError, connect_timeout: Duration) 
     }
 }
 
+/// An I/O failure renews the manager: the redis crate's manager keeps the outcome of the
+/// reconnect it starts on an I/O error, and when that reconnect fails too (the server still
+/// down) it hands the stale failure to the next command, even once the server is back. Behind
+/// a circuit breaker that next command is the half-open probe: it would fail for nothing and
+/// keep the circuit open one more `reset_timeout`.
 fn io(connection: String, err: &RedisError, connect_timeout: Duration) -> Failure {
+    Failure {
+        renew: true,
+        ..io_failure(connection, err, connect_timeout)
+    }
+}
+
+fn io_failure(connection: String, err: &RedisError, connect_timeout: Duration) -> Failure {
     // No response timeout is set on the connection (the per-attempt limit wraps each try), so
     // an I/O timeout is the connect timeout: nothing was sent.
     if err.is_timeout() {

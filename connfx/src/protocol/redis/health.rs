@@ -27,6 +27,11 @@ pub(super) async fn check(connection: &RedisConnection) -> Health {
     let answers = tokio::time::timeout(limit, join_all(pings)).await;
     let latency = started.elapsed();
     let Ok(answers) = answers else {
+        // Unanswered: the connections may be half-open; the next call (or check) connects
+        // afresh, as after a command that timed out.
+        for index in 0..managers.len() {
+            managers.renew(index);
+        }
         let limit = humantime::format_duration(limit);
         return Health::error(latency, format!("PING: timed out after {limit}"));
     };

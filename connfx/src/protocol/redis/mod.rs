@@ -63,6 +63,15 @@
 //! - **Errors** are [`CallError`]s: `Transport` (`cannot connect`,
 //!   `connection lost`, `authentication failed`), `Timeout`, `Server { code, message }` for an
 //!   error reply, `Decode`, `CircuitOpen`, `RetriesExhausted`, `Closed`. None holds the password.
+//! - **An unanswered command renews its connection**: a try that times out (its own limit or
+//!   the call's deadline) replaces the manager it used, so the next call connects afresh. A
+//!   connection that left a command unanswered may be half-open (the server, or a NAT or
+//!   firewall on the way, lost it without a word); kept, it would hang every later command until
+//!   TCP gave up, minutes later. Commands in flight on the old connection keep it until they end.
+//!   A try the call's deadline cuts short counts as a timeout for the breaker, as one its own
+//!   limit ends does. An I/O failure (refused, reset, lost) renews the manager too: the redis
+//!   crate's manager would hand the stale failure of its own reconnect to the next command,
+//!   which behind an open breaker is the half-open probe, even once the server is back.
 //! - **A failed connection setup is not kept**: the redis crate keeps a setup refused for a
 //!   reason other than I/O (wrong password, database out of range) for ever; connfx replaces
 //!   that manager, so fixing the server's side heals the connection without a restart.

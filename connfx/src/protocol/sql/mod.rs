@@ -88,6 +88,9 @@
 //!   typed pool under the retry, breaker and timeouts, since a unit of work is often several
 //!   statements or a transaction. A plain `run` is retried only when nothing reached the
 //!   database; [`SqlConnection::run_idempotent`] also after timeouts and broken connections.
+//!   Left at its default (an HTTP list), `retry_on` reads `connect,timeout,transport` for SQL.
+//!   A try is bounded by `timeout.per_attempt` or the time left before `timeout.total`,
+//!   whichever ends first, so a query the total timeout cuts short is a breaker failure too.
 //!   Rejected statements (constraint, syntax, no row) are
 //!   [`CallError::Query`](crate::CallError::Query), never retried
 //!   and never counted by the breaker: the database answered.

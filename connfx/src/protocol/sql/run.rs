@@ -18,7 +18,7 @@ use tracing::{Instrument, Span};
 use crate::CallError;
 use crate::resilience::Retry;
 use crate::resilience::circuit_breaker::{CircuitBreaker, Permit};
-use crate::resilience::retry::{Outcome, RequestInfo};
+use crate::resilience::retry::{Classifier, Outcome, RequestInfo, RetryOn};
 use crate::resilience::timeout::{Deadline, Limit};
 use crate::telemetry::Measure;
 
@@ -29,10 +29,27 @@ pub(super) struct Policies {
     pub(super) breaker: Option<CircuitBreaker>,
 }
 
+/// What `retry_on` means for SQL when it is left at its (HTTP) default: refusals, timeouts and
+/// broken connections. Statuses mean nothing to a database; `transport` is what lets
+/// [`SqlConnection::run_idempotent`] try again after a connection broke under it, as documented
+/// (whether a try may be repeated is still the idempotency rules' call: a plain `run` is not).
+const SQL_RETRY_ON: &str = "connect,timeout,transport";
+
+/// The retry policy of `config`, with `retry_on` read the SQL way.
+fn retry_policy(config: &crate::RetryConfig) -> Retry {
+    let retry_on = match config.retry_on.as_str() {
+        RetryOn::DEFAULT_TEXT => SQL_RETRY_ON,
+        other => other,
+    };
+    let classifier =
+        Classifier::new(RetryOn::parse(retry_on).unwrap_or_default()).non_idempotent(config.non_idempotent);
+    Retry::new(config.clone()).with_classifier(classifier)
+}
+
 impl Policies {
     pub(super) fn new(name: &str, config: &SqlConfig) -> Self {
         Policies {
-            retry: config.retry.clone().map(Retry::new),
+            retry: config.retry.as_ref().map(retry_policy),
             breaker: config
                 .circuit_breaker
                 .clone()
@@ -208,7 +225,13 @@ impl SqlConnection {
             // The total timeout reaches the loop through `Deadline::current()`.
             .classify(|result| retry.decide(&info, &outcome_of(result)))
             .await;
-        result.map_err(|e| CallError::retries_ended(self.name(), e.attempts, e.reason, e.last.error))
+        result.map_err(|e| {
+            if e.last.deadline_passed {
+                // The call's deadline passed: that is the error, however many tries were made.
+                return e.last.error;
+            }
+            CallError::retries_ended(self.name(), e.attempts, e.reason, e.last.error)
+        })
     }
 }
 
@@ -216,6 +239,21 @@ impl SqlConnection {
 struct Failed {
     error: CallError,
     outcome: Outcome,
+    /// The call's deadline ended this try: the timeout is the call's error.
+    deadline_passed: bool,
+}
+
+/// What ends one try: the shorter of `per_attempt` and the time left before `deadline`, and
+/// the deadline when it is the one that binds.
+fn bound(per_attempt: Option<Duration>, deadline: Option<Deadline>) -> Option<(Duration, Option<Deadline>)> {
+    let Some(deadline) = deadline else {
+        return per_attempt.map(|limit| (limit, None));
+    };
+    let left = deadline.remaining();
+    match per_attempt {
+        Some(limit) if limit < left => Some((limit, None)),
+        _ => Some((left, Some(deadline))),
+    }
 }
 
 /// What one try needs; shared by every try of a call.
@@ -235,20 +273,26 @@ impl Attempt<'_> {
                     connection: name.to_owned(),
                 },
                 outcome: Outcome::Other,
+                deadline_passed: false,
             })?),
             None => None,
         };
-        let result = match self.per_attempt {
-            Some(limit) => match tokio::time::timeout(limit, op).await {
+        // The try ends at its own limit or at the call's deadline, whichever comes first, so a
+        // try the deadline cuts short is still a timeout the breaker counts (dropped by the
+        // deadline's timer above, its permit would count as cancelled, and a hung database
+        // would never open the breaker).
+        let result = match bound(self.per_attempt, Deadline::current()) {
+            Some((limit, deadline)) => match tokio::time::timeout(limit, op).await {
                 Ok(result) => result,
                 Err(_) => {
                     record(permit, Some(true));
                     return Err(Failed {
                         error: CallError::Timeout {
                             connection: name.to_owned(),
-                            after: limit,
+                            after: deadline.map_or(limit, |d| d.length()),
                         },
                         outcome: Outcome::Timeout { sent: true },
+                        deadline_passed: deadline.is_some(),
                     });
                 }
             },
@@ -265,6 +309,7 @@ impl Attempt<'_> {
                 Err(Failed {
                     outcome: kind.outcome(),
                     error: cause::call_error(name, error, self.connection.target()),
+                    deadline_passed: false,
                 })
             }
         }
@@ -287,5 +332,41 @@ fn outcome_of<T>(result: &Result<T, Failed>) -> Outcome {
     match result {
         Ok(_) => Outcome::Success,
         Err(failed) => failed.outcome,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_retry_on_repeats_only_idempotent_work_after_a_broken_connection() {
+        let retry = retry_policy(&crate::RetryConfig::default());
+        let idempotent = RequestInfo::new("SQL").idempotent(true);
+        let plain = RequestInfo::new("SQL");
+        assert!(retry.decide(&idempotent, &Outcome::Transport).is_retry());
+        assert!(!retry.decide(&plain, &Outcome::Transport).is_retry());
+        assert!(retry.decide(&plain, &Outcome::Connect).is_retry());
+        let custom = crate::RetryConfig {
+            retry_on: "connect".to_owned(),
+            ..Default::default()
+        };
+        assert!(
+            !retry_policy(&custom)
+                .decide(&idempotent, &Outcome::Transport)
+                .is_retry()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_deadline_bounds_a_try_when_it_comes_first() {
+        let ms = Duration::from_millis;
+        assert_eq!(bound(None, None), None);
+        assert_eq!(bound(Some(ms(300)), None), Some((ms(300), None)));
+        let near = Deadline::after(ms(100), Limit::Total);
+        let (limit, deadline) = bound(Some(ms(300)), Some(near)).expect("a limit");
+        assert!(limit <= ms(100));
+        assert_eq!(deadline, Some(near));
+        assert_eq!(bound(None, Some(near)).map(|(_, d)| d), Some(Some(near)));
     }
 }
