@@ -124,9 +124,13 @@ async fn postgres_survives_network_faults() {
         let sql = Sql::connect(proxy.addr(), json!({})).await;
         scenario::run(&format!("postgres {name}"), &sql, Inject::Proxy(&proxy, fault)).await;
     }
-    // Only an overall limit: a try cut short by it must still count as a failure.
+    // Only an overall limit (and a pool wait longer than it): a try cut short by it must still
+    // count as a failure.
     let proxy = FaultProxy::start(server.addr()).await;
-    let total_only = json!({ "timeout": { "connect": "300ms", "total": "1500ms" } });
+    let total_only = json!({
+        "timeout": { "total": "1s" },
+        "pool": { "max_size": 4, "acquire_timeout": "10s" },
+    });
     let sql = Sql::connect(proxy.addr(), total_only).await;
     let label = "postgres half-open, total timeout only";
     scenario::run(label, &sql, Inject::Proxy(&proxy, Fault::HalfOpen)).await;

@@ -91,8 +91,7 @@ impl FaultProxy {
             self.fill_accept_queue().await;
         }
         if fault != Fault::Blackhole && before == Fault::Blackhole {
-            // The accept loop takes them off the queue and drops them.
-            lock(&self.fillers).open.clear();
+            self.drain_accept_queue().await;
         }
     }
 
@@ -111,6 +110,21 @@ impl FaultProxy {
                 fillers.ports.insert(local.port());
             }
             fillers.open.push(stream);
+        }
+    }
+}
+
+impl FaultProxy {
+    /// Closes the blackhole's own sockets and waits (at most 1 s) until the accept loop has
+    /// taken them off the queue: until then the kernel would still drop a client's SYN, and
+    /// the client would see the fault outlast the switch by a SYN retransmission (1 s).
+    async fn drain_accept_queue(&self) {
+        lock(&self.fillers).open.clear();
+        for _ in 0..200 {
+            if lock(&self.fillers).ports.is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 }
