@@ -19,6 +19,7 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use super::failure::{self, Failure};
+use super::managers::Slot;
 use super::{RedisConnection, idempotency};
 use crate::CallError;
 use crate::resilience::circuit_breaker::{CircuitBreaker, Outcome as Counted};
@@ -272,7 +273,7 @@ impl Attempt<'_> {
             })?),
             None => None,
         };
-        let Some((index, mut manager)) = connection.managers().pick() else {
+        let Some((slot, mut manager)) = connection.managers().pick() else {
             if let Some(permit) = permit {
                 permit.ignore();
             }
@@ -285,10 +286,10 @@ impl Attempt<'_> {
         // never open the breaker).
         let result = match bound(self.limit, Deadline::current()) {
             Some(bound) => match tokio::time::timeout(bound.limit, sent).await {
-                Ok(result) => result.map_err(|e| connection.failure(&e, index)),
-                Err(_) => Err(connection.timed_out(index, bound)),
+                Ok(result) => result.map_err(|e| connection.failure(&e, slot)),
+                Err(_) => Err(connection.timed_out(slot, bound)),
             },
-            None => sent.await.map_err(|e| connection.failure(&e, index)),
+            None => sent.await.map_err(|e| connection.failure(&e, slot)),
         };
         if let Some(permit) = permit {
             permit.record(match &result {
@@ -341,12 +342,12 @@ impl RedisConnection {
     /// connection, its peer or a middlebox gone), and a multiplexed connection that is never
     /// replaced would hang every later command until TCP gives up, minutes later. Commands in
     /// flight on the old connection keep it until they end.
-    fn timed_out(&self, index: usize, bound: Bound) -> Failure {
+    fn timed_out(&self, slot: Slot, bound: Bound) -> Failure {
         tracing::debug!(
             connection = self.name(),
             "redis command unanswered in time; the next call connects afresh"
         );
-        self.managers().renew(index);
+        self.managers().renew(slot);
         Failure {
             error: CallError::Timeout {
                 connection: self.name().to_owned(),
@@ -359,13 +360,13 @@ impl RedisConnection {
         }
     }
 
-    /// The meaning of `err`, met by the manager at `index`; renews that manager when it would
+    /// The meaning of `err`, met by the manager of `slot`; renews that manager when it would
     /// keep the failure.
-    pub(super) fn failure(&self, err: &redis::RedisError, index: usize) -> Failure {
+    pub(super) fn failure(&self, err: &redis::RedisError, slot: Slot) -> Failure {
         let failure = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
         if failure.renew {
             tracing::debug!(connection = self.name(), error = %failure.error, "redis connection failed; the next call connects afresh");
-            self.managers().renew(index);
+            self.managers().renew(slot);
         }
         failure
     }

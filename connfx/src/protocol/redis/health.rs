@@ -6,6 +6,7 @@ use futures_util::future::join_all;
 use redis::aio::ConnectionManager;
 
 use super::RedisConnection;
+use super::managers::Slot;
 use crate::{Health, HealthState};
 
 /// Checks `connection` once. `PONG` from every manager is Ready; a refusal, a failed
@@ -18,10 +19,12 @@ pub(super) async fn check(connection: &RedisConnection) -> Health {
         return Health::new(HealthState::Unknown, Duration::ZERO, "closed");
     }
     let managers = connection.managers();
-    let pings = (0..managers.len()).filter_map(|index| {
-        let manager = managers.get(index)?;
-        Some(ping(connection, index, manager))
-    });
+    let held: Vec<_> = (0..managers.len())
+        .filter_map(|index| managers.get(index))
+        .collect();
+    let pings = held
+        .iter()
+        .map(|(slot, manager)| ping(connection, *slot, manager.clone()));
     let limit = connection.config().health.timeout;
     let started = Instant::now();
     let answers = tokio::time::timeout(limit, join_all(pings)).await;
@@ -29,8 +32,8 @@ pub(super) async fn check(connection: &RedisConnection) -> Health {
     let Ok(answers) = answers else {
         // Unanswered: the connections may be half-open; the next call (or check) connects
         // afresh, as after a command that timed out.
-        for index in 0..managers.len() {
-            managers.renew(index);
+        for (slot, _) in &held {
+            managers.renew(*slot);
         }
         let limit = humantime::format_duration(limit);
         return Health::error(latency, format!("PING: timed out after {limit}"));
@@ -50,7 +53,7 @@ pub(super) async fn check(connection: &RedisConnection) -> Health {
 /// restarted since the last call answers; one still down refuses again).
 async fn ping(
     connection: &RedisConnection,
-    index: usize,
+    slot: Slot,
     mut manager: ConnectionManager,
 ) -> Result<(), String> {
     let mut answer = redis::cmd("PING").query_async::<String>(&mut manager).await;
@@ -58,7 +61,7 @@ async fn ping(
         answer = redis::cmd("PING").query_async::<String>(&mut manager).await;
     }
     answer.map(drop).map_err(|e| {
-        let failure = connection.failure(&e, index);
+        let failure = connection.failure(&e, slot);
         let text = failure.error.to_string();
         let prefix = format!("`{}`: ", connection.name());
         text.strip_prefix(&prefix).unwrap_or(&text).to_owned()

@@ -11,8 +11,22 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 pub(super) struct Managers {
     client: Client,
     config: ConnectionManagerConfig,
-    slots: Box<[RwLock<Option<ConnectionManager>>]>,
+    slots: Box<[RwLock<Option<Held>>]>,
     next: AtomicUsize,
+}
+
+/// A manager and the number of times its slot was renewed before it.
+struct Held {
+    manager: ConnectionManager,
+    generation: u64,
+}
+
+/// Which manager a call used: its slot and generation, so that renewing it replaces that
+/// manager only, never a fresh one another call has put there since.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Slot {
+    index: usize,
+    generation: u64,
 }
 
 impl Managers {
@@ -26,7 +40,14 @@ impl Managers {
         count: usize,
     ) -> redis::RedisResult<Self> {
         let slots = (0..count.max(1))
-            .map(|_| lazy(&client, &config).map(|m| RwLock::new(Some(m))))
+            .map(|_| {
+                lazy(&client, &config).map(|manager| {
+                    RwLock::new(Some(Held {
+                        manager,
+                        generation: 0,
+                    }))
+                })
+            })
             .collect::<redis::RedisResult<_>>()?;
         Ok(Managers {
             client,
@@ -46,33 +67,45 @@ impl Managers {
         self.slots.len()
     }
 
-    /// The next manager in turn and its index; `None` once closed.
-    pub(super) fn pick(&self) -> Option<(usize, ConnectionManager)> {
+    /// The next manager in turn and its slot; `None` once closed.
+    pub(super) fn pick(&self) -> Option<(Slot, ConnectionManager)> {
         let index = match self.slots.len() {
             1 => 0,
             n => self.next.fetch_add(1, Ordering::Relaxed) % n,
         };
-        self.get(index).map(|m| (index, m))
+        self.get(index)
     }
 
-    /// The manager at `index`; `None` once closed.
-    pub(super) fn get(&self, index: usize) -> Option<ConnectionManager> {
+    /// The manager at `index` and its slot; `None` once closed.
+    pub(super) fn get(&self, index: usize) -> Option<(Slot, ConnectionManager)> {
         let slot = self.slots.get(index)?;
-        slot.read().unwrap_or_else(|e| e.into_inner()).clone()
+        let held = slot.read().unwrap_or_else(|e| e.into_inner());
+        held.as_ref().map(|held| {
+            let slot = Slot {
+                index,
+                generation: held.generation,
+            };
+            (slot, held.manager.clone())
+        })
     }
 
-    /// Replaces the manager at `index` by a fresh one, which will connect on first use. For
-    /// failures the manager would otherwise return for ever (a connection setup refused for a
-    /// reason other than I/O, such as a wrong password since corrected on the server).
-    pub(super) fn renew(&self, index: usize) {
-        let Some(slot) = self.slots.get(index) else {
+    /// Replaces the manager of `slot` by a fresh one, which will connect on first use; a no-op
+    /// when another call has replaced it already (a burst of failures renews once, not once per
+    /// call). For failures the manager would otherwise keep (a connection setup refused for a
+    /// reason other than I/O, a stale reconnect failure) and for connections that may be dead.
+    pub(super) fn renew(&self, slot: Slot) {
+        let Some(lock) = self.slots.get(slot.index) else {
             return;
         };
-        let mut slot = slot.write().unwrap_or_else(|e| e.into_inner());
-        if slot.is_some()
+        let mut held = lock.write().unwrap_or_else(|e| e.into_inner());
+        let Some(current) = held.as_mut() else {
+            return; // closed
+        };
+        if current.generation == slot.generation
             && let Ok(fresh) = lazy(&self.client, &self.config)
         {
-            *slot = Some(fresh);
+            current.manager = fresh;
+            current.generation += 1;
         }
     }
 
@@ -87,4 +120,27 @@ impl Managers {
 
 fn lazy(client: &Client, config: &ConnectionManagerConfig) -> redis::RedisResult<ConnectionManager> {
     ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_burst_of_failures_renews_a_slot_once() {
+        let client = Client::open("redis://127.0.0.1:1").expect("valid URL");
+        let managers = Managers::new(client, ConnectionManagerConfig::new(), 1).expect("lazy managers");
+        let (first, _) = managers.pick().expect("open");
+        managers.renew(first);
+        let (second, _) = managers.pick().expect("open");
+        assert_eq!(second.generation, 1);
+        // A second call that failed on the first manager must not replace the fresh one.
+        managers.renew(first);
+        assert_eq!(managers.pick().expect("open").0.generation, 1);
+        managers.renew(second);
+        assert_eq!(managers.pick().expect("open").0.generation, 2);
+        managers.close();
+        managers.renew(second);
+        assert!(managers.pick().is_none(), "a closed connection stays closed");
+    }
 }
