@@ -17,8 +17,9 @@
 //!   export and answers 200).
 //!
 //! After criterion's groups, a summary measures every contender again in one process (median of
-//! 7 rounds) and prints the ratios that `BENCHMARKS.md` reports. `cargo bench --bench http_stack
-//! -- summary` prints the summary alone.
+//! 21 rounds) and prints the ratios that `BENCHMARKS.md` reports. `cargo bench --bench http_stack
+//! -- summary` prints the summary alone; `-- profile <contender> <calls>` runs one contender
+//! alone, for valgrind's callgrind (see `BENCHMARKS.md`, "Counting instructions").
 
 use std::time::{Duration, Instant};
 
@@ -372,11 +373,46 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
     );
 }
 
+/// `-- profile <contender> <calls>`: one contender alone, for a profiler (valgrind's callgrind
+/// counts instructions, so two runs with different `<calls>` give the cost of one call free of
+/// the machine's noise).
+fn profile(rt: &Runtime, lo: &Loopback, mem: &InProcess, args: &[String]) {
+    let calls: u32 = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1_000);
+    let time = match args.first().map(String::as_str) {
+        Some("raw") => per_call(rt, calls, || lo.raw_get()),
+        Some("stack") => per_call(rt, calls, || lo.connfx_get()),
+        Some("raw_many") => per_call(rt, calls, || lo.raw_many()),
+        Some("stack_many") => per_call(rt, calls, || lo.connfx_many()),
+        Some("observed_many") => per_call(rt, calls, || lo.observed_many()),
+        Some("metered_many") => per_call(rt, calls, || lo.metered_many()),
+        Some("stub_bare") => per_call(rt, calls, || InProcess::connfx(&mem.connfx_bare)),
+        Some("stub_stack") => per_call(rt, calls, || InProcess::connfx(&mem.connfx_stack)),
+        Some("sizes") => {
+            let _guard = rt.enter();
+            let connfx = std::mem::size_of_val(&lo.connfx.get("/item").send());
+            let raw = std::mem::size_of_val(&lo.raw.get(&lo.url).send());
+            println!("future sizes: connfx send {connfx} B, reqwest send {raw} B");
+            return;
+        }
+        Some("mw_retry") => per_call(rt, calls, || InProcess::middleware(&mem.middleware_retry)),
+        other => {
+            eprintln!("unknown contender {other:?}");
+            return;
+        }
+    };
+    println!("{calls} calls, {time:?} per call");
+}
+
 fn main() {
     let rt = runtime();
     let lo = Loopback::new(&rt);
     let mem = InProcess::new();
-    let summary_only = std::env::args().any(|a| a == "summary");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "profile") {
+        profile(&rt, &lo, &mem, &args[at + 1..]);
+        return;
+    }
+    let summary_only = args.iter().any(|a| a == "summary");
     if !summary_only {
         let mut c = Criterion::default()
             .configure_from_args()

@@ -5,6 +5,7 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter};
 
+use super::bound::BoundSeries;
 use super::{GaugeRead, Transition, intern};
 use crate::CallError;
 
@@ -21,6 +22,8 @@ pub(super) struct Instruments {
     protocol: &'static str,
     requests: Counter<u64>,
     duration: Histogram<f64>,
+    /// `requests` and `duration` bound to each (operation, outcome) seen.
+    series: BoundSeries,
     errors: Counter<u64>,
     retries: Counter<u64>,
     breaker_transitions: Counter<u64>,
@@ -54,6 +57,7 @@ impl Instruments {
                 .with_description("Duration of calls, retries and waits included")
                 .with_boundaries(DURATION_BOUNDARIES.to_vec())
                 .build(),
+            series: BoundSeries::new(),
             errors: counter(
                 "connfx.client.errors",
                 "{error}",
@@ -95,16 +99,31 @@ impl Instruments {
     }
 
     pub(super) fn call(&self, operation: &'static str, elapsed: Duration, error: Option<&CallError>) {
-        let [connection, protocol] = self.base();
         let outcome = error.map_or("ok", CallError::kind);
-        let attributes = [
-            connection,
-            protocol,
-            KeyValue::new("connfx.operation", operation),
-            KeyValue::new("connfx.outcome", outcome),
-        ];
-        self.requests.add(1, &attributes);
-        self.duration.record(elapsed.as_secs_f64(), &attributes);
+        let attributes = || {
+            let [connection, protocol] = self.base();
+            [
+                connection,
+                protocol,
+                KeyValue::new("connfx.operation", operation),
+                KeyValue::new("connfx.outcome", outcome),
+            ]
+        };
+        let seconds = elapsed.as_secs_f64();
+        match self
+            .series
+            .get(operation, outcome, &self.requests, &self.duration, attributes)
+        {
+            Some(series) => {
+                series.requests.add(1);
+                series.duration.record(seconds);
+            }
+            None => {
+                let attributes = attributes();
+                self.requests.add(1, &attributes);
+                self.duration.record(seconds, &attributes);
+            }
+        }
         if let Some(error) = error {
             self.failed(error);
         }

@@ -48,6 +48,8 @@
 //! [`OtlpConnection::tracing_layer`]: crate::OtlpConnection::tracing_layer
 
 #[cfg(feature = "otlp")]
+mod bound;
+#[cfg(feature = "otlp")]
 mod instruments;
 #[cfg(feature = "otlp")]
 mod intern;

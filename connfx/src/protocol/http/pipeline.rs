@@ -83,14 +83,18 @@ impl Call<'_> {
             })?),
             None => None,
         };
-        let deadline = self.deadline();
-        let run = self.tries(policies.retry.as_ref(), policies.breaker.as_ref(), tries);
-        // In scope, every try (and the retry loop's waits) sees the deadline through
-        // `Deadline::current()`, an enclosing caller's earlier one included.
-        match deadline {
-            Some(deadline) => deadline.scope(run).await,
-            None => run.await,
-        }
+        // The call's deadline, or an enclosing caller's earlier one, handed to the retry loop
+        // and to every try. Passed along rather than set in a task-local scope: the scope's
+        // wrapper would swap the value in and out on every poll and copy the whole loop once
+        // more before it starts.
+        let deadline = Deadline::earliest(self.deadline(), Deadline::current());
+        self.tries(
+            policies.retry.as_ref(),
+            policies.breaker.as_ref(),
+            tries,
+            deadline,
+        )
+        .await
     }
 
     /// The earliest of `timeout.total` and the caller's `.timeout()`.
@@ -111,6 +115,7 @@ impl Call<'_> {
         retry: Option<&Retry>,
         breaker: Option<&Scoped<CircuitBreaker, std::sync::Arc<CircuitBreakerGroup>>>,
         tries: &AtomicU32,
+        deadline: Option<Deadline>,
     ) -> Result<(Response, Limits), CallError> {
         let mut body = Body::new(self.body);
         let mut info = RequestInfo::new(self.method.as_str()).body(body.kind());
@@ -121,6 +126,7 @@ impl Call<'_> {
             url: &self.url,
             headers: &self.headers,
             breaker: breaker.map(|b| b.for_url(&self.url)),
+            deadline,
             credentials: Some(self.connection.origin_credentials())
                 .filter(|c| !c.is_empty() && target::same_origin(self.connection.base(), &self.url)),
         };
@@ -129,15 +135,19 @@ impl Call<'_> {
             return attempt.once(body.take()).await.map_err(|f| f.error);
         };
         let body = std::sync::Mutex::new(body);
-        let result = retry
+        let mut call = retry
             .call(|n| {
                 tries.store(n, Relaxed);
                 let body = body.lock().map(|mut b| b.take()).unwrap_or(None);
-                attempt.once(body)
+                // Boxed, so the retry loop around it stays small: the loop's future is moved
+                // a few times before it runs, and each move copies all of it.
+                Box::pin(attempt.once(body))
             })
-            // The deadline set by `run` reaches the loop through `Deadline::current()`.
-            .classify(|result| retry.decide(&info, &outcome_of(result)))
-            .await;
+            .classify(|result| retry.decide(&info, &outcome_of(result)));
+        if let Some(deadline) = deadline {
+            call = call.deadline(deadline);
+        }
+        let result = call.await;
         result.map_err(|e| {
             if e.last.deadline_passed {
                 // The call's deadline passed: that is the error, however many tries were made.
@@ -155,6 +165,8 @@ struct Attempt<'a> {
     url: &'a Url,
     headers: &'a HeaderMap,
     breaker: Option<Cow<'a, CircuitBreaker>>,
+    /// The call's deadline: no try outlasts it.
+    deadline: Option<Deadline>,
     /// Credentials for a `per_host` connection's requests to its base URL's origin.
     credentials: Option<&'a HeaderMap>,
 }
@@ -163,7 +175,7 @@ impl Attempt<'_> {
     /// One try: through the breaker, bounded by the per-attempt limit and the time left.
     async fn once(&self, body: Option<reqwest::Body>) -> Result<(Response, Limits), Failed> {
         let name = self.connection.name();
-        let bound = self.bound(Deadline::current());
+        let bound = self.bound(self.deadline);
         if let Some(deadline) = bound.expired {
             return Err(Failed {
                 error: CallError::Timeout {

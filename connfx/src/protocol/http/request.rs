@@ -252,7 +252,14 @@ impl HttpRequest {
             idempotent,
         };
         let tries = AtomicU32::new(0);
-        let result = call.run(&tries).instrument(span.clone()).await;
+        // Boxed: the pipeline's state is several KB, and a future that size costs more to move
+        // (into a task, a `join_all`, each enclosing future) than one allocation.
+        let run = Box::pin(call.run(&tries));
+        // A disabled span is left out: entering it on every poll still costs a `log` check.
+        let result = match span.is_disabled() {
+            true => run.await,
+            false => run.instrument(span.clone()).await,
+        };
         let (status, error) = match &result {
             Ok((response, _)) => (Some(response.status().as_u16()), None),
             Err(error) => (None, Some(error)),

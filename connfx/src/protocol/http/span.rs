@@ -13,7 +13,7 @@ use crate::CallError;
 /// Opens the span of a call (a disabled span when no subscriber wants it: nearly free).
 pub(super) fn start(connection: &str, method: &Method, url: &Url) -> Span {
     let method = crate::telemetry::method_name(method);
-    tracing::info_span!(
+    let span = tracing::info_span!(
         target: "connfx",
         "http.client",
         otel.name = method,
@@ -22,12 +22,19 @@ pub(super) fn start(connection: &str, method: &Method, url: &Url) -> Span {
         http.request.method = method,
         server.address = url.host_str().unwrap_or_default(),
         server.port = url.port_or_known_default(),
-        url.full = %shown(url),
+        // Recorded below, only on an enabled span: with `tracing`'s `log` feature on (sqlx and
+        // axum turn it on) and no global subscriber, a disabled span's fields are still
+        // formatted for `log`, and this one costs two allocations.
+        url.full = Empty,
         http.response.status_code = Empty,
         http.request.resend_count = Empty,
         error.type = Empty,
         connfx.connection = connection,
-    )
+    );
+    if !span.is_disabled() {
+        span.record("url.full", tracing::field::display(shown(url)));
+    }
+    span
 }
 
 /// Records how the call ended (the error itself is recorded by [`Measure::end`]).

@@ -45,18 +45,24 @@ impl OtlpConnection {
     /// ```
     ///
     /// Spans and events of the exporters' own stack (`hyper`, `h2`, `tonic`, `tower`, `reqwest`,
-    /// `opentelemetry*`) are left out.
+    /// `opentelemetry*`) are left out. Spans carry their fields, name and timing, not the
+    /// thread, code location or target they came from, nor busy/idle times: each of those costs
+    /// on every span, and a span's name and fields already say what it was.
     pub fn tracing_layer<S>(&self) -> impl Layer<S> + Send + Sync + 'static
     where
         S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
     {
         let providers = &self.inner.providers;
-        // No busy/idle timing per poll and no thread attributes: each costs on every span (the
-        // timing on every poll of an instrumented future) and tells little about a call.
+        // No busy/idle timing per poll and no thread, code-location or target attributes: each
+        // costs on every span (the timing on every poll of an instrumented future; each
+        // attribute once when the span is made and again when it is exported) and tells little
+        // about a call.
         let spans = tracing_opentelemetry::layer()
             .with_tracer(providers.tracer.tracer(SCOPE))
             .with_tracked_inactivity(false)
-            .with_threads(false);
+            .with_threads(false)
+            .with_location(false)
+            .with_target(false);
         let events = OpenTelemetryTracingBridge::new(&providers.logger);
         let metrics = MetricsLayer::new(providers.meter.clone());
         spans
