@@ -5,8 +5,8 @@
 //! cargo run --release --example outage -- --duration 60s --outage 20s --rate 300 --csv outage.csv
 //! cargo run --release --example outage -- --no-budget              # the same without the retry budget
 //! cargo run --release --example outage -- --no-breaker             # the budget alone
-//! cargo run --example outage -- --duration 16s --outage 10s --check # CI's short form: exit 1 on a missed target
-//! python3 examples/outage/plot.py outage.csv -o outage.png           # the timeline as a PNG
+//! cargo run --example outage -- --duration 16s --outage 10s --rate 100 --check  # CI: exit 1 on a missed target
+//! python3 examples/outage/plot.py outage.csv -o outage.png          # the timeline as a PNG
 //! ```
 //!
 //! Three parts on 127.0.0.1, in one process: an upstream (axum) that answers 503 from the
@@ -18,7 +18,8 @@
 //!
 //! It prints client p50/p99 latency and error rate before, during and after the outage, the
 //! upstream's requests per offered request in each phase, and the time from the upstream's
-//! return to the first success; `--csv` writes the per-100 ms timeline.
+//! return to the first success; `--csv` writes the per-100 ms timeline. RELIABILITY.md ("Load and
+//! an outage") has the figures and the plot.
 //!
 //! Settings come from `conns.rs`, then `OUTAGE_UPSTREAM_…` environment variables (e.g.
 //! `OUTAGE_UPSTREAM_CIRCUIT_BREAKER_RESET_TIMEOUT=5s`); the flags `--no-budget` and

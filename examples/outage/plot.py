@@ -65,6 +65,13 @@ def outage_span(run):
     return (down[0], down[-1] + 1 / BUCKETS_PER_SECOND) if down else None
 
 
+def default_title(run):
+    rate = round(sum(run["offered"]) / (len(run["t"]) / BUCKETS_PER_SECOND))
+    span = outage_span(run)
+    down = f", upstream answering 503 from {span[0]:g} s to {span[1]:g} s" if span else ""
+    return f"connfx: {rate} req/s for {len(run['t']) / BUCKETS_PER_SECOND:g} s{down}"
+
+
 def per_second(values):
     return [v * BUCKETS_PER_SECOND for v in values]
 
@@ -74,6 +81,7 @@ def plot(main, compares, title, out):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, axes = plt.subplots(
         4, 1, sharex=True, figsize=(11, 10), gridspec_kw={"height_ratios": [3, 2, 3, 1]}
@@ -96,8 +104,8 @@ def plot(main, compares, title, out):
     load.set_ylim(bottom=0)
     load.legend(loc="upper left", fontsize=8)
     if span:
-        load.text(span[0], load.get_ylim()[1] * 0.97, " upstream answers 503", va="top",
-                  fontsize=8, color="tab:red")
+        load.text((span[0] + span[1]) / 2, load.get_ylim()[1] * 0.98, "upstream answers 503",
+                  va="top", ha="center", fontsize=8, color="tab:red")
 
     answers.step(t, per_second(main["client_ok"]), where="post", color="tab:green", label="ok")
     answers.step(t, per_second(main["client_errors"]), where="post", color="tab:red",
@@ -111,6 +119,9 @@ def plot(main, compares, title, out):
         latency.step([p[0] for p in points], [p[1] for p in points], where="post", color=color,
                      label=label)
     latency.set_yscale("log")
+    latency.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
+    latency.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    latency.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     latency.set_ylabel("client latency, ms")
     latency.legend(loc="upper left", fontsize=8)
 
@@ -141,12 +152,13 @@ def main():
     parser.add_argument("csv", help="the run's timeline (--csv of the outage example)")
     parser.add_argument("--compare", nargs=2, action="append", default=[],
                         metavar=("CSV", "LABEL"), help="another run's upstream load to overlay")
-    parser.add_argument("--title", default="connfx: load and an outage")
+    parser.add_argument("--title", help="defaults to the run's rate and outage")
     parser.add_argument("-o", "--output", required=True, help="PNG to write")
     args = parser.parse_args()
     ensure_matplotlib()
     compares = [(read(path), label) for path, label in args.compare]
-    plot(read(args.csv), compares, args.title, args.output)
+    run = read(args.csv)
+    plot(run, compares, args.title or default_title(run), args.output)
 
 
 if __name__ == "__main__":
