@@ -8,6 +8,7 @@ mod gobreaker;
 mod group;
 mod model;
 mod resilience4j;
+mod stress;
 mod tower_layer;
 
 use std::sync::{Arc, Mutex};

@@ -93,13 +93,40 @@ fn indirect(raw: &str) -> Result<String, String> {
 }
 
 /// How a found value is shown: never the text of a secret or URL.
+/// `s` with anything between `://` and the last `@` after it hidden: a URL given to a key that is
+/// not a URL (a number, say) is still echoed in the message, and its password must not be.
+/// Found by the loader fuzz target.
+fn without_userinfo(s: &str) -> String {
+    let Some(start) = s.find("://").map(|i| i + 3) else {
+        return s.to_owned();
+    };
+    match s[start..].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &s[..start], &s[start + at..]),
+        None => s.to_owned(),
+    }
+}
+
 fn describe(kind: Kind, value: &Value) -> String {
     match value {
         Value::String(_) if matches!(kind, Kind::Secret | Kind::Url) => "a string".to_owned(),
-        Value::String(s) => format!("`{s:?}`"),
+        Value::String(s) => format!("`{:?}`", without_userinfo(s)),
         Value::Object(_) => "a table".to_owned(),
         Value::Array(_) => "a list".to_owned(),
         Value::Null => "nothing (null)".to_owned(),
         other => format!("`{other}`"),
+    }
+}
+
+#[cfg(test)]
+mod userinfo_tests {
+    use super::*;
+
+    /// Regression (loader fuzz target): a URL with a password in an integer key was echoed whole.
+    #[test]
+    fn a_url_in_a_key_of_another_kind_is_echoed_without_its_password() {
+        let shown = describe(Kind::Integer, &Value::from("https://user:hunter2@127.0.0.1/x"));
+        assert_eq!(shown, r#"`"https://[redacted]@127.0.0.1/x"`"#);
+        assert_eq!(describe(Kind::Integer, &Value::from("abc")), r#"`"abc"`"#);
+        assert_eq!(without_userinfo("http://h/a@b:p@c"), "http://[redacted]@c");
     }
 }

@@ -89,7 +89,11 @@ mod permit;
 mod policy;
 mod state;
 mod stats;
+mod sync;
 mod window;
+
+#[cfg(all(test, connfx_loom))]
+mod loom_tests;
 
 pub use breaker::CircuitBreaker;
 pub use builder::CircuitBreakerBuilder;

@@ -21,9 +21,11 @@
 //! [`force_closed`]: super::CircuitBreaker::force_closed
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use serde::Serialize;
+
+use super::sync::AtomicU64;
 
 /// Where a circuit breaker stands.
 ///

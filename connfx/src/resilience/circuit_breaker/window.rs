@@ -20,9 +20,10 @@
 //! shifts at most a few calls between halves.
 
 use std::ops::Add;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 
 use super::policy::Half;
+use super::sync::AtomicU64;
 
 const FAILURE_SHIFT: u32 = 22;
 const SLOW_SHIFT: u32 = 43;
