@@ -69,14 +69,7 @@ impl Subject for Http {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_survives_network_faults_and_a_5xx_storm() {
     let upstream = Upstream::start().await;
-    let faults = [
-        ("latency 2s", Fault::Latency(Duration::from_secs(2))),
-        ("reset", Fault::Reset),
-        ("half-open", Fault::HalfOpen),
-        ("blackhole", Fault::Blackhole),
-        ("close after 0 bytes", Fault::CloseAfter(0)),
-    ];
-    for (name, fault) in faults {
+    for (name, fault) in scenario::network_faults() {
         let proxy = FaultProxy::start(upstream.addr()).await;
         let http = Http::connect(&proxy).await;
         scenario::run(&format!("http {name}"), &http, Inject::Proxy(&proxy, fault)).await;

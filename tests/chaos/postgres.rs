@@ -112,14 +112,7 @@ async fn postgres_survives_network_faults() {
     let Some(server) = private_postgres("postgres_survives_network_faults").await else {
         return;
     };
-    let faults = [
-        ("latency 2s", Fault::Latency(Duration::from_secs(2))),
-        ("reset", Fault::Reset),
-        ("half-open", Fault::HalfOpen),
-        ("blackhole", Fault::Blackhole),
-        ("close after 0 bytes", Fault::CloseAfter(0)),
-    ];
-    for (name, fault) in faults {
+    for (name, fault) in scenario::network_faults() {
         let proxy = FaultProxy::start(server.addr()).await;
         let sql = Sql::connect(proxy.addr(), json!({})).await;
         scenario::run(&format!("postgres {name}"), &sql, Inject::Proxy(&proxy, fault)).await;

@@ -84,14 +84,7 @@ async fn redis_survives_network_faults() {
     let Some(server) = private_redis("redis_survives_network_faults") else {
         return;
     };
-    let faults = [
-        ("latency 2s", Fault::Latency(Duration::from_secs(2))),
-        ("reset", Fault::Reset),
-        ("half-open", Fault::HalfOpen),
-        ("blackhole", Fault::Blackhole),
-        ("close after 0 bytes", Fault::CloseAfter(0)),
-    ];
-    for (name, fault) in faults {
+    for (name, fault) in scenario::network_faults() {
         let proxy = FaultProxy::start(server.addr()).await;
         let redis = Redis::through(&proxy).await;
         scenario::run(&format!("redis {name}"), &redis, Inject::Proxy(&proxy, fault)).await;

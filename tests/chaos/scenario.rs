@@ -42,6 +42,17 @@ impl Inject<'_> {
 /// 2-core machine running the other scenarios at the same time.
 pub const SLACK: Duration = Duration::from_millis(150);
 
+/// The network faults every protocol's scenario goes through, with their labels.
+pub fn network_faults() -> [(&'static str, Fault); 5] {
+    [
+        ("latency 2s", Fault::Latency(Duration::from_secs(2))),
+        ("reset", Fault::Reset),
+        ("half-open", Fault::HalfOpen),
+        ("blackhole", Fault::Blackhole),
+        ("close after 0 bytes", Fault::CloseAfter(0)),
+    ]
+}
+
 /// A connection under test, seen the same way for every protocol.
 pub trait Subject {
     /// One call that is safe to repeat (a read or a plain write) through every policy.
