@@ -110,7 +110,7 @@ pub fn range(name: &str, min: Option<f64>, max: Option<f64>, value: f64) -> Resu
 /// What was expected, with the text found.
 pub fn duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
-        .map_err(|_| message::wrong_kind(Kind::Duration, &format!("`{text:?}`")))
+        .map_err(|_| message::wrong_kind(Kind::Duration, &message::quoted(text)))
 }
 
 /// Parses a boolean as the environment writes it: `true`/`false`/`1`/`0` (any case).
@@ -121,7 +121,7 @@ pub fn boolean(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(message::wrong_kind(Kind::Bool, &format!("`{text:?}`"))),
+        _ => Err(message::wrong_kind(Kind::Bool, &message::quoted(text))),
     }
 }
 

@@ -46,9 +46,37 @@ pub fn not_one_of(key: &str, found: &str, choices: &[&str]) -> String {
     let hint = crate::did_you_mean(found, choices.iter().copied())
         .map_or_else(String::new, |near| format!("; did you mean `{near}`?"));
     format!(
-        "`{key}` must be {}, found `{found:?}`{hint}",
-        alternatives(choices)
+        "`{key}` must be {}, found {}{hint}",
+        alternatives(choices),
+        quoted(found)
     )
+}
+
+/// A found text as a message quotes it: `Debug`-quoted, with anything between `://` and the last
+/// `@` after it hidden, so a URL given to a key of another kind (a duration, a number) is echoed
+/// without its password. Found by the loader fuzz target.
+///
+/// ```
+/// assert_eq!(connfx_spec::message::quoted("https://u:pw@h"), "`\"https://[redacted]@h\"`");
+/// assert_eq!(connfx_spec::message::quoted("10 parsecs"), "`\"10 parsecs\"`");
+/// ```
+pub fn quoted(text: &str) -> String {
+    format!("`{:?}`", without_userinfo(text))
+}
+
+/// `text` with anything between `://` and the last `@` after it replaced by `[redacted]`.
+///
+/// ```
+/// assert_eq!(connfx_spec::message::without_userinfo("http://h/a@b:p@c"), "http://[redacted]@c");
+/// ```
+pub fn without_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    match text[start..].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    }
 }
 
 /// ``expected a whole number, found `"abc"` ``: `found` is already quoted or described by the caller.

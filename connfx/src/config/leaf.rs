@@ -93,23 +93,10 @@ fn indirect(raw: &str) -> Result<String, String> {
 }
 
 /// How a found value is shown: never the text of a secret or URL.
-/// `s` with anything between `://` and the last `@` after it hidden: a URL given to a key that is
-/// not a URL (a number, say) is still echoed in the message, and its password must not be.
-/// Found by the loader fuzz target.
-fn without_userinfo(s: &str) -> String {
-    let Some(start) = s.find("://").map(|i| i + 3) else {
-        return s.to_owned();
-    };
-    match s[start..].rfind('@') {
-        Some(at) => format!("{}[redacted]{}", &s[..start], &s[start + at..]),
-        None => s.to_owned(),
-    }
-}
-
 fn describe(kind: Kind, value: &Value) -> String {
     match value {
         Value::String(_) if matches!(kind, Kind::Secret | Kind::Url) => "a string".to_owned(),
-        Value::String(s) => format!("`{:?}`", without_userinfo(s)),
+        Value::String(s) => message::quoted(s),
         Value::Object(_) => "a table".to_owned(),
         Value::Array(_) => "a list".to_owned(),
         Value::Null => "nothing (null)".to_owned(),
@@ -127,6 +114,25 @@ mod userinfo_tests {
         let shown = describe(Kind::Integer, &Value::from("https://user:hunter2@127.0.0.1/x"));
         assert_eq!(shown, r#"`"https://[redacted]@127.0.0.1/x"`"#);
         assert_eq!(describe(Kind::Integer, &Value::from("abc")), r#"`"abc"`"#);
-        assert_eq!(without_userinfo("http://h/a@b:p@c"), "http://[redacted]@c");
+        assert_eq!(
+            message::without_userinfo("http://h/a@b:p@c"),
+            "http://[redacted]@c"
+        );
+    }
+
+    /// Regression (loader fuzz target, second run): durations, booleans and choices quote what
+    /// they found through their own messages, and echoed the password there too.
+    #[test]
+    fn every_kind_error_hides_a_url_password() {
+        let url = "https://user:hunter2@127.0.0.1";
+        let errors = [
+            check::duration(url).unwrap_err(),
+            check::boolean(url).unwrap_err(),
+            message::not_one_of("mode", url, &["wait", "reject"]),
+        ];
+        for error in errors {
+            assert!(!error.contains("hunter2"), "{error}");
+            assert!(error.contains("[redacted]"), "{error}");
+        }
     }
 }
