@@ -22,7 +22,8 @@ pub enum Entry {
 /// ```
 /// use connfx_spec::retry_on::{parse, Entry};
 /// assert_eq!(parse("Timeout, 503, 4xx"), Ok(vec![Entry::Timeout, Entry::Status(503), Entry::Class(400)]));
-/// assert!(parse("connect,teapot").unwrap_err().contains("`teapot`"));
+/// assert!(parse("connect,teapot").unwrap_err().contains("`\"teapot\"`"));
+/// assert!(!parse("https://u:pw@h").unwrap_err().contains("pw"));
 /// ```
 ///
 /// # Errors
@@ -49,9 +50,12 @@ fn entry(raw: &str) -> Option<Entry> {
     })
 }
 
+/// Quotes the entry through [`crate::message::quoted`]: an entry may be anything a variable held,
+/// a URL with a password included (the loader fuzz target found that one echoed here).
 fn bad_entry(entry: &str) -> String {
     format!(
-        "`retry_on` entry `{entry}` is not `connect`, `timeout`, `transport`, a status code (100-599) \
-         or a class such as `5xx`"
+        "`retry_on` entry {} is not `connect`, `timeout`, `transport`, a status code (100-599) \
+         or a class such as `5xx`",
+        crate::message::quoted(entry)
     )
 }

@@ -300,5 +300,5 @@ fn try_new_reports_what_new_corrects() {
         ..Default::default()
     };
     let err = Retry::try_new(junk).unwrap_err().to_string();
-    assert!(err.contains("`retry_on` entry `teapot`"), "{err}");
+    assert!(err.contains("`retry_on` entry `\"teapot\"`"), "{err}");
 }

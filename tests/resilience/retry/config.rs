@@ -125,7 +125,7 @@ fn a_bad_retry_on_names_the_entry() {
     let issue = issue.map(|i| (i.source().to_string(), i.message().to_owned()));
     let (source, message) = issue.unwrap_or_default();
     assert_eq!(source, "env RES_API_RETRY_RETRY_ON");
-    assert!(message.contains("`retry_on` entry `teapot` is not"), "{message}");
+    assert!(message.contains("`retry_on` entry `\"teapot\"` is not"), "{message}");
 }
 
 #[test]
@@ -173,5 +173,15 @@ fn a_bad_choice_in_the_environment_is_named_with_a_suggestion() {
     let (_, text) = message("api.rate_limit.mode").expect("mode reported");
     assert!(text.contains("`wait` or `reject`"), "{text}");
     let (_, text) = message("api.retry.retry_on").expect("retry_on reported");
-    assert!(text.contains("`teapot`"), "{text}");
+    assert!(text.contains("`\"teapot\"`"), "{text}");
+}
+
+/// Regression (loader fuzz target, session 5): a `retry_on` entry was echoed as found, so a URL
+/// given there by mistake showed its password in the error.
+#[test]
+fn a_url_in_retry_on_is_named_without_its_password() {
+    let err = load(&[("RES_API_RETRY_RETRY_ON", "https://user:hunter2@127.0.0.1")]).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("https://[redacted]@127.0.0.1"), "{text}");
 }
