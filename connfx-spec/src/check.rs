@@ -22,7 +22,7 @@ impl Literal<'_> {
     pub fn describe(&self, kind: Kind) -> String {
         match self {
             Literal::Str(_) if matches!(kind, Kind::Secret | Kind::Url) => "a string".to_owned(),
-            Literal::Str(s) => format!("`{s:?}`"),
+            Literal::Str(s) => crate::message::quoted(s),
             Literal::Int(i) => format!("`{i}`"),
             Literal::Float(f) => format!("`{f}`"),
             Literal::Bool(b) => format!("`{b}`"),
