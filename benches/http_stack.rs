@@ -269,19 +269,36 @@ fn criterion_groups(c: &mut Criterion, rt: &Runtime, lo: &Loopback, mem: &InProc
     group.finish();
 }
 
-/// Time per call of `calls` calls of `f`.
+/// Time per call of `calls` calls of `f`, after a tenth as many untimed ones.
+///
+/// The warm-up matters with 32 requests at once: the contender before may have left most of
+/// the pool's connections idle, and the first batch after that pays for waking them (measured:
+/// without it, whichever contender followed a one-at-a-time run came out 5–10 % slower).
 fn per_call<F, Fut>(rt: &Runtime, calls: u32, f: F) -> Duration
 where
     F: Fn() -> Fut,
     Fut: std::future::Future,
 {
     rt.block_on(async {
+        for _ in 0..calls.div_ceil(10) {
+            std::hint::black_box(f().await);
+        }
         let start = Instant::now();
         for _ in 0..calls {
             std::hint::black_box(f().await);
         }
         start.elapsed() / calls
     })
+}
+
+/// Fisher-Yates with a xorshift generator: the same orders on every run of the bench.
+fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        order.swap(i, (*seed % (i as u64 + 1)) as usize);
+    }
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -293,25 +310,28 @@ fn median(mut times: Vec<Duration>) -> Duration {
 /// is a shared VM) hits all of them alike; the median of the rounds is reported.
 fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
     const ROUNDS: usize = 21;
-    // Each contender once per round, in an order rotated from round to round, so neither drift
-    // in the machine's speed (a shared VM) nor the position in a round favours one of them.
+    // Each contender once per round, in an order shuffled from round to round, so neither drift
+    // in the machine's speed (a shared VM), nor the position in a round, nor the contender run
+    // just before (a rotation keeps the same neighbours) favours one of them.
     let contenders: [Box<dyn Fn() -> Duration + '_>; 11] = [
-        Box::new(|| per_call(rt, 400, || lo.raw_get())),
-        Box::new(|| per_call(rt, 400, || lo.connfx_get())),
-        Box::new(|| per_call(rt, 20, || lo.raw_many())),
-        Box::new(|| per_call(rt, 20, || lo.connfx_many())),
+        Box::new(|| per_call(rt, 1_000, || lo.raw_get())),
+        Box::new(|| per_call(rt, 1_000, || lo.connfx_get())),
+        Box::new(|| per_call(rt, 100, || lo.raw_many())),
+        Box::new(|| per_call(rt, 100, || lo.connfx_many())),
         Box::new(|| per_call(rt, 5_000, || InProcess::connfx(&mem.connfx_bare))),
         Box::new(|| per_call(rt, 5_000, || InProcess::connfx(&mem.connfx_stack))),
         Box::new(|| per_call(rt, 5_000, || InProcess::middleware(&mem.middleware_bare))),
         Box::new(|| per_call(rt, 5_000, || InProcess::middleware(&mem.middleware_retry))),
-        Box::new(|| per_call(rt, 400, || lo.observed_get())),
-        Box::new(|| per_call(rt, 20, || lo.observed_many())),
-        Box::new(|| per_call(rt, 20, || lo.metered_many())),
+        Box::new(|| per_call(rt, 1_000, || lo.observed_get())),
+        Box::new(|| per_call(rt, 100, || lo.observed_many())),
+        Box::new(|| per_call(rt, 100, || lo.metered_many())),
     ];
     let mut t: [Vec<Duration>; 11] = Default::default();
-    for round in 0..ROUNDS {
-        for k in 0..contenders.len() {
-            let i = (round + k) % contenders.len();
+    let mut order: Vec<usize> = (0..contenders.len()).collect();
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..ROUNDS {
+        shuffle(&mut order, &mut seed);
+        for &i in &order {
             t[i].push(contenders[i]());
         }
     }
@@ -331,7 +351,7 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
     let ns = |d: Duration| d.as_secs_f64() * 1e9;
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let pct = |base: Duration, d: Duration| 100.0 * base.as_secs_f64() / d.as_secs_f64();
-    println!("\nsummary (median of {ROUNDS} rounds, order rotated each round)");
+    println!("\nsummary (median of {ROUNDS} rounds, order shuffled each round)");
     println!(
         "loopback, one at a time: raw reqwest {:.1} µs, connfx full stack {:.1} µs → {:.1} % of raw throughput",
         us(raw),

@@ -125,7 +125,10 @@ fn a_bad_retry_on_names_the_entry() {
     let issue = issue.map(|i| (i.source().to_string(), i.message().to_owned()));
     let (source, message) = issue.unwrap_or_default();
     assert_eq!(source, "env RES_API_RETRY_RETRY_ON");
-    assert!(message.contains("`retry_on` entry `\"teapot\"` is not"), "{message}");
+    assert!(
+        message.contains("`retry_on` entry `\"teapot\"` is not"),
+        "{message}"
+    );
 }
 
 #[test]
