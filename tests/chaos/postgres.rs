@@ -11,9 +11,9 @@ use connfx::sqlx::{self, PgPool};
 use connfx::{CallError, Connection, Health, SqlConfig, SqlConnection};
 use serde_json::json;
 
+use crate::private_postgres::PrivatePostgres;
 use crate::proxy::{Fault, FaultProxy};
 use crate::scenario::{self, Inject, Subject, say, skipped, timed};
-use crate::servers::PrivatePostgres;
 
 const MAX_ATTEMPTS: u32 = 3;
 

@@ -1,10 +1,10 @@
-//! Private servers for the chaos scenarios: a `redis-server` and a PostgreSQL cluster of their
-//! own, on free ports in temp dirs, never the shared ones. Each is killed (or stopped) when its
-//! guard is dropped, so a failing test leaves no server behind. Without the binaries, `start`
-//! says why and the caller skips.
+//! A private `redis-server` for the chaos scenarios, on a free port in a temp dir, never the
+//! shared one; killed when its guard is dropped, so a failing test leaves no server behind.
+//! Without the binary, `start` says why and the caller skips. The private PostgreSQL is shared
+//! with `tests/sql`: `tests/support/private_postgres.rs`.
 
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -77,111 +77,4 @@ fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
-}
-
-/// A PostgreSQL cluster in a temp dir (`initdb`, `pg_ctl`), run as the `postgres` user when the
-/// suite runs as root (PostgreSQL refuses root). Stopped (`-m immediate`) on drop.
-pub struct PrivatePostgres {
-    bin: PathBuf,
-    data: PathBuf,
-    port: u16,
-    as_postgres: bool,
-    _dir: tempfile::TempDir,
-}
-
-impl PrivatePostgres {
-    pub fn start() -> Result<PrivatePostgres, String> {
-        let bin = postgres_bin().ok_or("no /usr/lib/postgresql/*/bin with initdb and pg_ctl")?;
-        let as_postgres = uid()? == "0";
-        let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-        if as_postgres {
-            run(Command::new("chown").arg("postgres:").arg(dir.path()), "chown")?;
-        }
-        let server = PrivatePostgres {
-            data: dir.path().join("data"),
-            port: free_port(),
-            bin,
-            as_postgres,
-            _dir: dir,
-        };
-        let data = server.data.display().to_string();
-        let init = [
-            "-D",
-            &data,
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "--no-sync",
-            "-E",
-            "UTF8",
-        ];
-        server.pg("initdb", &init)?;
-        let sockets = server
-            .data
-            .parent()
-            .unwrap_or(Path::new("/tmp"))
-            .display()
-            .to_string();
-        // fsync off: the suite's data is thrown away, and the CI disk is shared.
-        let options = format!(
-            "-p {} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
-            server.port
-        );
-        let log = server.data.with_file_name("server.log").display().to_string();
-        let start = ["-D", &data, "-o", &options, "-l", &log, "-w", "-t", "30", "start"];
-        server.pg("pg_ctl", &start)?;
-        Ok(server)
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
-    }
-
-    /// Runs a PostgreSQL program, as `postgres` when needed, bounded by `timeout 60`.
-    fn pg(&self, program: &str, args: &[&str]) -> Result<(), String> {
-        let mut command = Command::new("timeout");
-        command.arg("60");
-        if self.as_postgres {
-            command.args(["runuser", "-u", "postgres", "--"]);
-        }
-        run(command.arg(self.bin.join(program)).args(args), program)
-    }
-}
-
-impl Drop for PrivatePostgres {
-    fn drop(&mut self) {
-        let data = self.data.display().to_string();
-        let _ = self.pg(
-            "pg_ctl",
-            &["-D", &data, "-m", "immediate", "-w", "-t", "30", "stop"],
-        );
-    }
-}
-
-fn postgres_bin() -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|bin| bin.join("initdb").exists() && bin.join("pg_ctl").exists())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-fn uid() -> Result<String, String> {
-    let out = Command::new("id")
-        .arg("-u")
-        .output()
-        .map_err(|e| format!("id -u: {e}"))?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-fn run(command: &mut Command, what: &str) -> Result<(), String> {
-    let out = command.output().map_err(|e| format!("{what}: {e}"))?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    Err(format!("{what} failed ({}): {}", out.status, stderr.trim()))
 }

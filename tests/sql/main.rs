@@ -2,6 +2,8 @@
 //! (`CONNFX_TEST_POSTGRES_URL`, `CONNFX_TEST_MYSQL_URL`), closed ports, and a private PostgreSQL
 //! that a test stops and starts again.
 
+#[path = "../support/private_postgres.rs"]
+mod private_postgres;
 #[path = "../support/services.rs"]
 mod services;
 
