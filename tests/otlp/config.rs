@@ -128,3 +128,18 @@ fn an_attribute_header_is_hidden_in_env_vars_explain_and_schema() {
     assert_eq!(config.otel.headers.get("x-api-key"), Some("attr-s3cr3t"));
     assert!(!format!("{config:?}").contains("attr-s3cr3t"));
 }
+
+/// Regression (loader fuzz target, session 5): `headers` given a plain string in a file, where
+/// a map belongs, echoed the string, which is where a careless deployment puts the API key.
+#[test]
+fn a_string_given_to_headers_in_a_file_is_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("otel.yml");
+    std::fs::write(&file, format!("otel:\n  headers: {API_KEY}\n")).unwrap();
+    let err = Conns::load_config_from(Sources::new().file(&file)).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(API_KEY), "{text}");
+    let issue = err.issues().iter().find(|i| i.path() == "otel.headers");
+    let issue = issue.unwrap_or_else(|| panic!("headers reported: {text}"));
+    assert!(issue.message().contains("found a string"), "{issue}");
+}

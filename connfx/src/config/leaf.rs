@@ -16,7 +16,7 @@ pub(crate) struct Target<'a> {
 /// Checks a value read from a file or an attribute default; gives back the value to keep.
 pub(crate) fn from_value(t: &Target<'_>, value: &Value) -> Result<Value, String> {
     let kind = t.leaf.kind;
-    let found = || describe(kind, value);
+    let found = || describe(t.leaf, value);
     match (kind, value) {
         (Kind::Bool, Value::Bool(_)) => Ok(value.clone()),
         (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => number(t, value),
@@ -30,7 +30,7 @@ pub(crate) fn from_value(t: &Target<'_>, value: &Value) -> Result<Value, String>
 /// Parses a value from an environment variable's text.
 pub(crate) fn from_env(t: &Target<'_>, raw: &str) -> Result<Value, String> {
     let kind = t.leaf.kind;
-    let wrong = || message::wrong_kind(kind, &describe(kind, &Value::String(raw.to_owned())));
+    let wrong = || message::wrong_kind(kind, &describe(t.leaf, &Value::String(raw.to_owned())));
     match kind {
         Kind::Bool => check::boolean(raw).map(Value::Bool),
         Kind::Integer => {
@@ -92,10 +92,13 @@ fn indirect(raw: &str) -> Result<String, String> {
         .to_owned())
 }
 
-/// How a found value is shown: never the text of a secret or URL.
-fn describe(kind: Kind, value: &Value) -> String {
+/// How a found value is shown: never the text of a secret, of a URL, or of any key marked secret
+/// (a secret map such as `headers`, given a string by mistake).
+fn describe(leaf: &Leaf, value: &Value) -> String {
     match value {
-        Value::String(_) if matches!(kind, Kind::Secret | Kind::Url) => "a string".to_owned(),
+        Value::String(_) if leaf.secret || matches!(leaf.kind, Kind::Secret | Kind::Url) => {
+            "a string".to_owned()
+        }
         Value::String(s) => message::quoted(s),
         Value::Object(_) => "a table".to_owned(),
         Value::Array(_) => "a list".to_owned(),
@@ -108,15 +111,40 @@ fn describe(kind: Kind, value: &Value) -> String {
 mod userinfo_tests {
     use super::*;
 
+    fn leaf(kind: Kind, secret: bool) -> Leaf {
+        Leaf {
+            kind,
+            min: None,
+            max: None,
+            choices: Vec::new(),
+            description: String::new(),
+            default: None,
+            secret,
+        }
+    }
+
     /// Regression (loader fuzz target): a URL with a password in an integer key was echoed whole.
     #[test]
     fn a_url_in_a_key_of_another_kind_is_echoed_without_its_password() {
-        let shown = describe(Kind::Integer, &Value::from("https://user:hunter2@127.0.0.1/x"));
+        let integer = leaf(Kind::Integer, false);
+        let shown = describe(&integer, &Value::from("https://user:hunter2@127.0.0.1/x"));
         assert_eq!(shown, r#"`"https://[redacted]@127.0.0.1/x"`"#);
-        assert_eq!(describe(Kind::Integer, &Value::from("abc")), r#"`"abc"`"#);
+        assert_eq!(describe(&integer, &Value::from("abc")), r#"`"abc"`"#);
         assert_eq!(
             message::without_userinfo("http://h/a@b:p@c"),
             "http://[redacted]@c"
+        );
+    }
+
+    /// Regression (loader fuzz target, session 5): a secret map (`headers` of an OTLP
+    /// connection) given a plain string in a file echoed the string, which was the secret.
+    #[test]
+    fn a_string_given_to_a_secret_map_is_not_echoed() {
+        let headers = leaf(Kind::Map, true);
+        assert_eq!(describe(&headers, &Value::from("hunter2")), "a string");
+        assert_eq!(
+            describe(&leaf(Kind::Map, false), &Value::from("plain")),
+            r#"`"plain"`"#
         );
     }
 
