@@ -124,6 +124,11 @@ pub(super) fn describe(error: &sqlx::Error, target: &str) -> String {
         sqlx::Error::Io(io) if io.kind() == IoKind::ConnectionRefused => "connection refused".to_owned(),
         sqlx::Error::Io(io) => format!("I/O error: {io}"),
         sqlx::Error::Tls(e) => format!("TLS error: {e}"),
+        // What sqlx says when the server closes the connection before its first answer (or is
+        // not PostgreSQL): its words name a message few people know.
+        sqlx::Error::Protocol(e) if e.contains("SSLRequest") => format!(
+            "the server closed the connection or did not answer as PostgreSQL at its start ({e})"
+        ),
         sqlx::Error::Protocol(e) => format!("protocol error: {e}"),
         sqlx::Error::Configuration(_) => "invalid database URL or options".to_owned(),
         sqlx::Error::PoolTimedOut => "no connection from the pool in time (pool timed out)".to_owned(),
@@ -212,6 +217,15 @@ mod tests {
         assert_eq!(kind(&sqlx::Error::RowNotFound), Kind::Answer);
         assert!(!Kind::Answer.is_failure() && Kind::Refused.is_failure());
         assert_eq!(Kind::NoConnection.outcome(), Outcome::Timeout { sent: false });
+    }
+
+    /// The chaos suite's "close after 0 bytes" fault showed only sqlx's words.
+    #[test]
+    fn a_connection_closed_at_its_start_says_so() {
+        let closed = sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into());
+        let text = describe(&closed, "127.0.0.1:5432");
+        assert!(text.starts_with("the server closed the connection"), "{text}");
+        assert!(text.contains("SSLRequest: 0x00"), "{text}");
     }
 
     #[test]
