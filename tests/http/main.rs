@@ -1,6 +1,11 @@
 //! The HTTP connection against real servers on loopback: URL joining, headers and auth, bodies,
 //! errors and timeouts, health, close, TLS settings and redaction.
 
+#[path = "../support/certificates.rs"]
+mod certificates;
+#[path = "../support/services.rs"]
+mod services;
+
 mod errors;
 mod health;
 mod per_host;
@@ -8,6 +13,7 @@ mod pipeline;
 mod requests;
 mod server;
 mod setup;
+mod tls;
 
 use connfx::{Connection, HttpConfig, HttpConnection};
 use serde_json::Value;

@@ -2,6 +2,8 @@
 //! commands, the derive and the registry; private `redis-server`s (own port, own temp dir) for
 //! faults and TLS.
 
+#[path = "../support/certificates.rs"]
+mod certificates;
 #[path = "../support/services.rs"]
 mod services;
 
