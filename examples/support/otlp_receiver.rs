@@ -215,19 +215,14 @@ impl Store {
     }
 }
 
-/// A bound listener, its address, the store, and the stop signal's two ends.
-type Bound = (
-    tokio::net::TcpListener,
-    SocketAddr,
-    Arc<Store>,
-    oneshot::Sender<()>,
-    oneshot::Receiver<()>,
-);
+/// The store and the stop signal's two ends.
+type Parts = (Arc<Store>, oneshot::Sender<()>, oneshot::Receiver<()>);
 
 /// A running receiver; dropped or stopped, it stops serving.
 pub struct Receiver {
     /// `"http"` or `"grpc"`.
     pub transport: &'static str,
+    scheme: &'static str,
     addr: SocketAddr,
     store: Arc<Store>,
     stop: Option<oneshot::Sender<()>>,
@@ -237,7 +232,18 @@ pub struct Receiver {
 impl Receiver {
     /// An OTLP http/protobuf receiver on a free port of 127.0.0.1.
     pub async fn http() -> std::io::Result<Receiver> {
-        let (listener, addr, store, stop, stopped) = Self::bind().await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::http_on(listener, "http")
+    }
+
+    /// An OTLP http/protobuf receiver on `listener` (a TLS one, say), whose URLs start with
+    /// `scheme`.
+    pub fn http_on<L>(listener: L, scheme: &'static str) -> std::io::Result<Receiver>
+    where
+        L: axum::serve::Listener<Addr = SocketAddr>,
+    {
+        let addr = listener.local_addr()?;
+        let (store, stop, stopped) = Self::parts();
         let app = Router::new()
             .route("/v1/traces", post(http_traces))
             .route("/v1/metrics", post(http_metrics))
@@ -250,12 +256,14 @@ impl Receiver {
                 })
                 .await;
         });
-        Ok(Receiver::new("http", addr, store, stop, task))
+        Ok(Receiver::new(("http", scheme), addr, store, stop, task))
     }
 
     /// An OTLP gRPC receiver on a free port of 127.0.0.1.
     pub async fn grpc() -> std::io::Result<Receiver> {
-        let (listener, addr, store, stop, stopped) = Self::bind().await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (store, stop, stopped) = Self::parts();
         let service = Grpc(store.clone());
         let incoming = tonic::transport::server::TcpIncoming::from(listener);
         let task = tokio::spawn(async move {
@@ -268,22 +276,20 @@ impl Receiver {
                 })
                 .await;
         });
-        Ok(Receiver::new("grpc", addr, store, stop, task))
+        Ok(Receiver::new(("grpc", "http"), addr, store, stop, task))
     }
 
-    async fn bind() -> std::io::Result<Bound> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
+    fn parts() -> Parts {
         let store = Arc::new(Store {
             received: Mutex::new(Received::default()),
             version: watch::channel(0).0,
         });
         let (stop, stopped) = oneshot::channel();
-        Ok((listener, addr, store, stop, stopped))
+        (store, stop, stopped)
     }
 
     fn new(
-        transport: &'static str,
+        (transport, scheme): (&'static str, &'static str),
         addr: SocketAddr,
         store: Arc<Store>,
         stop: oneshot::Sender<()>,
@@ -291,6 +297,7 @@ impl Receiver {
     ) -> Receiver {
         Receiver {
             transport,
+            scheme,
             addr,
             store,
             stop: Some(stop),
@@ -298,9 +305,9 @@ impl Receiver {
         }
     }
 
-    /// The collector URL to configure: `http://127.0.0.1:<port>`.
+    /// The collector URL to configure: `http://127.0.0.1:<port>` (`https` behind TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// What arrived so far.

@@ -5,6 +5,8 @@
 mod certificates;
 #[path = "../support/services.rs"]
 mod services;
+#[path = "../support/tls_server.rs"]
+mod tls_server;
 
 mod errors;
 mod health;

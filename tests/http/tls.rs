@@ -2,94 +2,26 @@
 //! with a CA and certificates made by the `openssl` command (skipped without it): the `tls`
 //! keys do what they say in a real handshake, not only at load.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use axum::serve::Listener;
 use connfx::{CallError, HttpConnection};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
 
 use crate::certificates::certificates;
+use crate::tls_server::TlsListener;
 
-/// Accepts TCP connections and completes the TLS handshake; a failed handshake (a client that
-/// does not trust the server, or brings no certificate when one is required) is dropped.
-struct TlsListener {
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
-}
-
-impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok((stream, addr)) = self.tcp.accept().await else {
-                continue;
-            };
-            if let Ok(tls) = self.acceptor.accept(stream).await {
-                return (tls, addr);
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
-    }
-}
-
-/// An HTTPS server answering `ok`, its certificate for 127.0.0.1 signed by the test CA; with
-/// `mutual` it requires a client certificate signed by the same CA. Its base URL and the
-/// directory holding `ca.crt`, `client.crt` and `client.key`; `None` without `openssl`.
+/// An HTTPS server answering `ok` (see [`TlsListener::bind`]). Its base URL and the directory
+/// holding `ca.crt`, `client.crt` and `client.key`; `None` without `openssl`.
 async fn https_server(test: &str, mutual: bool) -> Option<(String, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("temp dir");
     if let Err(why) = certificates(dir.path()) {
         crate::services::skipped(test, &why);
         return None;
     }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions");
-    let builder = match mutual {
-        true => {
-            let mut roots = rustls::RootCertStore::empty();
-            roots
-                .add(certs(&dir.path().join("ca.crt"))[0].clone())
-                .expect("CA");
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
-                    .build()
-                    .expect("client verifier");
-            builder.with_client_cert_verifier(verifier)
-        }
-        false => builder.with_no_client_auth(),
-    };
-    let key = PrivateKeyDer::from_pem_file(dir.path().join("server.key")).expect("server key");
-    let config = builder
-        .with_single_cert(certs(&dir.path().join("server.crt")), key)
-        .expect("server certificate");
-    let tcp = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("https://127.0.0.1:{}", tcp.local_addr().expect("address").port());
-    let listener = TlsListener {
-        tcp,
-        acceptor: TlsAcceptor::from(Arc::new(config)),
-    };
+    let listener = TlsListener::bind(dir.path(), mutual).await;
+    let url = format!("https://{}", listener.local_addr().expect("address"));
     let app = axum::Router::new().fallback(|| async { "ok" });
     tokio::spawn(async move { axum::serve(listener, app).await });
     Some((url, dir))
-}
-
-fn certs(path: &Path) -> Vec<CertificateDer<'static>> {
-    CertificateDer::pem_file_iter(path)
-        .expect("PEM file")
-        .collect::<Result<_, _>>()
-        .expect("certificates")
 }
 
 async fn connect(url: &str, tls: Value) -> HttpConnection {

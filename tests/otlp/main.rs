@@ -3,15 +3,20 @@
 //! and log records with one resource; headers arrive; `close` flushes; connections coexist;
 //! health; the derive and the dynamic registry.
 
+#[path = "../support/certificates.rs"]
+mod certificates;
 #[path = "../../examples/support/otlp_receiver.rs"]
 mod otlp_receiver;
 #[path = "../support/services.rs"]
 mod services;
+#[path = "../support/tls_server.rs"]
+mod tls_server;
 
 mod config;
 mod secrets;
 mod shutdown;
 mod telemetry;
+mod tls;
 
 use std::time::{Duration, Instant};
 
