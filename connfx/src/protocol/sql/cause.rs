@@ -126,9 +126,9 @@ pub(super) fn describe(error: &sqlx::Error, target: &str) -> String {
         sqlx::Error::Tls(e) => format!("TLS error: {e}"),
         // What sqlx says when the server closes the connection before its first answer (or is
         // not PostgreSQL): its words name a message few people know.
-        sqlx::Error::Protocol(e) if e.contains("SSLRequest") => format!(
-            "the server closed the connection or did not answer as PostgreSQL at its start ({e})"
-        ),
+        sqlx::Error::Protocol(e) if e.contains("SSLRequest") => {
+            format!("the server closed the connection or did not answer as PostgreSQL at its start ({e})")
+        }
         sqlx::Error::Protocol(e) => format!("protocol error: {e}"),
         sqlx::Error::Configuration(_) => "invalid database URL or options".to_owned(),
         sqlx::Error::PoolTimedOut => "no connection from the pool in time (pool timed out)".to_owned(),
