@@ -8,11 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A port on 127.0.0.1 that nothing listens on (free when asked).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address").port()
-}
+use crate::private_postgres::free_port;
 
 fn wait_listening(port: u16, child: &mut Option<Child>, what: &str) -> Result<(), String> {
     let started = Instant::now();

@@ -114,7 +114,7 @@ fn bin_dir() -> Option<PathBuf> {
 }
 
 /// A port on 127.0.0.1 that nothing listens on (free when asked).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local address").port()
 }

@@ -96,9 +96,8 @@ fn indirect(raw: &str) -> Result<String, String> {
 /// (a secret map such as `headers`, given a string by mistake).
 fn describe(leaf: &Leaf, value: &Value) -> String {
     match value {
-        Value::String(_) if leaf.secret || matches!(leaf.kind, Kind::Secret | Kind::Url) => {
-            "a string".to_owned()
-        }
+        // `secret` holds for every `Kind::Secret` key and for secret maps (see `shape.rs`).
+        Value::String(_) if leaf.secret || leaf.kind == Kind::Url => "a string".to_owned(),
         Value::String(s) => message::quoted(s),
         Value::Object(_) => "a table".to_owned(),
         Value::Array(_) => "a list".to_owned(),
