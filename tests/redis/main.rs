@@ -8,6 +8,7 @@ mod certificates;
 mod services;
 
 mod faults;
+mod limits;
 mod server;
 mod shared;
 mod tls;

@@ -8,6 +8,7 @@ mod private_postgres;
 mod services;
 
 mod causes;
+mod limits;
 mod policies;
 mod restart;
 mod servers;

@@ -8,6 +8,8 @@ pub mod circuit_breaker;
 mod events;
 pub mod rate_limit;
 pub mod retry;
+#[cfg(any(feature = "http", feature = "sql", feature = "redis"))]
+pub(crate) mod stack;
 pub(crate) mod striped;
 pub mod timeout;
 

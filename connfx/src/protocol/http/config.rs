@@ -67,3 +67,18 @@ pub struct HttpConfig {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub per_host: bool,
 }
+
+impl HttpConfig {
+    /// The policy groups, as the policy stack reads them.
+    pub(crate) fn policies(&self) -> crate::resilience::stack::PolicyConfig<'_> {
+        crate::resilience::stack::PolicyConfig {
+            retry: self.retry.as_ref(),
+            circuit_breaker: self.circuit_breaker.as_ref(),
+            rate_limit: self.rate_limit.as_ref(),
+            bulkhead: self.bulkhead.as_ref(),
+            timeout: &self.timeout,
+            per_host: self.per_host,
+            retry_on_default: None,
+        }
+    }
+}

@@ -55,17 +55,16 @@
 //!
 //! Every request goes through rate limit → bulkhead → total timeout → retry (with budget) →
 //! circuit breaker → per-attempt timeout → reqwest; why in that order, and what counts as a
-//! failure, is written down in `pipeline.rs` and in the crate's README. The live policies are
+//! failure, is written down once for every protocol in `resilience/stack` and in the crate's README. The live policies are
 //! reachable for stats and events: [`HttpConnection::breaker`], [`HttpConnection::retry`],
 //! [`HttpConnection::rate_limit`], [`HttpConnection::bulkhead`], and for `per_host`
 //! connections [`HttpConnection::host_breakers`] and [`HttpConnection::host_rate_limits`].
 
+mod attempt;
 mod client;
 mod config;
 pub(crate) mod credentials;
 pub(crate) mod health;
-mod pipeline;
-mod policies;
 mod request;
 mod response;
 mod span;
@@ -118,7 +117,7 @@ struct Inner {
     /// Credentials sent only to the base URL's origin (`per_host` connections; else empty).
     origin_credentials: reqwest::header::HeaderMap,
     lifecycle: Lifecycle,
-    policies: policies::Policies,
+    policies: crate::resilience::stack::Policies,
     transport: stub::Transport,
     telemetry: Telemetry,
 }
@@ -314,7 +313,7 @@ impl HttpConnection {
     fn build(name: &str, config: HttpConfig, transport: stub::Transport) -> Result<Self, ConnectError> {
         let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
-        let policies = policies::Policies::new(name, &config);
+        let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");
         policies.watch(&telemetry);
         let inner = Inner {
@@ -359,7 +358,7 @@ impl HttpConnection {
         &self.inner.lifecycle
     }
 
-    fn policies(&self) -> &policies::Policies {
+    fn policies(&self) -> &crate::resilience::stack::Policies {
         &self.inner.policies
     }
 

@@ -1,7 +1,6 @@
 //! [`HttpRequest`]: one request through a connection, built up and then sent.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -11,7 +10,8 @@ use url::Url;
 
 use tracing::Instrument;
 
-use super::{HttpConnection, HttpResponse, pipeline, span};
+use super::{HttpConnection, HttpResponse, attempt, span};
+use crate::resilience::stack::Called;
 use crate::telemetry::Measure;
 use crate::{CallError, Headers};
 
@@ -242,7 +242,7 @@ impl HttpRequest {
         let mut headers = headers;
         crate::telemetry::trace_context::inject(&span, &mut headers);
         let measure = Measure::start(connection.telemetry(), crate::telemetry::method_name(&method));
-        let call = pipeline::Call {
+        let call = attempt::Call {
             connection: &connection,
             method,
             url,
@@ -251,12 +251,11 @@ impl HttpRequest {
             timeout,
             idempotent,
         };
-        let tries = AtomicU32::new(0);
-        // Boxed: the pipeline's state is several KB, and a future that size costs more to move
+        // Boxed: the stack's state is several KB, and a future that size costs more to move
         // (into a task, a `join_all`, each enclosing future) than one allocation.
-        let run = Box::pin(call.run(&tries));
+        let run = Box::pin(call.run());
         // A disabled span is left out: entering it on every poll still costs a `log` check.
-        let result = match span.is_disabled() {
+        let Called { result, tries } = match span.is_disabled() {
             true => run.await,
             false => run.instrument(span.clone()).await,
         };
@@ -264,7 +263,7 @@ impl HttpRequest {
             Ok((response, _)) => (Some(response.status().as_u16()), None),
             Err(error) => (None, Some(error)),
         };
-        span::end(&span, status, error, tries.load(Relaxed).saturating_sub(1));
+        span::end(&span, status, error, tries.saturating_sub(1));
         measure.end(&span, error);
         let (response, limits) = result?;
         drop(_in_flight);

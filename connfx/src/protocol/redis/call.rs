@@ -1,14 +1,8 @@
-//! One command (or pipeline) through the connection's policies, outermost first:
-//!
-//! total timeout → retry → circuit breaker → per-attempt timeout → connection manager.
-//!
-//! - The total timeout (or the caller's shorter [`RedisCall::timeout`]) bounds everything
-//!   under it, waits between tries included; the retry loop never starts a wait it cannot finish.
-//! - The retry loop wraps the breaker, so every try is counted, and an open breaker ends the
-//!   retries at once (its rejection is not retried).
-//! - The per-attempt timeout sits inside the breaker, so a try that times out is a failure.
-//! - The reply is decoded once, after the policies: a reply of the wrong type is the caller's
-//!   mistake, never retried and never counted by the breaker.
+//! One command (or pipeline) through the policy stack (`crate::resilience::stack`, where the
+//! order of the policies and its reasons are written down), and its one try: the command sent
+//! on one of the connection's managers, bounded by the stack's [`Bound`], and what its failure
+//! means ([`failure`]). The reply is decoded once, after the policies: a reply of the wrong
+//! type is the caller's mistake, never retried and never counted by the breaker.
 
 use std::time::Duration;
 
@@ -18,18 +12,13 @@ use redis::{Cmd, FromRedisValue, Pipeline, Value};
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
-use super::failure::{self, Failure};
+use super::failure;
 use super::managers::Slot;
 use super::{RedisConnection, idempotency};
 use crate::CallError;
-use crate::resilience::circuit_breaker::{CircuitBreaker, Outcome as Counted};
 use crate::resilience::retry::{Outcome, RequestInfo};
-use crate::resilience::timeout::{Deadline, Limit};
+use crate::resilience::stack::{Attempt, Bound, CallFacts, Failure};
 use crate::telemetry::Measure;
-
-/// The limit of one try when neither `timeout.per_attempt` nor any overall limit is set (the
-/// redis crate's own default response timeout), so no call waits for ever on a hung server.
-pub(super) const DEFAULT_PER_ATTEMPT: Duration = Duration::from_millis(500);
 
 /// What a call sends.
 #[derive(Clone, Copy)]
@@ -144,7 +133,7 @@ impl<'a> RedisCall<'a> {
             Request::Pipeline(_) => "pipeline",
         };
         let measure = Measure::start(connection.telemetry_handle(), operation);
-        let result = self.bounded().instrument(span.clone()).await;
+        let result = self.through_policies().instrument(span.clone()).await;
         measure.end(&span, result.as_ref().err());
         result
     }
@@ -188,207 +177,83 @@ impl<'a> RedisCall<'a> {
         name.map(str::to_ascii_uppercase).unwrap_or_default()
     }
 
-    /// The deadline around the tries.
-    async fn bounded(self) -> Result<Value, CallError> {
+    /// The call through the connection's policies.
+    async fn through_policies(self) -> Result<Value, CallError> {
         let connection = self.connection;
-        let total = connection
-            .config()
-            .timeout
-            .total
-            .map(|d| Deadline::after(d, Limit::Total));
-        let caller = self.timeout.map(|d| Deadline::after(d, Limit::Caller));
-        let tries = self.tries();
-        match Deadline::earliest(total, caller) {
-            Some(deadline) => deadline.run(tries).await.unwrap_or_else(|e| {
-                Err(CallError::Timeout {
-                    connection: connection.name().to_owned(),
-                    after: e.after,
-                })
-            }),
-            None => tries.await,
-        }
-    }
-
-    /// The retry loop around single tries (or one try without a retry policy).
-    async fn tries(self) -> Result<Value, CallError> {
-        let connection = self.connection;
-        let attempt = Attempt {
+        let mut request = RequestInfo::new("REDIS");
+        // Neither the caller nor the list says so (`None`): the connection's `non_idempotent`
+        // decides.
+        request.idempotent = self.idempotent.or(self.request.is_idempotent().then_some(true));
+        let attempt = RedisAttempt {
             connection,
             request: self.request,
-            breaker: connection.breaker(),
-            limit: self.try_limit(),
         };
-        let Some(retry) = connection.retry() else {
-            return attempt.once().await.map_err(|f| f.error);
+        let facts = CallFacts {
+            connection: connection.name(),
+            request,
+            timeout: self.timeout,
+            host: None,
         };
-        let info = match self.idempotent {
-            Some(yes) => RequestInfo::new("REDIS").idempotent(yes),
-            None if self.request.is_idempotent() => RequestInfo::new("REDIS").idempotent(true),
-            // Neither the caller nor the list says so: the connection's `non_idempotent` decides.
-            None => RequestInfo::new("REDIS"),
-        };
-        let result = retry
-            .call(|_| attempt.once())
-            // The deadline set by `run` reaches the loop through `Deadline::current()`.
-            .classify(|result| retry.decide(&info, &outcome_of(result)))
-            .await;
-        result.map_err(|e| {
-            if e.last.deadline_passed {
-                // The call's deadline passed: that is the error, however many tries were made.
-                return e.last.error;
-            }
-            CallError::retries_ended(connection.name(), e.attempts, e.reason, e.last.error)
-        })
-    }
-
-    /// `timeout.per_attempt`; unset, the overall limits bound each try, and with none of them
-    /// [`DEFAULT_PER_ATTEMPT`] does.
-    fn try_limit(&self) -> Option<Duration> {
-        let timeout = &self.connection.config().timeout;
-        match (timeout.per_attempt, timeout.total, self.timeout) {
-            (Some(limit), _, _) => Some(limit),
-            (None, None, None) => Some(DEFAULT_PER_ATTEMPT),
-            _ => None,
-        }
+        connection.policies().call(&attempt, facts).await.result
     }
 }
 
 /// What one try needs; shared by every try of a call.
-struct Attempt<'a> {
+struct RedisAttempt<'a> {
     connection: &'a RedisConnection,
     request: Request<'a>,
-    breaker: Option<&'a CircuitBreaker>,
-    limit: Option<Duration>,
 }
 
-impl Attempt<'_> {
-    /// One try: through the breaker, bounded by the per-attempt limit.
-    async fn once(&self) -> Result<Value, Failure> {
+impl Attempt for RedisAttempt<'_> {
+    type Output = Value;
+
+    /// The redis crate's own default response timeout, so no call waits for ever on a hung
+    /// server when neither `timeout.per_attempt` nor an overall limit is set.
+    const FALLBACK_LIMIT: Option<Duration> = Some(Duration::from_millis(500));
+
+    fn connection(&self) -> &str {
+        self.connection.name()
+    }
+
+    async fn once(&self, bound: &Bound) -> Result<Value, Failure> {
         let connection = self.connection;
-        let permit = match self.breaker {
-            Some(breaker) => Some(breaker.try_acquire().map_err(|_| {
-                Failure::caller(CallError::CircuitOpen {
-                    connection: connection.name().to_owned(),
-                })
-            })?),
-            None => None,
-        };
         let Some((slot, mut manager)) = connection.managers().pick() else {
-            if let Some(permit) = permit {
-                permit.ignore();
+            return Err(Failure::new(connection.closed_error(), Outcome::Other));
+        };
+        match bound.run(self.request.send(&mut manager)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(connection.failure(&e, slot)),
+            Err(_) => {
+                connection.unanswered(slot);
+                Err(bound.timed_out(connection.name()))
             }
-            return Err(Failure::caller(connection.closed_error()));
-        };
-        let sent = self.request.send(&mut manager);
-        // The try ends at its own limit or at the call's deadline, whichever comes first, so a
-        // try the deadline cuts short is still a timeout the breaker counts (dropped by the
-        // deadline's timer above, its permit would count as cancelled, and a hung server would
-        // never open the breaker).
-        let result = match bound(self.limit, Deadline::current()) {
-            Some(bound) => match tokio::time::timeout(bound.limit, sent).await {
-                Ok(result) => result.map_err(|e| connection.failure(&e, slot)),
-                Err(_) => Err(connection.timed_out(slot, bound)),
-            },
-            None => sent.await.map_err(|e| connection.failure(&e, slot)),
-        };
-        if let Some(permit) = permit {
-            permit.record(match &result {
-                Ok(_) => Counted::Success,
-                Err(failure) => failure.counted,
-            });
         }
-        result
-    }
-}
-
-/// What ends one try.
-#[derive(Clone, Copy)]
-struct Bound {
-    limit: Duration,
-    /// The call's deadline, when it ends the try before the per-attempt limit would.
-    deadline: Option<Deadline>,
-}
-
-/// The shorter of the per-attempt `limit` and the time left before `deadline`.
-fn bound(limit: Option<Duration>, deadline: Option<Deadline>) -> Option<Bound> {
-    let per_attempt = limit.map(|limit| Bound {
-        limit,
-        deadline: None,
-    });
-    let Some(deadline) = deadline else {
-        return per_attempt;
-    };
-    let left = deadline.remaining();
-    match per_attempt {
-        Some(bound) if bound.limit < left => Some(bound),
-        _ => Some(Bound {
-            limit: left,
-            deadline: Some(deadline),
-        }),
-    }
-}
-
-/// What the retry rules see of a try's result.
-fn outcome_of(result: &Result<Value, Failure>) -> Outcome {
-    match result {
-        Ok(_) => Outcome::Success,
-        Err(failure) => failure.outcome,
     }
 }
 
 impl RedisConnection {
-    /// A try that got no answer within `bound`. The manager at `index` is renewed: a connection
+    /// A try got no answer within its bound. The manager at `slot` is renewed: a connection
     /// that left a command unanswered may be dead without knowing it (a half-open TCP
     /// connection, its peer or a middlebox gone), and a multiplexed connection that is never
     /// replaced would hang every later command until TCP gives up, minutes later. Commands in
     /// flight on the old connection keep it until they end.
-    fn timed_out(&self, slot: Slot, bound: Bound) -> Failure {
+    fn unanswered(&self, slot: Slot) {
         tracing::debug!(
             connection = self.name(),
             "redis command unanswered in time; the next call connects afresh"
         );
         self.managers().renew(slot);
-        Failure {
-            error: CallError::Timeout {
-                connection: self.name().to_owned(),
-                after: bound.deadline.map_or(bound.limit, |d| d.length()),
-            },
-            outcome: Outcome::Timeout { sent: true },
-            counted: Counted::Failure,
-            renew: false,
-            deadline_passed: bound.deadline.is_some(),
-        }
     }
 
     /// The meaning of `err`, met by the manager of `slot`; renews that manager when it would
     /// keep the failure.
     pub(super) fn failure(&self, err: &redis::RedisError, slot: Slot) -> Failure {
-        let failure = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
-        if failure.renew {
-            tracing::debug!(connection = self.name(), error = %failure.error, "redis connection failed; the next call connects afresh");
+        let classified = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
+        if classified.renew {
+            let error = &classified.failure.error;
+            tracing::debug!(connection = self.name(), %error, "redis connection failed; the next call connects afresh");
             self.managers().renew(slot);
         }
-        failure
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn the_deadline_bounds_a_try_when_it_comes_first() {
-        let ms = Duration::from_millis;
-        assert!(bound(None, None).is_none());
-        let own = bound(Some(ms(300)), None).expect("a limit");
-        assert_eq!((own.limit, own.deadline), (ms(300), None));
-        let far = Deadline::after(Duration::from_secs(10), Limit::Total);
-        assert_eq!(bound(Some(ms(300)), Some(far)).map(|b| b.deadline), Some(None));
-        let near = Deadline::after(ms(100), Limit::Total);
-        let cut = bound(Some(ms(300)), Some(near)).expect("a limit");
-        assert!(cut.limit <= ms(100));
-        assert_eq!(cut.deadline, Some(near), "the error names the deadline");
-        let only = bound(None, Some(near)).expect("total alone bounds the try");
-        assert_eq!(only.deadline, Some(near));
+        classified.failure
     }
 }

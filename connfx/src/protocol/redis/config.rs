@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::{
-    CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig, RetryConfig, Secret, TimeoutConfig,
-    TlsConfig,
+    BulkheadConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig, RateLimitConfig,
+    RetryConfig, Secret, TimeoutConfig, TlsConfig,
 };
 
 /// Settings of a [`RedisConnection`](super::RedisConnection): `redis://` or `rediss://` (TLS).
@@ -40,6 +40,14 @@ pub struct RedisConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(nested)]
     pub circuit_breaker: Option<CircuitBreakerConfig>,
+    /// Rate limit on calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Concurrency limit on calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub bulkhead: Option<BulkheadConfig>,
     /// Unset: one multiplexed connection, shared by every call. Set: `max_size` multiplexed
     /// connections, used in turn; the other pool keys do not apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,4 +61,19 @@ pub struct RedisConfig {
     #[serde(default)]
     #[validate(nested)]
     pub health: HealthCheckConfig,
+}
+
+impl RedisConfig {
+    /// The policy groups, as the policy stack reads them.
+    pub(crate) fn policies(&self) -> crate::resilience::stack::PolicyConfig<'_> {
+        crate::resilience::stack::PolicyConfig {
+            retry: self.retry.as_ref(),
+            circuit_breaker: self.circuit_breaker.as_ref(),
+            rate_limit: self.rate_limit.as_ref(),
+            bulkhead: self.bulkhead.as_ref(),
+            timeout: &self.timeout,
+            per_host: false,
+            retry_on_default: Some(super::REDIS_RETRY_ON),
+        }
+    }
 }

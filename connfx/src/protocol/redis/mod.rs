@@ -97,7 +97,6 @@ use redis::{Cmd, FromRedisValue, Pipeline, ToRedisArgs, ToSingleRedisArg};
 
 use crate::lifecycle::{DRAIN_LIMIT, InFlight, Lifecycle};
 use crate::resilience::circuit_breaker::CircuitBreaker;
-use crate::resilience::retry::{Classifier, RetryOn};
 use crate::telemetry::Telemetry;
 use crate::{CallError, ConnUrl, ConnectError, Connection, Health, Retry};
 use managers::Managers;
@@ -136,8 +135,7 @@ struct Inner {
     managers: Managers,
     lifecycle: Lifecycle,
     telemetry: Telemetry,
-    retry: Option<Retry>,
-    breaker: Option<CircuitBreaker>,
+    policies: crate::resilience::stack::Policies,
 }
 
 impl RedisConnection {
@@ -326,7 +324,7 @@ impl RedisConnection {
     /// # }
     /// ```
     pub fn breaker(&self) -> Option<&CircuitBreaker> {
-        self.inner.breaker.as_ref()
+        self.inner.policies.breaker.as_ref()?.one()
     }
 
     /// The live retry policy (its stats and events), if the connection has one.
@@ -339,7 +337,33 @@ impl RedisConnection {
     /// # }
     /// ```
     pub fn retry(&self) -> Option<&Retry> {
-        self.inner.retry.as_ref()
+        self.inner.policies.retry.as_ref()
+    }
+
+    /// The live rate limit (`rate_limit(...)` in the config), if any.
+    ///
+    /// ```no_run
+    /// # fn run(c: connfx::RedisConnection) {
+    /// let turned_away = c.rate_limit().map_or(0, |l| l.stats().rejected);
+    /// # }
+    /// ```
+    pub fn rate_limit(&self) -> Option<&crate::RateLimit> {
+        self.inner.policies.rate_limit.as_ref()?.one()
+    }
+
+    /// The live bulkhead (`bulkhead(...)` in the config), if any.
+    ///
+    /// ```no_run
+    /// # fn run(c: connfx::RedisConnection) {
+    /// let in_flight = c.bulkhead().map_or(0, |b| b.stats().in_flight);
+    /// # }
+    /// ```
+    pub fn bulkhead(&self) -> Option<&crate::Bulkhead> {
+        self.inner.policies.bulkhead.as_ref()
+    }
+
+    fn policies(&self) -> &crate::resilience::stack::Policies {
+        &self.inner.policies
     }
 
     fn managers(&self) -> &Managers {
@@ -360,17 +384,6 @@ impl RedisConnection {
             connection: self.name().to_owned(),
         }
     }
-}
-
-/// The retry policy of `config`, with `retry_on` read the Redis way (see the module docs).
-fn retry_policy(config: &crate::RetryConfig) -> Retry {
-    let retry_on = match config.retry_on.as_str() {
-        RetryOn::DEFAULT_TEXT => REDIS_RETRY_ON,
-        other => other,
-    };
-    let classifier =
-        Classifier::new(RetryOn::parse(retry_on).unwrap_or_default()).non_idempotent(config.non_idempotent);
-    Retry::new(config.clone()).with_classifier(classifier)
 }
 
 impl fmt::Debug for RedisConnection {
@@ -403,11 +416,7 @@ impl Connection for RedisConnection {
         let telemetry = Telemetry::new(name, "redis");
         let inner = Inner {
             name: name.to_owned(),
-            retry: config.retry.as_ref().map(retry_policy),
-            breaker: config
-                .circuit_breaker
-                .clone()
-                .map(|c| CircuitBreaker::builder(c).name(name).build()),
+            policies: crate::resilience::stack::Policies::new(name, config.policies()),
             config,
             managers,
             lifecycle: Lifecycle::default(),
@@ -449,13 +458,8 @@ impl Connection for RedisConnection {
 /// `connfx.pool.in_use` (commands in flight). There is no waiters gauge: a multiplexed
 /// connection never makes a command wait for a connection.
 fn offer_gauges(inner: &Arc<Inner>) {
-    use crate::telemetry::policies::{Breaker, watch};
     let telemetry = &inner.telemetry;
-    watch(
-        telemetry,
-        inner.retry.as_ref(),
-        inner.breaker.as_ref().map(Breaker::One),
-    );
+    inner.policies.watch(telemetry);
     telemetry.gauge_of("connfx.pool.size", "Connections of the pool", inner, |i| {
         i64::try_from(i.managers.len()).unwrap_or(i64::MAX)
     });

@@ -33,13 +33,11 @@ impl Kind {
             Kind::Unreachable => Outcome::Connect,
             Kind::NoConnection => Outcome::Timeout { sent: false },
             Kind::Broken => Outcome::Transport,
-            Kind::Refused | Kind::Answer | Kind::Closed => Outcome::Other,
+            // The server turned us down: every call would fail alike, so the breaker counts it.
+            Kind::Refused => Outcome::Refused,
+            // The database is fine (or the pool was closed by us): not retried, not counted.
+            Kind::Answer | Kind::Closed => Outcome::Other,
         }
-    }
-
-    /// Whether the circuit breaker counts it as a failure of the dependency.
-    pub(super) fn is_failure(self) -> bool {
-        !matches!(self, Kind::Answer | Kind::Closed)
     }
 }
 
@@ -215,7 +213,10 @@ mod tests {
         );
         assert_eq!(kind(&sqlx::Error::PoolTimedOut), Kind::NoConnection);
         assert_eq!(kind(&sqlx::Error::RowNotFound), Kind::Answer);
-        assert!(!Kind::Answer.is_failure() && Kind::Refused.is_failure());
+        assert_eq!(
+            (Kind::Answer.outcome(), Kind::Refused.outcome()),
+            (Outcome::Other, Outcome::Refused)
+        );
         assert_eq!(Kind::NoConnection.outcome(), Outcome::Timeout { sent: false });
     }
 

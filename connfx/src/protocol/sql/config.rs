@@ -2,7 +2,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use crate::{CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig, RetryConfig, TimeoutConfig};
+use crate::{
+    BulkheadConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig, RateLimitConfig,
+    RetryConfig, TimeoutConfig,
+};
 
 /// Settings of a [`SqlConnection`](super::SqlConnection): `sqlite:`, `postgres://`, `mysql://`.
 ///
@@ -27,6 +30,14 @@ pub struct SqlConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(nested)]
     pub circuit_breaker: Option<CircuitBreakerConfig>,
+    /// Rate limit on calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Concurrency limit on calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub bulkhead: Option<BulkheadConfig>,
     /// Connection pool.
     #[serde(default)]
     #[validate(nested)]

@@ -146,7 +146,7 @@ struct Inner {
     pool: SqlPool,
     /// `host:port` (or the SQLite file), for messages: never the user-info.
     target: String,
-    policies: run::Policies,
+    policies: crate::resilience::stack::Policies,
     lifecycle: Lifecycle,
     telemetry: Telemetry,
 }
@@ -257,12 +257,34 @@ impl SqlConnection {
     /// # }
     /// ```
     pub fn breaker(&self) -> Option<&crate::CircuitBreaker> {
-        self.inner.policies.breaker.as_ref()
+        self.inner.policies.breaker.as_ref()?.one()
     }
 
     /// The live retry policy used by [`run`](SqlConnection::run), if any.
     pub fn retry(&self) -> Option<&crate::Retry> {
         self.inner.policies.retry.as_ref()
+    }
+
+    /// The live rate limit (`rate_limit(...)` in the config), if any.
+    ///
+    /// ```no_run
+    /// # fn run(c: connfx::SqlConnection) {
+    /// let turned_away = c.rate_limit().map_or(0, |l| l.stats().rejected);
+    /// # }
+    /// ```
+    pub fn rate_limit(&self) -> Option<&crate::RateLimit> {
+        self.inner.policies.rate_limit.as_ref()?.one()
+    }
+
+    /// The live bulkhead (`bulkhead(...)` in the config), if any.
+    ///
+    /// ```no_run
+    /// # fn run(c: connfx::SqlConnection) {
+    /// let in_flight = c.bulkhead().map_or(0, |b| b.stats().in_flight);
+    /// # }
+    /// ```
+    pub fn bulkhead(&self) -> Option<&crate::Bulkhead> {
+        self.inner.policies.bulkhead.as_ref()
     }
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
@@ -277,7 +299,7 @@ impl SqlConnection {
         &self.inner.target
     }
 
-    fn policies(&self) -> &run::Policies {
+    fn policies(&self) -> &crate::resilience::stack::Policies {
         &self.inner.policies
     }
 }
@@ -311,7 +333,7 @@ impl Connection for SqlConnection {
         let inner = Inner {
             name: name.to_owned(),
             target: target_of(backend, &config.url),
-            policies: run::Policies::new(name, &config),
+            policies: crate::resilience::stack::Policies::new(name, config.policies()),
             config,
             pool,
             lifecycle: Lifecycle::default(),
@@ -365,14 +387,8 @@ impl Connection for SqlConnection {
 /// flight beyond the connections in use, i.e. about those waiting for a connection (sqlx does
 /// not tell its own count).
 fn offer_gauges(inner: &Arc<Inner>) {
-    use crate::telemetry::policies::{Breaker, watch};
     let telemetry = &inner.telemetry;
-    let policies = &inner.policies;
-    watch(
-        telemetry,
-        policies.retry.as_ref(),
-        policies.breaker.as_ref().map(Breaker::One),
-    );
+    inner.policies.watch(telemetry);
     let in_use = |i: &Inner| i64::from(i.pool.size()) - i64::try_from(i.pool.num_idle()).unwrap_or(0);
     telemetry.gauge_of("connfx.pool.size", "Connections of the pool", inner, |i| {
         i64::from(i.pool.size())

@@ -35,7 +35,13 @@ pub enum Outcome {
         /// The server's `Retry-After`, if it sent one.
         retry_after: Option<RetryAfter>,
     },
-    /// Any other failure; the built-in rules never retry it (a custom predicate may).
+    /// The dependency turned the connection down (authentication, an unknown database, bad
+    /// options): every call would fail alike, so the circuit breaker counts it, and the built-in
+    /// rules never retry it.
+    Refused,
+    /// Any other failure, not the dependency's doing (a caller's mistake, an answer it gave on
+    /// purpose such as a rejected query): the built-in rules never retry it (a custom predicate
+    /// may) and the circuit breaker does not count it.
     Other,
 }
 

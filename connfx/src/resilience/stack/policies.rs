@@ -1,0 +1,168 @@
+//! The live policies of one connection, built from its config at connect. A `per_host`
+//! connection keeps its circuit breaker and rate limit per `host:port` (a webhook sender's slow
+//! receiver must not open the breaker for every other receiver); the retry policy, its budget
+//! and the bulkhead stay per connection.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::resilience::circuit_breaker::CircuitBreaker;
+use crate::resilience::rate_limit::RateLimited;
+use crate::resilience::retry::{Classifier, RetryOn};
+use crate::resilience::{
+    Bulkhead, BulkheadConfig, CircuitBreakerConfig, CircuitBreakerGroup, KeyedRateLimit, RateLimit,
+    RateLimitConfig, Retry, RetryConfig, TimeoutConfig,
+};
+
+/// The policy groups of a connection's config, as the stack reads them.
+pub(crate) struct PolicyConfig<'a> {
+    pub(crate) retry: Option<&'a RetryConfig>,
+    pub(crate) circuit_breaker: Option<&'a CircuitBreakerConfig>,
+    pub(crate) rate_limit: Option<&'a RateLimitConfig>,
+    pub(crate) bulkhead: Option<&'a BulkheadConfig>,
+    pub(crate) timeout: &'a TimeoutConfig,
+    /// Breaker and rate limit per host.
+    pub(crate) per_host: bool,
+    /// What `retry_on` means for this protocol when the config leaves it at its default.
+    pub(crate) retry_on_default: Option<&'static str>,
+}
+
+/// The live policies of one connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Policies {
+    pub(crate) rate_limit: Option<Scoped<RateLimit, KeyedRateLimit<String>>>,
+    pub(crate) bulkhead: Option<Bulkhead>,
+    pub(crate) retry: Option<Retry>,
+    pub(crate) breaker: Option<Scoped<CircuitBreaker, Arc<CircuitBreakerGroup>>>,
+    pub(super) per_attempt: Option<Duration>,
+    pub(super) total: Option<Duration>,
+}
+
+/// One policy for every call of the connection, or one per host.
+#[derive(Clone, Debug)]
+pub(crate) enum Scoped<One, PerHost> {
+    Connection(One),
+    PerHost(PerHost),
+}
+
+impl<One, PerHost> Scoped<One, PerHost> {
+    fn new(per_host: bool, one: impl FnOnce() -> One, each: impl FnOnce() -> PerHost) -> Self {
+        if per_host {
+            Scoped::PerHost(each())
+        } else {
+            Scoped::Connection(one())
+        }
+    }
+
+    pub(crate) fn one(&self) -> Option<&One> {
+        match self {
+            Scoped::Connection(one) => Some(one),
+            Scoped::PerHost(_) => None,
+        }
+    }
+
+    pub(crate) fn per_host(&self) -> Option<&PerHost> {
+        match self {
+            Scoped::Connection(_) => None,
+            Scoped::PerHost(each) => Some(each),
+        }
+    }
+}
+
+impl Policies {
+    /// The policies of `config`, for the connection called `name`.
+    pub(crate) fn new(name: &str, config: PolicyConfig<'_>) -> Self {
+        let per_host = config.per_host;
+        let rate_limit = config.rate_limit.map(|c| {
+            Scoped::new(
+                per_host,
+                || RateLimit::new(c.clone()),
+                || KeyedRateLimit::new(c.clone()),
+            )
+        });
+        let breaker = config.circuit_breaker.map(|c| {
+            Scoped::new(
+                per_host,
+                || CircuitBreaker::builder(c.clone()).name(name).build(),
+                || Arc::new(CircuitBreakerGroup::new(c.clone())),
+            )
+        });
+        Policies {
+            rate_limit,
+            bulkhead: config.bulkhead.cloned().map(Bulkhead::new),
+            retry: config.retry.map(|c| retry(c, config.retry_on_default)),
+            breaker,
+            per_attempt: config.timeout.per_attempt,
+            total: config.timeout.total,
+        }
+    }
+
+    /// Counts retries and breaker transitions in `telemetry`, and offers the breaker's gauge.
+    pub(crate) fn watch(&self, telemetry: &crate::telemetry::Telemetry) {
+        use crate::telemetry::policies::{Breaker, watch};
+        let breaker = self.breaker.as_ref().map(|b| match b {
+            Scoped::Connection(one) => Breaker::One(one),
+            Scoped::PerHost(group) => Breaker::PerHost(group),
+        });
+        watch(telemetry, self.retry.as_ref(), breaker);
+    }
+}
+
+/// The retry policy of `config`, with `retry_on` read the protocol's way when left at its default.
+fn retry(config: &RetryConfig, protocol_default: Option<&'static str>) -> Retry {
+    let retry_on = match (config.retry_on.as_str(), protocol_default) {
+        (RetryOn::DEFAULT_TEXT, Some(default)) => default,
+        (text, _) => text,
+    };
+    let classifier =
+        Classifier::new(RetryOn::parse(retry_on).unwrap_or_default()).non_idempotent(config.non_idempotent);
+    Retry::new(config.clone()).with_classifier(classifier)
+}
+
+impl Scoped<RateLimit, KeyedRateLimit<String>> {
+    /// Takes a permit for a call (to `host`, for a per-host limit), waiting as the mode allows.
+    pub(super) async fn acquire(&self, host: Option<&String>) -> Result<(), RateLimited> {
+        match (self, host) {
+            (Scoped::PerHost(limits), Some(host)) => limits.acquire(host).await,
+            (Scoped::PerHost(limits), None) => limits.acquire(&String::new()).await,
+            (Scoped::Connection(limit), _) => limit.acquire().await,
+        }
+    }
+}
+
+impl Scoped<CircuitBreaker, Arc<CircuitBreakerGroup>> {
+    /// The breaker that guards calls (to `host`; a host's breaker is made on its first call).
+    pub(super) fn for_host(&self, host: Option<&String>) -> Cow<'_, CircuitBreaker> {
+        match self {
+            Scoped::Connection(breaker) => Cow::Borrowed(breaker),
+            Scoped::PerHost(group) => Cow::Owned(group.get(host.map_or("", String::as_str))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resilience::retry::{Outcome, RequestInfo};
+
+    #[test]
+    fn a_protocol_default_replaces_retry_on_only_when_it_is_left_at_its_default() {
+        let sql = Some("connect,timeout,transport");
+        let retry = retry(&RetryConfig::default(), sql);
+        let idempotent = RequestInfo::new("SQL").idempotent(true);
+        let plain = RequestInfo::new("SQL");
+        assert!(retry.decide(&idempotent, &Outcome::Transport).is_retry());
+        assert!(!retry.decide(&plain, &Outcome::Transport).is_retry());
+        assert!(retry.decide(&plain, &Outcome::Connect).is_retry());
+        let custom = RetryConfig {
+            retry_on: "connect".to_owned(),
+            ..Default::default()
+        };
+        assert!(
+            !super::retry(&custom, sql)
+                .decide(&idempotent, &Outcome::Transport)
+                .is_retry()
+        );
+    }
+}
