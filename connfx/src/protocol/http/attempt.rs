@@ -3,72 +3,27 @@
 //! by the stack's [`Bound`], and what its failure means.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
-use bytes::Bytes;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, Response};
 use url::Url;
 
 use super::HttpConnection;
-use super::target;
+use super::body::Body;
 use super::transport::{self, Limits};
-use crate::resilience::retry::{BodyKind, Outcome, RequestInfo, RetryAfter};
-use crate::resilience::stack::{Attempt, Bound, CallFacts, Called, Failure};
-
-/// One request, ready to be tried as often as the policies allow. It borrows the connection:
-/// cloning it would touch the handle's shared reference count on every call, a cache line all
-/// cores fight over when many calls run at once.
-pub(super) struct Call<'c> {
-    pub(super) connection: &'c HttpConnection,
-    pub(super) method: Method,
-    pub(super) url: Url,
-    pub(super) headers: HeaderMap,
-    pub(super) body: Option<reqwest::Body>,
-    /// The caller's own limit on the whole call (`.timeout()`).
-    pub(super) timeout: Option<Duration>,
-    /// The caller's say; `None` leaves it to the method and `retry.non_idempotent`.
-    pub(super) idempotent: Option<bool>,
-}
-
-impl Call<'_> {
-    /// Runs the call through the connection's policies; `Ok` holds a response with a status
-    /// below 400.
-    pub(super) async fn run(self) -> Called<(Response, Limits)> {
-        let connection = self.connection;
-        let body = Body::new(self.body);
-        let mut request = RequestInfo::new(self.method.as_str()).body(body.kind());
-        request.idempotent = self.idempotent;
-        let host = connection.config().per_host.then(|| target::host_key(&self.url));
-        let same_origin = target::same_origin(connection.base(), &self.url);
-        let attempt = HttpAttempt {
-            connection,
-            method: &self.method,
-            url: &self.url,
-            headers: &self.headers,
-            body: Mutex::new(body),
-            credentials: Some(connection.origin_credentials()).filter(|c| !c.is_empty() && same_origin),
-        };
-        let facts = CallFacts {
-            connection: connection.name(),
-            request,
-            timeout: self.timeout,
-            host: host.as_ref(),
-        };
-        connection.policies().call(&attempt, facts).await
-    }
-}
+use crate::resilience::retry::{Outcome, RetryAfter};
+use crate::resilience::stack::{Attempt, Bound, Failure};
 
 /// What one try needs; shared by every try of a call.
-struct HttpAttempt<'a> {
-    connection: &'a HttpConnection,
-    method: &'a Method,
-    url: &'a Url,
-    headers: &'a HeaderMap,
+pub(super) struct HttpAttempt<'a> {
+    pub(super) connection: &'a HttpConnection,
+    pub(super) method: &'a Method,
+    pub(super) url: &'a Url,
+    pub(super) headers: &'a HeaderMap,
     /// Taken by each try: bytes are sent again, a stream only once.
-    body: Mutex<Body>,
+    pub(super) body: Mutex<Body>,
     /// Credentials for a `per_host` connection's requests to its base URL's origin.
-    credentials: Option<&'a HeaderMap>,
+    pub(super) credentials: Option<&'a HeaderMap>,
 }
 
 impl Attempt for HttpAttempt<'_> {
@@ -143,40 +98,4 @@ fn retry_after(headers: &HeaderMap) -> Option<RetryAfter> {
         .to_str()
         .ok()
         .and_then(RetryAfter::parse)
-}
-
-/// A request body as the retry loop keeps it: bytes can be sent again, a stream only once.
-enum Body {
-    Empty,
-    Bytes(Bytes),
-    Stream(Option<reqwest::Body>),
-}
-
-impl Body {
-    fn new(body: Option<reqwest::Body>) -> Self {
-        match body {
-            None => Body::Empty,
-            Some(body) => match body.as_bytes() {
-                Some(bytes) => Body::Bytes(Bytes::copy_from_slice(bytes)),
-                None => Body::Stream(Some(body)),
-            },
-        }
-    }
-
-    fn kind(&self) -> BodyKind {
-        match self {
-            Body::Empty => BodyKind::Empty,
-            Body::Bytes(_) => BodyKind::Replayable,
-            Body::Stream(_) => BodyKind::Streaming,
-        }
-    }
-
-    /// The body for the next try (a stream is handed out once).
-    fn take(&mut self) -> Option<reqwest::Body> {
-        match self {
-            Body::Empty => None,
-            Body::Bytes(bytes) => Some(bytes.clone().into()),
-            Body::Stream(stream) => stream.take(),
-        }
-    }
 }

@@ -61,6 +61,8 @@
 //! connections [`HttpConnection::host_breakers`] and [`HttpConnection::host_rate_limits`].
 
 mod attempt;
+mod body;
+mod call;
 mod client;
 mod config;
 pub(crate) mod credentials;

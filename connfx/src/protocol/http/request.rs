@@ -10,7 +10,7 @@ use url::Url;
 
 use tracing::Instrument;
 
-use super::{HttpConnection, HttpResponse, attempt, span};
+use super::{HttpConnection, HttpResponse, call, span};
 use crate::resilience::stack::Called;
 use crate::telemetry::Measure;
 use crate::{CallError, Headers};
@@ -242,7 +242,7 @@ impl HttpRequest {
         let mut headers = headers;
         crate::telemetry::trace_context::inject(&span, &mut headers);
         let measure = Measure::start(connection.telemetry(), crate::telemetry::method_name(&method));
-        let call = attempt::Call {
+        let call = call::Call {
             connection: &connection,
             method,
             url,

@@ -80,6 +80,7 @@
 //!   dedicated connections) see no retry, breaker or connfx timeout, and report `redis` errors.
 //! - **`close`** drops the managers: later calls fail with `Closed`; calls in flight finish.
 
+mod attempt;
 mod call;
 mod client;
 mod config;

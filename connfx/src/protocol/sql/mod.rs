@@ -97,6 +97,7 @@
 //! - **`timeout.connect` caps `pool.acquire_timeout`**: sqlx has no separate connect timeout.
 //! - **`close` closes the pool** and waits (at most 30 s) for connections in use to come back.
 
+mod attempt;
 mod backend;
 mod cause;
 mod config;

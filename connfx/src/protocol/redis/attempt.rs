@@ -1,0 +1,74 @@
+//! One Redis try, for the policy stack (`crate::resilience::stack`): the command sent on one of
+//! the connection's managers, bounded by the stack's [`Bound`], and what its failure means
+//! ([`failure`]).
+
+use std::time::Duration;
+
+use redis::Value;
+
+use super::RedisConnection;
+use super::call::Request;
+use super::failure;
+use super::managers::Slot;
+use crate::resilience::retry::Outcome;
+use crate::resilience::stack::{Attempt, Bound, Failure};
+
+/// What one try needs; shared by every try of a call.
+pub(super) struct RedisAttempt<'a> {
+    pub(super) connection: &'a RedisConnection,
+    pub(super) request: Request<'a>,
+}
+
+impl Attempt for RedisAttempt<'_> {
+    type Output = Value;
+
+    /// The redis crate's own default response timeout, so no call waits for ever on a hung
+    /// server when neither `timeout.per_attempt` nor an overall limit is set.
+    const FALLBACK_LIMIT: Option<Duration> = Some(Duration::from_millis(500));
+
+    fn connection(&self) -> &str {
+        self.connection.name()
+    }
+
+    async fn once(&self, bound: &Bound) -> Result<Value, Failure> {
+        let connection = self.connection;
+        let Some((slot, mut manager)) = connection.managers().pick() else {
+            return Err(Failure::new(connection.closed_error(), Outcome::Other));
+        };
+        match bound.run(self.request.send(&mut manager)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(connection.failure(&e, slot)),
+            Err(_) => {
+                connection.unanswered(slot);
+                Err(bound.timed_out(connection.name()))
+            }
+        }
+    }
+}
+
+impl RedisConnection {
+    /// A try got no answer within its bound. The manager at `slot` is renewed: a connection
+    /// that left a command unanswered may be dead without knowing it (a half-open TCP
+    /// connection, its peer or a middlebox gone), and a multiplexed connection that is never
+    /// replaced would hang every later command until TCP gives up, minutes later. Commands in
+    /// flight on the old connection keep it until they end.
+    fn unanswered(&self, slot: Slot) {
+        tracing::debug!(
+            connection = self.name(),
+            "redis command unanswered in time; the next call connects afresh"
+        );
+        self.managers().renew(slot);
+    }
+
+    /// The meaning of `err`, met by the manager of `slot`; renews that manager when it would
+    /// keep the failure.
+    pub(super) fn failure(&self, err: &redis::RedisError, slot: Slot) -> Failure {
+        let classified = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
+        if classified.renew {
+            let error = &classified.failure.error;
+            tracing::debug!(connection = self.name(), %error, "redis connection failed; the next call connects afresh");
+            self.managers().renew(slot);
+        }
+        classified.failure
+    }
+}
