@@ -101,13 +101,19 @@
 //! - **`timeout = "10s"`** in the attribute is the total time of a call, retries included.
 //! - **HTTP error statuses**: `send()` returns [`CallError::Status`] for statuses ≥ 400, with the
 //!   start of the body.
-//! - **The HTTP policy stack** is rate limit → bulkhead → total timeout → retry (with budget) →
-//!   circuit breaker → per-attempt timeout → reqwest; the reasons are in the `protocol::http`
-//!   pipeline's docs and the README. reqwest's own client timeout is `per_attempt`; the total is
-//!   the pipeline's deadline, since it spans retries and the waits between them.
+//! - **One policy stack for every calling protocol**: rate limit → bulkhead → total timeout →
+//!   retry (with budget) → circuit breaker → per-attempt timeout → the protocol's try, written
+//!   once (the crate-private `resilience::stack`, whose docs give the reasons for the order).
+//!   HTTP (and GraphQL on it), SQL (`run`, `run_idempotent`) and Redis (commands, pipelines)
+//!   each supply only how to make one try and what its failure means, as one
+//!   [`Outcome`](resilience::retry::Outcome) that retry and breaker both read; so every policy
+//!   group is valid on each of them. The deadline is passed along with the call; a caller's own
+//!   [`Deadline::scope`](resilience::timeout::Deadline::scope) is still honoured. WebSocket and
+//!   SSE reconnect on the `retry` backoff but take no breaker, rate limit or bulkhead: their
+//!   "calls" are long-lived streams, and those keys are unknown keys there (compile time and boot).
 //! - **SQL connections hold typed sqlx pools** (`PgPool`, `MySqlPool`, `SqlitePool`), not an
-//!   `AnyPool`; retry and circuit breaker apply to closures run with `SqlConnection::run`. See
-//!   the `protocol::sql` module's decisions.
+//!   `AnyPool`; the policies apply to closures run with `SqlConnection::run`, and a closure is
+//!   not called for a try the breaker turns away. See the `protocol::sql` module's decisions.
 //! - **GraphQL rides on HTTP** (feature `graphql`): a `GraphqlConnection` is an HTTP connection
 //!   to one endpoint, with the same config type and policy stack; an answer with `errors` is
 //!   `CallError::Graphql`, not a transport failure. See the `protocol::graphql` docs.
