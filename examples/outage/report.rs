@@ -144,6 +144,24 @@ impl Report {
         &self.phases[phase as usize]
     }
 
+    /// The one-second stretch of the run (ten rows, sliding one row at a time) where the
+    /// upstream received the most per offered request, and when it starts.
+    pub fn busiest_second(&self) -> Option<(Duration, Stretch)> {
+        let rows_per_second = (Duration::from_secs(1).as_nanos() / BUCKET.as_nanos()) as usize;
+        self.rows
+            .windows(rows_per_second)
+            .map(|rows| {
+                let sum = |f: fn(&Stretch) -> u64| rows.iter().map(|r| f(&r.stretch)).sum();
+                let second = Stretch {
+                    offered: sum(|s| s.offered),
+                    upstream: sum(|s| s.upstream),
+                    ..Stretch::default()
+                };
+                (rows[0].t, second)
+            })
+            .max_by(|(_, a), (_, b)| a.amplification().total_cmp(&b.amplification()))
+    }
+
     /// The per-100 ms timeline as CSV.
     pub fn csv(&self) -> String {
         let mut out = String::from(
@@ -195,6 +213,16 @@ impl std::fmt::Display for Report {
                 millis(s.p50),
                 millis(s.p99),
                 s.amplification()
+            )?;
+        }
+        if let Some((t, s)) = self.busiest_second() {
+            writeln!(
+                f,
+                "busiest second of the upstream: {:.3}x offered ({} received, {} offered, from {:.1} s)",
+                s.amplification(),
+                s.upstream,
+                s.offered,
+                t.as_secs_f64()
             )?;
         }
         writeln!(
