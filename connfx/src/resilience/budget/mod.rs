@@ -11,19 +11,19 @@
 //! budget · requests in T + min_retries_per_sec · T + max(min_retries_per_sec, 1)
 //! ```
 //!
-//! and the bound holds for every `T`, one second as much as ten. A budget built over a sliding
-//! window of requests (Finagle's and tower's `TpsBudget`, which this one replaced) keeps the bound
-//! only per window: the credit the healthy traffic of the last window earned is all spent in the
-//! first instants of an outage, and every retry made comes back as credit when it leaves the
-//! window, so a struggling upstream sees bursts of every try `max_attempts` allows at the start
-//! and at every rollover. Here the credit of the past is capped at a few retries, and
-//! a spent retry is gone: during an outage, retries follow requests one for every `1 / budget`.
-//! The bucket starts with one second of `min_retries_per_sec`, as if the connection had been
-//! quiet for a second.
+//! and the bound holds for every `T`, one second as much as ten. A budget kept over a sliding
+//! window of requests (Finagle's `RetryBudget`, tower's `TpsBudget`, and this one until it was
+//! replaced) keeps its bound only per window: the credit the healthy traffic of the last window
+//! earned is all spent in the first instants of an outage, and every retry made comes back as
+//! credit when it leaves the window, so a struggling upstream gets bursts of `max_attempts` times
+//! the load at the outage's start and at every rollover. Here the credit of the past is capped at
+//! a few retries and a spent retry is gone: during an outage, retries follow requests, one for
+//! every `1 / budget` of them. The bucket starts with one second of `min_retries_per_sec`, as if
+//! the connection had been quiet for a second.
 //!
-//! A deposit is one add to a per-thread counter ([`Striped`]); a withdrawal sums those counters,
-//! reads the clock and takes its retry with one compare-and-swap. Nothing locks, and concurrent
-//! withdrawals never overdraw.
+//! A deposit is one add to a per-thread counter (the striped counters of the retry stats); a
+//! withdrawal sums those counters, reads the clock and takes its retry with one
+//! compare-and-swap. Nothing locks, and concurrent withdrawals never overdraw.
 //!
 //! ```
 //! use connfx::resilience::budget::RetryBudget;
