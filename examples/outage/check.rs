@@ -8,6 +8,11 @@ use crate::report::Report;
 
 /// Upstream requests per offered request during the outage, with the retry budget.
 const BUDGET_TARGET: f64 = 1.2;
+/// Upstream requests per request the service received, in every one-second stretch of the run,
+/// with the retry budget: it spreads its retries, so no second sees a burst of them. Against the
+/// service's arrivals rather than the requests due, so that a stall of the busy machine, which
+/// sends late requests together, does not count as the budget's burst.
+const BUDGET_SECOND_TARGET: f64 = 1.2;
 /// The same without budget and breaker: `max_attempts = 3` must show as at least 2×, or the
 /// upstream count is not seeing the retries and the budget target would prove nothing.
 const UNBOUNDED_FLOOR: f64 = 2.0;
@@ -67,6 +72,15 @@ pub fn targets(report: &Report, policies: Policies) -> Vec<(bool, String)> {
         lines.push((
             amplification <= BUDGET_TARGET,
             format!("upstream load during the outage {amplification:.3}x offered <= {BUDGET_TARGET}x (retry budget)"),
+        ));
+        let second = report.busiest_second().unwrap_or_default();
+        let peak = second.amplification();
+        lines.push((
+            peak <= BUDGET_SECOND_TARGET,
+            format!(
+                "upstream load in every second {peak:.3}x the service's <= {BUDGET_SECOND_TARGET}x (retry budget; busiest from {:.1} s)",
+                second.start.as_secs_f64()
+            ),
         ));
     } else if policies.reset_timeout.is_none() {
         lines.push((

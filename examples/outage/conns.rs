@@ -5,10 +5,11 @@ use connfx::prelude::*;
 /// Connections of the outage example's service.
 ///
 /// Why these values: a budget of 10 % plus 3 retries a second whatever the load keeps the upstream
-/// at 1 + 0.1 + 3/rate of the offered load during an outage at least as long as the budget's 10 s
-/// window (1.11× at 300 req/s, 1.13× at 100); a budget of 20 % could not meet a 1.2× target at
-/// all. A shorter outage sees more, as it spends credit earned before it. The breaker opens after 5 failures in
-/// a row and probes every 2 s, so a recovered upstream is used again within 2 s and one probe.
+/// at 1 + 0.1 + 3/rate of the offered load during an outage (1.11× at 300 req/s, 1.13× at 100),
+/// and any one second at most 3 retries above that, the most the budget saves up (1.16× at 100
+/// req/s); a budget of 20 % could not meet a 1.2× target at all. The breaker opens after 5
+/// failures in a row and probes every 2 s, so a recovered upstream is used again within 2 s and
+/// one probe.
 #[derive(Connections)]
 #[connections(env_prefix = "OUTAGE")]
 pub struct Conns {

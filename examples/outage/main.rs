@@ -17,9 +17,9 @@
 //! then at most 5 s for the last answers.
 //!
 //! It prints client p50/p99 latency and error rate before, during and after the outage, the
-//! upstream's requests per offered request in each phase, and the time from the upstream's
-//! return to the first success; `--csv` writes the per-100 ms timeline. RELIABILITY.md ("Load and
-//! an outage") has the figures and the plot.
+//! upstream's requests per offered request in each phase and in its busiest second, and the time
+//! from the upstream's return to the first success; `--csv` writes the per-100 ms timeline.
+//! RELIABILITY.md ("Load and an outage") has the figures and the plot.
 //!
 //! Settings come from `conns.rs`, then `OUTAGE_UPSTREAM_…` environment variables (e.g.
 //! `OUTAGE_UPSTREAM_CIRCUIT_BREAKER_RESET_TIMEOUT=5s`); the flags `--no-budget` and
@@ -108,7 +108,7 @@ async fn run(args: &Args) -> Result<bool, AnyError> {
             }
         });
     }
-    let service = service::start(Arc::clone(&conns)).await?;
+    let service = service::start(Arc::clone(&conns), Arc::clone(&timeline)).await?;
     println!("{}", describe(args, &conns));
 
     load::run(service, Arc::clone(&timeline)).await?;

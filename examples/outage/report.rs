@@ -48,6 +48,27 @@ impl Stretch {
     }
 }
 
+/// One second of the run, for the upstream's load against the service's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Second {
+    pub start: Duration,
+    /// Requests due in it.
+    pub offered: u64,
+    /// Requests the service received in it: the offered ones as they arrived, so a stall of the
+    /// busy machine, which delays the service's requests and the upstream's alike, does not
+    /// count as load on the upstream.
+    pub service: u64,
+    /// Requests the upstream received in it.
+    pub upstream: u64,
+}
+
+impl Second {
+    /// Upstream requests per request the service received.
+    pub fn amplification(&self) -> f64 {
+        ratio(self.upstream, self.service)
+    }
+}
+
 /// One row of the timeline.
 #[derive(Debug)]
 pub struct Row {
@@ -55,6 +76,8 @@ pub struct Row {
     pub stretch: Stretch,
     /// The breaker's state at the end of the row (`None` without a breaker).
     pub breaker: Option<CircuitState>,
+    /// Requests the service received in the row: the offered ones as they arrived.
+    pub service: u64,
     /// Times the breaker turned half-open in the row: its probes, which the state at the end of
     /// the row hides when they fail at once.
     pub probes: usize,
@@ -82,6 +105,7 @@ impl Report {
         let plan = *timeline.plan();
         let requests = timeline.requests();
         let received = timeline.received();
+        let service = timeline.service();
         let transitions = timeline.transitions();
         let phases = Phase::ALL.map(|phase| {
             let due: Vec<Request> = requests
@@ -106,6 +130,7 @@ impl Report {
             .map(|(i, due)| Row {
                 t: BUCKET * i as u32,
                 stretch: Stretch::new(due, u64::from(received[i])),
+                service: u64::from(service[i]),
                 breaker: has_breaker.then(|| state_at(&transitions, BUCKET * (i as u32 + 1))),
                 probes: transitions
                     .iter()
@@ -144,18 +169,34 @@ impl Report {
         &self.phases[phase as usize]
     }
 
+    /// The one-second stretch of the run (ten rows, sliding one row at a time) where the
+    /// upstream received the most per request the service received.
+    pub fn busiest_second(&self) -> Option<Second> {
+        let rows_per_second = (Duration::from_secs(1).as_nanos() / BUCKET.as_nanos()) as usize;
+        self.rows
+            .windows(rows_per_second)
+            .map(|rows| Second {
+                start: rows[0].t,
+                offered: rows.iter().map(|r| r.stretch.offered).sum(),
+                service: rows.iter().map(|r| r.service).sum(),
+                upstream: rows.iter().map(|r| r.stretch.upstream).sum(),
+            })
+            .max_by(|a, b| a.amplification().total_cmp(&b.amplification()))
+    }
+
     /// The per-100 ms timeline as CSV.
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "t_ms,offered,upstream_received,client_ok,client_errors,p50_ms,p99_ms,breaker,probes,upstream_down\n",
+            "t_ms,offered,service_received,upstream_received,client_ok,client_errors,p50_ms,p99_ms,breaker,probes,upstream_down\n",
         );
         for row in &self.rows {
             let s = &row.stretch;
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}",
                 row.t.as_millis(),
                 s.offered,
+                row.service,
                 s.upstream,
                 s.ok,
                 s.errors,
@@ -195,6 +236,17 @@ impl std::fmt::Display for Report {
                 millis(s.p50),
                 millis(s.p99),
                 s.amplification()
+            )?;
+        }
+        if let Some(s) = self.busiest_second() {
+            writeln!(
+                f,
+                "busiest second of the upstream: {:.3}x the service's ({} received, {} by the service, {} offered, from {:.1} s)",
+                s.amplification(),
+                s.upstream,
+                s.service,
+                s.offered,
+                s.start.as_secs_f64()
             )?;
         }
         writeln!(

@@ -34,6 +34,7 @@ pub struct Timeline {
     plan: Plan,
     start: OnceLock<Instant>,
     received: Vec<AtomicU32>,
+    service: Vec<AtomicU32>,
     requests: Mutex<Vec<Request>>,
     transitions: Mutex<Vec<(Duration, CircuitState)>>,
 }
@@ -44,6 +45,7 @@ impl Timeline {
             plan,
             start: OnceLock::new(),
             received: (0..plan.buckets()).map(|_| AtomicU32::new(0)).collect(),
+            service: (0..plan.buckets()).map(|_| AtomicU32::new(0)).collect(),
             requests: Mutex::new(Vec::with_capacity(plan.requests() as usize)),
             transitions: Mutex::new(Vec::new()),
         }
@@ -71,6 +73,16 @@ impl Timeline {
     /// Requests the upstream received in each row.
     pub fn received(&self) -> Vec<u32> {
         self.received.iter().map(|n| n.load(Relaxed)).collect()
+    }
+
+    /// The service received a request at `t`.
+    pub fn service_received(&self, t: Duration) {
+        self.service[self.plan.bucket(t)].fetch_add(1, Relaxed);
+    }
+
+    /// Requests the service received in each row.
+    pub fn service(&self) -> Vec<u32> {
+        self.service.iter().map(|n| n.load(Relaxed)).collect()
     }
 
     pub fn record(&self, request: Request) {

@@ -1,23 +1,42 @@
-//! Retry budget: retries limited to a share of recent requests, so an outage is not multiplied.
+//! Retry budget: retries limited to a share of requests, so an outage is not multiplied, and
+//! spread over time, so the retries it allows never arrive at once.
 //!
-//! As in Finagle and Envoy (and tower's `TpsBudget`): every request deposits `budget` of a
-//! retry, every retry withdraws a whole one, and a reserve of `min_retries_per_sec` retries per
-//! second of the window lets a quiet connection still retry. Over any window of 10 seconds,
-//! retries are at most `budget · requests + min_retries_per_sec · 10`. Deposits and withdrawals
-//! are a few atomic operations on a ring of slots; nothing locks.
+//! A token bucket fed by requests: every request deposits `budget` of a retry, every second adds
+//! `min_retries_per_sec` retries (so a quiet connection can still retry), and every retry takes a
+//! whole one. The bucket holds at most `max(min_retries_per_sec, 1)` retries: what is earned
+//! beyond that is forfeited, not saved up. Over any stretch of time `T`, retries are therefore at
+//! most
+//!
+//! ```text
+//! budget · requests in T + min_retries_per_sec · T + max(min_retries_per_sec, 1)
+//! ```
+//!
+//! and the bound holds for every `T`, one second as much as ten. A budget kept over a sliding
+//! window of requests (Finagle's `RetryBudget`, tower's `TpsBudget`, and this one until it was
+//! replaced) keeps its bound only per window: the credit the healthy traffic of the last window
+//! earned is all spent in the first instants of an outage, and every retry made comes back as
+//! credit when it leaves the window, so a struggling upstream gets bursts of `max_attempts` times
+//! the load at the outage's start and at every rollover. Here the credit of the past is capped at
+//! a few retries and a spent retry is gone: during an outage, retries follow requests, one for
+//! every `1 / budget` of them. The bucket starts with one second of `min_retries_per_sec`, as if
+//! the connection had been quiet for a second.
+//!
+//! A deposit is one add to a per-thread counter (the striped counters of the retry stats); a
+//! withdrawal sums those counters, reads the clock and takes its retry with one
+//! compare-and-swap. Nothing locks, and concurrent withdrawals never overdraw.
 //!
 //! ```
 //! use connfx::resilience::budget::RetryBudget;
-//! let budget = RetryBudget::new(0.2, 0);
+//! let budget = RetryBudget::new(0.2, 2);
+//! assert!(budget.withdraw() && budget.withdraw(), "a fresh budget holds 2 retries");
+//! assert!(!budget.withdraw());
 //! (0..10).for_each(|_| budget.deposit());
 //! assert!(budget.withdraw() && budget.withdraw(), "10 requests earn 2 retries");
 //! assert!(!budget.withdraw());
-//! assert_eq!(budget.stats().refused, 1);
+//! assert_eq!(budget.stats().refused, 2);
 //! ```
 
-mod window;
-
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -26,25 +45,28 @@ use tracing::debug;
 
 use crate::RetryConfig;
 use crate::resilience::striped::Striped;
-use window::{SLOTS, Window};
 
-/// One retry, in the budget's fixed-point units (a deposit of 0.2 is 200 units).
+/// One retry, in the budget's fixed-point units (a deposit of 0.2 is 200 units; a millisecond of
+/// `min_retries_per_sec = n` is `n` units).
 const RETRY: i64 = 1000;
 
-/// The window retries and requests are counted over.
-pub const WINDOW: Duration = Duration::from_secs(10);
+/// The time the bucket holds `min_retries_per_sec` for, and the quiet time it starts with.
+const RESERVE: Duration = Duration::from_secs(1);
 
 /// A retry budget: see the [module docs](self). Share one per connection (`Arc`) between every
 /// retry policy that should draw from it.
 pub struct RetryBudget {
-    window: Window,
     origin: Instant,
-    slot_nanos: u64,
-    deposit: i64,
-    reserve: i64,
+    /// Units each request earns.
+    deposit: u64,
+    /// Most units the bucket holds.
+    capacity: i64,
     ratio: f64,
     min_per_sec: u32,
     deposits: Striped,
+    /// Units spent on retries or forfeited to the capacity, out of all ever earned: the bucket
+    /// holds `credit - spent`, at most `capacity`.
+    spent: AtomicI64,
     withdrawals: AtomicU64,
     refused: AtomicU64,
 }
@@ -63,30 +85,22 @@ pub struct BudgetStats {
 }
 
 impl RetryBudget {
-    /// Retries at most `ratio` (0–1) of the requests of the last 10 seconds, plus
-    /// `min_retries_per_sec` per second.
+    /// Retries at most `ratio` (0–1) of the requests, plus `min_retries_per_sec` per second, at
+    /// most `max(min_retries_per_sec, 1)` of them at once.
     pub fn new(ratio: f64, min_retries_per_sec: u32) -> Self {
-        RetryBudget::with_window(ratio, min_retries_per_sec, WINDOW)
-    }
-
-    /// The same over another window (at least 10 ms).
-    pub fn with_window(ratio: f64, min_retries_per_sec: u32, window: Duration) -> Self {
         let ratio = if ratio.is_nan() {
             0.0
         } else {
             ratio.clamp(0.0, 1.0)
         };
-        let window = window.max(Duration::from_millis(10));
-        let reserve = f64::from(min_retries_per_sec) * window.as_secs_f64() * RETRY as f64;
         RetryBudget {
-            window: Window::default(),
             origin: Instant::now(),
-            slot_nanos: u64::try_from(window.as_nanos() / u128::from(SLOTS)).unwrap_or(u64::MAX),
-            deposit: (ratio * RETRY as f64).round() as i64,
-            reserve: reserve.min(i64::MAX as f64) as i64,
+            deposit: (ratio * RETRY as f64).round() as u64,
+            capacity: i64::from(min_retries_per_sec.max(1)) * RETRY,
             ratio,
             min_per_sec: min_retries_per_sec,
             deposits: Striped::default(),
+            spent: AtomicI64::new(0),
             withdrawals: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         }
@@ -111,50 +125,54 @@ impl RetryBudget {
 
     /// Counts one request (call it once per call, not per try).
     pub fn deposit(&self) {
-        self.deposit_at(self.epoch());
+        self.deposits.add(1);
     }
 
-    /// Takes one retry from the budget; `false` if none is left. Concurrent callers may overdraw
-    /// by one retry each, never more.
+    /// Takes one retry from the budget; `false` if none is left.
     pub fn withdraw(&self) -> bool {
-        self.withdraw_at(self.epoch())
+        self.withdraw_at(self.origin.elapsed())
     }
 
     /// Counters, and the retries available now.
     pub fn stats(&self) -> BudgetStats {
+        let held = self.credit(self.origin.elapsed()) - self.spent.load(Ordering::Acquire);
         BudgetStats {
             deposits: self.deposits.sum(),
-            withdrawals: self.withdrawals.load(Relaxed),
-            refused: self.refused.load(Relaxed),
-            available: u64::try_from(self.balance(self.epoch()) / RETRY).unwrap_or(0),
+            withdrawals: self.withdrawals.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            available: u64::try_from(held.min(self.capacity) / RETRY).unwrap_or(0),
         }
     }
 
-    fn epoch(&self) -> u64 {
-        // u64 nanoseconds last 584 years; a u128 division would cost more than the rest.
-        let nanos = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        nanos / self.slot_nanos.max(1)
+    /// Units earned since the budget was built, `elapsed` after it: the deposits, and
+    /// `min_retries_per_sec` for that time and the quiet second the bucket starts with.
+    fn credit(&self, elapsed: Duration) -> i64 {
+        let earned = u128::from(self.deposits.sum()) * u128::from(self.deposit);
+        let reserve = (elapsed + RESERVE).as_millis() * u128::from(self.min_per_sec);
+        i64::try_from(earned.saturating_add(reserve)).unwrap_or(i64::MAX)
     }
 
-    fn balance(&self, epoch: u64) -> i64 {
-        self.reserve.saturating_add(self.window.sum(epoch))
-    }
-
-    fn deposit_at(&self, epoch: u64) {
-        self.deposits.add(1);
-        if self.deposit > 0 {
-            self.window.add(epoch, self.deposit);
+    fn withdraw_at(&self, elapsed: Duration) -> bool {
+        let credit = self.credit(elapsed);
+        let mut spent = self.spent.load(Ordering::Acquire);
+        loop {
+            // What the bucket could not hold is forfeited now: it would have overflowed as it
+            // was earned, had anyone been looking.
+            let floor = spent.max(credit - self.capacity);
+            if credit - floor < RETRY {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                debug!(ratio = self.ratio, "retry budget spent");
+                return false;
+            }
+            match self
+                .spent
+                .compare_exchange_weak(spent, floor + RETRY, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break,
+                Err(seen) => spent = seen,
+            }
         }
-    }
-
-    fn withdraw_at(&self, epoch: u64) -> bool {
-        if self.balance(epoch) < RETRY {
-            self.refused.fetch_add(1, Relaxed);
-            debug!(ratio = self.ratio, "retry budget spent");
-            return false;
-        }
-        self.window.add(epoch, -RETRY);
-        self.withdrawals.fetch_add(1, Relaxed);
+        self.withdrawals.fetch_add(1, Ordering::Relaxed);
         true
     }
 }
@@ -173,30 +191,168 @@ impl std::fmt::Debug for RetryBudget {
 mod tests {
     use super::*;
 
-    #[test]
-    fn retries_are_a_share_of_requests_in_the_window() {
-        let budget = RetryBudget::new(0.25, 0);
-        (0..8).for_each(|_| budget.deposit_at(0));
-        let granted = (0..5).filter(|_| budget.withdraw_at(0)).count();
-        assert_eq!(granted, 2);
+    const SECOND: Duration = Duration::from_secs(1);
+
+    /// Retries granted out of `asked`, all at `elapsed`.
+    fn grant(budget: &RetryBudget, asked: usize, elapsed: Duration) -> usize {
+        (0..asked).filter(|_| budget.withdraw_at(elapsed)).count()
     }
 
     #[test]
-    fn deposits_leave_the_window() {
-        let budget = RetryBudget::new(0.5, 0);
-        (0..4).for_each(|_| budget.deposit_at(0));
-        assert!(!budget.withdraw_at(SLOTS), "the deposits of epoch 0 have expired");
-        assert!(budget.withdraw_at(SLOTS - 1) && budget.withdraw_at(SLOTS - 1));
-        assert!(!budget.withdraw_at(SLOTS - 1));
+    fn retries_are_a_share_of_requests() {
+        // No reserve: the bucket holds one retry, and starts empty.
+        let budget = RetryBudget::new(0.25, 0);
+        (0..8).for_each(|_| budget.deposit());
+        assert_eq!(grant(&budget, 5, Duration::ZERO), 1, "8 requests earn 2, 1 fits");
+        (0..8).for_each(|_| budget.deposit());
+        assert_eq!(grant(&budget, 5, Duration::ZERO), 1);
+        (0..3).for_each(|_| budget.deposit());
+        assert_eq!(
+            grant(&budget, 5, Duration::ZERO),
+            0,
+            "3 requests earn 0.75 of a retry"
+        );
+        budget.deposit();
+        assert_eq!(grant(&budget, 5, Duration::ZERO), 1);
     }
 
     #[test]
     fn the_reserve_allows_min_retries_per_second() {
         let budget = RetryBudget::new(0.0, 3);
-        let granted = (0..100).filter(|_| budget.withdraw_at(0)).count();
-        assert_eq!(granted, 30, "3 per second over a 10 s window");
-        assert!(!budget.withdraw_at(SLOTS - 1), "spent for the whole window");
-        assert!(budget.withdraw_at(SLOTS), "the first withdrawals have expired");
+        assert_eq!(
+            grant(&budget, 100, Duration::ZERO),
+            3,
+            "one quiet second to start with"
+        );
+        assert_eq!(grant(&budget, 100, Duration::from_millis(333)), 0);
+        assert_eq!(
+            grant(&budget, 100, Duration::from_millis(334)),
+            1,
+            "one every 1/3 s"
+        );
+        let granted: usize = (1..=100)
+            .map(|tenth| grant(&budget, 100, Duration::from_millis(334) + SECOND * tenth / 10))
+            .sum();
+        assert_eq!(granted, 30, "3 a second over 10 s");
+        assert_eq!(
+            grant(&budget, 100, SECOND * 1000),
+            3,
+            "a long quiet time still saves only one second"
+        );
+    }
+
+    /// The healthy traffic before an outage earns no burst: at 100 requests a second with
+    /// `budget = 0.1, min_retries_per_sec = 3` (the outage example's), the first second of the
+    /// outage gets the 3 retries of the bucket besides the 10 its requests earn and the 3 of the
+    /// reserve, as every later second gets 13: not the 130 the old sliding window had saved up.
+    #[test]
+    fn no_burst_when_an_outage_starts() {
+        let budget = RetryBudget::new(0.1, 3);
+        let mut at = Duration::ZERO;
+        // Ten healthy seconds: every request deposits, nothing is retried.
+        for _ in 0..1000 {
+            budget.deposit();
+            at += SECOND / 100;
+        }
+        // Then every request fails and asks for a retry at once.
+        let mut per_second = Vec::new();
+        for _ in 0..5 {
+            let mut granted = 0;
+            for _ in 0..100 {
+                budget.deposit();
+                granted += grant(&budget, 1, at);
+                at += SECOND / 100;
+            }
+            per_second.push(granted);
+        }
+        assert!(per_second[0] <= 3 + 10 + 3, "{per_second:?}");
+        assert!(
+            per_second[1..].iter().all(|&n| (12..=14).contains(&n)),
+            "{per_second:?}"
+        );
+    }
+
+    /// Spent retries do not come back: a window-based budget returns its withdrawals as credit
+    /// when they leave the window, a burst at every rollover (here, every 10 s).
+    #[test]
+    fn no_burst_at_any_rollover() {
+        let budget = RetryBudget::new(0.2, 3);
+        let mut at = Duration::ZERO;
+        let mut per_second = Vec::new();
+        for _ in 0..25 {
+            let mut granted = 0;
+            for _ in 0..50 {
+                budget.deposit();
+                granted += grant(&budget, 3, at);
+                at += SECOND / 50;
+            }
+            per_second.push(granted);
+        }
+        // 50 requests earn 10 retries a second, the reserve 3, the bucket held 3 at the start.
+        assert!(per_second[0] <= 16, "{per_second:?}");
+        assert!(
+            per_second[1..].iter().all(|&n| (12..=14).contains(&n)),
+            "{per_second:?}"
+        );
+    }
+
+    /// The documented bound over a stretch `T`: `budget · requests + min · T + max(min, 1)`.
+    #[test]
+    fn the_bound_holds_over_every_stretch() {
+        let (ratio, min) = (0.2, 2);
+        let budget = RetryBudget::new(ratio, min);
+        // Irregular traffic: quiet spells, bursts of requests, every one failing.
+        let mut at = Duration::ZERO;
+        let mut steps = Vec::new(); // (when, requests so far, retries granted so far)
+        let (mut requests, mut granted) = (0u64, 0u64);
+        for step in 0u64..2000 {
+            let burst = [0, 1, 7, 0, 30, 2][(step % 6) as usize];
+            for _ in 0..burst {
+                budget.deposit();
+                requests += 1;
+                granted += grant(&budget, 4, at) as u64;
+            }
+            steps.push((at, requests, granted));
+            at += Duration::from_millis(step % 13 * 10);
+        }
+        let capacity = f64::from(min.max(1));
+        for (i, (t0, r0, g0)) in steps.iter().enumerate().step_by(7) {
+            for (t1, r1, g1) in &steps[i..] {
+                let allowed = ratio * (r1 - r0) as f64
+                    + f64::from(min) * (*t1 - *t0).as_secs_f64()
+                    + capacity
+                    // The reserve counts whole milliseconds.
+                    + 0.01;
+                assert!((g1 - g0) as f64 <= allowed, "{} > {allowed}", g1 - g0);
+            }
+        }
+        let (elapsed, all) = (at.as_secs_f64(), requests as f64);
+        assert!(
+            granted as f64 >= ratio * all + f64::from(min) * elapsed - 10.0,
+            "{granted}: the budget was spent, not refused for nothing"
+        );
+    }
+
+    /// Four threads each make 1,000 requests, every one asking for two retries: with
+    /// `budget = 1` and no reserve they may retry 4,000 times, never more.
+    #[test]
+    fn concurrent_withdrawals_never_overdraw() {
+        let budget = RetryBudget::new(1.0, 0);
+        let granted = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..1000 {
+                        budget.deposit();
+                        let n = grant(&budget, 2, Duration::ZERO);
+                        granted.fetch_add(n, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        let granted = granted.into_inner();
+        assert!(granted <= 4000, "{granted} retries for 4000 requests");
+        assert_eq!(budget.stats().withdrawals, granted as u64);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::RetryOn;
 /// `retry(...)`: how failed calls are tried again. `max_attempts` counts the first try; the delay
 /// before try `n + 1` follows `backoff` from `initial_interval` (`initial_interval · multiplier^(n-1)`
 /// by default), capped at `max_interval`, varied by ± `jitter`. What is retried is `retry_on`;
-/// `budget` bounds retries to a share of recent requests.
+/// `budget` bounds retries to a share of requests.
 ///
 /// ```
 /// let retry = connfx::RetryConfig { max_attempts: 5, ..Default::default() };
@@ -45,10 +45,13 @@ pub struct RetryConfig {
     pub retry_on: String,
     /// Retry POST and PATCH even when the request may have reached the server.
     pub non_idempotent: bool,
-    /// Share of recent requests that may be retries (0.2 = 20 %); unset means no budget.
+    /// Share of requests that may be retries (0.2 = 20 %), spread over time: each request earns
+    /// 0.2 of a retry and at most `max(min_retries_per_sec, 1)` are saved up, so an outage gets
+    /// no burst of retries; unset means no budget.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<f64>,
-    /// Retries allowed per second whatever the budget, so a quiet connection can still retry.
+    /// Retries allowed per second whatever the budget, so a quiet connection can still retry;
+    /// also the most the budget saves up (at least 1).
     pub min_retries_per_sec: u32,
 }
 
