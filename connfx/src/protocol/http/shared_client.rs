@@ -157,6 +157,24 @@ mod tests {
         assert_eq!(Arc::strong_count(&again), 1, "held by the caller alone");
     }
 
+    #[tokio::test]
+    async fn connections_with_equal_transport_settings_share_their_client() {
+        use crate::{Connection, HttpConfig, HttpConnection};
+        let connect = |name: &'static str, json: serde_json::Value| async move {
+            let config: HttpConfig = serde_json::from_value(json).expect("a valid config");
+            HttpConnection::connect(name, config).await.expect("connects")
+        };
+        let a = connect("a", serde_json::json!({"url": "http://127.0.0.1:1/a"})).await;
+        let b = connect("b", serde_json::json!({"url": "http://127.0.0.1:2/b", "retry": {}})).await;
+        let other = connect(
+            "other",
+            serde_json::json!({"url": "http://127.0.0.1:1/a", "user_agent": "other/1"}),
+        )
+        .await;
+        assert!(std::ptr::eq(a.client(), b.client()), "URL and policies are not transport settings");
+        assert!(!std::ptr::eq(a.client(), other.client()));
+    }
+
     #[test]
     fn a_bad_ca_file_is_named_and_not_cached() {
         let mut bad = settings("bad-ca-test/1");
