@@ -165,13 +165,20 @@ mod tests {
             HttpConnection::connect(name, config).await.expect("connects")
         };
         let a = connect("a", serde_json::json!({"url": "http://127.0.0.1:1/a"})).await;
-        let b = connect("b", serde_json::json!({"url": "http://127.0.0.1:2/b", "retry": {}})).await;
+        let b = connect(
+            "b",
+            serde_json::json!({"url": "http://127.0.0.1:2/b", "retry": {}}),
+        )
+        .await;
         let other = connect(
             "other",
             serde_json::json!({"url": "http://127.0.0.1:1/a", "user_agent": "other/1"}),
         )
         .await;
-        assert!(std::ptr::eq(a.client(), b.client()), "URL and policies are not transport settings");
+        assert!(
+            std::ptr::eq(a.client(), b.client()),
+            "URL and policies are not transport settings"
+        );
         assert!(!std::ptr::eq(a.client(), other.client()));
     }
 
