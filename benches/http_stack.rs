@@ -3,9 +3,10 @@
 //! timeout) costs.
 //!
 //! - `loopback`: a GET with its body read, against an axum server on 127.0.0.1 in the same
-//!   process, through raw reqwest (the connection's own `reqwest::Client`, so pool and headers
-//!   are the same) and through the connfx connection with every policy on; one request at a
-//!   time, and 32 at once.
+//!   process (the same 2-worker runtime), through a default `reqwest::Client::new()` built here
+//!   (what a user would otherwise run) and through a connfx connection with every policy on and
+//!   every other setting (pool, TLS, headers) at its default; one request at a time, and 32 at
+//!   once.
 //! - `canned`: no I/O at all. A connfx stub connection (its answer made in the process) bare and
 //!   with every policy on, against reqwest-middleware 0.5 with a canned-answer middleware, bare
 //!   and behind reqwest-retry 0.9's `RetryTransientMiddleware`. What each stack adds is its
@@ -53,10 +54,8 @@ fn full_stack(url: &str) -> HttpConfig {
         "circuit_breaker": { "failure_threshold": 5, "failure_rate": 0.5, "window_size": 100, "minimum_calls": 10 },
         "rate_limit": { "requests": 100_000_000, "per": "1s", "burst": 100_000_000 },
         "bulkhead": { "max_concurrent": 1000 },
-        // Keeps the 32 concurrent requests' connections open between batches (reqwest keeps
-        // `pool.max_size` idle connections per host): with the default 10, each batch opens and
-        // closes 22 TCP connections, and that churn, not the stack, dominates the figure.
-        "pool": { "max_size": 64 },
+        // Nothing else: the pool, headers and TLS stay at connfx's defaults, as a user would
+        // have them (session 6 removed a raised `pool.max_size` that hid the old default).
     }))
     .expect("a valid HttpConfig")
 }
@@ -78,10 +77,15 @@ fn serve(rt: &Runtime, app: axum::Router) -> String {
 }
 
 struct Loopback {
+    /// `reqwest::Client::new()`: the baseline is reqwest on its own defaults, not the
+    /// connection's client.
     raw: reqwest::Client,
     /// Parsed once, as connfx parses its base URL once: raw reqwest is not charged a parse per call.
     url: reqwest::Url,
     connfx: HttpConnection,
+    /// The same stack with `pool.max_size = 10`, the idle-pool default before session 6: shows
+    /// what the old default cost with 32 in flight.
+    capped: HttpConnection,
     /// The same stack with telemetry on, and the subscriber its calls run under.
     observed: HttpConnection,
     subscriber: tracing::Dispatch,
@@ -103,8 +107,11 @@ impl Loopback {
         let connfx = rt
             .block_on(HttpConnection::connect("bench", full_stack(&url)))
             .expect("connects");
-        // The connection's own client, bypassing the pipeline: the same pool, headers and TLS,
-        // so the difference is the policy stack alone.
+        let mut capped_config = full_stack(&url);
+        capped_config.pool.max_size = Some(10);
+        let capped = rt
+            .block_on(HttpConnection::connect("bench", capped_config))
+            .expect("connects");
         let otel_config = serde_json::from_value(json!({ "url": collector(rt), "service_name": "bench" }))
             .expect("a valid OtlpConfig");
         let (observed, otel) = rt.block_on(async {
@@ -122,9 +129,10 @@ impl Loopback {
         });
         let subscriber = tracing::Dispatch::new(tracing_subscriber::registry().with(otel.tracing_layer()));
         Loopback {
-            raw: connfx.client().clone(),
+            raw: reqwest::Client::new(),
             url: reqwest::Url::parse(&format!("{url}/item")).expect("a valid URL"),
             connfx,
+            capped,
             observed,
             subscriber,
             _otel: otel,
@@ -174,6 +182,14 @@ impl Loopback {
             .await
             .into_iter()
             .sum()
+    }
+
+    async fn capped_many(&self) -> usize {
+        let calls = join_all((0..CONCURRENT).map(|_| async {
+            let response = self.capped.get("/item").send().await.expect("connfx GET");
+            response.bytes().await.expect("connfx body").len()
+        }));
+        calls.await.into_iter().sum()
     }
 }
 
@@ -313,7 +329,7 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
     // Each contender once per round, in an order shuffled from round to round, so neither drift
     // in the machine's speed (a shared VM), nor the position in a round, nor the contender run
     // just before (a rotation keeps the same neighbours) favours one of them.
-    let contenders: [Box<dyn Fn() -> Duration + '_>; 11] = [
+    let contenders: [Box<dyn Fn() -> Duration + '_>; 12] = [
         Box::new(|| per_call(rt, 1_000, || lo.raw_get())),
         Box::new(|| per_call(rt, 1_000, || lo.connfx_get())),
         Box::new(|| per_call(rt, 100, || lo.raw_many())),
@@ -325,8 +341,9 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
         Box::new(|| per_call(rt, 1_000, || lo.observed_get())),
         Box::new(|| per_call(rt, 100, || lo.observed_many())),
         Box::new(|| per_call(rt, 100, || lo.metered_many())),
+        Box::new(|| per_call(rt, 100, || lo.capped_many())),
     ];
-    let mut t: [Vec<Duration>; 11] = Default::default();
+    let mut t: [Vec<Duration>; 12] = Default::default();
     let mut order: Vec<usize> = (0..contenders.len()).collect();
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
     for _ in 0..ROUNDS {
@@ -347,22 +364,28 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
         observed,
         observed_many,
         metered_many,
+        capped_many,
     ] = t.map(median);
     let ns = |d: Duration| d.as_secs_f64() * 1e9;
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let pct = |base: Duration, d: Duration| 100.0 * base.as_secs_f64() / d.as_secs_f64();
     println!("\nsummary (median of {ROUNDS} rounds, order shuffled each round)");
     println!(
-        "loopback, one at a time: raw reqwest {:.1} µs, connfx full stack {:.1} µs → {:.1} % of raw throughput",
+        "loopback, one at a time: default reqwest::Client {:.1} µs, connfx full stack {:.1} µs → {:.1} % of raw throughput",
         us(raw),
         us(stack),
         pct(raw, stack)
     );
     println!(
-        "loopback, {CONCURRENT} at once: raw reqwest {:.0} µs, connfx full stack {:.0} µs per batch → {:.1} % of raw throughput",
+        "loopback, {CONCURRENT} at once: default reqwest::Client {:.0} µs, connfx full stack {:.0} µs per batch → {:.1} % of raw throughput",
         us(raw_many),
         us(stack_many),
         pct(raw_many, stack_many)
+    );
+    println!(
+        "loopback, {CONCURRENT} at once, `pool.max_size = 10` (the default before session 6): {:.0} µs per batch → {:.1} % of raw throughput",
+        us(capped_many),
+        pct(raw_many, capped_many)
     );
     println!(
         "loopback, telemetry on: one at a time {:.1} µs → {:.1} % of raw; {CONCURRENT} at once {:.0} µs per batch → {:.1} % of raw",
@@ -404,6 +427,7 @@ fn profile(rt: &Runtime, lo: &Loopback, mem: &InProcess, args: &[String]) {
         Some("stack") => per_call(rt, calls, || lo.connfx_get()),
         Some("raw_many") => per_call(rt, calls, || lo.raw_many()),
         Some("stack_many") => per_call(rt, calls, || lo.connfx_many()),
+        Some("capped_many") => per_call(rt, calls, || lo.capped_many()),
         Some("observed_many") => per_call(rt, calls, || lo.observed_many()),
         Some("metered_many") => per_call(rt, calls, || lo.metered_many()),
         Some("stub_bare") => per_call(rt, calls, || InProcess::connfx(&mem.connfx_bare)),

@@ -111,6 +111,15 @@
 //!   [`Deadline::scope`](resilience::timeout::Deadline::scope) is still honoured. WebSocket and
 //!   SSE reconnect on the `retry` backoff but take no breaker, rate limit or bulkhead: their
 //!   "calls" are long-lived streams, and those keys are unknown keys there (compile time and boot).
+//! - **HTTP keeps every idle connection** until `pool.idle_timeout` (90 s), as a default
+//!   `reqwest::Client` does; `pool.max_size` caps it only when set. A cap below the requests in
+//!   flight closes and reopens connections on every burst (the former cap of 10 ran at 40 % of
+//!   reqwest's throughput with 32 in flight). HTTP's pool is an [`HttpPoolConfig`], so SQL's
+//!   [`PoolConfig`] keeps `max_size = 10`.
+//! - **HTTP and SSE connections with equal transport settings share one `reqwest::Client`**
+//!   (user agent, default headers and auth, timeouts, pool, TLS files by contents), held weakly
+//!   by a process-wide cache: building a client (TLS verifier and roots) was most of the time
+//!   and memory of connecting. See `BENCHMARKS.md`, session 6.
 //! - **SQL connections hold typed sqlx pools** (`PgPool`, `MySqlPool`, `SqlitePool`), not an
 //!   `AnyPool`; the policies apply to closures run with `SqlConnection::run`, and a closure is
 //!   not called for a try the breaker turns away. See the `protocol::sql` module's decisions.
@@ -180,7 +189,7 @@ pub use protocol::graphql::{
     GraphqlConfig, GraphqlConnection, GraphqlError, GraphqlRequest, GraphqlResponse,
 };
 #[cfg(feature = "http")]
-pub use protocol::http::{HttpConfig, HttpConnection, HttpRequest, HttpResponse};
+pub use protocol::http::{HttpConfig, HttpConnection, HttpPoolConfig, HttpRequest, HttpResponse};
 #[cfg(feature = "otlp")]
 pub use protocol::otlp::{OtlpConfig, OtlpConnection};
 #[cfg(feature = "redis")]

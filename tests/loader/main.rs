@@ -76,7 +76,10 @@ fn explain_names_the_source_of_every_value() {
         Some(ValueSource::Env("SHOP_ORDERS_URL".into()))
     );
     assert_eq!(source_of("payments.url"), Some(ValueSource::Default));
-    assert_eq!(source_of("payments.pool.max_size"), Some(ValueSource::Default));
+    assert_eq!(
+        source_of("payments.pool.idle_timeout"),
+        Some(ValueSource::Default)
+    );
 }
 
 #[test]

@@ -1,25 +1,27 @@
 //! The [`reqwest::Client`] of a connection, built from its [`HttpConfig`].
 
 use std::fs;
+use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Certificate, ClientBuilder, Identity};
 
-use super::{HttpConfig, credentials, transport};
+use super::shared_client::{self, ClientSettings, TlsFiles};
+use super::{HttpConfig, credentials};
 use crate::{Headers, TlsConfig};
 
 /// The default `User-Agent`.
-const USER_AGENT: &str = concat!("connfx/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("connfx/", env!("CARGO_PKG_VERSION"));
 
 /// A connection's client, and the credential headers it sends only to its base URL's origin.
 pub(super) struct Built {
-    pub(super) client: reqwest::Client,
+    /// Shared with every live connection of the same transport settings (see `shared_client`).
+    pub(super) client: Arc<reqwest::Client>,
     /// Empty unless `per_host`: a single-host connection's client carries its credentials as
     /// default headers, since every request it makes goes to the base URL's origin.
     pub(super) origin_credentials: HeaderMap,
 }
 
-/// Builds the client: user agent, default headers and auth, connect timeout, pool, TLS.
+/// The client: user agent, default headers and auth, connect timeout, pool, TLS.
 ///
 /// # Errors
 /// A message for the connect error, naming the key or file at fault and never a secret.
@@ -29,26 +31,38 @@ pub(super) fn build(name: &str, config: &HttpConfig) -> Result<Built, String> {
     let user_agent = config.user_agent.as_deref().unwrap_or(USER_AGENT);
     let user_agent = HeaderValue::from_str(user_agent)
         .map_err(|_| "`user_agent` holds a character a header value may not".to_owned())?;
-    let mut builder = reqwest::Client::builder()
-        .user_agent(user_agent)
-        .default_headers(defaults)
-        .pool_max_idle_per_host(config.pool.max_size as usize)
-        .pool_idle_timeout(config.pool.idle_timeout);
-    if let Some(connect) = config.timeout.connect {
-        builder = builder.connect_timeout(connect);
-    }
-    // `per_attempt` also bounds requests made with `client()` directly. The total is the
-    // pipeline's deadline, not reqwest's: it spans retries and waits.
-    if let Some(limit) = config.timeout.per_attempt {
-        builder = builder.timeout(limit);
-    }
-    let client = tls(name, builder, &config.tls)?
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {}", transport::describe(e)))?;
+    let settings = ClientSettings {
+        user_agent,
+        headers: header_list(defaults),
+        pool_max_idle_per_host: config.pool.max_size,
+        pool_idle_timeout: Some(config.pool.idle_timeout),
+        connect_timeout: config.timeout.connect,
+        // `per_attempt` also bounds requests made with `client()` directly. The total is the
+        // stack's deadline, not reqwest's: it spans retries and waits.
+        timeout: config.timeout.per_attempt,
+        read_timeout: None,
+        tls: tls_files(name, &config.tls)?,
+    };
     Ok(Built {
-        client,
+        client: shared_client::client(settings)?,
         origin_credentials,
     })
+}
+
+/// A header map as the ordered list a [`ClientSettings`] keys on.
+pub(crate) fn header_list(headers: HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    let mut name = None;
+    let mut list = Vec::with_capacity(headers.len());
+    for (next, value) in headers {
+        // `into_iter` names a header once, before the first of its values.
+        if next.is_some() {
+            name = next;
+        }
+        if let Some(name) = &name {
+            list.push((name.clone(), value));
+        }
+    }
+    list
 }
 
 /// `headers`, then the credential headers (which win over a header of the same name): all as
@@ -82,38 +96,33 @@ fn default_headers(config: &HttpConfig) -> Result<(HeaderMap, HeaderMap), String
     Ok((headers, origin_only))
 }
 
-/// Extra CA roots (merged with the platform's), the client certificate, `accept_invalid_certs`.
-fn tls(name: &str, mut builder: ClientBuilder, tls: &TlsConfig) -> Result<ClientBuilder, String> {
-    if let Some(path) = &tls.ca_file {
-        let certs = Certificate::from_pem_bundle(&read("tls.ca_file", path)?)
-            .map_err(|_| format!("`tls.ca_file` {path}: not a PEM file of certificates"))?;
-        if certs.is_empty() {
-            return Err(format!("`tls.ca_file` {path}: holds no PEM certificate"));
+/// The TLS files, read now: the client is chosen by their contents, so a file changed since
+/// another connection was made gives a new client.
+fn tls_files(name: &str, tls: &TlsConfig) -> Result<TlsFiles, String> {
+    let ca = match &tls.ca_file {
+        Some(path) => Some((path.clone(), read("tls.ca_file", path)?)),
+        None => None,
+    };
+    let identity = match (&tls.cert_file, &tls.key_file) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read("tls.cert_file", cert)?;
+            pem.push(b'\n');
+            pem.extend(read("tls.key_file", key)?);
+            Some((cert.clone(), key.clone(), pem))
         }
-        builder = builder.tls_certs_merge(certs);
-    }
-    match (&tls.cert_file, &tls.key_file) {
-        (Some(cert), Some(key)) => builder = builder.identity(identity(cert, key)?),
-        (None, None) => {}
+        (None, None) => None,
         _ => return Err("`tls.cert_file` and `tls.key_file` go together; set both or neither".to_owned()),
-    }
+    };
     if tls.accept_invalid_certs {
         tracing::warn!(
             connection = name,
             "`tls.accept_invalid_certs`: any server certificate is accepted"
         );
     }
-    Ok(builder.tls_danger_accept_invalid_certs(tls.accept_invalid_certs))
-}
-
-/// The client certificate chain and its private key, both PEM.
-fn identity(cert_path: &str, key_path: &str) -> Result<Identity, String> {
-    let mut pem = read("tls.cert_file", cert_path)?;
-    pem.push(b'\n');
-    pem.extend(read("tls.key_file", key_path)?);
-    Identity::from_pem(&pem).map_err(|e| {
-        let reason = transport::describe(e);
-        format!("`tls.cert_file` {cert_path} with `tls.key_file` {key_path}: not a PEM certificate and key ({reason})")
+    Ok(TlsFiles {
+        ca,
+        identity,
+        accept_invalid_certs: tls.accept_invalid_certs,
     })
 }
 
@@ -123,12 +132,7 @@ fn read(key: &str, path: &str) -> Result<Vec<u8>, String> {
 
 /// Pool settings reqwest has no equivalent for.
 fn warn_ignored(name: &str, config: &HttpConfig) {
-    let pool = &config.pool;
-    let ignored = [
-        ("pool.min_idle", pool.min_idle > 0),
-        ("pool.max_lifetime", pool.max_lifetime.is_some()),
-    ];
-    for (key, _) in ignored.iter().filter(|(_, set)| *set) {
+    for key in config.pool.ignored_keys() {
         tracing::warn!(
             connection = name,
             key,

@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::{
-    AuthConfig, BulkheadConfig, CircuitBreakerConfig, ConnUrl, Headers, HealthCheckConfig, PoolConfig,
-    RateLimitConfig, RetryConfig, TimeoutConfig, TlsConfig,
+    AuthConfig, BulkheadConfig, CircuitBreakerConfig, ConnUrl, Headers, HealthCheckConfig, RateLimitConfig,
+    RetryConfig, TimeoutConfig, TlsConfig,
 };
 
 /// Settings of an [`HttpConnection`](super::HttpConnection). Policies left unset are off.
@@ -41,10 +41,10 @@ pub struct HttpConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(nested)]
     pub bulkhead: Option<BulkheadConfig>,
-    /// Connection pool.
+    /// Idle connections kept for reuse.
     #[serde(default)]
     #[validate(nested)]
-    pub pool: PoolConfig,
+    pub pool: super::HttpPoolConfig,
     /// TLS trust roots and client certificate.
     #[serde(default)]
     #[validate(nested)]

@@ -27,7 +27,7 @@ impl Transport {
     }
 
     /// Sends `request`, or hands it to the stub. A stub's answer arrives at once, so no
-    /// timeout of reqwest's applies to it; the pipeline's own deadlines still do.
+    /// timeout of reqwest's applies to it; the policy stack's deadlines still do.
     pub(super) async fn send(
         &self,
         request: reqwest::RequestBuilder,

@@ -1,20 +1,22 @@
 //! The stream's URL and [`reqwest::Client`], built once at connect from the [`SseConfig`].
 
+use std::sync::Arc;
+
 use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::SseConfig;
 use crate::Headers;
-use crate::protocol::http::{credentials, transport};
-
-/// The default `User-Agent`.
-const USER_AGENT: &str = concat!("connfx/", env!("CARGO_PKG_VERSION"));
+use crate::protocol::http::client::{USER_AGENT, header_list};
+use crate::protocol::http::credentials;
+use crate::protocol::http::shared_client::{self, ClientSettings};
 
 /// The stream's URL without user-info (reqwest never sees a URL credential, so none can end
 /// up in one of its messages) and the client that carries headers, auth and timeouts.
 pub(super) struct Built {
     pub(super) url: Url,
-    pub(super) client: reqwest::Client,
+    /// Shared with every live connection of the same settings (see `http::shared_client`).
+    pub(super) client: Arc<reqwest::Client>,
 }
 
 /// Builds the URL and client.
@@ -23,18 +25,17 @@ pub(super) struct Built {
 /// A message for the connect error, naming the key at fault and never a secret.
 pub(super) fn build(config: &SseConfig) -> Result<Built, String> {
     let url = url(config)?;
-    let mut builder = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .default_headers(headers(config)?);
-    if let Some(connect) = config.timeout.connect {
-        builder = builder.connect_timeout(connect);
-    }
-    if let Some(silence) = config.read_timeout {
-        builder = builder.read_timeout(silence);
-    }
-    let client = builder
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {}", transport::describe(e)))?;
+    let settings = ClientSettings {
+        user_agent: HeaderValue::from_static(USER_AGENT),
+        headers: header_list(headers(config)?),
+        pool_max_idle_per_host: None,
+        pool_idle_timeout: None,
+        connect_timeout: config.timeout.connect,
+        timeout: None,
+        read_timeout: config.read_timeout,
+        tls: Default::default(),
+    };
+    let client = shared_client::client(settings)?;
     Ok(Built { url, client })
 }
 

@@ -122,7 +122,7 @@ struct Inner {
     config: SseConfig,
     /// The URL without user-info.
     target: url::Url,
-    client: reqwest::Client,
+    client: Arc<reqwest::Client>,
     reconnect: Reconnect,
     closed: watch::Sender<bool>,
 }

@@ -246,9 +246,17 @@ fn headers(headers: &Headers) -> Result<Vec<(HeaderName, HeaderValue)>, String> 
         .collect()
 }
 
+/// The TLS setup of every `wss` connection: no setting changes it, so it is built once and
+/// shared rather than copying the root store into every connection.
+fn rustls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+    static CONFIG: std::sync::OnceLock<Result<Arc<rustls::ClientConfig>, String>> =
+        std::sync::OnceLock::new();
+    CONFIG.get_or_init(new_rustls_config).clone()
+}
+
 /// rustls with the aws-lc-rs provider named explicitly (never ring, and no reliance on a
 /// process-wide default), trusting the Mozilla roots of `webpki-roots`.
-fn rustls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+fn new_rustls_config() -> Result<Arc<rustls::ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
