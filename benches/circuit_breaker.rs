@@ -163,9 +163,21 @@ fn call_in_tokio_loop(c: &mut Criterion) {
     group.finish();
 }
 
+/// What each thread runs in `on_threads`.
+#[derive(Clone, Copy)]
+enum Stream {
+    /// The no-op loop, no breaker: what two threads cost each other on this machine anyway
+    /// (shared cores, other load), the control for the rows below.
+    NoBreaker,
+    /// `cb.call(..)`, every call succeeding.
+    Healthy,
+    /// `cb.call(..)`, one call in 25 failing.
+    Failures,
+}
+
 /// Wall time of `iters` calls on each of `threads` threads (each in its own current-thread
 /// runtime, as a user's tasks would be), all on one breaker: the slowest thread's time.
-fn on_threads(cb: &CircuitBreaker, threads: usize, iters: u64, mixed: bool) -> Duration {
+fn on_threads(cb: &CircuitBreaker, threads: usize, iters: u64, stream: Stream) -> Duration {
     let start = std::sync::Barrier::new(threads + 1);
     std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
@@ -173,9 +185,10 @@ fn on_threads(cb: &CircuitBreaker, threads: usize, iters: u64, mixed: bool) -> D
                 s.spawn(|| {
                     let rt = runtime();
                     start.wait();
-                    match mixed {
-                        true => rt.block_on(connfx_mixed_loop(cb, iters)),
-                        false => rt.block_on(connfx_loop(cb, iters)),
+                    match stream {
+                        Stream::NoBreaker => rt.block_on(noop_loop(iters)),
+                        Stream::Healthy => rt.block_on(connfx_loop(cb, iters)),
+                        Stream::Failures => rt.block_on(connfx_mixed_loop(cb, iters)),
                     }
                 })
             })
@@ -191,15 +204,21 @@ fn on_threads(cb: &CircuitBreaker, threads: usize, iters: u64, mixed: bool) -> D
 
 fn threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("breaker_threads");
+    let cb = connfx_default();
+    for n in [1, 2] {
+        group.bench_function(format!("noop_no_breaker_{n}_thread"), |b| {
+            b.iter_custom(|iters| on_threads(&cb, n, iters, Stream::NoBreaker))
+        });
+    }
     for (config, make) in [
         ("default", connfx_default as fn() -> CircuitBreaker),
         ("rate_window", connfx_windowed),
     ] {
-        for (stream, mixed) in [("healthy", false), ("4pct_failures", true)] {
+        for (name, stream) in [("healthy", Stream::Healthy), ("4pct_failures", Stream::Failures)] {
             let cb = make();
             for n in [1, 2] {
-                group.bench_function(format!("connfx_call_{config}_{stream}_{n}_thread"), |b| {
-                    b.iter_custom(|iters| on_threads(&cb, n, iters, mixed))
+                group.bench_function(format!("connfx_call_{config}_{name}_{n}_thread"), |b| {
+                    b.iter_custom(|iters| on_threads(&cb, n, iters, stream))
                 });
             }
         }
@@ -260,24 +279,41 @@ fn summary() {
 
     const N_THREADS: u64 = 5_000_000;
     println!("\nconnfx cb.call, one breaker shared by threads (ns per call, median of {ROUNDS} rounds)");
-    for (config, make) in [
-        ("default config", connfx_default as fn() -> CircuitBreaker),
-        ("failure-rate window on", connfx_windowed),
-    ] {
-        for (stream, mixed) in [("healthy", false), ("4% failures", true)] {
-            let cb = make();
-            let mut one = Vec::new();
-            let mut two = Vec::new();
-            for _ in 0..ROUNDS {
-                one.push(per_call(on_threads(&cb, 1, N_THREADS, mixed), N_THREADS));
-                two.push(per_call(on_threads(&cb, 2, N_THREADS, mixed), N_THREADS));
-            }
-            let (one, two) = (median(one), median(two));
-            println!(
-                "  {config:<24} {stream:<12} 1 thread {one:>7.2}   2 threads {two:>7.2}   ({:.2}x)",
-                two / one
-            );
+    let rows = [
+        (
+            "no breaker (control)",
+            connfx_default as fn() -> CircuitBreaker,
+            "awaited no-op",
+            Stream::NoBreaker,
+        ),
+        ("default config", connfx_default, "healthy", Stream::Healthy),
+        ("default config", connfx_default, "4% failures", Stream::Failures),
+        (
+            "failure-rate window on",
+            connfx_windowed,
+            "healthy",
+            Stream::Healthy,
+        ),
+        (
+            "failure-rate window on",
+            connfx_windowed,
+            "4% failures",
+            Stream::Failures,
+        ),
+    ];
+    for (config, make, name, stream) in rows {
+        let cb = make();
+        let mut one = Vec::new();
+        let mut two = Vec::new();
+        for _ in 0..ROUNDS {
+            one.push(per_call(on_threads(&cb, 1, N_THREADS, stream), N_THREADS));
+            two.push(per_call(on_threads(&cb, 2, N_THREADS, stream), N_THREADS));
         }
+        let (one, two) = (median(one), median(two));
+        println!(
+            "  {config:<24} {name:<14} 1 thread {one:>7.2}   2 threads {two:>7.2}   ({:.2}x)",
+            two / one
+        );
     }
     println!(
         "\nmemory per breaker: {} bytes (handle {} + Arc counters 16 + state; no extras); \
