@@ -4,7 +4,7 @@
 //! of the same loop awaiting the bare call; connfx with two threads on one breaker, healthy and with
 //! failures; and the memory one breaker takes.
 //!
-//! Every contender wraps the same inner call, `async { Ok::<u32, ()>(black_box(1)) }`, and is timed
+//! Every contender wraps the same inner call, `work()` (an `async fn` returning `Ok(black_box(1))`), and is timed
 //! as a loop of `n` awaited calls inside ONE `block_on` (criterion's `to_async(..).iter_custom`, and
 //! the summary's own rounds, run the same `*_loop` functions). So the runtime's entry, its
 //! thread-local setup and its park/unpark are paid once per loop, not once per call: what is left per
@@ -18,7 +18,6 @@
 //! `BENCHMARKS.md` come from one run. `cargo bench --bench circuit_breaker -- summary` prints the
 //! summary alone.
 
-use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -29,17 +28,15 @@ use tokio::runtime::Runtime;
 use tower::{Layer, Service, ServiceExt};
 
 /// The call every contender wraps: completes at once, with a value the optimizer cannot see.
-fn work() -> impl Future<Output = Result<u32, ()>> {
-    async { Ok::<u32, ()>(black_box(1)) }
+async fn work() -> Result<u32, ()> {
+    Ok(black_box(1))
 }
 
 /// One call in 25 fails: every half of a 100-call window holds failures, so every call is counted.
-fn mixed_work(i: u64) -> impl Future<Output = Result<u32, ()>> {
-    async move {
-        match i % 25 {
-            0 => Err(()),
-            _ => Ok(black_box(1)),
-        }
+async fn mixed_work(i: u64) -> Result<u32, ()> {
+    match i % 25 {
+        0 => Err(()),
+        _ => Ok(black_box(1)),
     }
 }
 
