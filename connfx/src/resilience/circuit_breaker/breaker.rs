@@ -10,8 +10,8 @@ use tokio::time::Instant;
 use super::machine::Inner;
 use super::permit::{Classify, ErrIsFailure, OwnedPermit, Permit};
 use super::{
-    BreakerError, CircuitBreakerBuilder, CircuitBreakerConfig, CircuitEvent, CircuitState, CircuitStats,
-    InvalidConfig, Rejected, TransitionReason,
+    BreakerError, CallFuture, CircuitBreakerBuilder, CircuitBreakerConfig, CircuitEvent, CircuitState,
+    CircuitStats, InvalidConfig, Rejected, TransitionReason,
 };
 
 /// A circuit breaker: stops calling a dependency that keeps failing, and probes it again later.
@@ -136,7 +136,9 @@ impl CircuitBreaker {
 
     /// Runs `call` if the breaker admits it, counting `Err` as a failure.
     ///
-    /// The future is polled only if admitted; otherwise it is dropped unpolled.
+    /// The breaker is asked when the returned [`CallFuture`] is first polled; `call` is polled
+    /// only if admitted, otherwise it is dropped unpolled. The returned future resolves to
+    /// `Result<T, BreakerError<E>>`.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -147,11 +149,12 @@ impl CircuitBreaker {
     ///
     /// # Errors
     /// [`BreakerError::Rejected`] without polling `call`, or [`BreakerError::Inner`] with its error.
-    pub async fn call<F, T, E>(&self, call: F) -> Result<T, BreakerError<E>>
+    #[inline]
+    pub fn call<F, T, E>(&self, call: F) -> CallFuture<'_, ErrIsFailure, F>
     where
         F: Future<Output = Result<T, E>>,
     {
-        self.call_with(ErrIsFailure, call).await
+        self.call_with(ErrIsFailure, call)
     }
 
     /// Runs `call` if admitted, with `classify` deciding what its result counts as.
@@ -169,15 +172,13 @@ impl CircuitBreaker {
     ///
     /// # Errors
     /// As [`call`](CircuitBreaker::call).
-    pub async fn call_with<C, F, T, E>(&self, classify: C, call: F) -> Result<T, BreakerError<E>>
+    #[inline]
+    pub fn call_with<C, F, T, E>(&self, classify: C, call: F) -> CallFuture<'_, C, F>
     where
         C: Classify<T, E>,
         F: Future<Output = Result<T, E>>,
     {
-        let permit = self.try_acquire()?;
-        let result = call.await;
-        permit.record(classify.classify(&result));
-        result.map_err(BreakerError::Inner)
+        CallFuture::new(self, classify, call)
     }
 
     /// Runs `call` if admitted; if rejected, runs `fallback` instead. A failure of `call` itself

@@ -77,6 +77,7 @@
 
 mod breaker;
 mod builder;
+mod call;
 mod clock;
 mod config;
 mod error;
@@ -97,6 +98,7 @@ mod loom_tests;
 
 pub use breaker::CircuitBreaker;
 pub use builder::CircuitBreakerBuilder;
+pub use call::CallFuture;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::CircuitBreakerConfig;
 pub use error::{BreakerError, InvalidConfig, Rejected};

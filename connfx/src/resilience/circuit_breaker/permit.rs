@@ -204,6 +204,13 @@ impl Permit<'_> {
     /// ```
     #[inline]
     pub fn record(mut self, outcome: Outcome) {
+        self.record_in_place(outcome);
+    }
+
+    /// Records `outcome` without moving the permit, which is left recorded (its drop then does
+    /// nothing): [`CallFuture`](super::CallFuture) keeps its permit in place in its own state.
+    #[inline(always)]
+    pub(crate) fn record_in_place(&mut self, outcome: Outcome) {
         self.breaker.inner.finish(self.ticket.take(), outcome, None);
     }
 

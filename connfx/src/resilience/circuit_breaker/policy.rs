@@ -102,6 +102,13 @@ impl Policy {
         self.flags & SLOW_ON != 0
     }
 
+    /// Whether a fast success only ends a run of consecutive failures: no window counts it and
+    /// no duration is measured (the default).
+    #[inline]
+    pub(crate) fn success_is_plain(&self) -> bool {
+        self.flags & (WINDOW_ON | SLOW_ON) == 0
+    }
+
     /// Whether a custom trip predicate replaces the built-in rules.
     pub(crate) fn has_predicate(&self) -> bool {
         self.flags & PREDICATE != 0

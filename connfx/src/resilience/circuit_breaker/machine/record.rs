@@ -13,8 +13,25 @@ use crate::resilience::circuit_breaker::window::{CALL, FAILED, SLOW, WindowCount
 
 impl Inner {
     /// Records the outcome of an admitted call.
-    #[inline]
+    ///
+    /// The default closed path — a success, with no window to count it in and no duration to
+    /// measure — is kept small enough to inline into every caller (`CallFuture::poll`,
+    /// `Permit::record`); everything else is one call away, in [`finish_counted`].
+    ///
+    /// [`finish_counted`]: Inner::finish_counted
+    #[inline(always)]
     pub(crate) fn finish(&self, ticket: Ticket, outcome: Outcome, elapsed: Option<Duration>) {
+        if ticket.kind() == TicketKind::Closed
+            && outcome == Outcome::Success
+            && self.policy.success_is_plain()
+        {
+            return self.closed_success(ticket);
+        }
+        self.finish_counted(ticket, outcome, elapsed);
+    }
+
+    #[inline(never)]
+    fn finish_counted(&self, ticket: Ticket, outcome: Outcome, elapsed: Option<Duration>) {
         match ticket.kind() {
             TicketKind::Closed => {}
             TicketKind::Probe => return self.finish_probe(ticket, outcome, elapsed),
@@ -35,12 +52,16 @@ impl Inner {
     }
 
     /// The hot path: a fast success in the closed state.
-    #[inline]
+    #[inline(always)]
     fn closed_success(&self, ticket: Ticket) {
+        // Read before the state word's `Acquire` load, after which the compiler must read the
+        // policy again: read here, it is the value `finish` just tested, so the default path
+        // inlined into a caller carries none of the window's code.
+        let window_on = self.policy.window_on();
         if self.state.load().generation() != ticket.generation() {
             return; // admitted before the last transition: not this period's business
         }
-        if self.policy.window_on() {
+        if window_on {
             let minimum = self.policy.minimum_calls();
             if let Some(window) = self
                 .window
