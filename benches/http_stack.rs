@@ -22,6 +22,8 @@
 //! -- summary` prints the summary alone; `-- profile <contender> <calls>` runs one contender
 //! alone, for valgrind's callgrind (see `BENCHMARKS.md`, "Counting instructions").
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use connfx::{Connection, HttpConfig, HttpConnection, OtlpConnection, Registry};
@@ -32,6 +34,63 @@ use serde_json::json;
 use tokio::runtime::Runtime;
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::SubscriberExt;
+
+/// Counts heap allocations, so the summary can say how many a call makes (the issue's "no heap
+/// allocation per call beyond what reqwest itself does").
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's guarantees for `layout` hold for `System` too.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as in `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator, which is `System`, with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as in `dealloc`; `new_size` is the caller's, valid for `System` too.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Heap allocations per call of `f` (no I/O: the canned contenders), over `calls` calls after a
+/// warm-up, on a current-thread runtime so no other thread allocates meanwhile.
+fn allocations_per_call<F, Fut>(calls: u64, f: F) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(async {
+        for _ in 0..100 {
+            std::hint::black_box(f().await);
+        }
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        for _ in 0..calls {
+            std::hint::black_box(f().await);
+        }
+        (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / calls as f64
+    })
+}
 
 /// Requests in flight at once in the concurrent loopback case.
 const CONCURRENT: usize = 32;
@@ -414,6 +473,13 @@ fn summary(rt: &Runtime, lo: &Loopback, mem: &InProcess) {
     println!(
         "canned: connfx full stack − reqwest-middleware + reqwest-retry = {:+.0} ns per request",
         ns(connfx_stack) - ns(mw_retry)
+    );
+    println!(
+        "canned, heap allocations per call: connfx stub {:.1} bare, {:.1} full stack; reqwest-middleware {:.1} bare, {:.1} with reqwest-retry",
+        allocations_per_call(10_000, || InProcess::connfx(&mem.connfx_bare)),
+        allocations_per_call(10_000, || InProcess::connfx(&mem.connfx_stack)),
+        allocations_per_call(10_000, || InProcess::middleware(&mem.middleware_bare)),
+        allocations_per_call(10_000, || InProcess::middleware(&mem.middleware_retry)),
     );
 }
 
