@@ -297,3 +297,149 @@ impl<S: Service<Req>, A: Admission<Req>, Req> fmt::Debug for ResponseFuture<S, A
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::{Pending, Ready};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::resilience::bulkhead::{Bulkhead, BulkheadFull};
+    use crate::resilience::rate_limit::{RateLimit, RateLimitMode, RateLimited};
+    use crate::resilience::timeout::{Deadline, Limit};
+    use crate::{BulkheadConfig, RateLimitConfig};
+
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+    /// Answers at once.
+    #[derive(Clone)]
+    struct Echo;
+
+    impl Service<u32> for Echo {
+        type Response = u32;
+        type Error = BoxError;
+        type Future = Ready<Result<u32, BoxError>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, x: u32) -> Self::Future {
+            std::future::ready(Ok(x))
+        }
+    }
+
+    /// Never answers.
+    #[derive(Clone)]
+    struct Hang;
+
+    impl Service<u32> for Hang {
+        type Response = u32;
+        type Error = BoxError;
+        type Future = Pending<Result<u32, BoxError>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, _: u32) -> Self::Future {
+            std::future::pending()
+        }
+    }
+
+    fn one_per_minute(mode: RateLimitMode, max_wait: Duration) -> RateLimit {
+        RateLimit::new(RateLimitConfig {
+            requests: 1,
+            per: Duration::from_secs(60),
+            mode,
+            max_wait,
+            ..Default::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn a_slot_is_held_from_admission_until_the_response() {
+        let bulkhead = Bulkhead::new(BulkheadConfig {
+            max_concurrent: 1,
+            ..Default::default()
+        });
+        let mut service = AdmissionLayer::new(bulkhead.clone()).layer(Hang);
+        let mut call = std::pin::pin!(service.call(1));
+        assert_eq!(
+            bulkhead.stats().in_flight,
+            0,
+            "nothing taken before the first poll"
+        );
+        assert!(futures_util::poll!(call.as_mut()).is_pending());
+        assert_eq!(bulkhead.stats().in_flight, 1);
+        let mut echo = AdmissionLayer::new(bulkhead.clone()).layer(Echo);
+        assert!(echo.call(2).await.unwrap_err().is::<BulkheadFull>());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_call_frees_its_slot() {
+        let bulkhead = Bulkhead::new(BulkheadConfig::default());
+        let mut service = AdmissionLayer::new(bulkhead.clone()).layer(Hang);
+        {
+            let mut call = std::pin::pin!(service.call(1));
+            assert!(futures_util::poll!(call.as_mut()).is_pending());
+            assert_eq!(bulkhead.stats().in_flight, 1);
+        }
+        assert_eq!(bulkhead.stats().in_flight, 0);
+    }
+
+    /// Admission happens at the first poll, so it sees the deadline of the scope the response
+    /// future runs in, not of where it was made: a wait past the deadline is refused at once.
+    #[tokio::test]
+    async fn admission_sees_the_deadline_of_the_scope_it_is_polled_in() {
+        let limit = one_per_minute(RateLimitMode::Wait, Duration::from_secs(120));
+        assert!(limit.try_acquire().is_ok());
+        let mut service = AdmissionLayer::new(limit.clone()).layer(Echo);
+        let call = service.call(1);
+        let soon = Deadline::after(Duration::from_millis(50), Limit::Caller);
+        let started = tokio::time::Instant::now();
+        let err = soon.scope(call).await.unwrap_err();
+        let limited = err.downcast_ref::<RateLimited>().copied();
+        assert!(
+            started.elapsed() < Duration::from_millis(40),
+            "refused without waiting"
+        );
+        assert!(limited.is_some_and(|l| l.max_wait <= Duration::from_millis(50)));
+        assert_eq!(limit.stats().rejected, 1);
+    }
+
+    #[tokio::test]
+    async fn a_call_past_the_rate_waits_for_its_turn() {
+        let limit = RateLimit::new(RateLimitConfig {
+            requests: 50,
+            per: Duration::from_secs(1),
+            burst: Some(1),
+            mode: RateLimitMode::Wait,
+            max_wait: Duration::from_secs(1),
+        });
+        let mut service = AdmissionLayer::new(limit.clone()).layer(Echo);
+        assert_eq!(service.call(1).await.unwrap(), 1);
+        let started = std::time::Instant::now();
+        assert_eq!(service.call(2).await.unwrap(), 2);
+        assert!(
+            started.elapsed() >= Duration::from_millis(5),
+            "waited for the next permit"
+        );
+        assert_eq!(
+            (
+                limit.stats().permitted,
+                limit.stats().waited,
+                limit.stats().rejected
+            ),
+            (2, 1, 0)
+        );
+    }
+
+    #[tokio::test]
+    async fn reject_mode_refuses_without_reaching_the_service() {
+        let limit = one_per_minute(RateLimitMode::Reject, Duration::ZERO);
+        let mut service = AdmissionLayer::new(limit).layer(Hang);
+        let mut first = std::pin::pin!(service.call(1));
+        assert!(
+            futures_util::poll!(first.as_mut()).is_pending(),
+            "admitted, in the service"
+        );
+        assert!(service.call(2).await.unwrap_err().is::<RateLimited>());
+    }
+}
