@@ -2,6 +2,7 @@
 //! rate limit and bulkhead. This module holds their config types, shared by the derive, the
 //! loader, the environment names and the JSON Schema.
 
+pub mod admission;
 pub mod budget;
 pub mod bulkhead;
 pub mod circuit_breaker;

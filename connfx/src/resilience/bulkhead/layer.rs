@@ -1,16 +1,13 @@
-//! `Bulkhead` as a tower `Layer`.
+//! `Bulkhead` as a tower `Layer`: the [admission layer](crate::resilience::admission) with a
+//! bulkhead as its policy.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use crate::resilience::admission::{AdmissionLayer, AdmissionService};
 
-use tower_layer::Layer;
-use tower_service::Service;
-
-use super::{Bulkhead, BulkheadFull};
+use super::Bulkhead;
 
 /// Holds a [`Bulkhead`] slot for each call of the wrapped service, from before the call until
-/// its response. The service's error type must take a [`BulkheadFull`] (`From`), as
+/// its response (see [`admission`](crate::resilience::admission) for when it is taken). The
+/// service's error type must take a [`BulkheadFull`](super::BulkheadFull) (`From`), as
 /// `tower::BoxError` does.
 ///
 /// ```
@@ -38,59 +35,7 @@ use super::{Bulkhead, BulkheadFull};
 /// # drop(held);
 /// # });
 /// ```
-#[derive(Clone, Debug)]
-pub struct BulkheadLayer {
-    bulkhead: Bulkhead,
-}
-
-impl BulkheadLayer {
-    /// Bounds calls with `bulkhead`.
-    pub fn new(bulkhead: Bulkhead) -> Self {
-        BulkheadLayer { bulkhead }
-    }
-}
-
-impl<S> Layer<S> for BulkheadLayer {
-    type Service = BulkheadService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        BulkheadService {
-            inner,
-            bulkhead: self.bulkhead.clone(),
-        }
-    }
-}
+pub type BulkheadLayer = AdmissionLayer<Bulkhead>;
 
 /// The service made by [`BulkheadLayer`].
-#[derive(Clone, Debug)]
-pub struct BulkheadService<S> {
-    inner: S,
-    bulkhead: Bulkhead,
-}
-
-impl<S, Req> Service<Req> for BulkheadService<S>
-where
-    S: Service<Req> + Clone + Send + 'static,
-    S::Future: Send,
-    S::Error: From<BulkheadFull>,
-    Req: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Req) -> Self::Future {
-        // The service made ready by `poll_ready` goes with the call; a clone takes its place.
-        let clone = self.inner.clone();
-        let mut ready = std::mem::replace(&mut self.inner, clone);
-        let bulkhead = self.bulkhead.clone();
-        Box::pin(async move {
-            let _slot = bulkhead.acquire().await?;
-            ready.call(req).await
-        })
-    }
-}
+pub type BulkheadService<S> = AdmissionService<S, Bulkhead>;

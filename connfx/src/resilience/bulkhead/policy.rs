@@ -13,6 +13,7 @@ use validator::{Validate, ValidationErrors};
 use super::events::Counters;
 use super::{BulkheadConfig, BulkheadEvent, BulkheadFull, BulkheadLayer, BulkheadStats};
 use crate::resilience::Emitter;
+use crate::resilience::admission::{Admission, Admit};
 use crate::resilience::timeout::Deadline;
 
 /// At most `max_concurrent` calls in flight. A call that finds every slot taken waits up to
@@ -82,11 +83,13 @@ impl Bulkhead {
     /// # Errors
     /// [`BulkheadFull`] when none frees up in time.
     pub async fn acquire(&self) -> Result<BulkheadPermit, BulkheadFull> {
-        let result = match self.take() {
-            Some(permit) => Ok(permit),
-            None => self.wait().await,
-        };
-        self.record(result)
+        match self.decide() {
+            Ok(decided) => decided,
+            Err(bound) => {
+                let result = self.wait(bound).await;
+                self.record(result)
+            }
+        }
     }
 
     /// Takes a slot only if one is free now.
@@ -134,12 +137,22 @@ impl Bulkhead {
         Some(BulkheadPermit { _permit: permit })
     }
 
-    async fn wait(&self) -> Result<BulkheadPermit, BulkheadFull> {
+    /// Decides at once when it can (a free slot, or no time to wait for one, recorded); else
+    /// says how long the call may wait.
+    fn decide(&self) -> Result<Result<BulkheadPermit, BulkheadFull>, Duration> {
+        if let Some(permit) = self.take() {
+            return Ok(self.record(Ok(permit)));
+        }
         let bound =
             Deadline::current().map_or(self.inner.max_wait, |d| d.remaining().min(self.inner.max_wait));
         if bound.is_zero() {
-            return Err(self.full(bound));
+            return Ok(self.record(Err(self.full(bound))));
         }
+        Err(bound)
+    }
+
+    /// Waits up to `bound` for a slot (not recorded).
+    async fn wait(&self, bound: Duration) -> Result<BulkheadPermit, BulkheadFull> {
         let _waiting = Waiting::start(&self.inner.counters.waiting);
         let acquire = Arc::clone(&self.inner.semaphore).acquire_owned();
         match tokio::time::timeout(bound, acquire).await {
@@ -162,6 +175,26 @@ impl Bulkhead {
             self.inner.events.emit(BulkheadEvent::Rejected(*full));
         }
         result
+    }
+}
+
+/// The layer's admission: the same decision as [`Bulkhead::acquire`]; only a call that must wait
+/// for a slot allocates (its wait).
+impl<Req> Admission<Req> for Bulkhead {
+    type Permit = BulkheadPermit;
+    type Rejected = BulkheadFull;
+
+    fn admit(&self, _request: &Req) -> Admit<BulkheadPermit, BulkheadFull> {
+        match self.decide() {
+            Ok(decided) => Admit::now(decided),
+            Err(bound) => {
+                let bulkhead = self.clone();
+                Admit::after(async move {
+                    let result = bulkhead.wait(bound).await;
+                    bulkhead.record(result)
+                })
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -84,9 +85,9 @@ impl<S, C: Clone> Layer<S> for CircuitBreakerLayer<C> {
 
 /// A service behind a circuit breaker; made by [`CircuitBreakerLayer`].
 ///
-/// A rejected request never reaches the inner service. The response future boxes the inner
-/// future (one allocation per admitted call, as in tower-resilience) because the crate forbids
-/// `unsafe` and carries no pin-projection dependency; the breaker itself allocates nothing.
+/// A rejected request never reaches the inner service (it is rejected by the response future,
+/// never by `poll_ready`). The response future pins the inner future in place (pin-project-lite,
+/// no `unsafe` here): no allocation per call, and the breaker itself allocates nothing.
 ///
 /// ```
 /// use connfx::resilience::circuit_breaker::{CircuitBreaker, CircuitBreakerLayer, CircuitBreakerService};
@@ -111,7 +112,7 @@ impl<S, C> CircuitBreakerService<S, C> {
 impl<S, C, Req> Service<Req> for CircuitBreakerService<S, C>
 where
     S: Service<Req>,
-    C: Classify<S::Response, S::Error> + Clone + Unpin,
+    C: Classify<S::Response, S::Error> + Clone,
 {
     type Response = S::Response;
     type Error = BreakerError<S::Error>;
@@ -123,72 +124,76 @@ where
 
     fn call(&mut self, request: Req) -> Self::Future {
         let state = match self.breaker.try_acquire_owned() {
-            Ok(permit) => Admitted {
-                call: Box::pin(self.inner.call(request)),
+            Ok(permit) => State::Admitted {
+                call: self.inner.call(request),
                 permit: Some(permit),
                 classify: self.classify.clone(),
             },
-            Err(rejected) => Rejection(Some(rejected)),
+            Err(rejected) => State::Rejection {
+                rejected: Some(rejected),
+            },
         };
         ResponseFuture { state }
     }
 }
 
-/// The future of [`CircuitBreakerService`]: resolves to the inner service's response, its error
-/// as [`BreakerError::Inner`], or [`BreakerError::Rejected`] at once.
-///
-/// ```
-/// use connfx::resilience::circuit_breaker::{BreakerError, CircuitBreaker, CircuitBreakerLayer};
-/// use tower_layer::Layer;
-/// use tower_service::Service;
-/// # #[derive(Clone)] struct Ok1;
-/// # impl Service<()> for Ok1 {
-/// #     type Response = u8; type Error = ();
-/// #     type Future = std::future::Ready<Result<u8, ()>>;
-/// #     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), ()>> { std::task::Poll::Ready(Ok(())) }
-/// #     fn call(&mut self, _: ()) -> Self::Future { std::future::ready(Ok(1)) }
-/// # }
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let cb = CircuitBreaker::new(Default::default());
-/// let mut svc = CircuitBreakerLayer::new(cb.clone()).layer(Ok1);
-/// cb.force_open();
-/// let future = svc.call(());
-/// assert!(matches!(future.await, Err(BreakerError::Rejected(_))));
-/// # });
-/// ```
-pub struct ResponseFuture<F, C> {
-    state: State<F, C>,
+pin_project! {
+    /// The future of [`CircuitBreakerService`]: resolves to the inner service's response, its error
+    /// as [`BreakerError::Inner`], or [`BreakerError::Rejected`] at once.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{BreakerError, CircuitBreaker, CircuitBreakerLayer};
+    /// use tower_layer::Layer;
+    /// use tower_service::Service;
+    /// # #[derive(Clone)] struct Ok1;
+    /// # impl Service<()> for Ok1 {
+    /// #     type Response = u8; type Error = ();
+    /// #     type Future = std::future::Ready<Result<u8, ()>>;
+    /// #     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), ()>> { std::task::Poll::Ready(Ok(())) }
+    /// #     fn call(&mut self, _: ()) -> Self::Future { std::future::ready(Ok(1)) }
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let cb = CircuitBreaker::new(Default::default());
+    /// let mut svc = CircuitBreakerLayer::new(cb.clone()).layer(Ok1);
+    /// cb.force_open();
+    /// let future = svc.call(());
+    /// assert!(matches!(future.await, Err(BreakerError::Rejected(_))));
+    /// # });
+    /// ```
+    #[must_use = "a call does nothing unless awaited"]
+    pub struct ResponseFuture<F, C> {
+        #[pin]
+        state: State<F, C>,
+    }
 }
 
-enum State<F, C> {
-    Admitted {
-        call: Pin<Box<F>>,
-        permit: Option<OwnedPermit>,
-        classify: C,
-    },
-    Rejection(Option<Rejected>),
+pin_project! {
+    #[project = StateProj]
+    enum State<F, C> {
+        Admitted { #[pin] call: F, permit: Option<OwnedPermit>, classify: C },
+        Rejection { rejected: Option<Rejected> },
+    }
 }
-use State::{Admitted, Rejection};
 
 impl<F, C, T, E> Future for ResponseFuture<F, C>
 where
     F: Future<Output = Result<T, E>>,
-    C: Classify<T, E> + Unpin,
+    C: Classify<T, E>,
 {
     type Output = Result<T, BreakerError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().state {
-            Rejection(rejected) => match rejected.take() {
+        match self.project().state.project() {
+            StateProj::Rejection { rejected } => match rejected.take() {
                 Some(r) => Poll::Ready(Err(BreakerError::Rejected(r))),
-                None => Poll::Pending, // polled after completion
+                None => panic!("circuit breaker `ResponseFuture` polled after it completed"),
             },
-            Admitted {
+            StateProj::Admitted {
                 call,
                 permit,
                 classify,
             } => {
-                let result = std::task::ready!(call.as_mut().poll(cx));
+                let result = std::task::ready!(call.poll(cx));
                 if let Some(permit) = permit.take() {
                     permit.record(classify.classify(&result));
                 }
@@ -200,7 +205,7 @@ where
 
 impl<F, C> fmt::Debug for ResponseFuture<F, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let admitted = matches!(self.state, Admitted { .. });
+        let admitted = matches!(self.state, State::Admitted { .. });
         f.debug_struct("ResponseFuture")
             .field("admitted", &admitted)
             .finish()

@@ -8,6 +8,14 @@ use tracing::debug;
 use super::{RateLimitMode, RateLimited};
 use crate::resilience::timeout::Deadline;
 
+/// The first step of an admission ([`Admission::first`]).
+pub(crate) enum First {
+    /// A permit was taken (`Ok(ZERO)`), or the wait would be too long.
+    Decided(Result<Duration, RateLimited>),
+    /// The permit is due in `retry_in`, within the `bound` the call may wait.
+    Wait { retry_in: Duration, bound: Duration },
+}
+
 /// How a limiter admits a call beyond its rate.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Admission {
@@ -16,31 +24,44 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
-    /// Admits a call: `check` takes a permit or says how long until one frees up. Waits (in
-    /// `wait` mode) only while the permit is due within `max_wait` and the current deadline;
-    /// returns how long it waited.
-    pub(crate) async fn admit(
-        &self,
+    /// The first step of an admission: `check` takes a permit or says how long until one frees
+    /// up. Decided at once when a permit is free or the wait would be too long (none in `reject`
+    /// mode, else `max_wait` within the current deadline); otherwise [`First::Wait`].
+    pub(crate) fn first(&self, check: impl Fn() -> Result<(), Duration>) -> First {
+        let Err(retry_in) = check() else {
+            return First::Decided(Ok(Duration::ZERO));
+        };
+        let bound = self.bound();
+        if retry_in > bound {
+            return First::Decided(Err(Self::limited(retry_in, bound)));
+        }
+        First::Wait { retry_in, bound }
+    }
+
+    /// Waits for a permit after [`First::Wait`]: sleeps until one is due and checks again, while
+    /// within `bound`; returns how long it waited.
+    pub(crate) async fn wait(
+        mut retry_in: Duration,
+        bound: Duration,
         check: impl Fn() -> Result<(), Duration>,
     ) -> Result<Duration, RateLimited> {
-        let Err(mut retry_in) = check() else {
-            return Ok(Duration::ZERO);
-        };
-        // Only a call that must wait reads the clock.
         let start = Instant::now();
-        let max_wait = self.bound();
         loop {
-            if retry_in > max_wait.saturating_sub(start.elapsed()) {
-                debug!(?retry_in, ?max_wait, "rate limited");
-                return Err(RateLimited { retry_in, max_wait });
-            }
             tokio::time::sleep(retry_in).await;
             // Another caller may have taken the permit meanwhile: check again.
             retry_in = match check() {
                 Ok(()) => return Ok(start.elapsed().max(Duration::from_nanos(1))),
                 Err(retry_in) => retry_in,
             };
+            if retry_in > bound.saturating_sub(start.elapsed()) {
+                return Err(Self::limited(retry_in, bound));
+            }
         }
+    }
+
+    fn limited(retry_in: Duration, max_wait: Duration) -> RateLimited {
+        debug!(?retry_in, ?max_wait, "rate limited");
+        RateLimited { retry_in, max_wait }
     }
 
     /// Admits a call only if a permit is free now.

@@ -10,10 +10,11 @@ use std::time::Duration;
 use governor::DefaultKeyedRateLimiter;
 use governor::clock::Clock;
 
-use super::admit::Admission;
+use super::admit::{Admission, First};
 use super::events::{Counters, event_of};
 use super::{KeyedEvent, RateLimitConfig, RateLimitStats, RateLimited};
 use crate::resilience::Emitter;
+use crate::resilience::admission::Admit;
 
 /// The same limit applied to each key separately: `requests` per `per` for every host a client
 /// calls, say. Keys are independent: one key at its limit does not slow another. Stats are kept
@@ -70,8 +71,29 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
     /// # Errors
     /// [`RateLimited`] when no permit is free in time.
     pub async fn acquire(&self, key: &K) -> Result<(), RateLimited> {
-        let result = self.inner.admission.admit(|| self.check(key)).await;
+        let result = match self.inner.admission.first(|| self.check(key)) {
+            First::Decided(result) => result,
+            First::Wait { retry_in, bound } => Admission::wait(retry_in, bound, || self.check(key)).await,
+        };
         self.record(key, result)
+    }
+
+    /// The layer's admission for `key`: the same decision as [`acquire`](Self::acquire); only a
+    /// call that must wait for its turn allocates (its wait).
+    pub(crate) fn admit(&self, key: K) -> Admit<(), RateLimited>
+    where
+        K: Send + Sync + 'static,
+    {
+        match self.inner.admission.first(|| self.check(&key)) {
+            First::Decided(result) => Admit::now(self.record(&key, result)),
+            First::Wait { retry_in, bound } => {
+                let limit = self.clone();
+                Admit::after(async move {
+                    let result = Admission::wait(retry_in, bound, || limit.check(&key)).await;
+                    limit.record(&key, result)
+                })
+            }
+        }
     }
 
     /// Takes a permit for `key` only if one is free now.

@@ -1,20 +1,17 @@
-//! `RateLimit` and `KeyedRateLimit` as tower `Layer`s.
+//! `RateLimit` and `KeyedRateLimit` as tower `Layer`s: the
+//! [admission layer](crate::resilience::admission) with a limit as its policy.
 
-use std::future::Future;
 use std::hash::Hash;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use tower_layer::Layer;
-use tower_service::Service;
 
 use super::{KeyedRateLimit, RateLimit, RateLimited};
-
-type BoxFuture<R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send>>;
+use crate::resilience::admission::{Admission, AdmissionLayer, AdmissionService, Admit};
 
 /// Takes a permit of a [`RateLimit`] before each call of the wrapped service (waiting in the
-/// response future, so `poll_ready` never blocks on the limit). The service's error type must
-/// take a [`RateLimited`] (`From`), as `tower::BoxError` does.
+/// response future, so `poll_ready` never blocks on the limit; see
+/// [`admission`](crate::resilience::admission)). The service's error type must take a
+/// [`RateLimited`] (`From`), as `tower::BoxError` does.
 ///
 /// ```
 /// use std::time::Duration;
@@ -44,73 +41,55 @@ type BoxFuture<R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send>>;
 /// assert!(service.call(8).await.unwrap_err().is::<RateLimited>());
 /// # });
 /// ```
-#[derive(Clone, Debug)]
-pub struct RateLimitLayer {
-    limit: RateLimit,
-}
-
-impl RateLimitLayer {
-    /// Limits calls with `limit`.
-    pub fn new(limit: RateLimit) -> Self {
-        RateLimitLayer { limit }
-    }
-}
-
-impl<S> Layer<S> for RateLimitLayer {
-    type Service = RateLimitService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RateLimitService {
-            inner,
-            limit: self.limit.clone(),
-        }
-    }
-}
+pub type RateLimitLayer = AdmissionLayer<RateLimit>;
 
 /// The service made by [`RateLimitLayer`].
-#[derive(Clone, Debug)]
-pub struct RateLimitService<S> {
-    inner: S,
-    limit: RateLimit,
-}
-
-impl<S, Req> Service<Req> for RateLimitService<S>
-where
-    S: Service<Req> + Clone + Send + 'static,
-    S::Future: Send,
-    S::Error: From<RateLimited>,
-    Req: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = BoxFuture<S::Response, S::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Req) -> Self::Future {
-        let mut ready = take_ready(&mut self.inner);
-        let limit = self.limit.clone();
-        Box::pin(async move {
-            limit.acquire().await?;
-            ready.call(req).await
-        })
-    }
-}
+pub type RateLimitService<S> = AdmissionService<S, RateLimit>;
 
 /// Takes a permit of a [`KeyedRateLimit`] for the key `key_of(&request)` (the host, say)
 /// before each call of the wrapped service.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_layer::Layer;
+/// use tower_service::Service;
+/// use connfx::resilience::rate_limit::{KeyedRateLimit, KeyedRateLimitLayer, RateLimitMode, RateLimited};
+/// # type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// # #[derive(Clone)] struct Echo;
+/// # impl Service<&'static str> for Echo {
+/// #     type Response = &'static str;
+/// #     type Error = BoxError;
+/// #     type Future = std::future::Ready<Result<&'static str, BoxError>>;
+/// #     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), BoxError>> {
+/// #         std::task::Poll::Ready(Ok(()))
+/// #     }
+/// #     fn call(&mut self, x: &'static str) -> Self::Future { std::future::ready(Ok(x)) }
+/// # }
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let per_host = KeyedRateLimit::new(connfx::RateLimitConfig {
+///     requests: 1,
+///     per: Duration::from_secs(60),
+///     mode: RateLimitMode::Reject,
+///     ..Default::default()
+/// });
+/// let host = |url: &&'static str| url.split('/').next().unwrap_or_default().to_owned();
+/// let mut service = KeyedRateLimitLayer::new(per_host, host).layer(Echo);
+/// assert_eq!(service.call("a.example/x").await.unwrap(), "a.example/x");
+/// assert!(service.call("a.example/y").await.unwrap_err().is::<RateLimited>());
+/// assert!(service.call("b.example/x").await.is_ok(), "another host has its own limit");
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct KeyedRateLimitLayer<K: Hash + Eq + Clone, F> {
-    limit: KeyedRateLimit<K>,
-    key_of: F,
+    by_key: ByKey<K, F>,
 }
 
 impl<K: Hash + Eq + Clone, F> KeyedRateLimitLayer<K, F> {
     /// Limits each key `key_of` finds in a request with `limit`.
     pub fn new(limit: KeyedRateLimit<K>, key_of: F) -> Self {
-        KeyedRateLimitLayer { limit, key_of }
+        KeyedRateLimitLayer {
+            by_key: ByKey { limit, key_of },
+        }
     }
 }
 
@@ -118,52 +97,30 @@ impl<S, K: Hash + Eq + Clone, F: Clone> Layer<S> for KeyedRateLimitLayer<K, F> {
     type Service = KeyedRateLimitService<S, K, F>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        KeyedRateLimitService {
-            inner,
-            limit: self.limit.clone(),
-            key_of: self.key_of.clone(),
-        }
+        AdmissionService::new(inner, self.by_key.clone())
     }
 }
 
 /// The service made by [`KeyedRateLimitLayer`].
+pub type KeyedRateLimitService<S, K, F> = AdmissionService<S, ByKey<K, F>>;
+
+/// A [`KeyedRateLimit`] with the function finding each request's key: the admission of
+/// [`KeyedRateLimitLayer`].
 #[derive(Clone)]
-pub struct KeyedRateLimitService<S, K: Hash + Eq + Clone, F> {
-    inner: S,
+pub struct ByKey<K: Hash + Eq + Clone, F> {
     limit: KeyedRateLimit<K>,
     key_of: F,
 }
 
-impl<S, K, F, Req> Service<Req> for KeyedRateLimitService<S, K, F>
+impl<K, F, Req> Admission<Req> for ByKey<K, F>
 where
-    S: Service<Req> + Clone + Send + 'static,
-    S::Future: Send,
-    S::Error: From<RateLimited>,
     K: Hash + Eq + Clone + Send + Sync + 'static,
     F: Fn(&Req) -> K,
-    Req: Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = BoxFuture<S::Response, S::Error>;
+    type Permit = ();
+    type Rejected = RateLimited;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    fn admit(&self, request: &Req) -> Admit<(), RateLimited> {
+        self.limit.admit((self.key_of)(request))
     }
-
-    fn call(&mut self, req: Req) -> Self::Future {
-        let key = (self.key_of)(&req);
-        let mut ready = take_ready(&mut self.inner);
-        let limit = self.limit.clone();
-        Box::pin(async move {
-            limit.acquire(&key).await?;
-            ready.call(req).await
-        })
-    }
-}
-
-/// The service `poll_ready` made ready, leaving a clone in its place for the next call.
-fn take_ready<S: Clone>(inner: &mut S) -> S {
-    let clone = inner.clone();
-    std::mem::replace(inner, clone)
 }

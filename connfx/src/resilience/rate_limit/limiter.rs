@@ -9,10 +9,11 @@ use governor::DefaultDirectRateLimiter;
 use governor::clock::Clock;
 use validator::{Validate, ValidationErrors};
 
-use super::admit::Admission;
+use super::admit::{Admission, First};
 use super::events::{Counters, event_of};
 use super::{RateLimitConfig, RateLimitEvent, RateLimitLayer, RateLimitStats, RateLimited};
 use crate::resilience::Emitter;
+use crate::resilience::admission::{self, Admit};
 
 /// A rate limit: `requests` per `per` with a `burst`, on governor (one atomic compare-and-swap
 /// per call). A call beyond it waits for its turn up to `max_wait` (and never past the caller's
@@ -81,7 +82,10 @@ impl RateLimit {
     /// # Errors
     /// [`RateLimited`] when no permit is free in time.
     pub async fn acquire(&self) -> Result<(), RateLimited> {
-        let result = self.inner.admission.admit(|| self.check()).await;
+        let result = match self.inner.admission.first(|| self.check()) {
+            First::Decided(result) => result,
+            First::Wait { retry_in, bound } => Admission::wait(retry_in, bound, || self.check()).await,
+        };
         self.record(result)
     }
 
@@ -135,6 +139,26 @@ impl RateLimit {
             self.inner.events.emit(event);
         }
         result.map(drop)
+    }
+}
+
+/// The layer's admission: the same decision as [`RateLimit::acquire`]; only a call that must wait
+/// for its turn allocates (its wait).
+impl<Req> admission::Admission<Req> for RateLimit {
+    type Permit = ();
+    type Rejected = RateLimited;
+
+    fn admit(&self, _request: &Req) -> Admit<(), RateLimited> {
+        match self.inner.admission.first(|| self.check()) {
+            First::Decided(result) => Admit::now(self.record(result)),
+            First::Wait { retry_in, bound } => {
+                let limit = self.clone();
+                Admit::after(async move {
+                    let result = Admission::wait(retry_in, bound, || limit.check()).await;
+                    limit.record(result)
+                })
+            }
+        }
     }
 }
 

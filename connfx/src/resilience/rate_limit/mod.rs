@@ -37,5 +37,5 @@ pub use config::{RateLimitConfig, RateLimitMode};
 pub use error::RateLimited;
 pub use events::{KeyedEvent, RateLimitEvent, RateLimitStats};
 pub use keyed::KeyedRateLimit;
-pub use layer::{KeyedRateLimitLayer, KeyedRateLimitService, RateLimitLayer, RateLimitService};
+pub use layer::{ByKey, KeyedRateLimitLayer, KeyedRateLimitService, RateLimitLayer, RateLimitService};
 pub use limiter::RateLimit;

@@ -1,5 +1,6 @@
 //! `RetryCall`: one call under a retry policy, as a future.
 
+use std::borrow::Borrow;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -51,23 +52,95 @@ pin_project! {
     // does the projection without `unsafe` in this crate).
     #[must_use = "a retry call does nothing unless awaited"]
     pub struct RetryCall<'a, F, Fut, T, E> {
-        driver: Driver<'a, F, T, E>,
+        // The policy is borrowed: a clone per call would bump its shared reference counts, lines
+        // every core writes when many calls run at once.
+        #[pin]
+        engine: Engine<&'a Retry, F, Fut, Rules<'a, T, E>>,
+    }
+}
+
+/// Starts each try of a call: `Retry::call`'s closure, or the tower layer's named tries.
+pub(crate) trait Attempts<Fut> {
+    /// Try number `attempt` (1, 2, …).
+    fn attempt(&mut self, attempt: u32) -> Fut;
+}
+
+impl<F: FnMut(u32) -> Fut, Fut> Attempts<Fut> for F {
+    fn attempt(&mut self, attempt: u32) -> Fut {
+        self(attempt)
+    }
+}
+
+/// Decides whether a result is tried again, and hears of each retry.
+pub(crate) trait Decide<T, E> {
+    /// Retry or not.
+    fn decide(&self, result: &Result<T, E>) -> Decision;
+
+    /// Try `attempt` failed with `result`; the next follows after `delay`.
+    fn on_retry(&mut self, _attempt: u32, _result: &Result<T, E>, _delay: Duration) {}
+}
+
+/// The rules [`RetryCall`]'s builder methods set.
+struct Rules<'a, T, E> {
+    retry_if: Option<Predicate<'a, E>>,
+    retry_if_ok: Option<Predicate<'a, T>>,
+    classify: Option<ClassifyFn<'a, T, E>>,
+    on_retry: Option<OnRetry<'a, T, E>>,
+}
+
+impl<T, E> Decide<T, E> for Rules<'_, T, E> {
+    fn decide(&self, result: &Result<T, E>) -> Decision {
+        let retry = match (&self.classify, result) {
+            (Some(classify), _) => return classify(result),
+            (None, Ok(value)) => self.retry_if_ok.as_ref().is_some_and(|p| p(value)),
+            (None, Err(error)) => self.retry_if.as_ref().is_none_or(|p| p(error)),
+        };
+        if retry {
+            Decision::Retry { after: None }
+        } else {
+            Decision::Done
+        }
+    }
+
+    fn on_retry(&mut self, attempt: u32, result: &Result<T, E>, delay: Duration) {
+        if let Some(hook) = &mut self.on_retry {
+            hook(attempt, result, delay);
+        }
+    }
+}
+
+pin_project! {
+    /// A call under a retry policy `P` (borrowed or owned): the engine of [`RetryCall`] and of
+    /// the tower layer's response future. The try and the wait are pinned in place.
+    pub(crate) struct Engine<P, A, Fut, D> {
+        driver: Driver<P, A, D>,
         #[pin]
         state: State<Fut>,
     }
 }
 
+impl<P, A, Fut, D> Engine<P, A, Fut, D> {
+    /// A call of `op` under `retry`, decided by `rules`.
+    pub(crate) fn new(retry: P, op: A, rules: D) -> Self {
+        Engine {
+            driver: Driver {
+                retry,
+                op,
+                deadline: None,
+                rules,
+                attempt: 0,
+            },
+            state: State::Start,
+        }
+    }
+}
+
 /// Everything of a call but the future in flight: the policy, the operation and the rules.
-struct Driver<'a, F, T, E> {
-    // Borrowed: a clone per call would bump the policy's shared reference counts, lines every
-    // core writes when many calls run at once.
-    retry: &'a Retry,
-    op: F,
+struct Driver<P, A, D> {
+    retry: P,
+    op: A,
     deadline: Option<Deadline>,
-    retry_if: Option<Predicate<'a, E>>,
-    retry_if_ok: Option<Predicate<'a, T>>,
-    classify: Option<ClassifyFn<'a, T, E>>,
-    on_retry: Option<OnRetry<'a, T, E>>,
+    rules: D,
     attempt: u32,
 }
 
@@ -87,25 +160,21 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     pub(super) fn new(retry: &'a Retry, op: F) -> Self {
+        let rules = Rules {
+            retry_if: None,
+            retry_if_ok: None,
+            classify: None,
+            on_retry: None,
+        };
         RetryCall {
-            driver: Driver {
-                retry,
-                op,
-                deadline: None,
-                retry_if: None,
-                retry_if_ok: None,
-                classify: None,
-                on_retry: None,
-                attempt: 0,
-            },
-            state: State::Start,
+            engine: Engine::new(retry, op, rules),
         }
     }
 
     /// Bounds the retries by `deadline` (besides [`Deadline::current`]): no try starts whose
     /// wait would outlast it.
     pub fn deadline(mut self, deadline: Deadline) -> Self {
-        self.driver.deadline = Some(deadline);
+        self.engine.driver.deadline = Some(deadline);
         self
     }
 
@@ -114,7 +183,7 @@ where
     where
         'a: 'b,
     {
-        self.rebind(|driver| driver.retry_if = Some(Box::new(predicate)))
+        self.rebind(|rules| rules.retry_if = Some(Box::new(predicate)))
     }
 
     /// Also retries an `Ok` that `predicate` rejects ("retry with result"); when the tries run
@@ -123,7 +192,7 @@ where
     where
         'a: 'b,
     {
-        self.rebind(|driver| driver.retry_if_ok = Some(Box::new(predicate)))
+        self.rebind(|rules| rules.retry_if_ok = Some(Box::new(predicate)))
     }
 
     /// Decides every result with `classify` (overriding `retry_if` and `retry_if_ok`); a
@@ -135,7 +204,7 @@ where
     where
         'a: 'b,
     {
-        self.rebind(|driver| driver.classify = Some(Box::new(classify)))
+        self.rebind(|rules| rules.classify = Some(Box::new(classify)))
     }
 
     /// Calls `hook` before each wait with the attempt that failed, its result and the delay.
@@ -146,58 +215,57 @@ where
     where
         'a: 'b,
     {
-        self.rebind(|driver| driver.on_retry = Some(Box::new(hook)))
+        self.rebind(|rules| rules.on_retry = Some(Box::new(hook)))
     }
 }
 
 impl<'a, F, Fut, T, E> RetryCall<'a, F, Fut, T, E> {
     /// The same call with a shorter lifetime for its rules, after `set` adds one.
-    fn rebind<'b>(self, set: impl FnOnce(&mut Driver<'b, F, T, E>)) -> RetryCall<'b, F, Fut, T, E>
+    fn rebind<'b>(self, set: impl FnOnce(&mut Rules<'b, T, E>)) -> RetryCall<'b, F, Fut, T, E>
     where
         'a: 'b,
     {
-        let mut driver: Driver<'b, F, T, E> = self.driver;
-        set(&mut driver);
+        let Engine { driver, state } = self.engine;
+        let mut rules: Rules<'b, T, E> = driver.rules;
+        set(&mut rules);
+        let driver = Driver {
+            retry: driver.retry,
+            op: driver.op,
+            deadline: driver.deadline,
+            rules,
+            attempt: driver.attempt,
+        };
         RetryCall {
-            driver,
-            state: self.state,
+            engine: Engine { driver, state },
         }
     }
 }
 
-impl<F, Fut, T, E> Driver<'_, F, T, E>
+impl<P, A, D> Driver<P, A, D>
 where
-    F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<T, E>>,
+    P: Borrow<Retry>,
 {
-    fn next_attempt(&mut self) -> Fut {
+    fn next_attempt<Fut>(&mut self) -> Fut
+    where
+        A: Attempts<Fut>,
+    {
         self.attempt += 1;
         if self.attempt > 1 {
-            self.retry.counters().retry();
+            self.retry.borrow().counters().retry();
         }
-        (self.op)(self.attempt)
-    }
-
-    fn decide(&self, result: &Result<T, E>) -> Decision {
-        let retry = match (&self.classify, result) {
-            (Some(classify), _) => return classify(result),
-            (None, Ok(value)) => self.retry_if_ok.as_ref().is_some_and(|p| p(value)),
-            (None, Err(error)) => self.retry_if.as_ref().is_none_or(|p| p(error)),
-        };
-        if retry {
-            Decision::Retry { after: None }
-        } else {
-            Decision::Done
-        }
+        self.op.attempt(self.attempt)
     }
 
     /// After a try: `Ok(delay)` to wait and try again, or `Err(output)` to finish with.
-    fn settle(&mut self, result: Result<T, E>) -> Result<Duration, Result<T, RetryError<E>>> {
-        let Decision::Retry { after } = self.decide(&result) else {
+    fn settle<T, E>(&mut self, result: Result<T, E>) -> Result<Duration, Result<T, RetryError<E>>>
+    where
+        D: Decide<T, E>,
+    {
+        let Decision::Retry { after } = self.rules.decide(&result) else {
             return Err(self.finish(result, StopReason::NotRetryable));
         };
         let deadline = Deadline::earliest(self.deadline, Deadline::current());
-        match self.retry.plan(self.attempt, after, deadline) {
+        match self.retry.borrow().plan(self.attempt, after, deadline) {
             Ok((delay, server_asked)) => {
                 self.announce(&result, delay, server_asked);
                 Ok(delay)
@@ -206,25 +274,26 @@ where
         }
     }
 
-    fn announce(&mut self, result: &Result<T, E>, delay: Duration, server_asked: bool) {
+    fn announce<T, E>(&mut self, result: &Result<T, E>, delay: Duration, server_asked: bool)
+    where
+        D: Decide<T, E>,
+    {
         let attempt = self.attempt;
         debug!(attempt, ?delay, server_asked, "retrying");
-        if let Some(hook) = &mut self.on_retry {
-            hook(attempt, result, delay);
-        }
-        self.retry.emit(RetryEvent::Retrying {
+        self.rules.on_retry(attempt, result, delay);
+        self.retry.borrow().emit(RetryEvent::Retrying {
             attempt,
             delay,
             server_asked,
         });
     }
 
-    fn finish(&mut self, result: Result<T, E>, reason: StopReason) -> Result<T, RetryError<E>> {
+    fn finish<T, E>(&mut self, result: Result<T, E>, reason: StopReason) -> Result<T, RetryError<E>> {
         let attempts = self.attempt;
         if reason != StopReason::NotRetryable {
             debug!(attempts, %reason, "gave up retrying");
-            self.retry.counters().gave_up(&reason);
-            self.retry.emit(RetryEvent::GaveUp { attempts, reason });
+            self.retry.borrow().counters().gave_up(&reason);
+            self.retry.borrow().emit(RetryEvent::GaveUp { attempts, reason });
         }
         result.map_err(|last| RetryError {
             attempts,
@@ -242,12 +311,27 @@ where
     type Output = Result<T, RetryError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().engine.poll(cx)
+    }
+}
+
+impl<P, A, Fut, D, T, E> Future for Engine<P, A, Fut, D>
+where
+    P: Borrow<Retry>,
+    A: Attempts<Fut>,
+    Fut: Future<Output = Result<T, E>>,
+    D: Decide<T, E>,
+{
+    type Output = Result<T, RetryError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
                 StateProj::Start => {
-                    this.driver.retry.counters().call();
-                    this.driver.retry.deposit();
+                    let retry = this.driver.retry.borrow();
+                    retry.counters().call();
+                    retry.deposit();
                     let attempt = this.driver.next_attempt();
                     this.state.set(State::Running { attempt });
                 }

@@ -1,12 +1,15 @@
 //! `Retry` as a tower `Layer`.
 
-use std::future::{Future, poll_fn};
+use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::call::{Attempts, Decide, Engine};
 use super::{Decision, Retry, RetryError};
 
 /// Decides from a service's result whether to try the request again.
@@ -122,16 +125,13 @@ pub struct RetryService<S, C = AllErrors> {
 
 impl<S, C, Req> Service<Req> for RetryService<S, C>
 where
-    S: Service<Req> + Clone + Send + 'static,
-    S::Future: Send,
-    S::Response: Send + 'static,
-    S::Error: Send + 'static,
-    Req: Clone + Send + 'static,
-    C: Classify<S::Response, S::Error> + Clone + Send + 'static,
+    S: Service<Req> + Clone,
+    Req: Clone,
+    C: Classify<S::Response, S::Error> + Clone,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+    type Future = ResponseFuture<S, Req, C>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -140,19 +140,118 @@ where
     fn call(&mut self, req: Req) -> Self::Future {
         // The first try uses the service made ready by `poll_ready`; later ones use clones.
         let template = self.inner.clone();
-        let mut ready = Some(std::mem::replace(&mut self.inner, template.clone()));
-        let (retry, classify) = (self.retry.clone(), self.classify.clone());
-        let op = move |_attempt| {
-            let mut service = ready.take().unwrap_or_else(|| template.clone());
-            let req = req.clone();
-            async move {
-                poll_fn(|cx| service.poll_ready(cx)).await?;
-                service.call(req).await
-            }
+        let ready = std::mem::replace(&mut self.inner, template.clone());
+        let tries = Tries {
+            template,
+            ready: Some(ready),
+            req,
         };
-        Box::pin(async move {
-            let call = retry.call(op).classify(move |result| classify.classify(result));
-            call.await.map_err(RetryError::into_last)
-        })
+        ResponseFuture {
+            engine: Engine::new(self.retry.clone(), tries, ByClassify(self.classify.clone())),
+        }
+    }
+}
+
+pin_project! {
+    /// The future of [`RetryService`]: the same engine as [`Retry::call`]'s
+    /// [`RetryCall`](super::RetryCall), owning the policy, each try and wait pinned in place (no
+    /// allocation per call or per try). Resolves to the last try's result.
+    #[must_use = "a call does nothing unless awaited"]
+    pub struct ResponseFuture<S, Req, C>
+    where
+        S: Service<Req>,
+    {
+        #[pin]
+        engine: Engine<Retry, Tries<S, Req>, Try<S, Req>, ByClassify<C>>,
+    }
+}
+
+impl<S, Req, C> Future for ResponseFuture<S, Req, C>
+where
+    S: Service<Req> + Clone,
+    Req: Clone,
+    C: Classify<S::Response, S::Error>,
+{
+    type Output = Result<S::Response, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().engine.poll(cx).map_err(RetryError::into_last)
+    }
+}
+
+impl<S: Service<Req>, Req, C> fmt::Debug for ResponseFuture<S, Req, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+/// A layer's [`Classify`] as the engine's rules.
+struct ByClassify<C>(C);
+
+impl<T, E, C: Classify<T, E>> Decide<T, E> for ByClassify<C> {
+    fn decide(&self, result: &Result<T, E>) -> Decision {
+        self.0.classify(result)
+    }
+}
+
+/// The tries of one call: the ready service first, then clones, each sent a clone of `req`.
+struct Tries<S, Req> {
+    template: S,
+    ready: Option<S>,
+    req: Req,
+}
+
+impl<S: Service<Req> + Clone, Req: Clone> Attempts<Try<S, Req>> for Tries<S, Req> {
+    fn attempt(&mut self, _attempt: u32) -> Try<S, Req> {
+        let service = self.ready.take().unwrap_or_else(|| self.template.clone());
+        Try {
+            state: TryState::Ready {
+                service,
+                req: Some(self.req.clone()),
+            },
+        }
+    }
+}
+
+pin_project! {
+    /// One try: wait until the service is ready, then call it.
+    struct Try<S, Req>
+    where
+        S: Service<Req>,
+    {
+        #[pin]
+        state: TryState<S, Req>,
+    }
+}
+
+pin_project! {
+    #[project = TryProj]
+    enum TryState<S, Req>
+    where
+        S: Service<Req>,
+    {
+        Ready { service: S, req: Option<Req> },
+        Calling { #[pin] call: S::Future },
+    }
+}
+
+impl<S: Service<Req>, Req> Future for Try<S, Req> {
+    type Output = Result<S::Response, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.project().state;
+        loop {
+            match state.as_mut().project() {
+                TryProj::Ready { service, req } => {
+                    ready!(service.poll_ready(cx))?;
+                    let Some(req) = req.take() else {
+                        panic!("retry try polled after it completed");
+                    };
+                    let call = service.call(req);
+                    state.set(TryState::Calling { call });
+                }
+                TryProj::Calling { call } => return call.poll(cx),
+            }
+        }
     }
 }

@@ -50,7 +50,7 @@ pub use config::{BackoffKind, RetryConfig};
 pub use error::{RetryError, StopReason};
 pub use events::RetryEvent;
 pub use idempotency::{BodyKind, RequestInfo, is_idempotent_method, may_replay};
-pub use layer::{AllErrors, Classify, RetryLayer, RetryService};
+pub use layer::{AllErrors, Classify, ResponseFuture, RetryLayer, RetryService};
 pub use outcome::{Decision, Outcome};
 pub use policy::Retry;
 pub use retry_after::RetryAfter;

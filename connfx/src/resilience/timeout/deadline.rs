@@ -7,6 +7,9 @@ use tokio::time::Instant;
 
 use super::{Limit, TimeoutError};
 
+/// `fut` in a deadline's scope, stopped when it passes.
+pub(crate) type Bounded<F> = tokio::time::Timeout<tokio::task::futures::TaskLocalFuture<Deadline, F>>;
+
 tokio::task_local! {
     /// The deadline of the call the current task is running, set by [`Deadline::scope`].
     static CURRENT: Deadline;
@@ -119,10 +122,16 @@ impl Deadline {
     /// # Errors
     /// The [`TimeoutError`] of whichever deadline passed.
     pub async fn run<F: Future>(self, fut: F) -> Result<F::Output, TimeoutError> {
+        let (deadline, bounded) = self.bounded(fut);
+        bounded.await.map_err(|_| deadline.error())
+    }
+
+    /// [`run`](Deadline::run) as a named future (for the timeout layer's response future), with
+    /// the deadline that bounds it: whose [`error`](Deadline::error) to return if it passes.
+    pub(crate) fn bounded<F: Future>(self, fut: F) -> (Deadline, Bounded<F>) {
         let deadline = Deadline::earliest(Some(self), Deadline::current()).unwrap_or(self);
-        tokio::time::timeout_at(deadline.at, CURRENT.scope(deadline, fut))
-            .await
-            .map_err(|_| deadline.error())
+        let bounded = tokio::time::timeout_at(deadline.at, CURRENT.scope(deadline, fut));
+        (deadline, bounded)
     }
 }
 

@@ -1,13 +1,16 @@
 //! `Timeout` as a tower `Layer`.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{Limit, Timeout, TimeoutError};
+use super::deadline::Bounded;
+use super::{Deadline, Limit, Timeout, TimeoutError};
 
 /// Bounds each call of the wrapped service by one limit of a [`Timeout`] (and by the caller's
 /// [`Deadline::current`](super::Deadline::current)). The response future runs in the deadline's
@@ -76,19 +79,84 @@ impl<S, Req> Service<Req> for TimeoutService<S>
 where
     S: Service<Req>,
     S::Error: From<TimeoutError>,
-    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
-        let response = self.inner.call(req);
-        let (timeout, limit) = (self.timeout.clone(), self.limit);
-        Box::pin(async move { timeout.run_limit(limit, response).await? })
+        ResponseFuture {
+            timeout: self.timeout.clone(),
+            state: State::Start {
+                limit: self.limit,
+                call: Some(self.inner.call(req)),
+            },
+        }
+    }
+}
+
+pin_project! {
+    /// The future of [`TimeoutService`]: the inner call, bounded from its first poll (when the
+    /// deadline is set and the caller's is read) and run in the deadline's scope; no allocation.
+    #[must_use = "a call does nothing unless awaited"]
+    pub struct ResponseFuture<F> {
+        timeout: Timeout,
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Start { limit: Limit, call: Option<F> },
+        Unbounded { #[pin] call: F },
+        Bounded { deadline: Deadline, #[pin] call: Bounded<F> },
+    }
+}
+
+impl<F, T, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: From<TimeoutError>,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut state = this.state;
+        loop {
+            match state.as_mut().project() {
+                StateProj::Start { limit, call } => {
+                    let Some(call) = call.take() else {
+                        panic!("timeout `ResponseFuture` polled after it completed");
+                    };
+                    match this.timeout.start(*limit) {
+                        None => state.set(State::Unbounded { call }),
+                        Some(deadline) => {
+                            let (deadline, call) = deadline.bounded(call);
+                            state.set(State::Bounded { deadline, call });
+                        }
+                    }
+                }
+                StateProj::Unbounded { call } => return call.poll(cx),
+                StateProj::Bounded { deadline, call } => {
+                    let output = ready!(call.poll(cx)).map_err(|_| deadline.error());
+                    return Poll::Ready(this.timeout.settle(output)?);
+                }
+            }
+        }
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }

@@ -35,5 +35,5 @@ pub use config::TimeoutConfig;
 pub use deadline::Deadline;
 pub use error::{Limit, TimeoutError};
 pub use events::{TimeoutEvent, TimeoutStats};
-pub use layer::{TimeoutLayer, TimeoutService};
+pub use layer::{ResponseFuture, TimeoutLayer, TimeoutService};
 pub use policy::Timeout;

@@ -123,11 +123,21 @@ impl Timeout {
     /// # Errors
     /// [`TimeoutError`] naming the limit that fired.
     pub async fn run_limit<F: Future>(&self, limit: Limit, fut: F) -> Result<F::Output, TimeoutError> {
-        let Some(deadline) = self.deadline(limit) else {
+        let Some(deadline) = self.start(limit) else {
             return Ok(fut.await);
         };
+        self.settle(deadline.run(fut).await)
+    }
+
+    /// The deadline of a run within `limit`, counted as a run; `None` when nothing bounds it.
+    pub(crate) fn start(&self, limit: Limit) -> Option<Deadline> {
+        let deadline = self.deadline(limit)?;
         self.shared.counters.run();
-        let result = deadline.run(fut).await;
+        Some(deadline)
+    }
+
+    /// A run's result, its timeout (if it fired) counted and announced.
+    pub(crate) fn settle<T>(&self, result: Result<T, TimeoutError>) -> Result<T, TimeoutError> {
         if let Err(error) = &result {
             self.fired(*error);
         }
