@@ -82,6 +82,7 @@ use reqwest::Method;
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
 use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
+use crate::registry::RegistrySlot;
 
 pub use config::HttpConfig;
 pub use request::HttpRequest;
@@ -106,6 +107,8 @@ pub use response::HttpResponse;
 #[derive(Clone)]
 pub struct HttpConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -329,6 +332,7 @@ impl HttpConnection {
             telemetry,
         };
         Ok(HttpConnection {
+            slot: RegistrySlot::new(),
             inner: Arc::new(inner),
         })
     }
@@ -491,5 +495,9 @@ impl Connection for HttpConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 }

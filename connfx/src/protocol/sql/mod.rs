@@ -116,6 +116,7 @@ use std::time::Duration;
 use crate::lifecycle::Lifecycle;
 use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
+use crate::registry::RegistrySlot;
 
 /// How long `close` waits for connections in use to come back to the pool.
 const CLOSE_LIMIT: Duration = Duration::from_secs(30);
@@ -138,6 +139,8 @@ const CLOSE_LIMIT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct SqlConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -322,7 +325,10 @@ impl Connection for SqlConnection {
         if inner.config.pool.min_idle > 0 {
             warm::spawn(Arc::downgrade(&inner), inner.config.pool.min_idle);
         }
-        Ok(SqlConnection { inner })
+        Ok(SqlConnection {
+            inner,
+            slot: RegistrySlot::new(),
+        })
     }
 
     async fn health(&self) -> Health {
@@ -353,6 +359,10 @@ impl Connection for SqlConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 
     fn telemetry(&self) -> Option<&Telemetry> {
