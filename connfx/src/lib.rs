@@ -120,8 +120,10 @@
 //!   of a handle, and so every handle the registry stores, has an empty slot, which keeps the
 //!   registry from holding itself (no `Arc` cycle: it is freed with the struct, or with the last
 //!   registry handle or monitor that outlives it). A process-wide table was the other way, but
-//!   nothing in a moved struct can key it. A struct none of whose connections has a slot (only
-//!   adapters without one, or every optional connection absent) builds a registry per call.
+//!   nothing in a moved struct can key it. A clone of the struct (its handles' slots empty) gets
+//!   a registry of its own at its first `registry()` call. A struct none of whose connections
+//!   has a slot (only adapters without one, or every optional connection absent) builds a
+//!   registry per call.
 //! - **Registry lookups are by hash**: `get` costs the same at 1,000 connections as at 10;
 //!   names keep the order they were first added in (`names()`, health reports).
 //! - **OTLP connections install nothing global** (feature `otlp`): one `OtlpConnection` holds the

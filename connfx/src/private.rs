@@ -43,21 +43,20 @@ pub fn slot<T: Connection>(connection: Option<&T>) -> Option<&RegistrySlot> {
     connection.and_then(Connection::registry_slot)
 }
 
-/// The registry a derived struct owns: the one in the first filled slot of its fields, or
-/// `None` when none is filled (a struct no `connect` built, or none of whose connections has a
-/// slot).
-pub fn owned_registry(slots: &[Option<&RegistrySlot>]) -> Option<Registry> {
-    slots.iter().flatten().find_map(|slot| slot.get()).cloned()
-}
-
-/// The last step of a derived struct's `connect`: binds the telemetry of `registry` (built from
-/// the struct's fields) once, and gives it to every field's slot, so it is the struct's registry
-/// for the struct's life.
-pub fn own_registry(registry: &Registry, slots: &[Option<&RegistrySlot>]) {
-    registry.export_telemetry();
-    for slot in slots.iter().flatten() {
-        slot.fill(registry);
-    }
+/// The registry a derived struct owns: the one in its fields' slots, put there by `build` at
+/// the first call (`connect` makes it). Without any slot (every optional field absent, or only
+/// adapters without one), `build` runs on every call.
+///
+/// The first present slot decides, so callers racing on a struct whose slots are empty all get
+/// the registry that won it, and the other slots are given that one.
+pub fn struct_registry(slots: &[Option<&RegistrySlot>], build: impl FnOnce() -> Registry) -> Registry {
+    let mut present = slots.iter().flatten();
+    let Some(first) = present.next() else {
+        return build();
+    };
+    let registry = first.get_or_init(build);
+    present.for_each(|slot| slot.fill(registry));
+    registry.clone()
 }
 
 /// `a == b` in a `const` context, for the derive's assertion that a field's type fits its protocol.
@@ -81,18 +80,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_owned_registry_is_the_one_given_to_the_slots() {
-        let (first, second, unrelated) = (RegistrySlot::new(), RegistrySlot::new(), RegistrySlot::new());
-        assert!(owned_registry(&[Some(&first), None, Some(&second)]).is_none());
-        let registry = Registry::new();
-        own_registry(&registry, &[Some(&first), None, Some(&second)]);
-        let found = owned_registry(&[None, Some(&second)]).expect("a filled slot");
-        assert!(Registry::ptr_eq(&found, &registry));
-        assert!(owned_registry(&[Some(&unrelated)]).is_none());
+    fn the_first_call_builds_the_registry_every_slot_then_keeps() {
+        let (first, second) = (RegistrySlot::new(), RegistrySlot::new());
+        let built = struct_registry(&[None, Some(&first), Some(&second)], Registry::new);
+        assert!(!second.is_empty(), "every present slot is given the registry");
+        let again = struct_registry(&[None, Some(&first), Some(&second)], || unreachable!("built once"));
+        assert!(Registry::ptr_eq(&built, &again));
+        let from_second = struct_registry(&[Some(&second)], || unreachable!("built once"));
+        assert!(Registry::ptr_eq(&built, &from_second));
+    }
 
-        // A slot is filled once: a second registry does not replace the struct's.
-        own_registry(&Registry::new(), &[Some(&first)]);
-        let kept = owned_registry(&[Some(&first)]).expect("still filled");
-        assert!(Registry::ptr_eq(&kept, &registry));
+    #[test]
+    fn without_a_slot_every_call_builds() {
+        let one = struct_registry(&[None], Registry::new);
+        let two = struct_registry(&[], Registry::new);
+        assert!(!Registry::ptr_eq(&one, &two));
     }
 }

@@ -14,8 +14,7 @@ pub fn set_impl(cont: &Container) -> TokenStream {
     let (ident, config) = (cont.ident, cont.config_ident());
     let accessors = cont.fields.iter().map(accessor);
     let inserts = cont.fields.iter().map(registry_insert);
-    let receiver = quote!(self);
-    let slots = cont.fields.iter().map(|field| registry_slot(field, &receiver));
+    let slots = cont.fields.iter().map(registry_slot);
     let bounds = where_connections(cont);
     let allow = allow_lints();
     quote! {
@@ -55,9 +54,8 @@ pub fn set_impl(cont: &Container) -> TokenStream {
             /// The same live connections, looked up by name: the one registry this struct
             /// owns, the same on every call. Monitors started from it end on `close()`.
             pub fn registry(&self) -> ::connfx::Registry {
-                ::connfx::__private::owned_registry(&[#(#slots),*]).unwrap_or_else(|| {
-                    // No field holds one yet: `connect` is building it (or no connection of
-                    // this struct can keep one).
+                ::connfx::__private::struct_registry(&[#(#slots),*], || {
+                    // Made once, at the first call (in `connect`), and kept in the slots.
                     let registry = ::connfx::Registry::new();
                     #(#inserts)*
                     registry
@@ -130,11 +128,11 @@ fn registry_insert(field: &Field) -> TokenStream {
 }
 
 /// `connfx::__private::slot::<T>(Some(&self.api))`: the field's registry slot, if any.
-fn registry_slot(field: &Field, receiver: &TokenStream) -> TokenStream {
+fn registry_slot(field: &Field) -> TokenStream {
     let (ident, ty) = (field.ident, field.ty);
     let connection = match field.presence {
-        Presence::Required => quote!(::core::option::Option::Some(&#receiver.#ident)),
-        Presence::Optional => quote!(::core::option::Option::as_ref(&#receiver.#ident)),
+        Presence::Required => quote!(::core::option::Option::Some(&self.#ident)),
+        Presence::Optional => quote!(::core::option::Option::as_ref(&self.#ident)),
     };
     quote!(::connfx::__private::slot::<#ty>(#connection))
 }
@@ -146,13 +144,6 @@ pub fn config_impl(cont: &Container) -> TokenStream {
     // Mixed-site hygiene: a field called `errors` cannot shadow the collector.
     let errors = Ident::new("errors", Span::mixed_site());
     let connected = Ident::new("connected", Span::mixed_site());
-    let registry = Ident::new("registry", Span::mixed_site());
-    let receiver = quote!(#connected);
-    let slots: Vec<TokenStream> = cont
-        .fields
-        .iter()
-        .map(|field| registry_slot(field, &receiver))
-        .collect();
     let idents: Vec<&Ident> = cont.fields.iter().map(|field| field.ident).collect();
     let results = connect_all(&cont.fields);
     let bindings = tuple(idents.iter().map(|ident| quote!(#ident)));
@@ -178,10 +169,9 @@ pub fn config_impl(cont: &Container) -> TokenStream {
                 match #bindings {
                     #somes => {
                         let #connected = #ident { #(#idents),* };
-                        // The one registry the struct owns for its life: built from its fields,
-                        // its telemetry bound once, kept in every field's slot.
-                        let #registry = #ident::registry(&#connected);
-                        ::connfx::__private::own_registry(&#registry, &[#(#slots),*]);
+                        // The one registry the struct owns for its life, built here from its
+                        // fields and kept in their slots; telemetry bound once, explicitly.
+                        ::connfx::Registry::export_telemetry(&#ident::registry(&#connected));
                         ::core::result::Result::Ok(#connected)
                     }
                     _ => ::core::result::Result::Err(#errors.into_error()),

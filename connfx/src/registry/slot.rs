@@ -9,7 +9,8 @@ use super::Registry;
 ///
 /// The derive cannot add a field to the user's struct, so the struct's registry lives in its
 /// connections: the generated `connect` builds one [`Registry`] and puts it in the slot of
-/// every field; `conns.registry()` reads it back. A **clone of a handle starts with an empty
+/// every field; `conns.registry()` reads it back. (A struct whose fields' slots are empty, as
+/// a clone of the struct's are, gets one registry of its own at its first `registry()` call.) A **clone of a handle starts with an empty
 /// slot**, and the registry stores clones, so the registry never holds a handle that holds the
 /// registry: no reference cycle, and the registry is freed with the struct (or with the last
 /// [`Registry`] handle or monitor, if one outlives it).
@@ -50,7 +51,13 @@ impl RegistrySlot {
         self.0.get()
     }
 
-    /// Puts `registry` here unless one already is (a slot is filled once, by `connect`).
+    /// The registry here, put here first by `build` if the slot is empty; with several callers
+    /// at once, one builds and all get its registry.
+    pub(crate) fn get_or_init(&self, build: impl FnOnce() -> Registry) -> &Registry {
+        self.0.get_or_init(build)
+    }
+
+    /// Puts `registry` here unless one already is.
     pub(crate) fn fill(&self, registry: &Registry) {
         // A full slot keeps its registry: the handle already belongs to a struct.
         let _ = self.0.set(registry.clone());
