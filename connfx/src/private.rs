@@ -84,7 +84,9 @@ mod tests {
         let (first, second) = (RegistrySlot::new(), RegistrySlot::new());
         let built = struct_registry(&[None, Some(&first), Some(&second)], Registry::new);
         assert!(!second.is_empty(), "every present slot is given the registry");
-        let again = struct_registry(&[None, Some(&first), Some(&second)], || unreachable!("built once"));
+        let again = struct_registry(&[None, Some(&first), Some(&second)], || {
+            unreachable!("built once")
+        });
         assert!(Registry::ptr_eq(&built, &again));
         let from_second = struct_registry(&[Some(&second)], || unreachable!("built once"));
         assert!(Registry::ptr_eq(&built, &from_second));

@@ -62,13 +62,14 @@ async fn close_ends_the_monitors_of_the_registry_and_refuses_later_calls() {
     let api: HttpConnection = conns.registry().get("api").unwrap();
     let err = api.get("/items/1").send().await.unwrap_err();
     assert!(matches!(err, CallError::Closed { .. }), "{err:?}");
-    let err = conns
-        .db()
-        .run(|pool: connfx::sqlx::SqlitePool| async move {
-            connfx::sqlx::query("SELECT 1").execute(&pool).await
-        })
-        .await
-        .unwrap_err();
+    let err =
+        conns
+            .db()
+            .run(|pool: connfx::sqlx::SqlitePool| async move {
+                connfx::sqlx::query("SELECT 1").execute(&pool).await
+            })
+            .await
+            .unwrap_err();
     assert!(matches!(err, CallError::Closed { .. }), "{err:?}");
 }
 

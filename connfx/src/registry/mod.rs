@@ -164,11 +164,7 @@ impl Registry {
 
     /// The names of all connections, in the order they were first added.
     pub fn names(&self) -> Vec<String> {
-        self.entries()
-            .ordered()
-            .iter()
-            .map(|(n, _)| n.clone())
-            .collect()
+        self.entries().ordered().iter().map(|(n, _)| n.clone()).collect()
     }
 
     /// Checks every connection concurrently, each bounded by its own health timeout.

@@ -46,11 +46,6 @@ impl RegistrySlot {
         self.0.get().is_none()
     }
 
-    /// The registry put here, if any.
-    pub(crate) fn get(&self) -> Option<&Registry> {
-        self.0.get()
-    }
-
     /// The registry here, put here first by `build` if the slot is empty; with several callers
     /// at once, one builds and all get its registry.
     pub(crate) fn get_or_init(&self, build: impl FnOnce() -> Registry) -> &Registry {
@@ -73,6 +68,10 @@ impl Clone for RegistrySlot {
 
 impl std::fmt::Debug for RegistrySlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.is_empty() { "RegistrySlot(empty)" } else { "RegistrySlot(filled)" })
+        f.write_str(if self.is_empty() {
+            "RegistrySlot(empty)"
+        } else {
+            "RegistrySlot(filled)"
+        })
     }
 }

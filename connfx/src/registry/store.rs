@@ -39,12 +39,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Connection, ConnectError, Health};
+    use crate::{ConnectError, Connection, Health};
 
     #[derive(Clone)]
     struct Named(&'static str);
 
-    #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema, validator::Validate)]
+    #[derive(
+        Clone, Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema, validator::Validate,
+    )]
     struct NoConfig {}
 
     impl Connection for Named {

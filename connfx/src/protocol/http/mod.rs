@@ -80,9 +80,9 @@ use std::time::Duration;
 use reqwest::Method;
 
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
+use crate::registry::RegistrySlot;
 use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
-use crate::registry::RegistrySlot;
 
 pub use config::HttpConfig;
 pub use request::HttpRequest;

@@ -91,8 +91,8 @@ use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
-use crate::{ConnUrl, ConnectError, Connection, Health, HealthState};
 use crate::registry::RegistrySlot;
+use crate::{ConnUrl, ConnectError, Connection, Health, HealthState};
 use providers::Providers;
 use transport::Probe;
 

@@ -96,11 +96,11 @@ use redis::aio::ConnectionManager;
 use redis::{Cmd, FromRedisValue, Pipeline, ToRedisArgs, ToSingleRedisArg};
 
 use crate::lifecycle::{DRAIN_LIMIT, InFlight, Lifecycle};
+use crate::registry::RegistrySlot;
 use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::resilience::retry::{Classifier, RetryOn};
 use crate::telemetry::Telemetry;
 use crate::{CallError, ConnUrl, ConnectError, Connection, Health, Retry};
-use crate::registry::RegistrySlot;
 use managers::Managers;
 
 pub use call::RedisCall;

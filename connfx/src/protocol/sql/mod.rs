@@ -114,9 +114,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::lifecycle::Lifecycle;
+use crate::registry::RegistrySlot;
 use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
-use crate::registry::RegistrySlot;
 
 /// How long `close` waits for connections in use to come back to the pool.
 const CLOSE_LIMIT: Duration = Duration::from_secs(30);

@@ -92,8 +92,8 @@ use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
 use crate::protocol::reconnect::Reconnect;
-use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
 use crate::registry::RegistrySlot;
+use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
 
 /// A Server-Sent Events connection: a URL, a configured client, and the reconnect policy its
 /// streams follow.

@@ -104,9 +104,9 @@ use tokio::sync::{Mutex, broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::protocol::reconnect::Reconnect;
+use crate::registry::RegistrySlot;
 use crate::resilience::Emitter;
 use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
-use crate::registry::RegistrySlot;
 use handshake::Handshake;
 use link::{Command, LinkState, Shared};
 
