@@ -180,10 +180,12 @@ impl Loopback {
             let observed = HttpConnection::connect("bench", full_stack(&url))
                 .await
                 .expect("connects");
-            // As the derive does: a registry with an OTLP connection binds the others' telemetry.
+            // As the derive's `connect` does: the registry's one explicit binding step exports
+            // every connection's telemetry through its OTLP connection.
             let registry = Registry::new();
             registry.insert("otel", otel.clone());
             registry.insert("bench", observed.clone());
+            registry.export_telemetry();
             (observed, otel)
         });
         let subscriber = tracing::Dispatch::new(tracing_subscriber::registry().with(otel.tracing_layer()));

@@ -94,6 +94,15 @@ pub trait Connection: Clone + Send + Sync + 'static {
     fn critical(&self) -> bool {
         true
     }
+
+    /// Where this handle keeps the registry of the derived struct it is a field of; see
+    /// [`RegistrySlot`](crate::registry::RegistrySlot). The built-in types have one. An adapter
+    /// without one still works in a struct; only a struct none of whose connections has a slot
+    /// builds a new registry on each `registry()` call, so it cannot close the monitors started
+    /// from an earlier one.
+    fn registry_slot(&self) -> Option<&crate::registry::RegistrySlot> {
+        None
+    }
 }
 
 /// What a connection's config type must be: plain data that the loader can fill, check and

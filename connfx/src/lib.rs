@@ -128,13 +128,27 @@
 //!   `CallError::Graphql`, not a transport failure. See the `protocol::graphql` docs.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
+//! - **A derived struct owns one registry for its life**: `connect` builds it once;
+//!   `registry()`, `health()` and `close()` all use it, so `close()` also ends the monitors
+//!   started from `registry()`. The derive cannot add a field to the user's struct, so the
+//!   registry is kept in the struct's connection handles ([`registry::RegistrySlot`]); a clone
+//!   of a handle, and so every handle the registry stores, has an empty slot, which keeps the
+//!   registry from holding itself (no `Arc` cycle: it is freed with the struct, or with the last
+//!   registry handle or monitor that outlives it). A process-wide table was the other way, but
+//!   nothing in a moved struct can key it. A clone of the struct (its handles' slots empty) gets
+//!   a registry of its own at its first `registry()` call. A struct none of whose connections
+//!   has a slot (only adapters without one, or every optional connection absent) builds a
+//!   registry per call.
+//! - **Registry lookups are by hash**: `get` costs the same at 1,000 connections as at 10;
+//!   names keep the order they were first added in (`names()`, health reports).
 //! - **OTLP connections install nothing global** (feature `otlp`): one `OtlpConnection` holds the
 //!   tracer, meter and logger providers of one resource, and `tracing` reaches it through the
 //!   layer it hands out, so several collectors can be fed side by side. Its decisions are in the
 //!   `protocol::otlp` docs.
-//! - **Telemetry goes through the app's own OTLP connection**: a registry (and so a derived
-//!   struct's `connect`) binds every connection's [`telemetry`] to the first OTLP connection it
-//!   holds; without one nothing is recorded. Spans are plain `tracing` spans, so they go where
+//! - **Telemetry goes through the app's own OTLP connection**: a derived struct's `connect` (and
+//!   `RegistryConfig::connect`) binds every connection's [`telemetry`] to the first OTLP
+//!   connection it holds, in one explicit step ([`Registry::export_telemetry`]), never as a side
+//!   effect of building a registry or inserting into it; without one nothing is recorded. Spans are plain `tracing` spans, so they go where
 //!   the application's subscriber sends them. See the [`telemetry`] module for names.
 //! - **`close` drains, then flushes**: connections refuse new calls and wait for those in
 //!   flight; OTLP connections close last, so the last calls' telemetry is exported.

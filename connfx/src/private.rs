@@ -11,7 +11,7 @@ pub use std::sync::OnceLock;
 pub use crate::config::descriptor::{ConnectionSet, FieldDescriptor, SetDescriptor};
 pub use crate::config::load::{env_vars, json_schema, load_config, load_config_from};
 pub use crate::error::ConnectErrors;
-pub use crate::registry::Registry;
+pub use crate::registry::{Registry, RegistrySlot};
 
 use crate::{ConnectError, Connection};
 
@@ -37,6 +37,28 @@ pub async fn connect_optional<T: Connection>(
     }
 }
 
+/// The registry slot of a field's connection: `None` for an absent optional field or a type
+/// without one.
+pub fn slot<T: Connection>(connection: Option<&T>) -> Option<&RegistrySlot> {
+    connection.and_then(Connection::registry_slot)
+}
+
+/// The registry a derived struct owns: the one in its fields' slots, put there by `build` at
+/// the first call (`connect` makes it). Without any slot (every optional field absent, or only
+/// adapters without one), `build` runs on every call.
+///
+/// The first present slot decides, so callers racing on a struct whose slots are empty all get
+/// the registry that won it, and the other slots are given that one.
+pub fn struct_registry(slots: &[Option<&RegistrySlot>], build: impl FnOnce() -> Registry) -> Registry {
+    let mut present = slots.iter().flatten();
+    let Some(first) = present.next() else {
+        return build();
+    };
+    let registry = first.get_or_init(build);
+    present.for_each(|slot| slot.fill(registry));
+    registry.clone()
+}
+
 /// `a == b` in a `const` context, for the derive's assertion that a field's type fits its protocol.
 pub const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -51,4 +73,29 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
         i += 1;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_call_builds_the_registry_every_slot_then_keeps() {
+        let (first, second) = (RegistrySlot::new(), RegistrySlot::new());
+        let built = struct_registry(&[None, Some(&first), Some(&second)], Registry::new);
+        assert!(!second.is_empty(), "every present slot is given the registry");
+        let again = struct_registry(&[None, Some(&first), Some(&second)], || {
+            unreachable!("built once")
+        });
+        assert!(Registry::ptr_eq(&built, &again));
+        let from_second = struct_registry(&[Some(&second)], || unreachable!("built once"));
+        assert!(Registry::ptr_eq(&built, &from_second));
+    }
+
+    #[test]
+    fn without_a_slot_every_call_builds() {
+        let one = struct_registry(&[None], Registry::new);
+        let two = struct_registry(&[], Registry::new);
+        assert!(!Registry::ptr_eq(&one, &two));
+    }
 }

@@ -27,6 +27,11 @@ impl EchoConnection {
     pub fn greeting(&self) -> &str {
         &self.config.greeting
     }
+
+    /// A weak reference to the shared state: dead once every handle is dropped.
+    pub fn shared(&self) -> std::sync::Weak<EchoConfig> {
+        Arc::downgrade(&self.config)
+    }
 }
 
 impl Connection for EchoConnection {

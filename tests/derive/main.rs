@@ -2,6 +2,7 @@
 //! on 127.0.0.1, SQLite, and a user's own adapter.
 
 mod echo;
+mod owns;
 
 use axum::Router;
 use axum::routing::get;

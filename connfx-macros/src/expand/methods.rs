@@ -14,6 +14,7 @@ pub fn set_impl(cont: &Container) -> TokenStream {
     let (ident, config) = (cont.ident, cont.config_ident());
     let accessors = cont.fields.iter().map(accessor);
     let inserts = cont.fields.iter().map(registry_insert);
+    let slots = cont.fields.iter().map(registry_slot);
     let bounds = where_connections(cont);
     let allow = allow_lints();
     quote! {
@@ -50,11 +51,15 @@ pub fn set_impl(cont: &Container) -> TokenStream {
 
             #(#accessors)*
 
-            /// The same live connections, looked up by name.
+            /// The same live connections, looked up by name: the one registry this struct
+            /// owns, the same on every call. Monitors started from it end on `close()`.
             pub fn registry(&self) -> ::connfx::Registry {
-                let registry = ::connfx::Registry::new();
-                #(#inserts)*
-                registry
+                ::connfx::__private::struct_registry(&[#(#slots),*], || {
+                    // Made once, at the first call (in `connect`), and kept in the slots.
+                    let registry = ::connfx::Registry::new();
+                    #(#inserts)*
+                    registry
+                })
             }
 
             /// Checks every connection concurrently, each bounded by its own health timeout.
@@ -122,6 +127,16 @@ fn registry_insert(field: &Field) -> TokenStream {
     }
 }
 
+/// `connfx::__private::slot::<T>(Some(&self.api))`: the field's registry slot, if any.
+fn registry_slot(field: &Field) -> TokenStream {
+    let (ident, ty) = (field.ident, field.ty);
+    let connection = match field.presence {
+        Presence::Required => quote!(::core::option::Option::Some(&self.#ident)),
+        Presence::Optional => quote!(::core::option::Option::as_ref(&self.#ident)),
+    };
+    quote!(::connfx::__private::slot::<#ty>(#connection))
+}
+
 /// `impl ConnsConfig { async fn connect(self) }`: every connection built concurrently, every
 /// failure collected.
 pub fn config_impl(cont: &Container) -> TokenStream {
@@ -154,9 +169,9 @@ pub fn config_impl(cont: &Container) -> TokenStream {
                 match #bindings {
                     #somes => {
                         let #connected = #ident { #(#idents),* };
-                        // A registry of them binds every connection's telemetry to the OTLP
-                        // connection, when there is one.
-                        let _ = #connected.registry();
+                        // The one registry the struct owns for its life, built here from its
+                        // fields and kept in their slots; telemetry bound once, explicitly.
+                        ::connfx::Registry::export_telemetry(&#ident::registry(&#connected));
                         ::core::result::Result::Ok(#connected)
                     }
                     _ => ::core::result::Result::Err(#errors.into_error()),

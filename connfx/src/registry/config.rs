@@ -84,7 +84,8 @@ impl RegistryConfig {
         }
     }
 
-    /// Connects every target into a new [`Registry`]; all failures are reported together.
+    /// Connects every target into a new [`Registry`] and binds their telemetry to its OTLP
+    /// target, if any ([`Registry::export_telemetry`]); all failures are reported together.
     ///
     /// # Errors
     /// A [`ConnectError`] listing every target that failed.
@@ -100,6 +101,7 @@ impl RegistryConfig {
         }
         let error = errors.into_error();
         if error.failures().is_empty() {
+            registry.export_telemetry();
             Ok(registry)
         } else {
             Err(error)

@@ -187,11 +187,7 @@ impl Registry {
     }
 
     pub(super) fn push(&self, name: String, entry: Entry) {
-        {
-            let mut entries = self.inner.entries.write().unwrap_or_else(|e| e.into_inner());
-            entries.retain(|(n, _)| *n != name);
-            entries.push((name, entry));
-        }
-        self.export_telemetry();
+        let mut entries = self.inner.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.insert(name, entry);
     }
 }

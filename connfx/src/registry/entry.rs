@@ -49,7 +49,9 @@ impl<T: Connection> Erased for T {
 
 impl Entry {
     pub(crate) fn new<T: Connection>(connection: T) -> Self {
-        Entry(Arc::new(connection))
+        // A clone, whose `RegistrySlot` is empty: a registry never holds a handle that holds a
+        // registry, so a struct's field moved in here cannot make a reference cycle.
+        Entry(Arc::new(connection.clone()))
     }
 
     pub(crate) fn downcast<T: Connection>(&self) -> Option<T> {

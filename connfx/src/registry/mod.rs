@@ -5,10 +5,13 @@ mod dynamic;
 mod entry;
 mod monitor;
 mod seed_names;
+mod slot;
+mod store;
 
 pub use config::{RegistryConfig, TARGETS_PREFIX};
 pub use dynamic::{AdapterFactory, TargetConfig};
 pub use monitor::{HealthEvent, HealthMonitor, MIN_MONITOR_INTERVAL};
+pub use slot::RegistrySlot;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -19,6 +22,7 @@ use tokio::sync::watch;
 
 use crate::{Connection, Health, HealthEntry, HealthReport};
 use entry::Entry;
+use store::Store;
 
 /// How long `close()` waits for all connections together.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,7 +30,9 @@ pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Live connections by name. Cloning gives another handle to the same registry.
 ///
 /// Typed structs (`conns.registry()`) and the dynamic side (`Registry::from_env()`, `add`) share
-/// this type.
+/// this type. A derived struct owns one registry for its life: `conns.registry()` returns a
+/// handle to the same one every time, and `conns.close()` closes it (see [`RegistrySlot`]).
+/// Looking a connection up by name is one hash lookup, whatever the number of connections.
 ///
 /// ```
 /// # async fn demo(api: connfx::HttpConnection) {
@@ -43,7 +49,7 @@ pub struct Registry {
 
 #[derive(Default)]
 struct Inner {
-    entries: RwLock<Vec<(String, Entry)>>,
+    entries: RwLock<Store>,
     adapters: RwLock<BTreeMap<String, AdapterFactory>>,
     /// Turns `true` when `close()` starts, so background work on the registry (a
     /// [`HealthMonitor`]) ends with it.
@@ -75,17 +81,32 @@ impl Registry {
         registry
     }
 
-    /// Adds (or replaces) a live connection under `name`. When the registry holds an OTLP
-    /// connection, every connection's [`telemetry`](crate::telemetry) is exported through the
-    /// first one (a connection already exporting elsewhere keeps its meter).
+    /// Adds a live connection under `name`; a connection already called `name` is replaced and
+    /// the new one keeps its place in [`names`](Registry::names). Its telemetry is not bound
+    /// here: see [`Registry::export_telemetry`].
     pub fn insert<T: Connection>(&self, name: impl Into<String>, connection: T) {
         self.push(name.into(), Entry::new(connection));
     }
 
-    /// Binds every connection's telemetry to the first OTLP connection's meter.
+    /// Binds the [`telemetry`](crate::telemetry) of every connection the registry holds to the
+    /// meter of its first OTLP connection (feature `otlp`); a connection already exporting
+    /// elsewhere keeps its meter. Without an OTLP connection it does nothing.
+    ///
+    /// Binding is this one explicit step, never a side effect of building a registry or adding
+    /// to it: a derived struct's `connect` and [`RegistryConfig::connect`] call it once, when
+    /// every connection is in; call it again after adding connections by hand.
+    ///
+    /// ```
+    /// # async fn demo(api: connfx::HttpConnection, otel: connfx::OtlpConnection) {
+    /// let registry = connfx::Registry::new();
+    /// registry.insert("api", api);
+    /// registry.insert("otel", otel);
+    /// registry.export_telemetry();
+    /// # }
+    /// ```
     #[cfg(feature = "otlp")]
-    pub(super) fn export_telemetry(&self) {
-        let entries = self.entries();
+    pub fn export_telemetry(&self) {
+        let entries = self.snapshot();
         let Some(otlp) = entries
             .iter()
             .find_map(|(_, entry)| entry.downcast::<crate::OtlpConnection>())
@@ -104,8 +125,14 @@ impl Registry {
         }
     }
 
+    /// Binds every connection's telemetry to the registry's OTLP connection; without the
+    /// `otlp` feature there is none, so this does nothing.
+    ///
+    /// ```
+    /// connfx::Registry::new().export_telemetry();
+    /// ```
     #[cfg(not(feature = "otlp"))]
-    pub(super) fn export_telemetry(&self) {}
+    pub fn export_telemetry(&self) {}
 
     /// The connection called `name`, as type `T` (a cheap handle to the same live connection).
     ///
@@ -113,9 +140,8 @@ impl Registry {
     /// [`LookupError`] if there is none, or it is of another type.
     pub fn get<T: Connection>(&self, name: &str) -> Result<T, LookupError> {
         let entries = self.entries();
-        let (_, entry) = entries
-            .iter()
-            .find(|(n, _)| n == name)
+        let entry = entries
+            .get(name)
             .ok_or_else(|| LookupError::NotFound(name.into()))?;
         entry.downcast::<T>().ok_or(LookupError::WrongType {
             name: name.into(),
@@ -123,9 +149,22 @@ impl Registry {
         })
     }
 
-    /// The names of all connections, in the order they were added.
+    /// Whether `this` and `other` are handles to the same registry (as two calls of a derived
+    /// struct's `registry()` are).
+    ///
+    /// ```
+    /// use connfx::Registry;
+    /// let registry = Registry::new();
+    /// assert!(Registry::ptr_eq(&registry, &registry.clone()));
+    /// assert!(!Registry::ptr_eq(&registry, &Registry::new()));
+    /// ```
+    pub fn ptr_eq(this: &Registry, other: &Registry) -> bool {
+        Arc::ptr_eq(&this.inner, &other.inner)
+    }
+
+    /// The names of all connections, in the order they were first added.
     pub fn names(&self) -> Vec<String> {
-        self.entries().iter().map(|(n, _)| n.clone()).collect()
+        self.entries().ordered().iter().map(|(n, _)| n.clone()).collect()
     }
 
     /// Checks every connection concurrently, each bounded by its own health timeout.
@@ -172,15 +211,12 @@ impl Registry {
 impl Registry {
     /// The entry called `name`, if any.
     pub(crate) fn entry(&self, name: &str) -> Option<Entry> {
-        self.entries()
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, e)| e.clone())
+        self.entries().get(name).cloned()
     }
 
     /// The entries as they are now; checks and closes run on this copy, without holding the lock.
     fn snapshot(&self) -> Vec<(String, Entry)> {
-        self.entries().clone()
+        self.entries().ordered().to_vec()
     }
 
     /// Sees `true` once `close()` has started.
@@ -188,8 +224,8 @@ impl Registry {
         self.inner.closed.subscribe()
     }
 
-    fn entries(&self) -> std::sync::RwLockReadGuard<'_, Vec<(String, Entry)>> {
-        // A panic while holding the lock leaves the list itself intact: keep using it.
+    fn entries(&self) -> std::sync::RwLockReadGuard<'_, Store> {
+        // A panic while holding the lock leaves the store itself intact: keep using it.
         self.inner.entries.read().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -4,9 +4,10 @@
 //! # Where it goes
 //!
 //! Each connection owns a [`Telemetry`] handle. Until it is bound to a meter it records nothing
-//! (one atomic load per call). A [`Registry`](crate::Registry) binds every connection it holds
-//! to the first OTLP connection among them (feature `otlp`), so a derived struct with an
-//! `OtlpConnection` field exports the metrics of all its connections through it, with no code;
+//! (one atomic load per call). [`Registry::export_telemetry`](crate::Registry::export_telemetry)
+//! binds every connection of a registry to the first OTLP connection among them (feature
+//! `otlp`); a derived struct's `connect` calls it once, so a struct with an `OtlpConnection`
+//! field exports the metrics of all its connections through it, with no code;
 //! [`Telemetry::export_to`] binds one by hand. Without an OTLP connection nothing is recorded
 //! and nothing global is touched.
 //!

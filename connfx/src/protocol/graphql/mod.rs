@@ -332,4 +332,9 @@ impl Connection for GraphqlConnection {
     fn critical(&self) -> bool {
         self.config().health.critical
     }
+
+    /// The HTTP connection's: a GraphQL handle is its HTTP handle.
+    fn registry_slot(&self) -> Option<&crate::registry::RegistrySlot> {
+        Connection::registry_slot(&self.http)
+    }
 }

@@ -93,6 +93,7 @@ use std::time::Duration;
 use reqwest::Method;
 
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
+use crate::registry::RegistrySlot;
 use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
 
@@ -120,6 +121,8 @@ pub use response::HttpResponse;
 #[derive(Clone)]
 pub struct HttpConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -346,6 +349,7 @@ impl HttpConnection {
             telemetry,
         };
         Ok(HttpConnection {
+            slot: RegistrySlot::new(),
             inner: Arc::new(inner),
         })
     }
@@ -509,5 +513,9 @@ impl Connection for HttpConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 }

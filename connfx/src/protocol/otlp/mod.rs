@@ -91,6 +91,7 @@ use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
+use crate::registry::RegistrySlot;
 use crate::{ConnUrl, ConnectError, Connection, Health, HealthState};
 use providers::Providers;
 use transport::Probe;
@@ -113,6 +114,8 @@ use transport::Probe;
 #[derive(Clone)]
 pub struct OtlpConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -240,6 +243,7 @@ impl Connection for OtlpConnection {
         let providers = providers::build(&config, exporters, &resource);
         tracing::debug!(connection = name, url = %config.url, transport = ?config.transport, "otlp exporters ready");
         Ok(OtlpConnection {
+            slot: RegistrySlot::new(),
             inner: Arc::new(Inner {
                 name: name.to_owned(),
                 config,
@@ -272,5 +276,9 @@ impl Connection for OtlpConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 }

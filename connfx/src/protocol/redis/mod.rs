@@ -97,6 +97,7 @@ use redis::aio::ConnectionManager;
 use redis::{Cmd, FromRedisValue, Pipeline, ToRedisArgs, ToSingleRedisArg};
 
 use crate::lifecycle::{DRAIN_LIMIT, InFlight, Lifecycle};
+use crate::registry::RegistrySlot;
 use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::telemetry::Telemetry;
 use crate::{CallError, ConnUrl, ConnectError, Connection, Health, Retry};
@@ -128,6 +129,8 @@ const REDIS_RETRY_ON: &str = "connect,timeout,transport,503";
 #[derive(Clone)]
 pub struct RedisConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -425,7 +428,10 @@ impl Connection for RedisConnection {
         };
         let inner = Arc::new(inner);
         offer_gauges(&inner);
-        Ok(RedisConnection { inner })
+        Ok(RedisConnection {
+            inner,
+            slot: RegistrySlot::new(),
+        })
     }
 
     async fn health(&self) -> Health {
@@ -448,6 +454,10 @@ impl Connection for RedisConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 
     fn telemetry(&self) -> Option<&Telemetry> {

@@ -115,6 +115,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::lifecycle::Lifecycle;
+use crate::registry::RegistrySlot;
 use crate::telemetry::Telemetry;
 use crate::{ConnUrl, ConnectError, Connection, Health};
 
@@ -139,6 +140,8 @@ const CLOSE_LIMIT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct SqlConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -345,7 +348,10 @@ impl Connection for SqlConnection {
         if inner.config.pool.min_idle > 0 {
             warm::spawn(Arc::downgrade(&inner), inner.config.pool.min_idle);
         }
-        Ok(SqlConnection { inner })
+        Ok(SqlConnection {
+            inner,
+            slot: RegistrySlot::new(),
+        })
     }
 
     async fn health(&self) -> Health {
@@ -376,6 +382,10 @@ impl Connection for SqlConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 
     fn telemetry(&self) -> Option<&Telemetry> {

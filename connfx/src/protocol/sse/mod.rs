@@ -92,6 +92,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
 use crate::protocol::reconnect::Reconnect;
+use crate::registry::RegistrySlot;
 use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
 
 /// A Server-Sent Events connection: a URL, a configured client, and the reconnect policy its
@@ -115,6 +116,8 @@ use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
 #[derive(Clone)]
 pub struct SseConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -255,6 +258,7 @@ impl Connection for SseConnection {
             config,
         };
         Ok(SseConnection {
+            slot: RegistrySlot::new(),
             inner: Arc::new(inner),
         })
     }
@@ -277,5 +281,9 @@ impl Connection for SseConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 }

@@ -104,6 +104,7 @@ use tokio::sync::{Mutex, broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::protocol::reconnect::Reconnect;
+use crate::registry::RegistrySlot;
 use crate::resilience::Emitter;
 use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
 use handshake::Handshake;
@@ -140,6 +141,8 @@ const CLOSE_WAIT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct WebSocketConnection {
     inner: Arc<Inner>,
+    /// The derived struct's registry, when this handle is one of its fields.
+    slot: RegistrySlot,
 }
 
 struct Inner {
@@ -437,6 +440,7 @@ impl Connection for WebSocketConnection {
             closed: AtomicBool::new(false),
         };
         Ok(WebSocketConnection {
+            slot: RegistrySlot::new(),
             inner: Arc::new(inner),
         })
     }
@@ -461,5 +465,9 @@ impl Connection for WebSocketConnection {
 
     fn critical(&self) -> bool {
         self.inner.config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
     }
 }

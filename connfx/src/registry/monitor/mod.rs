@@ -55,7 +55,9 @@ pub const MIN_MONITOR_INTERVAL: Duration = Duration::from_millis(1);
 ///   changes from the moment they subscribe; `report()` has the state so far.
 /// - **The task ends** on [`HealthMonitor::stop`], when the last handle is dropped, and when the
 ///   registry closes. Closing the registry first publishes a report with every connection
-///   `Unknown` ("registry closed"), so readiness turns 503 while a service shuts down.
+///   `Unknown` ("registry closed"), so readiness turns 503 while a service shuts down; a monitor
+///   already stopped keeps its last report. A derived struct's `close()` closes the registry
+///   that `registry()` returns, so it ends the monitors started from it.
 /// - **Logs and metrics**: each change is logged (`info` when a connection is up or unknown,
 ///   `warn` otherwise) in one function that sees every event; metrics hook in there.
 #[derive(Clone)]

@@ -92,7 +92,10 @@ impl Task {
 async fn ended(stop: &mut watch::Receiver<bool>, closed: &mut watch::Receiver<bool>) -> End {
     // `wait_for` also returns (with an error) when the sender is gone: for `stop`, that is the
     // last handle dropped; the registry's sender lives as long as the registry this task holds.
+    // Biased: a monitor stopped by hand keeps its last report, even when the registry closes
+    // before the task has seen the stop (`monitor.stop(); conns.close().await`).
     tokio::select! {
+        biased;
         _ = stop.wait_for(|stopped| *stopped) => End::Stopped,
         _ = closed.wait_for(|closed| *closed) => End::Closed,
     }
