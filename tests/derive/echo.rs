@@ -29,6 +29,7 @@ impl EchoConnection {
     }
 
     /// A weak reference to the shared state: dead once every handle is dropped.
+    #[allow(dead_code)] // used by tests/derive; tests/registry shares this file without it
     pub fn shared(&self) -> std::sync::Weak<EchoConfig> {
         Arc::downgrade(&self.config)
     }
