@@ -4,14 +4,14 @@
 
 use std::sync::Mutex;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, Response};
 use url::Url;
 
 use super::HttpConnection;
 use super::body::Body;
 use super::transport::{self, Limits};
-use crate::resilience::retry::{Outcome, RetryAfter};
+use crate::resilience::retry::Outcome;
 use crate::resilience::stack::{Attempt, Bound, Failure};
 
 /// What one try needs; shared by every try of a call.
@@ -61,19 +61,13 @@ impl Attempt for HttpAttempt<'_> {
             Ok(response) => {
                 let outcome = Outcome::Status {
                     code: response.status().as_u16(),
-                    retry_after: retry_after(response.headers()),
+                    retry_after: transport::retry_after(response.headers()),
                 };
                 let error = super::response::status_error(name, response).await;
                 Err(Failure::new(error, outcome))
             }
             Err(err) => {
-                let outcome = if err.is_connect() {
-                    Outcome::Connect
-                } else if err.is_timeout() {
-                    Outcome::Timeout { sent: true }
-                } else {
-                    Outcome::Transport
-                };
+                let outcome = transport::outcome(&err);
                 let deadline_passed = err.is_timeout() && bound.deadline_binds();
                 let error = transport::call_error(name, err, limits);
                 Err(Failure {
@@ -90,12 +84,4 @@ impl Attempt for HttpAttempt<'_> {
             retry_after: None,
         }
     }
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<RetryAfter> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()
-        .and_then(RetryAfter::parse)
 }

@@ -4,6 +4,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use crate::CallError;
+use crate::resilience::retry::{Outcome, RetryAfter};
 
 /// The limits that applied to one request, to say which one a timeout hit.
 #[derive(Clone, Copy, Debug, Default)]
@@ -67,4 +68,25 @@ pub(crate) fn short(err: &reqwest::Error) -> String {
     } else {
         cause
     }
+}
+
+/// What a failed send means to the retry rules and the breaker: refused before anything was
+/// sent, out of time, or broken after (part of) the request went out.
+pub(crate) fn outcome(err: &reqwest::Error) -> Outcome {
+    if err.is_connect() {
+        Outcome::Connect
+    } else if err.is_timeout() {
+        Outcome::Timeout { sent: true }
+    } else {
+        Outcome::Transport
+    }
+}
+
+/// The server's `Retry-After`, if it sent a readable one.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()
+        .and_then(RetryAfter::parse)
 }

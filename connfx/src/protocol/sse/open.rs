@@ -139,11 +139,7 @@ pub(super) async fn check(response: reqwest::Response) -> Result<reqwest::Respon
         return Err(Failure::NoContent);
     }
     if !status.is_success() {
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(RetryAfter::parse);
+        let retry_after = transport::retry_after(response.headers());
         return Err(Failure::Status {
             code: status.as_u16(),
             body: body_start(response).await,
@@ -165,16 +161,9 @@ pub(super) fn content_type(response: &reqwest::Response) -> Option<&str> {
 }
 
 pub(super) fn transport_failure(err: reqwest::Error) -> Failure {
-    let outcome = if err.is_connect() {
-        Outcome::Connect
-    } else if err.is_timeout() {
-        Outcome::Timeout { sent: true }
-    } else {
-        Outcome::Transport
-    };
     Failure::Transport {
+        outcome: transport::outcome(&err),
         message: transport::describe(err),
-        outcome,
     }
 }
 
