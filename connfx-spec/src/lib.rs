@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod declare;
 pub mod groups;
 pub mod message;
 pub mod retry_on;

@@ -210,7 +210,7 @@ const HTTP_GROUPS: &[&Group] = &[
     &CIRCUIT_BREAKER,
     &RATE_LIMIT,
     &BULKHEAD,
-    &POOL,
+    &HTTP_POOL,
     &TLS,
     &AUTH,
     &HEADERS,

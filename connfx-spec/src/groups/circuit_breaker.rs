@@ -1,30 +1,77 @@
-use crate::table::Kind::*;
-use crate::table::{Group, Key, Rule};
+/// The declaration of `circuit_breaker(...)` (see [`crate::declare`]): DESIGN §3.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! circuit_breaker_group {
+    ($then:path) => {
+        $then! {
+            /// `circuit_breaker(...)`: Closed → Open after `failure_threshold` consecutive
+            /// failures, or when the failure rate (or the slow-call rate) over a window of at
+            /// least `minimum_calls` reaches `failure_rate` (`slow_call_rate`); Open for
+            /// `reset_timeout` (growing by `backoff_multiplier` on each reopening, up to
+            /// `max_reset_timeout`); then Half-open with at most `half_open_max_calls` probes in
+            /// flight, closing after `half_open_success_needed` successes and reopening on any
+            /// failure.
+            ///
+            /// The failure-rate window is count-based (`window_size` calls) unless
+            /// `window_duration` is set. It is kept as two halves: the rate is judged over the
+            /// current half and the one before it, so over the last `window_size / 2` to
+            /// `window_size` calls (or `window_duration / 2` to `window_duration` of time). See
+            /// [`CircuitBreaker`](crate::resilience::circuit_breaker::CircuitBreaker).
+            ///
+            /// ```
+            /// let cb = connfx::CircuitBreakerConfig { failure_threshold: 3, ..Default::default() };
+            /// assert_eq!(cb.reset_timeout, std::time::Duration::from_secs(30));
+            /// assert!(cb.failure_rate.is_none());
+            /// ```
+            group CIRCUIT_BREAKER = "circuit_breaker" for CircuitBreakerConfig;
+            rules [NotAbove(reset_timeout, max_reset_timeout)];
+            shorthand [];
+            check [];
+            keys {
+                /// Consecutive failures that open the circuit.
+                failure_threshold: u32 = 5 => Integer[1, 1_000_000];
+                /// Failure share (0–1) over the window that opens the circuit when reached;
+                /// unset means off.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                failure_rate: Option<f64> = None => Number[0, 1];
+                /// Calls the window must hold before `failure_rate` or `slow_call_rate` is judged.
+                minimum_calls: u32 = 10 => Integer[1, 1_000_000];
+                /// Calls in the failure-rate window (a count-based window); unused when
+                /// `window_duration` is set.
+                window_size: u32 = 100 => Integer[2, 1_000_000];
+                /// Makes the failure-rate window time-based, over this long; unset means
+                /// count-based.
+                #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
+                #[schemars(with = "Option<crate::HumanDuration>")]
+                window_duration: Option<Duration> = None => Duration;
+                /// A call that takes at least this long is slow.
+                #[serde(with = "humantime_serde")]
+                #[schemars(with = "crate::HumanDuration")]
+                slow_call_duration: Duration = Duration::from_secs(60) => Duration;
+                /// Share (0–1) of slow calls over the window that opens the circuit when
+                /// reached; unset means off.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                slow_call_rate: Option<f64> = None => Number[0, 1];
+                /// How long the circuit stays open before probing.
+                #[serde(with = "humantime_serde")]
+                #[schemars(with = "crate::HumanDuration")]
+                reset_timeout: Duration = Duration::from_secs(30) => Duration;
+                /// Growth of the open period each time a probe fails and the circuit reopens
+                /// (1 = none).
+                backoff_multiplier: f64 = 1.0 => Number[1, 100];
+                /// Longest open period once grown by `backoff_multiplier`; unset means no cap.
+                #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
+                #[schemars(with = "Option<crate::HumanDuration>")]
+                max_reset_timeout: Option<Duration> = None => Duration;
+                /// Probes let through at once while half-open.
+                half_open_max_calls: u32 = 1 => Integer[1, 10_000];
+                /// Successful probes needed to close again.
+                half_open_success_needed: u32 = 1 => Integer[1, 10_000];
+                /// HTTP statuses at or above this count as failures.
+                server_error_threshold: u16 = 500 => Integer[100, 599];
+            }
+        }
+    };
+}
 
-/// `circuit_breaker(...)`: DESIGN §3. `window_duration`, when set, makes the failure-rate window
-/// time-based (`window_size` is then unused); `max_reset_timeout` caps the growth of
-/// `reset_timeout` by `backoff_multiplier`.
-pub static CIRCUIT_BREAKER: Group = Group {
-    name: "circuit_breaker",
-    keys: &[
-        Key::range("failure_threshold", Integer, 1.0, 1_000_000.0),
-        Key::range("failure_rate", Number, 0.0, 1.0),
-        Key::range("minimum_calls", Integer, 1.0, 1_000_000.0),
-        Key::range("window_size", Integer, 2.0, 1_000_000.0),
-        Key::new("window_duration", Duration),
-        Key::new("slow_call_duration", Duration),
-        Key::range("slow_call_rate", Number, 0.0, 1.0),
-        Key::new("reset_timeout", Duration),
-        Key::range("backoff_multiplier", Number, 1.0, 100.0),
-        Key::new("max_reset_timeout", Duration),
-        Key::range("half_open_max_calls", Integer, 1.0, 10_000.0),
-        Key::range("half_open_success_needed", Integer, 1.0, 10_000.0),
-        Key::range("server_error_threshold", Integer, 100.0, 599.0),
-    ],
-    rules: &[Rule::NotAbove {
-        lower: "reset_timeout",
-        upper: "max_reset_timeout",
-    }],
-    shorthand: None,
-    is_map: false,
-};
+crate::circuit_breaker_group!(crate::spec_group);

@@ -1,18 +1,43 @@
-use crate::table::Kind::*;
-use crate::table::{Group, Key};
+/// The declaration of `rate_limit(...)` (see [`crate::declare`]).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! rate_limit_group {
+    ($then:path) => {
+        $then! {
+            /// `rate_limit(...)`: at most `requests` per `per`, with bursts of up to `burst`
+            /// after a quiet spell. Calls beyond it wait up to `max_wait` (`mode = "wait"`) or
+            /// fail at once (`mode = "reject"`).
+            ///
+            /// ```
+            /// let r = connfx::RateLimitConfig { requests: 100, ..Default::default() };
+            /// assert_eq!(r.per, std::time::Duration::from_secs(1));
+            /// assert_eq!(r.mode, connfx::resilience::rate_limit::RateLimitMode::Wait);
+            /// ```
+            group RATE_LIMIT = "rate_limit" for RateLimitConfig;
+            rules [];
+            shorthand [];
+            check [per_is_not_zero];
+            keys {
+                /// Calls allowed per `per`.
+                requests: u32 = 100 => Integer[1, 1_000_000_000];
+                /// The period `requests` is counted over.
+                #[serde(with = "humantime_serde")]
+                #[schemars(with = "crate::HumanDuration")]
+                per: Duration = Duration::from_secs(1) => Duration;
+                /// Calls allowed at once after a quiet spell; unset means `requests`.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                burst: Option<u32> = None => Integer[1, 1_000_000_000];
+                /// What a call beyond the limit does: `wait` (up to `max_wait`) or `reject` at
+                /// once.
+                mode: RateLimitMode = RateLimitMode::Wait => OneOf["wait", "reject"];
+                /// How long a call may wait for its turn in `wait` mode; one that would wait
+                /// longer fails at once.
+                #[serde(with = "humantime_serde")]
+                #[schemars(with = "crate::HumanDuration")]
+                max_wait: Duration = Duration::from_secs(1) => Duration;
+            }
+        }
+    };
+}
 
-/// `rate_limit(...)`: `requests` per `per` with a `burst`; `mode` is `wait` (up to `max_wait`) or
-/// `reject` (checked by the runtime config type: the spec has no enumerated kind).
-pub static RATE_LIMIT: Group = Group {
-    name: "rate_limit",
-    keys: &[
-        Key::range("requests", Integer, 1.0, 1_000_000_000.0),
-        Key::new("per", Duration),
-        Key::range("burst", Integer, 1.0, 1_000_000_000.0),
-        Key::one_of("mode", &["wait", "reject"]),
-        Key::new("max_wait", Duration),
-    ],
-    rules: &[],
-    shorthand: None,
-    is_map: false,
-};
+crate::rate_limit_group!(crate::spec_group);

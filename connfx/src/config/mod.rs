@@ -12,6 +12,7 @@
 pub(crate) mod descriptor;
 mod env;
 mod file;
+pub(crate) mod group;
 mod issue;
 mod layers;
 mod leaf;

@@ -1,60 +1,9 @@
-//! `pool(...)` of an HTTP connection: the idle connections reqwest keeps for reuse.
+//! `pool(...)` of an HTTP connection: the idle connections reqwest keeps for reuse (its struct is
+//! declared once in `connfx-spec`, see `config::group`).
 
 use std::time::Duration;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use validator::Validate;
-
-/// `pool(...)` of an [`HttpConnection`](super::HttpConnection): the keys of
-/// [`PoolConfig`](crate::PoolConfig), with HTTP's own meaning and defaults.
-///
-/// reqwest opens as many connections as there are requests in flight; the pool only decides
-/// how many of them stay open once idle. Unset `max_size` keeps them all until `idle_timeout`,
-/// as a default `reqwest::Client` does: a cap below the number of requests in flight closes
-/// and reopens connections on every burst (32 in flight with a cap of 10 ran at 40 % of a
-/// default client's throughput; see `BENCHMARKS.md`, session 6).
-///
-/// ```
-/// let p = connfx::HttpPoolConfig::default();
-/// assert_eq!(p.max_size, None);
-/// assert_eq!(p.idle_timeout, std::time::Duration::from_secs(90));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Validate)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpPoolConfig {
-    /// Idle connections kept per host; unset keeps every one until `idle_timeout` (reqwest's
-    /// default), so no burst closes and reopens connections.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_size: Option<u32>,
-    /// No effect on HTTP: reqwest opens connections on demand (a warning is logged when set).
-    pub min_idle: u32,
-    /// No effect on HTTP (a warning is logged when set).
-    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<crate::HumanDuration>")]
-    pub max_lifetime: Option<Duration>,
-    /// An idle connection is closed after this long.
-    #[serde(with = "humantime_serde")]
-    #[schemars(with = "crate::HumanDuration")]
-    pub idle_timeout: Duration,
-    /// No effect on HTTP: a request never waits for a pooled connection, it opens one
-    /// (a warning is logged when set).
-    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<crate::HumanDuration>")]
-    pub acquire_timeout: Option<Duration>,
-}
-
-impl Default for HttpPoolConfig {
-    fn default() -> Self {
-        HttpPoolConfig {
-            max_size: None,
-            min_idle: 0,
-            max_lifetime: None,
-            idle_timeout: Duration::from_secs(90),
-            acquire_timeout: None,
-        }
-    }
-}
+connfx_spec::http_pool_group!(crate::config::group::config_group);
 
 impl HttpPoolConfig {
     /// The keys that are set but have no HTTP meaning, to warn about.

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError};
 
@@ -141,34 +141,19 @@ fn yes() -> bool {
     true
 }
 
-/// `transport = "http" | "grpc"`: how exports reach the collector.
-///
-/// ```
-/// let t: connfx::protocol::otlp::OtlpTransport = serde_json::from_str("\"grpc\"").unwrap();
-/// assert_eq!(t, connfx::protocol::otlp::OtlpTransport::Grpc);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OtlpTransport {
-    /// OTLP http/protobuf: `POST <url>/v1/traces` etc. with protobuf bodies.
-    #[default]
-    Http,
-    /// OTLP over gRPC (HTTP/2).
-    Grpc,
-}
-
-// Written by hand, as `BackoffKind`: the loader checks choices from a plain `enum`.
-impl JsonSchema for OtlpTransport {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OtlpTransport".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "string", "enum": ["http", "grpc"] })
-    }
-
-    fn inline_schema() -> bool {
-        true
+crate::config::group::choice! {
+    /// `transport = "http" | "grpc"`: how exports reach the collector.
+    ///
+    /// ```
+    /// let t: connfx::protocol::otlp::OtlpTransport = serde_json::from_str("\"grpc\"").unwrap();
+    /// assert_eq!(t, connfx::protocol::otlp::OtlpTransport::Grpc);
+    /// ```
+    pub enum OtlpTransport {
+        /// OTLP http/protobuf: `POST <url>/v1/traces` etc. with protobuf bodies.
+        #[default]
+        Http = "http",
+        /// OTLP over gRPC (HTTP/2).
+        Grpc = "grpc",
     }
 }
 

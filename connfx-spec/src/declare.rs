@@ -1,0 +1,107 @@
+//! How a group of keys is declared: once.
+//!
+//! Each group (`retry(...)`, `pool(...)` …) is written in one `macro_rules!` of its own in
+//! [`crate::groups`], which hands the whole declaration — docs, field types, defaults, the kind and
+//! bounds of each key, the rules across keys — to a callback macro. Two callbacks read it:
+//! [`spec_group!`](crate::spec_group) here makes the [`Group`](crate::Group) static that the
+//! derive checks literals against at compile time, and `connfx` makes the config struct (with
+//! its `Default`, its serde and schema shape, and its checks) from the very same tokens. A key
+//! added, renamed or rebounded in the declaration therefore changes the derive, the loader, the
+//! env names, the schema and the struct together.
+//!
+//! The declaration's grammar (one per group):
+//!
+//! ```text
+//! /// docs of the config struct (with its example)
+//! group STATIC = "name" for ConfigType;   // or `for ConfigType, derive(Eq, Hash);`
+//! rules [NotAbove(lower, upper), AtMostOne(a, b)];
+//! shorthand [key];          // or []: the key a bare value (`timeout = "10s"`) sets
+//! check [path::to::fn];     // or []: a runtime-only check beyond bounds and rules
+//! keys {
+//!     /// doc of the field
+//!     #[serde(...)]         // serde/schemars attributes of the field
+//!     field: Type = default_expression => Kind[min, max];
+//! }
+//! ```
+//!
+//! where `Kind` is a [`Kind`](crate::Kind) (`Integer[1, 100]` and `Number[0, 1]` with bounds),
+//! `OneOf["a", "b"]` (a string that is one of these words) or `RetryOn` (a `retry_on` list). The
+//! field types and default expressions are only ever compiled by `connfx`; this crate reads the
+//! names, kinds, bounds and rules.
+
+/// Makes the spec's [`Group`](crate::Group) static from a group declaration (see the
+/// [module docs](crate::declare)).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! spec_group {
+    (
+        $(#[$meta:meta])*
+        group $static:ident = $name:literal for $ty:ident $(, derive($($derive:ident),*))?;
+        rules [$($rule:ident($($rule_key:ident),* $(,)?)),* $(,)?];
+        shorthand [$($shorthand:ident)?];
+        check [$($check:path)?];
+        keys {
+            $(
+                $(#[$field_meta:meta])*
+                $field:ident : $field_ty:ty = $default:expr => $kind:ident $([$($arg:tt)*])?;
+            )*
+        }
+    ) => {
+        #[doc = concat!(
+            "`", $name, "(...)`: its keys, bounds and rules, from the same declaration as the ",
+            "runtime's `", stringify!($ty), "`."
+        )]
+        pub static $static: $crate::Group = $crate::Group {
+            name: $name,
+            keys: &[$($crate::__spec_key!(stringify!($field), $kind $([$($arg)*])?)),*],
+            rules: &[$($crate::__spec_rule!($rule($($rule_key),*))),*],
+            shorthand: $crate::__spec_shorthand!($($shorthand)?),
+            is_map: false,
+        };
+    };
+}
+
+/// One [`Key`](crate::Key) of a declaration.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __spec_key {
+    ($name:expr, OneOf[$($word:literal),* $(,)?]) => {
+        $crate::Key::one_of($name, &[$($word),*])
+    };
+    ($name:expr, RetryOn) => {
+        $crate::Key::text($name, $crate::Text::RetryOn)
+    };
+    ($name:expr, $kind:ident[$min:literal, $max:literal]) => {
+        $crate::Key::range($name, $crate::Kind::$kind, $min as f64, $max as f64)
+    };
+    ($name:expr, $kind:ident) => {
+        $crate::Key::new($name, $crate::Kind::$kind)
+    };
+}
+
+/// One [`Rule`](crate::Rule) of a declaration.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __spec_rule {
+    (NotAbove($lower:ident, $upper:ident)) => {
+        $crate::Rule::NotAbove {
+            lower: stringify!($lower),
+            upper: stringify!($upper),
+        }
+    };
+    (AtMostOne($($key:ident),*)) => {
+        $crate::Rule::AtMostOne(&[$(stringify!($key)),*])
+    };
+}
+
+/// The shorthand key of a declaration, if any.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __spec_shorthand {
+    () => {
+        None
+    };
+    ($key:ident) => {
+        Some(stringify!($key))
+    };
+}
