@@ -105,3 +105,49 @@ macro_rules! __spec_shorthand {
         Some(stringify!($key))
     };
 }
+
+/// Makes the spec's [`Protocol`](crate::Protocol) constant from a protocol declaration: like a
+/// group's, with `protocol CONST = "name" for ConfigType as ConnectionType;`, its URL
+/// `schemes [...]`, the keys no source may leave unset (`required [...]`), and among its
+/// `fields` the nested groups, written `field: Type => group GROUP;` (`=> map GROUP;` for a
+/// free map such as `headers`), in the order the config struct has them.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! spec_protocol {
+    (
+        $(#[$meta:meta])*
+        protocol $const:ident = $name:literal for $ty:ident as $conn:ident;
+        schemes [$($scheme:literal),* $(,)?];
+        required [$($required:ident),* $(,)?];
+        check [$($check:path)?];
+        fields { $($fields:tt)* }
+    ) => {
+        $crate::spec_protocol!(@fields ($const, $name, $ty, $conn, [$($scheme),*], [$($required),*]) [] [] $($fields)*);
+    };
+    (@fields $head:tt [$($keys:tt)*] [$($groups:tt)*]
+        $(#[$field_meta:meta])* $field:ident : $field_ty:ty => $nested:ident $group:ident; $($rest:tt)*
+    ) => {
+        $crate::spec_protocol!(@fields $head [$($keys)*] [$($groups)* &$crate::groups::$group,] $($rest)*);
+    };
+    (@fields $head:tt [$($keys:tt)*] [$($groups:tt)*]
+        $(#[$field_meta:meta])* $field:ident : $field_ty:ty => $kind:ident $([$($arg:tt)*])?; $($rest:tt)*
+    ) => {
+        $crate::spec_protocol!(@fields $head [$($keys)* $crate::__spec_key!(stringify!($field), $kind $([$($arg)*])?),] [$($groups)*] $($rest)*);
+    };
+    (@fields ($const:ident, $name:literal, $ty:ident, $conn:ident, [$($scheme:literal),*], [$($required:ident),*])
+        [$($keys:tt)*] [$($groups:tt)*]
+    ) => {
+        #[doc = concat!(
+            "`", $name, "`: its keys, groups and URL schemes, from the same declaration as the ",
+            "runtime's `", stringify!($ty), "`."
+        )]
+        pub const $const: $crate::Protocol = $crate::Protocol {
+            name: $name,
+            type_name: stringify!($conn),
+            schemes: &[$($scheme),*],
+            keys: &[$($keys)*],
+            groups: &[$($groups)*],
+            required: &[$(stringify!($required)),*],
+        };
+    };
+}

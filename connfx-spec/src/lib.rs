@@ -13,6 +13,7 @@ pub mod check;
 pub mod declare;
 pub mod groups;
 pub mod message;
+pub mod protocols;
 pub mod retry_on;
 pub mod table;
 

@@ -1,5 +1,7 @@
-//! The built-in protocols and their keys. Adding a key to a protocol's config type means adding it
-//! here too; `connfx`'s `spec_matches_config_types` test fails until both agree.
+//! The types of the key table (kinds, keys, rules, groups, protocols) and the table of built-in
+//! protocols. Each group and protocol is declared once (see [`crate::declare`]); the runtime's
+//! config types come from the same declarations, and `connfx`'s `spec_matches_config_types` test
+//! checks what the schema and the env names make of them.
 
 /// What a key holds, as written in an attribute, a file or an environment variable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,125 +195,7 @@ impl Protocol {
     }
 }
 
-use crate::groups::*;
-use Kind::*;
+use crate::protocols::*;
 
-/// The keys of `http` and of the protocols built on it (`graphql`).
-const HTTP_KEYS: &[Key] = &[
-    Key::new("url", Url),
-    Key::new("user_agent", Str),
-    Key::new("per_host", Bool),
-];
-
-/// The groups of `http` and of the protocols built on it (`graphql`).
-const HTTP_GROUPS: &[&Group] = &[
-    &TIMEOUT,
-    &RETRY,
-    &CIRCUIT_BREAKER,
-    &RATE_LIMIT,
-    &BULKHEAD,
-    &HTTP_POOL,
-    &TLS,
-    &AUTH,
-    &HEADERS,
-    &HEALTH,
-];
-
-/// Every built-in protocol.
-pub static PROTOCOLS: &[Protocol] = &[
-    Protocol {
-        name: "http",
-        type_name: "HttpConnection",
-        schemes: &["http", "https"],
-        keys: HTTP_KEYS,
-        groups: HTTP_GROUPS,
-        required: &["url"],
-    },
-    // GraphQL over HTTP: the same settings, `url` being the GraphQL endpoint.
-    Protocol {
-        name: "graphql",
-        type_name: "GraphqlConnection",
-        schemes: &["http", "https"],
-        keys: HTTP_KEYS,
-        groups: HTTP_GROUPS,
-        required: &["url"],
-    },
-    Protocol {
-        name: "redis",
-        type_name: "RedisConnection",
-        schemes: &["redis", "rediss"],
-        keys: &[
-            Key::new("url", Url),
-            Key::new("password", Secret),
-            Key::range("database", Integer, 0.0, 65_535.0),
-        ],
-        groups: &[
-            &TIMEOUT,
-            &RETRY,
-            &CIRCUIT_BREAKER,
-            &RATE_LIMIT,
-            &BULKHEAD,
-            &POOL,
-            &TLS,
-            &HEALTH,
-        ],
-        required: &["url"],
-    },
-    Protocol {
-        name: "sql",
-        type_name: "SqlConnection",
-        schemes: &["sqlite", "postgres", "postgresql", "mysql", "mariadb"],
-        keys: &[Key::new("url", Url)],
-        groups: &[
-            &TIMEOUT,
-            &RETRY,
-            &CIRCUIT_BREAKER,
-            &RATE_LIMIT,
-            &BULKHEAD,
-            &POOL,
-            &HEALTH,
-        ],
-        required: &["url"],
-    },
-    Protocol {
-        name: "otlp",
-        type_name: "OtlpConnection",
-        schemes: &["http", "https"],
-        keys: &[
-            Key::new("url", Url),
-            Key::one_of("transport", &["http", "grpc"]),
-            Key::new("service_name", Str),
-            Key::new("service_version", Str),
-            Key::new("environment", Str),
-            Key::new("export_interval", Duration),
-            Key::range("batch_size", Integer, 1.0, 1_000_000.0),
-            Key::new("batch_timeout", Duration),
-            Key::range("sample_ratio", Number, 0.0, 1.0),
-            Key::new("traces", Bool),
-            Key::new("metrics", Bool),
-            Key::new("logs", Bool),
-        ],
-        groups: &[&TIMEOUT, &TLS, &HEADERS, &RESOURCE, &HEALTH],
-        required: &["url"],
-    },
-    Protocol {
-        name: "sse",
-        type_name: "SseConnection",
-        schemes: &["http", "https"],
-        keys: &[Key::new("url", Url), Key::new("read_timeout", Duration)],
-        groups: &[&TIMEOUT, &RETRY, &AUTH, &HEADERS, &HEALTH],
-        required: &["url"],
-    },
-    Protocol {
-        name: "websocket",
-        type_name: "WebSocketConnection",
-        schemes: &["ws", "wss"],
-        keys: &[
-            Key::new("url", Url),
-            Key::new("ping_interval", Duration),
-            Key::range("max_message_size", Integer, 1.0, 4_294_967_296.0),
-        ],
-        groups: &[&TIMEOUT, &RETRY, &HEADERS, &HEALTH],
-        required: &["url"],
-    },
-];
+/// Every built-in protocol, each made from its one declaration in [`crate::protocols`].
+pub static PROTOCOLS: &[Protocol] = &[HTTP, GRAPHQL, REDIS, SQL, OTLP, SSE, WEBSOCKET];

@@ -14,16 +14,38 @@ use validator::{ValidationError, ValidationErrors};
 
 use crate::Secret;
 
-/// A config struct made from a group declaration.
+/// A config struct made from a group's or a protocol's declaration.
 pub(crate) trait Declared {
-    /// The spec's group, from the same declaration.
-    const GROUP: &'static connfx_spec::Group;
+    /// The spec's keys, from the same declaration.
+    fn keys() -> &'static [connfx_spec::Key];
+
+    /// The spec's rules across keys, from the same declaration.
+    fn rules() -> &'static [connfx_spec::Rule];
 
     /// The value of `key`, as the checks read it.
     fn value(&self, key: &str) -> Value<'_>;
 
     /// The declared runtime-only check (`check [...]`), if any.
     fn extra(&self) -> Result<(), String>;
+}
+
+// `validator` hands a struct-level check `&self` by reference.
+impl<T: Declared> Declared for &T {
+    fn keys() -> &'static [connfx_spec::Key] {
+        T::keys()
+    }
+
+    fn rules() -> &'static [connfx_spec::Rule] {
+        T::rules()
+    }
+
+    fn value(&self, key: &str) -> Value<'_> {
+        (**self).value(key)
+    }
+
+    fn extra(&self) -> Result<(), String> {
+        (**self).extra()
+    }
 }
 
 /// A key's value, as the bounds, text and rule checks read it.
@@ -56,6 +78,19 @@ macro_rules! numbers_as_value {
     )*};
 }
 numbers_as_value!(u16, u32, f64);
+
+impl AsValue for u64 {
+    fn as_value(&self) -> Value<'_> {
+        // Exact up to 2^53, far above every bound in the spec.
+        Value::Number(*self as f64)
+    }
+}
+
+impl AsValue for crate::ConnUrl {
+    fn as_value(&self) -> Value<'_> {
+        Value::Set
+    }
+}
 
 impl AsValue for Duration {
     fn as_value(&self) -> Value<'_> {
@@ -91,9 +126,8 @@ impl<T: AsValue> AsValue for Option<T> {
 /// values out of the spec's bounds, text its grammar refuses, broken rules across keys and the
 /// declared runtime check, in the spec's wording.
 pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<(Option<&'static str>, String)> {
-    let group = T::GROUP;
     let mut problems = Vec::new();
-    for key in group.keys {
+    for key in T::keys() {
         let checked = match config.value(key.name) {
             Value::Number(n) => connfx_spec::check::in_range(key, n),
             Value::Text(text) => connfx_spec::check::text(key, text),
@@ -106,7 +140,7 @@ pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<(Option<&'static s
         _ => None,
     };
     let is_set = |key: &str| !matches!(config.value(key), Value::Unset);
-    for rule in group.rules {
+    for rule in T::rules() {
         let broken = connfx_spec::check::rule(rule, duration_of, is_set).err();
         problems.extend(broken.map(|problem| (None, problem)));
     }
@@ -120,6 +154,47 @@ pub(crate) fn problems<T: Declared>(config: &T) -> Vec<String> {
         .into_iter()
         .map(|(_, problem)| problem)
         .collect()
+}
+
+/// The first of [`problems`], for `validator`'s struct-level check of a protocol's own keys (its
+/// groups are checked as nested structs); the loader has checked each value it read already, so
+/// this speaks for configs built in code.
+pub(crate) fn check_keys<T: Declared>(config: &T) -> Result<(), ValidationError> {
+    match problems(config).into_iter().next() {
+        Some(problem) => Err(ValidationError::new("spec").with_message(problem.into())),
+        None => Ok(()),
+    }
+}
+
+/// Whether a field of a config struct holds nothing worth writing out (`None`, an empty map);
+/// a group struct always is written.
+pub(crate) trait Unset {
+    /// Whether it is unset.
+    fn is_unset(&self) -> bool;
+}
+
+impl<T> Unset for Option<T> {
+    fn is_unset(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl Unset for std::collections::BTreeMap<String, String> {
+    fn is_unset(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl Unset for crate::Headers {
+    fn is_unset(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl Unset for crate::SecretHeaders {
+    fn is_unset(&self) -> bool {
+        self.is_empty()
+    }
 }
 
 /// [`problems_by_key`] as `validator` reports them: on the key's field, or on the struct, so
@@ -173,7 +248,13 @@ macro_rules! config_group {
         }
 
         impl $crate::config::group::Declared for $ty {
-            const GROUP: &'static ::connfx_spec::Group = &::connfx_spec::groups::$static;
+            fn keys() -> &'static [::connfx_spec::Key] {
+                ::connfx_spec::groups::$static.keys
+            }
+
+            fn rules() -> &'static [::connfx_spec::Rule] {
+                ::connfx_spec::groups::$static.rules
+            }
 
             fn value(&self, key: &str) -> $crate::config::group::Value<'_> {
                 match key {
@@ -193,6 +274,12 @@ macro_rules! config_group {
                 $crate::config::group::validate(self)
             }
         }
+
+        impl $crate::config::group::Unset for $ty {
+            fn is_unset(&self) -> bool {
+                false
+            }
+        }
     };
     // A choice of words is an enum that serde has already checked.
     (@value OneOf, $value:expr) => {
@@ -204,6 +291,106 @@ macro_rules! config_group {
 }
 
 pub(crate) use config_group;
+
+/// Makes a protocol's config struct from its declaration in `connfx-spec` (the grammar is in
+/// `connfx_spec::declare`): its own keys as declared, each nested group (`=> group GROUP`)
+/// defaulted, left out when unset and validated as a nested struct, each map (`=> map GROUP`)
+/// defaulted and left out when empty; the protocol's own keys are checked against the spec.
+macro_rules! config_protocol {
+    (
+        $(#[$meta:meta])*
+        protocol $const:ident = $name:literal for $ty:ident as $conn:ident;
+        schemes [$($scheme:literal),* $(,)?];
+        required [$($required:ident),* $(,)?];
+        check [$($check:path)?];
+        fields { $($fields:tt)* }
+    ) => {
+        $crate::config::group::config_protocol!(
+            @fields ({$(#[$meta])*}, $const, $ty, [$($check)?]) [] [] $($fields)*
+        );
+    };
+    // The group's type is matched as tokens, not as a `ty` fragment: the derive of `Validate`
+    // must see `Option<...>` to validate an optional group only when it is set.
+    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
+        $(#[$field_meta:meta])* $field:ident : Option<$group_ty:ident> => group $group:ident; $($rest:tt)*
+    ) => {
+        $crate::config::group::config_protocol!(@fields $head [$($out)*
+            $(#[$field_meta])*
+            #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
+            #[validate(nested)]
+            pub $field: Option<$group_ty>,
+        ] [$($values)*] $($rest)*);
+    };
+    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
+        $(#[$field_meta:meta])* $field:ident : $group_ty:ident => group $group:ident; $($rest:tt)*
+    ) => {
+        $crate::config::group::config_protocol!(@fields $head [$($out)*
+            $(#[$field_meta])*
+            #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
+            #[validate(nested)]
+            pub $field: $group_ty,
+        ] [$($values)*] $($rest)*);
+    };
+    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
+        $(#[$field_meta:meta])* $field:ident : $field_ty:ty => map $group:ident; $($rest:tt)*
+    ) => {
+        $crate::config::group::config_protocol!(@fields $head [$($out)*
+            $(#[$field_meta])*
+            #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
+            pub $field: $field_ty,
+        ] [$($values)*] $($rest)*);
+    };
+    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
+        $(#[$field_meta:meta])* $field:ident : $field_ty:ty => $kind:ident $([$($arg:tt)*])?; $($rest:tt)*
+    ) => {
+        $crate::config::group::config_protocol!(@fields $head [$($out)*
+            $(#[$field_meta])*
+            pub $field: $field_ty,
+        ] [$($values)* ($field, $kind)] $($rest)*);
+    };
+    (@fields ({$($meta:tt)*}, $const:ident, $ty:ident, [$($check:path)?]) [$($out:tt)*]
+        [$(($key:ident, $kind:ident))*]
+    ) => {
+        // The derive of `Validate` calls `.validate()` on nested groups.
+        #[allow(unused_imports)]
+        use ::validator::Validate as _;
+
+        $($meta)*
+        #[derive(
+            Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
+            ::validator::Validate,
+        )]
+        #[serde(deny_unknown_fields)]
+        #[validate(schema(function = "crate::config::group::check_keys"))]
+        pub struct $ty {
+            $($out)*
+        }
+
+        impl $crate::config::group::Declared for $ty {
+            fn keys() -> &'static [::connfx_spec::Key] {
+                ::connfx_spec::protocols::$const.keys
+            }
+
+            fn rules() -> &'static [::connfx_spec::Rule] {
+                &[]
+            }
+
+            fn value(&self, key: &str) -> $crate::config::group::Value<'_> {
+                match key {
+                    $(stringify!($key) => $crate::config::group::config_group!(@value $kind, &self.$key),)*
+                    _ => $crate::config::group::Value::Unset,
+                }
+            }
+
+            fn extra(&self) -> Result<(), String> {
+                $($check(self)?;)?
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use config_protocol;
 
 /// Makes a choice of words (`backoff`, `mode`, `transport`): a plain `enum` whose variants are
 /// written as their snake-case words, and whose schema is a plain `enum` of those words — the
