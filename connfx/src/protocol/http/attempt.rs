@@ -12,7 +12,7 @@ use super::HttpConnection;
 use super::body::Body;
 use super::transport::{self, Limits};
 use crate::resilience::retry::Outcome;
-use crate::resilience::stack::{Attempt, Bound, Failure};
+use crate::resilience::stack::{Attempt, Bound, Elapsed, Failure};
 
 /// What one try needs; shared by every try of a call.
 pub(super) struct HttpAttempt<'a> {
@@ -38,7 +38,32 @@ impl Attempt for HttpAttempt<'_> {
         let limits = Limits {
             connect: self.connection.config().timeout.connect,
             request: bound.named(),
+            until: bound.end(),
         };
+        // The stack's own timer bounds the try, not reqwest's `RequestBuilder::timeout`: that
+        // one stores the limit in the request's extensions and boxes a timer per request, four
+        // allocations per call (BENCHMARKS.md); a body read after this is bound by `limits.until`.
+        match Bound::run_until(limits.until, self.sent(bound, limits)).await {
+            Ok(Ok(response)) => Ok((response, limits)),
+            Ok(Err(failure)) => Err(failure),
+            Err(Elapsed) => Err(bound.timed_out(name)),
+        }
+    }
+
+    fn answered(&self, (response, _): &(Response, Limits)) -> Outcome {
+        Outcome::Status {
+            code: response.status().as_u16(),
+            retry_after: None,
+        }
+    }
+}
+
+impl HttpAttempt<'_> {
+    /// Sends the request; a status of 400 or more is a failure, with the start of its body.
+    /// The request is built here, not by the caller: this future moves into the timer before
+    /// its first poll, and unstarted it holds only its arguments, not the request.
+    async fn sent(&self, bound: &Bound, limits: Limits) -> Result<Response, Failure> {
+        let name = self.connection.name();
         let mut request = self
             .connection
             .client()
@@ -48,16 +73,12 @@ impl Attempt for HttpAttempt<'_> {
             request = request.headers(credentials.clone());
         }
         request = request.headers(self.headers.clone());
-        // reqwest keeps a timer per request anyway: it enforces the bound, no second timer.
-        if let Some(limit) = bound.limit() {
-            request = request.timeout(limit);
-        }
         let body = self.body.lock().map(|mut b| b.take()).unwrap_or(None);
         if let Some(body) = body {
             request = request.body(body);
         }
         match self.connection.send_raw(request).await {
-            Ok(response) if response.status().as_u16() < 400 => Ok((response, limits)),
+            Ok(response) if response.status().as_u16() < 400 => Ok(response),
             Ok(response) => {
                 let outcome = Outcome::Status {
                     code: response.status().as_u16(),
@@ -75,13 +96,6 @@ impl Attempt for HttpAttempt<'_> {
                     ..Failure::new(error, outcome)
                 })
             }
-        }
-    }
-
-    fn answered(&self, (response, _): &(Response, Limits)) -> Outcome {
-        Outcome::Status {
-            code: response.status().as_u16(),
-            retry_after: None,
         }
     }
 }

@@ -40,14 +40,16 @@ impl Call<'_> {
         let mut request = RequestInfo::new(self.method.as_str()).body(body.kind());
         request.idempotent = self.idempotent;
         let host = connection.config().per_host.then(|| target::host_key(&self.url));
-        let same_origin = target::same_origin(connection.base(), &self.url);
+        // Most connections hold no origin credentials: no origin to compare then.
+        let credentials = Some(connection.origin_credentials())
+            .filter(|c| !c.is_empty() && target::same_origin(connection.base(), &self.url));
         let attempt = HttpAttempt {
             connection,
             method: &self.method,
             url: &self.url,
             headers: &self.headers,
             body: Mutex::new(body),
-            credentials: Some(connection.origin_credentials()).filter(|c| !c.is_empty() && same_origin),
+            credentials,
         };
         let facts = CallFacts {
             connection: connection.name(),

@@ -1,6 +1,12 @@
 //! [`HttpResponse`]: a successful answer, read with the connection's limits and error types.
 
 use std::fmt;
+use std::future::Future;
+use std::io;
+
+use futures_util::StreamExt as _;
+use reqwest::ResponseBuilderExt as _;
+use tokio::time::Instant;
 
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -8,6 +14,7 @@ use serde::de::DeserializeOwned;
 use super::HttpConnection;
 use super::transport::{self, Limits};
 use crate::CallError;
+use crate::resilience::stack::{Bound, Elapsed};
 
 /// How much of an error response's body [`CallError::Status`] keeps.
 const ERROR_BODY_LIMIT: usize = 4 * 1024;
@@ -96,7 +103,7 @@ impl HttpResponse {
             inner,
             limits,
         } = self;
-        inner.text().await.map_err(|e| read_error(&connection, e, limits))
+        read(&connection, limits, inner.text()).await
     }
 
     /// Reads the body as bytes.
@@ -116,15 +123,12 @@ impl HttpResponse {
             inner,
             limits,
         } = self;
-        inner
-            .bytes()
-            .await
-            .map(Vec::from)
-            .map_err(|e| read_error(&connection, e, limits))
+        read(&connection, limits, inner.bytes()).await.map(Vec::from)
     }
 
     /// The reqwest response, to stream the body or read what this type does not show. Errors
-    /// from it are reqwest's own.
+    /// from it are reqwest's own; reading its body past the request's time limit is one
+    /// (`is_timeout()`).
     ///
     /// ```no_run
     /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
@@ -135,7 +139,10 @@ impl HttpResponse {
     /// # Ok(()) }
     /// ```
     pub fn into_inner(self) -> reqwest::Response {
-        self.inner
+        match self.limits.until {
+            Some(until) => bounded(self.inner, until),
+            None => self.inner,
+        }
     }
 }
 
@@ -147,6 +154,51 @@ impl fmt::Debug for HttpResponse {
             .finish_non_exhaustive()
     }
 }
+
+/// Reads the body with `read`, ended when the try's limit passes, as the send was.
+async fn read<T>(
+    connection: &HttpConnection,
+    limits: Limits,
+    read: impl Future<Output = Result<T, reqwest::Error>>,
+) -> Result<T, CallError> {
+    match Bound::run_until(limits.until, read).await {
+        Ok(read) => read.map_err(|e| read_error(connection, e, limits)),
+        Err(Elapsed) => Err(CallError::Timeout {
+            connection: connection.name().to_owned(),
+            after: limits.request.unwrap_or_default(),
+        }),
+    }
+}
+
+/// `response` with every read of its body ended at `until`: a body still streaming then ends
+/// with a timeout error. The rebuilt response allocates; only a caller who takes the reqwest
+/// response pays for it.
+fn bounded(response: reqwest::Response, until: Instant) -> reqwest::Response {
+    let url = response.url().clone();
+    let (mut parts, body) = http::Response::from(response).into_parts();
+    let chunks = Box::pin(reqwest::Response::from(http::Response::new(body)).bytes_stream());
+    let timed = futures_util::stream::unfold(Some(chunks), move |chunks| async move {
+        let mut chunks = chunks?;
+        match tokio::time::timeout_at(until, chunks.next()).await {
+            Ok(Some(chunk)) => Some((chunk.map_err(BoxError::from), Some(chunks))),
+            Ok(None) => None,
+            Err(_) => {
+                let late = io::Error::new(io::ErrorKind::TimedOut, "the request's time limit passed");
+                Some((Err(late.into()), None))
+            }
+        }
+    });
+    // reqwest keeps a response's URL in an extension only its builder extension can make.
+    if let Ok(marker) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(marker.into_parts().0.extensions);
+    }
+    reqwest::Response::from(http::Response::from_parts(
+        parts,
+        reqwest::Body::wrap_stream(timed),
+    ))
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A failed body read: a timeout stays a timeout, anything else says it was the body.
 fn read_error(connection: &HttpConnection, err: reqwest::Error, limits: Limits) -> CallError {

@@ -13,6 +13,8 @@ pub(super) struct Limits {
     pub(super) connect: Option<Duration>,
     /// The request's whole-call limit.
     pub(super) request: Option<Duration>,
+    /// When the try's limit passes: reading the body must end by then.
+    pub(super) until: Option<tokio::time::Instant>,
 }
 
 /// A failed send or body read of the connection called `connection`.

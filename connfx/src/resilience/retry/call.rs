@@ -133,6 +133,12 @@ impl<P, A, Fut, D> Engine<P, A, Fut, D> {
             state: State::Start,
         }
     }
+
+    /// Bounds the retries by `deadline` too (besides [`Deadline::current`]).
+    pub(crate) fn deadline(mut self, deadline: Option<Deadline>) -> Self {
+        self.driver.deadline = deadline;
+        self
+    }
 }
 
 /// Everything of a call but the future in flight: the policy, the operation and the rules.
@@ -173,9 +179,10 @@ where
 
     /// Bounds the retries by `deadline` (besides [`Deadline::current`]): no try starts whose
     /// wait would outlast it.
-    pub fn deadline(mut self, deadline: Deadline) -> Self {
-        self.engine.driver.deadline = Some(deadline);
-        self
+    pub fn deadline(self, deadline: Deadline) -> Self {
+        RetryCall {
+            engine: self.engine.deadline(Some(deadline)),
+        }
     }
 
     /// Retries an `Err` only if `predicate` says so (by default every `Err` is retried).

@@ -45,6 +45,7 @@ mod stats;
 
 pub use backoff::Backoff;
 pub use call::RetryCall;
+pub(crate) use call::{Decide, Engine};
 pub use classify::Classifier;
 pub use config::{BackoffKind, RetryConfig};
 pub use error::{RetryError, StopReason};

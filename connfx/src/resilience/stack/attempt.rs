@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::CallError;
 use crate::resilience::circuit_breaker::Permit;
 use crate::resilience::retry::Outcome;
@@ -22,8 +24,9 @@ pub(crate) trait Attempt {
     /// The connection's name, for errors.
     fn connection(&self) -> &str;
 
-    /// Makes one try, ending it by `bound.limit()` (the protocol's client may enforce it, as
-    /// reqwest does, or [`Bound::run`] does). A failure says what it means to retry and breaker.
+    /// Makes one try, ended by the bound ([`Bound::run`], or [`Bound::run_until`] with
+    /// [`Bound::end`] kept for what follows the try, as HTTP's body read). A failure says what
+    /// it means to retry and breaker.
     fn once(&self, bound: &Bound) -> impl Future<Output = Result<Self::Output, Failure>>;
 
     /// What a successful try means to the breaker: HTTP counts an answer by its status (a
@@ -103,11 +106,6 @@ impl Bound {
         }
     }
 
-    /// How long the try may take (`None`: no limit).
-    pub(crate) fn limit(&self) -> Option<Duration> {
-        self.limit
-    }
-
     /// The limit as configured, to name in an error: the deadline's length when it binds.
     pub(crate) fn named(&self) -> Option<Duration> {
         self.deadline.map(|d| d.length()).or(self.limit)
@@ -124,7 +122,6 @@ impl Bound {
     }
 
     /// The failure of a try that ran out of this bound after it was sent.
-    #[cfg_attr(not(any(feature = "sql", feature = "redis")), allow(dead_code))]
     pub(crate) fn timed_out(&self, connection: &str) -> Failure {
         let error = CallError::Timeout {
             connection: connection.to_owned(),
@@ -136,19 +133,28 @@ impl Bound {
         }
     }
 
-    /// Runs `try_` within the bound (HTTP hands the bound to reqwest instead); `Err(Elapsed)`
-    /// when it ran out first.
+    /// When a try starting now must end (`None`: no limit).
+    pub(crate) fn end(&self) -> Option<Instant> {
+        self.limit.map(|limit| Instant::now() + limit)
+    }
+
+    /// Runs `try_` within the bound; `Err(Elapsed)` when it ran out first.
     #[cfg_attr(not(any(feature = "sql", feature = "redis")), allow(dead_code))]
     pub(crate) async fn run<F: Future>(&self, try_: F) -> Result<F::Output, Elapsed> {
-        match self.limit {
-            Some(limit) => tokio::time::timeout(limit, try_).await.map_err(|_| Elapsed),
+        Bound::run_until(self.end(), try_).await
+    }
+
+    /// Runs `try_` until `end` (from [`Bound::end`]; HTTP keeps it to bound the body read that
+    /// follows). tokio's timer sits in the returned future: no allocation.
+    pub(crate) async fn run_until<F: Future>(end: Option<Instant>, try_: F) -> Result<F::Output, Elapsed> {
+        match end {
+            Some(end) => tokio::time::timeout_at(end, try_).await.map_err(|_| Elapsed),
             None => Ok(try_.await),
         }
     }
 }
 
 /// A try ran out of its [`Bound`].
-#[cfg_attr(not(any(feature = "sql", feature = "redis")), allow(dead_code))]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Elapsed;
 
@@ -175,14 +181,14 @@ mod tests {
     async fn the_deadline_bounds_a_try_when_it_comes_first() {
         let ms = Duration::from_millis;
         let none = Bound::new(None, None);
-        assert_eq!((none.limit(), none.deadline_binds()), (None, false));
+        assert_eq!((none.limit, none.deadline_binds()), (None, false));
         let own = Bound::new(Some(ms(300)), None);
-        assert_eq!((own.limit(), own.named()), (Some(ms(300)), Some(ms(300))));
+        assert_eq!((own.limit, own.named()), (Some(ms(300)), Some(ms(300))));
         let far = Deadline::after(Duration::from_secs(10), Limit::Total);
         assert!(!Bound::new(Some(ms(300)), Some(far)).deadline_binds());
         let near = Deadline::after(ms(100), Limit::Total);
         let cut = Bound::new(Some(ms(300)), Some(near));
-        assert!(cut.limit().is_some_and(|l| l <= ms(100)));
+        assert!(cut.limit.is_some_and(|l| l <= ms(100)));
         assert_eq!(cut.named(), Some(ms(100)), "the error names the deadline");
         assert!(
             Bound::new(None, Some(near)).deadline_binds(),

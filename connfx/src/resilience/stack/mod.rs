@@ -10,10 +10,11 @@
 //!   retries, a slow dependency holds at most `max_concurrent` of the caller's tasks.
 //! - The total timeout (and a caller's shorter `.timeout()`) bounds everything under it, waits
 //!   between tries included; the retry loop sees the deadline and never starts a wait it cannot
-//!   finish. It costs no timer of its own: each try is handed the shorter of `per_attempt` and
-//!   the time left ([`Bound`]; one timer per try — HTTP gives it to reqwest, which keeps one
-//!   anyway, where a second timer cost ~4 % of loopback throughput, see BENCHMARKS.md), and a
-//!   try that would start after the deadline fails at once.
+//!   finish. It costs no timer of its own: each try is bounded by the shorter of `per_attempt`
+//!   and the time left ([`Bound`]; one tokio timer per try, held in the try's future, for every
+//!   protocol: HTTP no longer hands it to reqwest, whose per-request timeout allocates four
+//!   times per call, see BENCHMARKS.md), and a try that would start after the deadline fails
+//!   at once.
 //! - The retry loop wraps the breaker, so every try is counted by the breaker, and an open
 //!   breaker ends the retries at once (its rejection is not retried).
 //! - The per-attempt timeout sits inside the breaker, so a try that times out is a breaker
@@ -29,14 +30,14 @@
 mod attempt;
 mod policies;
 
-pub(crate) use attempt::{Attempt, Bound, Failure};
+pub(crate) use attempt::{Attempt, Bound, Elapsed, Failure};
 pub(crate) use policies::{Policies, PolicyConfig};
 
 use std::time::Duration;
 
 use crate::CallError;
 use crate::resilience::circuit_breaker::CircuitBreaker;
-use crate::resilience::retry::{Outcome, RequestInfo};
+use crate::resilience::retry::{Decide, Decision, Engine, Outcome, RequestInfo, Retry};
 use crate::resilience::timeout::{Deadline, Limit};
 
 /// What the stack needs to know of one call besides its try.
@@ -104,15 +105,16 @@ impl Policies {
             return Called { result, tries: 1 };
         };
         let mut made = 0;
-        let mut call = retry
-            .call(|n| {
-                made = n;
-                tries.once()
-            })
-            .classify(|result| retry.decide(&facts.request, &outcome_of(result)));
-        if let Some(deadline) = deadline {
-            call = call.deadline(deadline);
-        }
+        let tried = |n| {
+            made = n;
+            tries.once()
+        };
+        // The engine under `Retry::call`, decided by a type, not a boxed closure: no allocation.
+        let rules = ByOutcome {
+            retry,
+            request: &facts.request,
+        };
+        let call = Engine::new(retry, tried, rules).deadline(deadline);
         let result = call.await.map_err(|e| {
             if e.last.deadline_passed {
                 // The call's deadline passed: that is the error, however many tries were made.
@@ -154,6 +156,18 @@ impl<A: Attempt> Tries<'_, A> {
             }
         }
         result
+    }
+}
+
+/// Decides a try's result by what its [`Outcome`] means to the connection's retry rules.
+struct ByOutcome<'a> {
+    retry: &'a Retry,
+    request: &'a RequestInfo<'a>,
+}
+
+impl<T> Decide<T, Failure> for ByOutcome<'_> {
+    fn decide(&self, result: &Result<T, Failure>) -> Decision {
+        self.retry.decide(self.request, &outcome_of(result))
     }
 }
 
