@@ -2,6 +2,15 @@
 
 #[cfg(feature = "graphql")]
 pub mod graphql;
+#[cfg(any(
+    feature = "http",
+    feature = "otlp",
+    feature = "redis",
+    feature = "sql",
+    feature = "sse",
+    feature = "websocket"
+))]
+mod handle;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "otlp")]
