@@ -84,3 +84,19 @@ pub(crate) fn warn_unused_health_path(name: &str, path: Option<&str>, protocol: 
         );
     }
 }
+
+/// Refuses a URL whose scheme is not one of `C::URL_SCHEMES`, in the loader's words.
+///
+/// # Errors
+/// The scheme-mismatch message, naming the scheme and the ones expected.
+#[cfg(any(feature = "http", feature = "websocket"))]
+pub(crate) fn check_scheme<C: crate::Connection>(url: &url::Url) -> Result<(), String> {
+    if C::URL_SCHEMES.contains(&url.scheme()) {
+        return Ok(());
+    }
+    Err(connfx_spec::message::scheme_mismatch(
+        C::PROTOCOL,
+        url.scheme(),
+        C::URL_SCHEMES,
+    ))
+}

@@ -11,6 +11,8 @@ pub mod graphql;
     feature = "websocket"
 ))]
 mod handle;
+#[cfg(any(feature = "http", feature = "otlp", feature = "websocket"))]
+mod header;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "otlp")]

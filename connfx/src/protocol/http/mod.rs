@@ -83,7 +83,7 @@ mod response;
 pub(crate) mod shared_client;
 mod span;
 mod stub;
-mod target;
+pub(crate) mod target;
 pub(crate) mod transport;
 
 use std::fmt;
@@ -331,7 +331,8 @@ impl HttpConnection {
     }
 
     fn build(name: &str, config: HttpConfig, transport: stub::Transport) -> Result<Self, ConnectError> {
-        let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
+        let base = target::base::<HttpConnection>(&config.url)
+            .map_err(|message| ConnectError::new(name, message))?;
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::HeaderMap;
 use opentelemetry_otlp::{
     LogExporter, MetricExporter, SpanExporter, WithExportConfig, WithHttpConfig, WithTonicConfig,
 };
@@ -59,12 +59,7 @@ fn per_attempt(config: &OtlpConfig) -> Duration {
 fn header_map(config: &OtlpConfig) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::with_capacity(config.headers.0.len());
     for (name, value) in config.headers.exposed() {
-        let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| {
-            format!("`headers`: the value of `{name}` holds a character a header value may not")
-        })?;
-        value.set_sensitive(true);
+        let (header, value) = crate::protocol::header::parse(name, value, true)?;
         map.insert(header, value);
     }
     Ok(map)
