@@ -1,5 +1,7 @@
 //! The built-in protocols, each behind its cargo feature.
 
+#[cfg(any(feature = "http", feature = "redis", feature = "sql"))]
+mod call_span;
 #[cfg(feature = "graphql")]
 pub mod graphql;
 #[cfg(any(
