@@ -1,7 +1,20 @@
 //! The built-in protocols, each behind its cargo feature.
 
+#[cfg(any(feature = "http", feature = "redis", feature = "sql"))]
+mod call_span;
 #[cfg(feature = "graphql")]
 pub mod graphql;
+#[cfg(any(
+    feature = "http",
+    feature = "otlp",
+    feature = "redis",
+    feature = "sql",
+    feature = "sse",
+    feature = "websocket"
+))]
+mod handle;
+#[cfg(any(feature = "http", feature = "otlp", feature = "websocket"))]
+mod header;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "otlp")]

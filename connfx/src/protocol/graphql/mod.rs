@@ -289,15 +289,6 @@ impl GraphqlConnection {
     }
 }
 
-impl fmt::Debug for GraphqlConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphqlConnection")
-            .field("name", &self.name())
-            .field("url", self.endpoint())
-            .finish_non_exhaustive()
-    }
-}
-
 impl Connection for GraphqlConnection {
     const PROTOCOL: &'static str = "graphql";
     const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
@@ -336,5 +327,12 @@ impl Connection for GraphqlConnection {
     /// The HTTP connection's: a GraphQL handle is its HTTP handle.
     fn registry_slot(&self) -> Option<&crate::registry::RegistrySlot> {
         Connection::registry_slot(&self.http)
+    }
+}
+
+impl fmt::Debug for GraphqlConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::handle::debug_handle(f, "GraphqlConnection", self.name(), self.endpoint())
+            .finish_non_exhaustive()
     }
 }

@@ -72,13 +72,8 @@ fn default_headers(config: &HttpConfig) -> Result<(HeaderMap, HeaderMap), String
     let mut headers = HeaderMap::with_capacity(config.headers.0.len() + 1);
     let mut origin_only = HeaderMap::new();
     for (name, value) in &config.headers.0 {
-        let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| {
-            format!("`headers`: the value of `{name}` holds a character a header value may not")
-        })?;
         let sensitive = Headers::is_sensitive(name);
-        value.set_sensitive(sensitive);
+        let (header, value) = crate::protocol::header::parse(name, value, sensitive)?;
         if sensitive && config.per_host {
             origin_only.append(header, value);
         } else {

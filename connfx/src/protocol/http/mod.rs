@@ -83,19 +83,18 @@ mod response;
 pub(crate) mod shared_client;
 mod span;
 mod stub;
-mod target;
+pub(crate) mod target;
 pub(crate) mod transport;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::Method;
 
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
 use crate::registry::RegistrySlot;
 use crate::telemetry::Telemetry;
-use crate::{ConnUrl, ConnectError, Connection, Health};
+use crate::{ConnUrl, ConnectError, Connection};
 
 pub use config::HttpConfig;
 pub use pool::HttpPoolConfig;
@@ -332,7 +331,8 @@ impl HttpConnection {
     }
 
     fn build(name: &str, config: HttpConfig, transport: stub::Transport) -> Result<Self, ConnectError> {
-        let base = target::base(&config.url).map_err(|message| ConnectError::new(name, message))?;
+        let base = target::base::<HttpConnection>(&config.url)
+            .map_err(|message| ConnectError::new(name, message))?;
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");
@@ -468,15 +468,6 @@ impl HttpConnection {
     }
 }
 
-impl fmt::Debug for HttpConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpConnection")
-            .field("name", &self.inner.name)
-            .field("url", &self.inner.config.url)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Connection for HttpConnection {
     const PROTOCOL: &'static str = "http";
     const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
@@ -486,10 +477,6 @@ impl Connection for HttpConnection {
         let connection = HttpConnection::build(name, config, stub::Transport::Network)?;
         tracing::debug!(connection = name, url = %connection.base_url(), "http connection set up");
         Ok(connection)
-    }
-
-    async fn health(&self) -> Health {
-        health::check(self).await
     }
 
     /// Marks the connection closed, so new requests fail with
@@ -503,19 +490,11 @@ impl Connection for HttpConnection {
         }
     }
 
-    fn health_timeout(&self) -> Duration {
-        self.inner.config.health.timeout
-    }
+    super::handle::handle_methods!(check = health::check, telemetry);
+}
 
-    fn telemetry(&self) -> Option<&Telemetry> {
-        Some(&self.inner.telemetry)
-    }
-
-    fn critical(&self) -> bool {
-        self.inner.config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
+impl fmt::Debug for HttpConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::handle::fmt_handle(f, "HttpConnection", &self.inner.name, &self.inner.config.url)
     }
 }

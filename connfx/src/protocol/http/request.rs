@@ -216,40 +216,34 @@ impl HttpRequest {
     /// # }
     /// ```
     pub async fn send(self) -> Result<HttpResponse, CallError> {
-        let HttpRequest {
-            connection,
-            method,
-            url,
-            headers,
-            body,
-            timeout,
-            idempotent,
-            invalid,
-        } = self;
+        let connection = self.connection;
         let name = connection.name();
         let Some(_in_flight) = connection.lifecycle().enter() else {
             return Err(CallError::Closed {
                 connection: name.to_owned(),
             });
         };
-        let url = url
+        let invalid = self.invalid;
+        let url = self
+            .url
             .and_then(|url| invalid.map_or(Ok(url), Err))
             .map_err(|message| CallError::InvalidRequest {
                 connection: name.to_owned(),
                 message,
             })?;
-        let span = span::start(name, &method, &url);
-        let mut headers = headers;
+        let span = span::start(name, &self.method, &url);
+        let mut headers = self.headers;
         crate::telemetry::trace_context::inject(&span, &mut headers);
-        let measure = Measure::start(connection.telemetry(), crate::telemetry::method_name(&method));
+        let method = crate::telemetry::method_name(&self.method);
+        let measure = Measure::start(connection.telemetry(), method);
         let call = call::Call {
             connection: &connection,
-            method,
+            method: self.method,
             url,
             headers,
-            body,
-            timeout,
-            idempotent,
+            body: self.body,
+            timeout: self.timeout,
+            idempotent: self.idempotent,
         };
         // Boxed: the stack's state is several KB, and a future that size costs more to move
         // (into a task, a `join_all`, each enclosing future) than one allocation.

@@ -13,12 +13,10 @@ use crate::CallError;
 /// Opens the span of a call (a disabled span when no subscriber wants it: nearly free).
 pub(super) fn start(connection: &str, method: &Method, url: &Url) -> Span {
     let method = crate::telemetry::method_name(method);
-    let span = tracing::info_span!(
-        target: "connfx",
+    let span = crate::protocol::call_span::call_span!(
         "http.client",
         otel.name = method,
-        otel.kind = "client",
-        otel.status_code = Empty,
+        connection = connection,
         http.request.method = method,
         server.address = url.host_str().unwrap_or_default(),
         server.port = url.port_or_known_default(),
@@ -28,8 +26,6 @@ pub(super) fn start(connection: &str, method: &Method, url: &Url) -> Span {
         url.full = Empty,
         http.response.status_code = Empty,
         http.request.resend_count = Empty,
-        error.type = Empty,
-        connfx.connection = connection,
     );
     if !span.is_disabled() {
         span.record("url.full", tracing::field::display(shown(url)));

@@ -4,20 +4,14 @@ use url::Url;
 
 use crate::ConnUrl;
 
-/// The base URL requests are joined onto: `http` or `https`, with a host, without user-info
-/// (which [`credentials`](super::credentials) turns into basic auth) and without a fragment.
+/// The base URL requests of a connection of type `C` are sent to (an HTTP or SSE connection):
+/// one of `C`'s schemes, with a host, without user-info (which
+/// [`credentials`](super::credentials) turns into basic auth) and without a fragment.
 ///
 /// # Errors
 /// A message for the connect error; it describes the URL without repeating it.
-pub(super) fn base(url: &ConnUrl) -> Result<Url, String> {
-    let schemes = <super::HttpConnection as crate::Connection>::URL_SCHEMES;
-    if !schemes.contains(&url.scheme()) {
-        return Err(connfx_spec::message::scheme_mismatch(
-            "http",
-            url.scheme(),
-            schemes,
-        ));
-    }
+pub(crate) fn base<C: crate::Connection>(url: &ConnUrl) -> Result<Url, String> {
+    crate::protocol::handle::check_scheme::<C>(url.expose())?;
     if url.expose().host_str().is_none_or(str::is_empty) {
         return Err("`url` has no host".to_owned());
     }

@@ -219,16 +219,6 @@ impl OtlpConnection {
     }
 }
 
-impl std::fmt::Debug for OtlpConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OtlpConnection")
-            .field("name", &self.inner.name)
-            .field("url", &self.inner.config.url)
-            .field("transport", &self.inner.config.transport)
-            .finish()
-    }
-}
-
 impl Connection for OtlpConnection {
     const PROTOCOL: &'static str = "otlp";
     const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
@@ -270,15 +260,13 @@ impl Connection for OtlpConnection {
         self.inner.providers.close(&self.inner.name, limit).await;
     }
 
-    fn health_timeout(&self) -> Duration {
-        self.inner.config.health.timeout
-    }
+    super::handle::handle_methods!();
+}
 
-    fn critical(&self) -> bool {
-        self.inner.config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
+impl std::fmt::Debug for OtlpConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        super::handle::debug_handle(f, "OtlpConnection", &self.inner.name, &self.inner.config.url)
+            .field("transport", &self.inner.config.transport)
+            .finish()
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::HeaderMap;
 use opentelemetry_otlp::{
     LogExporter, MetricExporter, SpanExporter, WithExportConfig, WithHttpConfig, WithTonicConfig,
 };
@@ -59,12 +59,7 @@ fn per_attempt(config: &OtlpConfig) -> Duration {
 fn header_map(config: &OtlpConfig) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::with_capacity(config.headers.0.len());
     for (name, value) in config.headers.exposed() {
-        let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| {
-            format!("`headers`: the value of `{name}` holds a character a header value may not")
-        })?;
-        value.set_sensitive(true);
+        let (header, value) = crate::protocol::header::parse(name, value, true)?;
         map.insert(header, value);
     }
     Ok(map)
@@ -72,43 +67,41 @@ fn header_map(config: &OtlpConfig) -> Result<HeaderMap, String> {
 
 async fn http(config: &OtlpConfig) -> Result<Exporters, String> {
     let client = http_client(config).await?;
-    let signal = |path: &str| signal_url(config.url.expose(), path);
-    let export = |path: &str| -> (reqwest::blocking::Client, String, Duration) {
-        (client.clone(), signal(path).to_string(), config.export_timeout())
-    };
-    let spans = config.traces.then(|| {
-        let (client, url, timeout) = export("v1/traces");
-        SpanExporter::builder()
-            .with_http()
-            .with_http_client(client)
-            .with_endpoint(url)
-            .with_timeout(timeout)
-            .build()
-    });
+    let spans = config
+        .traces
+        .then(|| over_http(SpanExporter::builder().with_http(), config, &client, "v1/traces").build());
     let metrics = config.metrics.then(|| {
-        let (client, url, timeout) = export("v1/metrics");
-        MetricExporter::builder()
-            .with_http()
-            .with_http_client(client)
-            .with_endpoint(url)
-            .with_timeout(timeout)
-            .build()
+        over_http(
+            MetricExporter::builder().with_http(),
+            config,
+            &client,
+            "v1/metrics",
+        )
+        .build()
     });
-    let logs = config.logs.then(|| {
-        let (client, url, timeout) = export("v1/logs");
-        LogExporter::builder()
-            .with_http()
-            .with_http_client(client)
-            .with_endpoint(url)
-            .with_timeout(timeout)
-            .build()
-    });
+    let logs = config
+        .logs
+        .then(|| over_http(LogExporter::builder().with_http(), config, &client, "v1/logs").build());
     let health_path = config.health.path.as_deref().unwrap_or("v1/traces");
     let probe = Probe::Http {
         client,
-        url: signal(health_path),
+        url: signal_url(config.url.expose(), health_path),
     };
     finish(spans, metrics, logs, probe)
+}
+
+/// An http/protobuf exporter's builder, whatever its signal, set up the same way: the
+/// connection's one client, the signal's URL (`path`, e.g. `v1/traces`) and the export timeout.
+fn over_http<B: WithExportConfig + WithHttpConfig>(
+    builder: B,
+    config: &OtlpConfig,
+    client: &reqwest::blocking::Client,
+    path: &str,
+) -> B {
+    builder
+        .with_http_client(client.clone())
+        .with_endpoint(signal_url(config.url.expose(), path).to_string())
+        .with_timeout(config.export_timeout())
 }
 
 /// The blocking reqwest client the exporters run on their own threads (an async client there
@@ -156,35 +149,40 @@ fn grpc(config: &OtlpConfig) -> Result<Exporters, String> {
     let metadata = MetadataMap::from_headers(header_map(config)?);
     let channel: Channel = endpoint.connect_lazy();
     let timeout = config.export_timeout();
-    let spans = config.traces.then(|| {
-        SpanExporter::builder()
-            .with_tonic()
-            .with_channel(channel.clone())
-            .with_metadata(metadata.clone())
-            .with_timeout(timeout)
-            .build()
-    });
+    let spans = config
+        .traces
+        .then(|| over_grpc(SpanExporter::builder().with_tonic(), &channel, &metadata, timeout).build());
     let metrics = config.metrics.then(|| {
-        MetricExporter::builder()
-            .with_tonic()
-            .with_channel(channel.clone())
-            .with_metadata(metadata.clone())
-            .with_timeout(timeout)
-            .build()
+        over_grpc(
+            MetricExporter::builder().with_tonic(),
+            &channel,
+            &metadata,
+            timeout,
+        )
+        .build()
     });
-    let logs = config.logs.then(|| {
-        LogExporter::builder()
-            .with_tonic()
-            .with_channel(channel.clone())
-            .with_metadata(metadata.clone())
-            .with_timeout(timeout)
-            .build()
-    });
+    let logs = config
+        .logs
+        .then(|| over_grpc(LogExporter::builder().with_tonic(), &channel, &metadata, timeout).build());
     let probe = Probe::Grpc {
         endpoint: Box::new(endpoint),
         metadata,
     };
     finish(spans, metrics, logs, probe)
+}
+
+/// A gRPC exporter's builder, whatever its signal, set up the same way: the connection's one
+/// channel, its metadata and the export timeout.
+fn over_grpc<B: WithExportConfig + WithTonicConfig>(
+    builder: B,
+    channel: &Channel,
+    metadata: &MetadataMap,
+    timeout: Duration,
+) -> B {
+    builder
+        .with_channel(channel.clone())
+        .with_metadata(metadata.clone())
+        .with_timeout(timeout)
 }
 
 /// The gRPC endpoint: per-request and connect timeouts, TLS when the URL is `https`.

@@ -141,18 +141,14 @@ impl<'a> RedisCall<'a> {
     fn span(&self) -> Span {
         // Host and port only: never the user-info.
         let url = self.connection.url().expose();
-        let span = tracing::info_span!(
-            target: "connfx",
+        let span = crate::protocol::call_span::call_span!(
             "redis.client",
             otel.name = Empty,
-            otel.kind = "client",
-            otel.status_code = Empty,
+            connection = self.connection.name(),
             db.system.name = "redis",
             db.operation.name = Empty,
             server.address = url.host_str().unwrap_or_default(),
             server.port = url.port().unwrap_or(6379),
-            error.type = Empty,
-            connfx.connection = self.connection.name(),
         );
         if !span.is_disabled() {
             // Worked out only for a span someone records.

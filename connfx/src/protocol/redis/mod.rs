@@ -100,7 +100,7 @@ use crate::lifecycle::{DRAIN_LIMIT, InFlight, Lifecycle};
 use crate::registry::RegistrySlot;
 use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::telemetry::Telemetry;
-use crate::{CallError, ConnUrl, ConnectError, Connection, Health, Retry};
+use crate::{CallError, ConnUrl, ConnectError, Connection, Retry};
 use managers::Managers;
 
 pub use call::RedisCall;
@@ -390,15 +390,6 @@ impl RedisConnection {
     }
 }
 
-impl fmt::Debug for RedisConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisConnection")
-            .field("name", &self.inner.name)
-            .field("url", &self.inner.config.url)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Connection for RedisConnection {
     const PROTOCOL: &'static str = "redis";
     const URL_SCHEMES: &'static [&'static str] = &["redis", "rediss"];
@@ -434,10 +425,6 @@ impl Connection for RedisConnection {
         })
     }
 
-    async fn health(&self) -> Health {
-        health::check(self).await
-    }
-
     /// Marks the connection closed, so new calls fail with
     /// [`CallError::Closed`](crate::CallError::Closed), and drops its managers: calls in flight
     /// finish, and each socket closes with its last handle.
@@ -448,20 +435,12 @@ impl Connection for RedisConnection {
         }
     }
 
-    fn health_timeout(&self) -> Duration {
-        self.inner.config.health.timeout
-    }
+    super::handle::handle_methods!(check = health::check, telemetry);
+}
 
-    fn critical(&self) -> bool {
-        self.inner.config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
-    }
-
-    fn telemetry(&self) -> Option<&Telemetry> {
-        Some(&self.inner.telemetry)
+impl fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::handle::fmt_handle(f, "RedisConnection", &self.inner.name, &self.inner.config.url)
     }
 }
 

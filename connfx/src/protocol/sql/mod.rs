@@ -117,7 +117,7 @@ use std::time::Duration;
 use crate::lifecycle::Lifecycle;
 use crate::registry::RegistrySlot;
 use crate::telemetry::Telemetry;
-use crate::{ConnUrl, ConnectError, Connection, Health};
+use crate::{ConnUrl, ConnectError, Connection};
 
 /// How long `close` waits for connections in use to come back to the pool.
 const CLOSE_LIMIT: Duration = Duration::from_secs(30);
@@ -308,16 +308,6 @@ impl SqlConnection {
     }
 }
 
-impl fmt::Debug for SqlConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SqlConnection")
-            .field("name", &self.inner.name)
-            .field("backend", &self.backend())
-            .field("url", &self.inner.config.url)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Connection for SqlConnection {
     const PROTOCOL: &'static str = "sql";
     const URL_SCHEMES: &'static [&'static str] = &["sqlite", "postgres", "postgresql", "mysql", "mariadb"];
@@ -354,10 +344,6 @@ impl Connection for SqlConnection {
         })
     }
 
-    async fn health(&self) -> Health {
-        health::check(self).await
-    }
-
     /// Closes the pool: new queries fail at once (through [`run`](SqlConnection::run) with
     /// [`CallError::Closed`](crate::CallError::Closed)), idle connections are closed, and connections in use are closed
     /// as they come back; waits for them at most 30 s.
@@ -376,20 +362,16 @@ impl Connection for SqlConnection {
         tracing::debug!(connection = self.name(), "sql pool closed");
     }
 
-    fn health_timeout(&self) -> Duration {
-        self.inner.config.health.timeout
-    }
+    super::handle::handle_methods!(check = health::check, telemetry);
+}
 
-    fn critical(&self) -> bool {
-        self.inner.config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
-    }
-
-    fn telemetry(&self) -> Option<&Telemetry> {
-        Some(&self.inner.telemetry)
+impl fmt::Debug for SqlConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlConnection")
+            .field("name", &self.inner.name)
+            .field("backend", &self.backend())
+            .field("url", &self.inner.config.url)
+            .finish_non_exhaustive()
     }
 }
 

@@ -6,7 +6,6 @@ use std::sync::Mutex;
 
 use super::attempt::SqlAttempt;
 use super::{SqlConnection, SqlDatabase};
-use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use crate::CallError;
@@ -111,16 +110,12 @@ impl SqlConnection {
             super::SqlBackend::MySql => "mysql",
             super::SqlBackend::Sqlite => "sqlite",
         };
-        tracing::info_span!(
-            target: "connfx",
+        crate::protocol::call_span::call_span!(
             "sql.client",
             otel.name = system,
-            otel.kind = "client",
-            otel.status_code = Empty,
+            connection = self.name(),
             db.system.name = system,
             server.address = self.target(),
-            error.type = Empty,
-            connfx.connection = self.name(),
         )
     }
 

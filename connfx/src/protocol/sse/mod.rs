@@ -85,7 +85,6 @@ pub use stream::SseStream;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
@@ -93,7 +92,7 @@ use tokio::sync::watch;
 
 use crate::protocol::reconnect::Reconnect;
 use crate::registry::RegistrySlot;
-use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
+use crate::{CallError, ConnUrl, ConnectError, Connection};
 
 /// A Server-Sent Events connection: a URL, a configured client, and the reconnect policy its
 /// streams follow.
@@ -225,15 +224,6 @@ impl SseConnection {
     }
 }
 
-impl fmt::Debug for SseConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SseConnection")
-            .field("name", &self.inner.name)
-            .field("url", &self.inner.config.url)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Connection for SseConnection {
     const PROTOCOL: &'static str = "sse";
     const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
@@ -241,13 +231,7 @@ impl Connection for SseConnection {
 
     async fn connect(name: &str, config: SseConfig) -> Result<Self, ConnectError> {
         let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
-        if config.health.path.is_some() {
-            tracing::warn!(
-                connection = name,
-                key = "health.path",
-                "setting has no effect on SSE connections"
-            );
-        }
+        super::handle::warn_unused_health_path(name, config.health.path.as_deref(), "SSE");
         tracing::debug!(connection = name, url = %config.url, "sse connection set up");
         let inner = Inner {
             name: name.to_owned(),
@@ -263,10 +247,6 @@ impl Connection for SseConnection {
         })
     }
 
-    async fn health(&self) -> Health {
-        health::check(self).await
-    }
-
     /// Ends every open stream of the connection; streams asked for later yield
     /// [`CallError::Closed`].
     async fn close(&self) {
@@ -275,15 +255,11 @@ impl Connection for SseConnection {
         }
     }
 
-    fn health_timeout(&self) -> Duration {
-        self.inner.config.health.timeout
-    }
+    super::handle::handle_methods!(check = health::check);
+}
 
-    fn critical(&self) -> bool {
-        self.inner.config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
+impl fmt::Debug for SseConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::handle::fmt_handle(f, "SseConnection", &self.inner.name, &self.inner.config.url)
     }
 }

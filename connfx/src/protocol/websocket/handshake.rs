@@ -45,14 +45,7 @@ impl Handshake {
     /// A message for the connect error, naming the key at fault and never a value.
     pub(super) fn new(config: &WebSocketConfig) -> Result<Self, String> {
         let url = config.url.expose();
-        let schemes = <super::WebSocketConnection as crate::Connection>::URL_SCHEMES;
-        if !schemes.contains(&url.scheme()) {
-            return Err(connfx_spec::message::scheme_mismatch(
-                "websocket",
-                url.scheme(),
-                schemes,
-            ));
-        }
+        crate::protocol::handle::check_scheme::<super::WebSocketConnection>(url)?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err("`url` holds user-info; send credentials in `headers` (`Authorization`)".to_owned());
         }
@@ -234,15 +227,7 @@ fn headers(headers: &Headers) -> Result<Vec<(HeaderName, HeaderValue)>, String> 
     headers
         .0
         .iter()
-        .map(|(name, value)| {
-            let header = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
-            let mut value = HeaderValue::from_str(value).map_err(|_| {
-                format!("`headers`: the value of `{name}` holds a character a header value may not")
-            })?;
-            value.set_sensitive(Headers::is_sensitive(name));
-            Ok((header, value))
-        })
+        .map(|(name, value)| crate::protocol::header::parse(name, value, Headers::is_sensitive(name)))
         .collect()
 }
 

@@ -106,7 +106,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::protocol::reconnect::Reconnect;
 use crate::registry::RegistrySlot;
 use crate::resilience::Emitter;
-use crate::{CallError, ConnUrl, ConnectError, Connection, Health};
+use crate::{CallError, ConnUrl, ConnectError, Connection};
 use handshake::Handshake;
 use link::{Command, LinkState, Shared};
 
@@ -391,16 +391,6 @@ impl WebSocketConnection {
     }
 }
 
-impl fmt::Debug for WebSocketConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebSocketConnection")
-            .field("name", &self.name())
-            .field("url", &self.inner.config.url)
-            .field("open", &self.is_open())
-            .finish_non_exhaustive()
-    }
-}
-
 impl Connection for WebSocketConnection {
     const PROTOCOL: &'static str = "websocket";
     const URL_SCHEMES: &'static [&'static str] = &["ws", "wss"];
@@ -410,13 +400,7 @@ impl Connection for WebSocketConnection {
     /// background; no network I/O happens here.
     async fn connect(name: &str, config: WebSocketConfig) -> Result<Self, ConnectError> {
         let handshake = Handshake::new(&config).map_err(|m| ConnectError::new(name, m))?;
-        if config.health.path.is_some() {
-            tracing::warn!(
-                connection = name,
-                key = "health.path",
-                "setting has no effect on WebSocket connections"
-            );
-        }
+        super::handle::warn_unused_health_path(name, config.health.path.as_deref(), "WebSocket");
         let shared = Arc::new(Shared {
             name: name.to_owned(),
             handshake,
@@ -445,10 +429,6 @@ impl Connection for WebSocketConnection {
         })
     }
 
-    async fn health(&self) -> Health {
-        health::check(self).await
-    }
-
     /// Sends a close frame (waiting up to 2 s for the server's answer) and stops reconnecting;
     /// waiting and later calls fail with [`CallError::Closed`].
     async fn close(&self) {
@@ -459,15 +439,13 @@ impl Connection for WebSocketConnection {
         }
     }
 
-    fn health_timeout(&self) -> Duration {
-        self.inner.config.health.timeout
-    }
+    super::handle::handle_methods!(check = health::check);
+}
 
-    fn critical(&self) -> bool {
-        self.inner.config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
+impl fmt::Debug for WebSocketConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::handle::debug_handle(f, "WebSocketConnection", self.name(), &self.inner.config.url)
+            .field("open", &self.is_open())
+            .finish_non_exhaustive()
     }
 }

@@ -20,7 +20,7 @@ pub use selection::{Field, Fragment, InlineFragment};
 pub use value::InputValue;
 
 use selection::{Selection, write_set};
-use uses::{Uses, first_duplicate};
+use uses::{NameKind, Uses};
 use writer::Writer;
 
 /// Whether an operation reads (`query`) or writes (`mutation`). The connection retries queries
@@ -279,27 +279,10 @@ impl Operation {
     /// The checks across the document: definitions and uses of variables and fragments.
     fn check_references(&self) -> Result<(), String> {
         let uses = Uses::of(&self.selections, &self.fragments);
-        let defined: Vec<&str> = self.variables.iter().map(|v| v.name.as_str()).collect();
-        if let Some(name) = first_duplicate(defined.iter().copied()) {
-            return Err(format!("the variable `${name}` is defined twice"));
-        }
-        if let Some(name) = uses.variables.iter().find(|u| !defined.contains(&u.as_str())) {
-            return Err(format!("the variable `${name}` is used but not defined"));
-        }
-        if let Some(name) = defined.iter().find(|d| !uses.variables.contains(**d)) {
-            return Err(format!("the variable `${name}` is defined but not used"));
-        }
+        let variables: Vec<&str> = self.variables.iter().map(|v| v.name.as_str()).collect();
+        NameKind::VARIABLE.check(&variables, &uses.variables)?;
         let fragments: Vec<&str> = self.fragments.iter().map(Fragment::name).collect();
-        if let Some(name) = first_duplicate(fragments.iter().copied()) {
-            return Err(format!("the fragment `{name}` is defined twice"));
-        }
-        if let Some(name) = uses.spreads.iter().find(|s| !fragments.contains(&s.as_str())) {
-            return Err(format!("the fragment `{name}` is spread but not defined"));
-        }
-        if let Some(name) = fragments.iter().find(|f| !uses.spreads.contains(**f)) {
-            return Err(format!("the fragment `{name}` is defined but not used"));
-        }
-        Ok(())
+        NameKind::FRAGMENT.check(&fragments, &uses.spreads)
     }
 }
 

@@ -48,8 +48,57 @@ impl Uses {
     }
 }
 
+/// One kind of name a document defines and uses: how messages write it and what using it is
+/// called.
+pub(super) struct NameKind {
+    /// `variable`, `fragment`.
+    pub(super) noun: &'static str,
+    /// What comes before the name in the text: `$` for a variable.
+    pub(super) sigil: &'static str,
+    /// What using one is called: `used`, `spread`.
+    pub(super) used: &'static str,
+}
+
+impl NameKind {
+    /// Variables: `$id`, used in arguments.
+    pub(super) const VARIABLE: NameKind = NameKind {
+        noun: "variable",
+        sigil: "$",
+        used: "used",
+    };
+
+    /// Fragments: defined with `fragment F on T`, spread with `...F`.
+    pub(super) const FRAGMENT: NameKind = NameKind {
+        noun: "fragment",
+        sigil: "",
+        used: "spread",
+    };
+
+    /// The first fault of the names of this kind, checked in this order: one defined twice, one
+    /// used but not defined, one defined but not used.
+    ///
+    /// # Errors
+    /// A message naming the name and the fault.
+    pub(super) fn check(&self, defined: &[&str], used: &BTreeSet<String>) -> Result<(), String> {
+        let fault = |name: &str, what: &str| {
+            let NameKind { noun, sigil, .. } = self;
+            Err(format!("the {noun} `{sigil}{name}` is {what}"))
+        };
+        if let Some(name) = first_duplicate(defined.iter().copied()) {
+            return fault(name, "defined twice");
+        }
+        if let Some(name) = used.iter().find(|u| !defined.contains(&u.as_str())) {
+            return fault(name, &format!("{} but not defined", self.used));
+        }
+        if let Some(name) = defined.iter().find(|d| !used.contains(**d)) {
+            return fault(name, "defined but not used");
+        }
+        Ok(())
+    }
+}
+
 /// The first name of `names` seen twice.
-pub(super) fn first_duplicate<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+fn first_duplicate<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut seen = BTreeSet::new();
     names.into_iter().find(|name| !seen.insert(*name))
 }
