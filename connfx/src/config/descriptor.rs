@@ -70,7 +70,7 @@ impl SetDescriptor {
 
     /// `<PREFIX>_CONFIG_FILE`.
     pub(crate) fn config_file_var(&self) -> String {
-        format!("{}_CONFIG_FILE", self.env_prefix)
+        connfx_spec::env::config_file_var(self.env_prefix)
     }
 }
 

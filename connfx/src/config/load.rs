@@ -1,6 +1,7 @@
 //! One load: defaults < files < `<PREFIX>_CONFIG_FILE` < environment, checked, all problems
 //! reported together.
 
+use connfx_spec::env::env_name;
 use connfx_spec::message;
 use serde_json::{Map, Value};
 use tracing::debug;
@@ -11,7 +12,7 @@ use super::layers::FieldLayers;
 use super::leaf::{self, Target};
 use super::shape::{Group, Node, join};
 use super::source::SourceFile;
-use super::{ConfigError, ConfigIssue, Sources, ValueSource, env, file};
+use super::{ConfigError, ConfigIssue, Sources, ValueSource, file};
 
 /// `Conns::load_config()`: the attribute's files (missing ones skipped), the file named by
 /// `<PREFIX>_CONFIG_FILE` (which must exist), and the process environment.
@@ -242,7 +243,7 @@ fn missing_keys(
         let path = join(prefix, name);
         let present = layer.leaves.contains_key(&path) || layer.groups.contains_key(&path);
         if !present && group.child(name).is_some() {
-            let message = message::missing(name, &env::name(set.env_prefix, field, &path));
+            let message = message::missing(name, &env_name(set.env_prefix, field, &path));
             issues.push(ConfigIssue::new(
                 join(field, &path),
                 ValueSource::Default,

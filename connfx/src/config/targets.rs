@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use connfx_spec::env::env_key;
 use serde_json::{Map, Value};
 
 use super::layers::FieldLayers;
@@ -76,9 +77,8 @@ pub(crate) fn read_file(
 pub(crate) fn env_leaf(shape: &Shape, suffix: &str, raw: &str) -> Result<(String, Value), String> {
     let leaves = shape.root.leaves();
     let wanted = suffix.to_ascii_uppercase();
-    let env_name = |path: &str| path.replace('.', "_").to_ascii_uppercase();
-    let Some((path, leaf)) = leaves.iter().find(|(path, _)| env_name(path) == wanted) else {
-        let names: Vec<String> = leaves.iter().map(|(p, _)| env_name(p)).collect();
+    let Some((path, leaf)) = leaves.iter().find(|(path, _)| env_key(path) == wanted) else {
+        let names: Vec<String> = leaves.iter().map(|(p, _)| env_key(p)).collect();
         return Err(connfx_spec::message::unknown_key(
             shape.protocol,
             &wanted,
