@@ -6,9 +6,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::builtin::builtin;
 use super::{Registry, TargetConfig};
 use crate::ConnectError;
-use crate::config::{ConfigError, ConfigIssue, Sources, ValueSource, builtin_shape, check_table, read_file};
+use crate::config::{ConfigError, ConfigIssue, Sources, ValueSource, read_file};
 use crate::error::ConnectErrors;
 
 /// The environment prefix of dynamic targets.
@@ -219,7 +220,7 @@ fn set_property(
     let Value::Object(properties) = properties else {
         return;
     };
-    let shape = protocol.as_deref().and_then(builtin_shape);
+    let shape = protocol.as_deref().and_then(builtin).map(|b| (b.config.shape)());
     let Some(shape) = shape else {
         properties.insert(property.to_ascii_lowercase(), Value::from(value));
         return;
@@ -235,14 +236,10 @@ fn set_property(
     }
 }
 
+/// A built-in protocol's target is checked now, as `Registry::add` will check it; another
+/// protocol's adapter is registered later, so its targets are checked when they are added.
 fn check_target(name: &str, target: &TargetConfig, source: &ValueSource, issues: &mut Vec<ConfigIssue>) {
-    if let Some(shape) = builtin_shape(&target.protocol) {
-        check_table(
-            shape,
-            &format!("targets.{name}"),
-            &target.to_protocol_json(),
-            source,
-            issues,
-        );
+    if let Some(builtin) = builtin(&target.protocol) {
+        target.check(builtin.config, &format!("targets.{name}"), source, issues);
     }
 }
