@@ -42,16 +42,19 @@ pub(crate) struct Scope<'a> {
     pub missing: &'a dyn Fn(&str, &str) -> String,
 }
 
-/// `table` (a connection's table, as in a file) checked as one source, then [`check_layers`].
-pub(crate) fn check_table(
+/// `tables` (a connection's tables as its sources give them, lowest priority first) layered as
+/// the derived struct's loader layers its sources, each value checked and blamed on its own
+/// source; then [`check_layers`].
+pub(crate) fn check_tables<'a>(
     ty: ConfigType,
     scope: &Scope<'_>,
-    table: &Value,
-    source: &ValueSource,
+    tables: impl IntoIterator<Item = (&'a ValueSource, Value)>,
     issues: &mut Vec<ConfigIssue>,
 ) -> Value {
     let mut layers = FieldLayers::default();
-    layers.absorb((ty.shape)(), scope.path, table, source, issues);
+    for (source, table) in tables {
+        layers.absorb((ty.shape)(), scope.path, &table, source, issues);
+    }
     check_layers(ty, scope, &layers, issues)
 }
 

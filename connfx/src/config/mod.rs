@@ -23,7 +23,7 @@ pub(crate) mod shape;
 mod source;
 mod targets;
 
-pub(crate) use check::{ConfigType, Scope, check_table, missing_without_env};
+pub(crate) use check::{ConfigType, Scope, check_tables, missing_without_env};
 pub use connfx_spec::Kind;
 pub use descriptor::ConnectionSet;
 pub use env::EnvVar;

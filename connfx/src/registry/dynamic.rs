@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::builtin::BUILTINS;
 use super::{Registry, entry::Entry};
-use crate::config::{ConfigIssue, ConfigType, Scope, ValueSource, check_table, missing_without_env};
+use crate::config::{ConfigIssue, ConfigType, Scope, ValueSource, check_tables, missing_without_env};
 use crate::{ConnUrl, ConnectError, Connection};
 
 /// One connection of the dynamic registry, as `CONN_TARGETS_<NAME>_…` variables or a file give it.
@@ -64,7 +64,7 @@ impl TargetConfig {
             source: source.clone(),
             missing: &missing_without_env,
         };
-        check_table(ty, &scope, &self.to_protocol_json(), source, issues)
+        check_tables(ty, &scope, [(source, self.to_protocol_json())], issues)
     }
 
     /// `tls = true` with a URL whose scheme is not encrypted is refused when connecting.
@@ -86,19 +86,34 @@ impl TargetConfig {
 
     /// The protocol config as JSON: the properties, with `url`/`dsn` and `timeout` folded in.
     pub fn to_protocol_json(&self) -> Value {
-        let mut out = self.properties.clone();
-        if let Some(url) = self.url.as_ref().or(self.dsn.as_ref()) {
-            out.insert("url".into(), Value::from(url.expose().as_str()));
-        }
-        if let Some(timeout) = self.timeout {
-            let total = Value::from(humantime::format_duration(timeout).to_string());
-            let group = out.entry("timeout").or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(group) = group {
-                group.insert("total".into(), total);
-            }
-        }
-        Value::Object(out)
+        let url = self.url.as_ref().or(self.dsn.as_ref());
+        let url = url.map(|url| Value::from(url.expose().as_str()));
+        let timeout = self
+            .timeout
+            .map(|timeout| Value::from(humantime::format_duration(timeout).to_string()));
+        protocol_table(self.properties.clone(), url, timeout)
     }
+}
+
+/// A protocol's own table from a target's parts: the properties, with the URL as `url` and the
+/// timeout as `timeout.total`.
+pub(super) fn protocol_table(
+    mut table: Map<String, Value>,
+    url: Option<Value>,
+    timeout: Option<Value>,
+) -> Value {
+    if let Some(url) = url {
+        table.insert("url".into(), url);
+    }
+    if let Some(total) = timeout {
+        let group = table
+            .entry("timeout")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(group) = group {
+            group.insert("total".into(), total);
+        }
+    }
+    Value::Object(table)
 }
 
 /// The type-erased factory behind an [`AdapterFactory`].
