@@ -28,12 +28,15 @@ use crate::{ConnUrl, ConnectError, Connection};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetConfig {
-    /// The protocol (`http`, `graphql`, `redis`, `sql`, `otlp`, or a registered adapter's name).
+    /// The protocol: a built-in one (`connfx_spec::PROTOCOLS`, such as `http` or `sql`) or the
+    /// name of an adapter registered with [`Registry::register_adapter`].
     pub protocol: String,
-    /// The URL (HTTP, WebSocket, Redis …).
+    /// The URL (HTTP, WebSocket, Redis …), the protocol's `url` key; its password is never
+    /// shown. Given with `dsn`, this one is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<ConnUrl>,
-    /// The data source name (SQL); taken as the URL.
+    /// The data source name, as SQL people call the URL: the protocol's `url` key when `url`
+    /// is not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dsn: Option<ConnUrl>,
     /// Total time of one call.
