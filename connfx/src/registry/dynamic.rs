@@ -28,8 +28,8 @@ use crate::{ConnUrl, ConnectError, Connection};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetConfig {
-    /// The protocol: a built-in one (`connfx_spec::PROTOCOLS`, such as `http` or `sql`) or the
-    /// name of an adapter registered with [`Registry::register_adapter`].
+    /// The protocol: any built-in one, such as `http` or `sql`, or the name of an adapter
+    /// registered with `Registry::register_adapter`.
     pub protocol: String,
     /// The URL (HTTP, WebSocket, Redis …), the protocol's `url` key; its password is never
     /// shown. Given with `dsn`, this one is used.
