@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as Slot;
 
+use connfx_spec::env::{CONFIG_FILE_OWNER, config_file_var, env_name};
 use connfx_spec::{Group, Key, Kind, Protocol, Rule, check, message};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
@@ -14,9 +15,6 @@ use crate::ast::{Container, Field, Resolution};
 use crate::attr::value::{Entry, EntryValue, LitValue, Name, Value};
 use crate::ctxt::Ctxt;
 use crate::symbol::{GENERATED_METHODS, PROTOCOL};
-
-/// Who owns `<PREFIX>_CONFIG_FILE`, worded as the loader words it.
-const CONFIG_FILE_OWNER: &str = "the config file variable";
 
 /// Runs every check on a struct that has the right shape.
 pub fn check(cx: &Ctxt, cont: &Container) {
@@ -246,7 +244,7 @@ fn is_env_prefix(text: &str) -> bool {
 // at boot, where the loader runs the same check.
 fn check_env_collisions(cx: &Ctxt, cont: &Container) {
     let prefix = cont.env_prefix();
-    let mut owners = HashMap::from([(format!("{prefix}_CONFIG_FILE"), CONFIG_FILE_OWNER.to_owned())]);
+    let mut owners = HashMap::from([(config_file_var(prefix), CONFIG_FILE_OWNER.to_owned())]);
     for field in &cont.fields {
         let Some(protocol) = field.protocol.table() else {
             continue;
@@ -289,14 +287,6 @@ fn group_paths(group: &Group) -> Vec<String> {
         .iter()
         .map(|key| format!("{}.{}", group.name, key.name))
         .collect()
-}
-
-/// `CHECKOUT` + `payments` + `retry.max_attempts` → `CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS`, as the
-/// loader names it.
-fn env_name(prefix: &str, field: &str, path: &str) -> String {
-    format!("{prefix}_{field}_{path}")
-        .replace('.', "_")
-        .to_ascii_uppercase()
 }
 
 // A field's accessor is a method named after the field, so a field cannot take the name of

@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod declare;
+pub mod env;
 pub mod groups;
 pub mod message;
 pub mod protocols;

@@ -6,13 +6,13 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use serde::de::{Deserialize, DeserializeOwned};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
-use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+use super::check::ConfigType;
 use super::env::{self, EnvVar};
 use super::layers::FieldLayers;
-use super::shape::{Shape, join, shape_of};
+use super::shape::Shape;
 use super::{ConfigIssue, ValueSource};
 use crate::{ConnectError, Connection, Registry};
 
@@ -70,7 +70,7 @@ impl SetDescriptor {
 
     /// `<PREFIX>_CONFIG_FILE`.
     pub(crate) fn config_file_var(&self) -> String {
-        format!("{}_CONFIG_FILE", self.env_prefix)
+        connfx_spec::env::config_file_var(self.env_prefix)
     }
 }
 
@@ -87,13 +87,22 @@ pub struct FieldDescriptor {
 impl FieldDescriptor {
     /// A field of type `T`; `defaults` is the attribute's keys as a JSON object.
     pub fn required<T: Connection>(name: &'static str, doc: &'static str, defaults: &'static str) -> Self {
+        let ty = ConfigType::of::<T>();
         FieldDescriptor {
             name,
             doc,
             optional: false,
             defaults,
-            shape: shape_of::<T>,
-            check: check_config::<T>,
+            shape: ty.shape,
+            check: ty.rules,
+        }
+    }
+
+    /// The field's config type, as the checks take it.
+    pub(crate) fn config_type(&self) -> ConfigType {
+        ConfigType {
+            shape: self.shape,
+            rules: self.check,
         }
     }
 
@@ -102,48 +111,6 @@ impl FieldDescriptor {
         FieldDescriptor {
             optional: true,
             ..FieldDescriptor::required::<T>(name, doc, defaults)
-        }
-    }
-}
-
-/// Deserializes and validates one connection's merged tree: `(relative path, message)` per problem.
-fn check_config<T: Connection>(value: &Value) -> Vec<(String, String)> {
-    match T::Config::deserialize(value) {
-        Err(e) => vec![(String::new(), e.to_string())],
-        Ok(config) => match config.validate() {
-            Ok(()) => Vec::new(),
-            Err(errors) => {
-                let mut out = Vec::new();
-                flatten_validation("", &errors, &mut out);
-                out
-            }
-        },
-    }
-}
-
-fn flatten_validation(prefix: &str, errors: &ValidationErrors, out: &mut Vec<(String, String)>) {
-    let mut fields: Vec<_> = errors.errors().iter().collect();
-    fields.sort_by(|a, b| a.0.cmp(b.0));
-    for (field, kind) in fields {
-        let path = if field == "__all__" {
-            prefix.to_owned()
-        } else {
-            join(prefix, field)
-        };
-        match kind {
-            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
-                let message = e
-                    .message
-                    .as_deref()
-                    .map_or_else(|| format!("fails the `{}` rule", e.code), str::to_owned);
-                (path.clone(), message)
-            })),
-            ValidationErrorsKind::Struct(inner) => flatten_validation(&path, inner, out),
-            ValidationErrorsKind::List(items) => {
-                for (i, inner) in items {
-                    flatten_validation(&join(&path, &i.to_string()), inner, out);
-                }
-            }
         }
     }
 }

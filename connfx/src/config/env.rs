@@ -1,8 +1,9 @@
-//! Environment names: `<PREFIX>_<CONNECTION>_<KEY>`, nested keys joined by `_`, upper case.
-//! Because every key is known, a single `_` is unambiguous; a collision is reported.
+//! The variables of a derived struct, named by the one rule of [`connfx_spec::env`]
+//! (`<PREFIX>_<CONNECTION>_<KEY>`); a name two settings would share is reported.
 
 use std::collections::HashMap;
 
+use connfx_spec::env::{CONFIG_FILE_OWNER, env_name};
 use connfx_spec::{Kind, message};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -41,13 +42,6 @@ fn kind_name<S: Serializer>(kind: &Kind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(kind.name())
 }
 
-/// `CHECKOUT` + `payments` + `retry.max_attempts` → `CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS`.
-pub(crate) fn name(prefix: &str, field: &str, path: &str) -> String {
-    format!("{prefix}_{field}_{path}")
-        .replace('.', "_")
-        .to_ascii_uppercase()
-}
-
 /// Every variable of `set`, with the attribute defaults (else the type's) shown safely.
 pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<EnvVar> {
     let mut vars = Vec::new();
@@ -59,7 +53,7 @@ pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<En
                 .map(|e| &e.value)
                 .or(leaf.default.as_ref());
             vars.push(EnvVar {
-                name: name(set.env_prefix, field.name, &path),
+                name: env_name(set.env_prefix, field.name, &path),
                 path: format!("{}.{path}", field.name),
                 kind: leaf.kind,
                 default: default.and_then(|v| leaf.shown(v)),
@@ -105,7 +99,7 @@ pub(crate) fn index(
 ) -> HashMap<String, (usize, String)> {
     let mut index: HashMap<String, (usize, String)> = HashMap::with_capacity(vars.len());
     let mut owner: HashMap<String, String> = HashMap::new();
-    owner.insert(set.config_file_var(), "the config file variable".to_owned());
+    owner.insert(set.config_file_var(), CONFIG_FILE_OWNER.to_owned());
     let mut vars = vars.iter();
     for (i, field) in set.fields.iter().enumerate() {
         for (path, _) in (field.shape)().root.leaves() {

@@ -37,6 +37,16 @@ impl ConfigIssue {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// `path: message`, for a problem whose source the reader already knows (a target given
+    /// to `Registry::add` in code).
+    pub(crate) fn without_source(&self) -> String {
+        if self.path.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.path, self.message)
+        }
+    }
 }
 
 impl fmt::Display for ConfigIssue {

@@ -1,17 +1,19 @@
 //! One load: defaults < files < `<PREFIX>_CONFIG_FILE` < environment, checked, all problems
 //! reported together.
 
+use connfx_spec::env::env_name;
 use connfx_spec::message;
 use serde_json::{Map, Value};
 use tracing::debug;
 
+use super::check::{Scope, check_layers};
 use super::descriptor::{ConnectionSet, SetDescriptor};
 use super::env::EnvVar;
 use super::layers::FieldLayers;
 use super::leaf::{self, Target};
 use super::shape::{Group, Node, join};
 use super::source::SourceFile;
-use super::{ConfigError, ConfigIssue, Sources, ValueSource, env, file};
+use super::{ConfigError, ConfigIssue, Sources, ValueSource, file};
 
 /// `Conns::load_config()`: the attribute's files (missing ones skipped), the file named by
 /// `<PREFIX>_CONFIG_FILE` (which must exist), and the process environment.
@@ -206,56 +208,23 @@ fn find_leaf<'a>(group: &'a Group, path: &str) -> Option<&'a super::shape::Leaf>
     }
 }
 
-/// The merged tree of the whole set; required keys and each type's own rules are checked here.
+/// The merged tree of the whole set, each configured connection checked the one way
+/// ([`check_layers`]).
 fn assemble(set: &SetDescriptor, layers: &[FieldLayers], issues: &mut Vec<ConfigIssue>) -> Value {
     let mut tree = Map::new();
     for (field, layer) in set.fields.iter().zip(layers) {
         if field.optional && !layer.configured {
             continue;
         }
-        let before = issues.len();
-        missing_keys(set, field.name, &(field.shape)().root, "", layer, issues);
-        let value = layer.assemble();
-        if issues.len() == before {
-            for (path, message) in (field.check)(&value) {
-                issues.push(ConfigIssue::new(
-                    join(field.name, &path),
-                    layer.source_of(&path),
-                    message,
-                ));
-            }
-        }
+        let missing =
+            |key: &str, path: &str| message::missing(key, &env_name(set.env_prefix, field.name, path));
+        let scope = Scope {
+            path: field.name,
+            source: ValueSource::Default,
+            missing: &missing,
+        };
+        let value = check_layers(field.config_type(), &scope, layer, issues);
         tree.insert(field.name.to_owned(), value);
     }
     Value::Object(tree)
-}
-
-fn missing_keys(
-    set: &SetDescriptor,
-    field: &str,
-    group: &Group,
-    prefix: &str,
-    layer: &FieldLayers,
-    issues: &mut Vec<ConfigIssue>,
-) {
-    for name in &group.required {
-        let path = join(prefix, name);
-        let present = layer.leaves.contains_key(&path) || layer.groups.contains_key(&path);
-        if !present && group.child(name).is_some() {
-            let message = message::missing(name, &env::name(set.env_prefix, field, &path));
-            issues.push(ConfigIssue::new(
-                join(field, &path),
-                ValueSource::Default,
-                message,
-            ));
-        }
-    }
-    for (name, node) in &group.children {
-        let path = join(prefix, name);
-        if let Node::Group(inner) = node
-            && layer.groups.contains_key(&path)
-        {
-            missing_keys(set, field, inner, &path, layer, issues);
-        }
-    }
 }

@@ -9,6 +9,7 @@
 //! 4. `load` assembles the merged tree, deserializes and runs each type's `validator` rules,
 //!    and reports all issues together in a [`ConfigError`].
 
+mod check;
 pub(crate) mod descriptor;
 mod env;
 mod file;
@@ -22,10 +23,11 @@ pub(crate) mod shape;
 mod source;
 mod targets;
 
+pub(crate) use check::{ConfigType, Scope, check_tables, missing_without_env};
 pub use connfx_spec::Kind;
 pub use descriptor::ConnectionSet;
 pub use env::EnvVar;
 pub use issue::{ConfigError, ConfigIssue};
 pub use load::{Setting, explain};
 pub use source::{Sources, ValueSource};
-pub(crate) use targets::{builtin_shape, check_table, env_leaf, insert_path, read_file};
+pub(crate) use targets::{env_leaf, insert_path, read_file};

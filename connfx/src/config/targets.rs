@@ -1,59 +1,14 @@
-//! The loader's checks, offered to the dynamic registry so a target is checked by the same rules
-//! and in the same words as a derived struct's connection.
+//! The loader's pieces the dynamic registry reads its targets with: files, property variables
+//! checked as the environment is, nested paths. A target is then checked by [`super::check`].
 
 use std::path::Path;
 
+use connfx_spec::env::env_key;
 use serde_json::{Map, Value};
 
-use super::layers::FieldLayers;
 use super::leaf::{self, Target};
 use super::shape::Shape;
 use super::{ConfigIssue, ValueSource, file};
-
-/// The shape of a built-in protocol's config.
-pub(crate) fn builtin_shape(protocol: &str) -> Option<&'static Shape> {
-    #[allow(unused_imports)] // with no protocol feature on, no arm uses it
-    use super::shape::shape_of;
-    match protocol {
-        #[cfg(feature = "http")]
-        "http" => Some(shape_of::<crate::HttpConnection>()),
-        #[cfg(feature = "graphql")]
-        "graphql" => Some(shape_of::<crate::GraphqlConnection>()),
-        #[cfg(feature = "redis")]
-        "redis" => Some(shape_of::<crate::RedisConnection>()),
-        #[cfg(feature = "sql")]
-        "sql" => Some(shape_of::<crate::SqlConnection>()),
-        #[cfg(feature = "otlp")]
-        "otlp" => Some(shape_of::<crate::OtlpConnection>()),
-        #[cfg(feature = "sse")]
-        "sse" => Some(shape_of::<crate::SseConnection>()),
-        #[cfg(feature = "websocket")]
-        "websocket" => Some(shape_of::<crate::WebSocketConnection>()),
-        _ => None,
-    }
-}
-
-/// Checks one protocol table (unknown keys, kinds, bounds, required keys), naming `path`.
-pub(crate) fn check_table(
-    shape: &Shape,
-    path: &str,
-    table: &Value,
-    source: &ValueSource,
-    issues: &mut Vec<ConfigIssue>,
-) {
-    let mut layers = FieldLayers::default();
-    layers.absorb(shape, path, table, source, issues);
-    for name in &shape.root.required {
-        if !layers.leaves.contains_key(name) {
-            let message = format!("`{name}` has no value");
-            issues.push(ConfigIssue::new(
-                format!("{path}.{name}"),
-                source.clone(),
-                message,
-            ));
-        }
-    }
-}
 
 /// Reads a file as a table, recording a problem instead of failing.
 pub(crate) fn read_file(
@@ -76,9 +31,8 @@ pub(crate) fn read_file(
 pub(crate) fn env_leaf(shape: &Shape, suffix: &str, raw: &str) -> Result<(String, Value), String> {
     let leaves = shape.root.leaves();
     let wanted = suffix.to_ascii_uppercase();
-    let env_name = |path: &str| path.replace('.', "_").to_ascii_uppercase();
-    let Some((path, leaf)) = leaves.iter().find(|(path, _)| env_name(path) == wanted) else {
-        let names: Vec<String> = leaves.iter().map(|(p, _)| env_name(p)).collect();
+    let Some((path, leaf)) = leaves.iter().find(|(path, _)| env_key(path) == wanted) else {
+        let names: Vec<String> = leaves.iter().map(|(p, _)| env_key(p)).collect();
         return Err(connfx_spec::message::unknown_key(
             shape.protocol,
             &wanted,

@@ -6,9 +6,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::builtin::builtin;
+use super::dynamic::protocol_table;
 use super::{Registry, TargetConfig};
 use crate::ConnectError;
-use crate::config::{ConfigError, ConfigIssue, Sources, ValueSource, builtin_shape, check_table, read_file};
+use crate::config::{
+    ConfigError, ConfigIssue, Scope, Sources, ValueSource, check_tables, insert_path, missing_without_env,
+    read_file,
+};
 use crate::error::ConnectErrors;
 
 /// The environment prefix of dynamic targets.
@@ -39,11 +44,46 @@ pub struct RegistryConfig {
     pub targets: BTreeMap<String, TargetConfig>,
 }
 
-/// One target's raw settings while loading, with the latest source that touched it.
+/// One target's raw settings while loading: the merged table, the latest source that touched
+/// it, and each source's own part, so that a problem found once every source is in (a bound, a
+/// missing key, a rule of the config type) is blamed on the source of the value it is about.
 #[derive(Default)]
 struct Raw {
     table: Map<String, Value>,
     source: Option<ValueSource>,
+    parts: Vec<(ValueSource, Map<String, Value>)>,
+}
+
+impl Raw {
+    /// Keeps `part` as given by `source`, to be checked with it.
+    fn keep(&mut self, source: &ValueSource, part: Map<String, Value>) {
+        self.source = Some(source.clone());
+        self.parts.push((source.clone(), part));
+    }
+
+    /// The merged `properties` table, made if absent; `None` if a file gave it a non-table.
+    fn properties(&mut self) -> Option<&mut Map<String, Value>> {
+        let properties = self
+            .table
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        properties.as_object_mut()
+    }
+
+    /// The protocol's own table from each part, lowest priority first, with its source.
+    fn protocol_tables(&self) -> impl Iterator<Item = (&ValueSource, Value)> {
+        self.parts.iter().map(|(source, part)| {
+            let properties = match part.get("properties") {
+                Some(Value::Object(properties)) => properties.clone(),
+                _ => Map::new(),
+            };
+            let url = part.get("url").or_else(|| part.get("dsn")).cloned();
+            (
+                source,
+                protocol_table(properties, url, part.get("timeout").cloned()),
+            )
+        })
+    }
 }
 
 impl RegistryConfig {
@@ -68,10 +108,10 @@ impl RegistryConfig {
         }
         let mut targets = BTreeMap::new();
         for (name, raw) in raw {
-            let source = raw.source.unwrap_or(ValueSource::Default);
-            match TargetConfig::deserialize(&Value::Object(raw.table)) {
+            let source = raw.source.clone().unwrap_or(ValueSource::Default);
+            match TargetConfig::deserialize(&Value::Object(raw.table.clone())) {
                 Ok(target) => {
-                    check_target(&name, &target, &source, &mut issues);
+                    check_target(&name, &target, &raw, source, &mut issues);
                     targets.insert(name, target);
                 }
                 Err(e) => issues.push(ConfigIssue::new(format!("targets.{name}"), source, e.to_string())),
@@ -146,8 +186,8 @@ fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, is
                         continue;
                     };
                     let entry = raw.entry(name).or_default();
-                    entry.table.extend(target);
-                    entry.source = Some(source.clone());
+                    entry.table.extend(target.clone());
+                    entry.keep(&source, target);
                 }
             }
             (other, _) => issues.push(ConfigIssue::new(
@@ -178,7 +218,6 @@ fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mu
     };
     let name = name.to_ascii_lowercase();
     let entry = raw.entry(name.clone()).or_default();
-    entry.source = Some(source.clone());
     let field = field.to_ascii_lowercase();
     let parsed = match (field.as_str(), property) {
         ("tls", _) => connfx_spec::check::boolean(value).map(Value::Bool),
@@ -187,13 +226,17 @@ fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mu
     };
     match parsed {
         Ok(v) => {
-            entry.table.insert(field, v);
+            entry.table.insert(field.clone(), v.clone());
+            entry.keep(&source, Map::from_iter([(field, v)]));
         }
-        Err(message) => issues.push(ConfigIssue::new(
-            format!("targets.{name}.{field}"),
-            source,
-            message,
-        )),
+        Err(message) => {
+            entry.source = Some(source.clone());
+            issues.push(ConfigIssue::new(
+                format!("targets.{name}.{field}"),
+                source,
+                message,
+            ));
+        }
     }
 }
 
@@ -207,42 +250,88 @@ fn set_property(
     source: &ValueSource,
     issues: &mut Vec<ConfigIssue>,
 ) {
-    let protocol = entry
-        .table
-        .get("protocol")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let properties = entry
-        .table
-        .entry("properties")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(properties) = properties else {
-        return;
-    };
-    let shape = protocol.as_deref().and_then(builtin_shape);
+    entry.source = Some(source.clone());
+    let protocol = entry.table.get("protocol").and_then(Value::as_str);
+    let shape = protocol.and_then(builtin).map(|b| (b.config.shape)());
     let Some(shape) = shape else {
-        properties.insert(property.to_ascii_lowercase(), Value::from(value));
+        if let Some(properties) = entry.properties() {
+            properties.insert(property.to_ascii_lowercase(), Value::from(value));
+        }
         return;
     };
     let (property, value) = super::seed_names::canonical(property, value);
-    match crate::config::env_leaf(shape, &property, &value) {
-        Ok((path, v)) => crate::config::insert_path(properties, &path, v),
-        Err(message) => issues.push(ConfigIssue::new(
-            format!("targets.{name}.properties"),
-            source.clone(),
-            message,
-        )),
+    let (path, v) = match crate::config::env_leaf(shape, &property, &value) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            let path = format!("targets.{name}.properties");
+            return issues.push(ConfigIssue::new(path, source.clone(), message));
+        }
+    };
+    if let Some(properties) = entry.properties() {
+        insert_path(properties, &path, v.clone());
+        let mut part = Map::new();
+        insert_path(&mut part, &format!("properties.{path}"), v);
+        entry.keep(source, part);
     }
 }
 
-fn check_target(name: &str, target: &TargetConfig, source: &ValueSource, issues: &mut Vec<ConfigIssue>) {
-    if let Some(shape) = builtin_shape(&target.protocol) {
-        check_table(
-            shape,
-            &format!("targets.{name}"),
-            &target.to_protocol_json(),
-            source,
-            issues,
+/// A built-in protocol's target is checked now, as `Registry::add` will check it and as a
+/// derived struct's connection is checked, each source's part layered in order; another
+/// protocol's adapter is registered later, so its targets are checked when they are added.
+fn check_target(
+    name: &str,
+    target: &TargetConfig,
+    raw: &Raw,
+    source: ValueSource,
+    issues: &mut Vec<ConfigIssue>,
+) {
+    let Some(builtin) = builtin(&target.protocol) else {
+        return;
+    };
+    let path = format!("targets.{name}");
+    let scope = Scope {
+        path: &path,
+        source,
+        missing: &missing_without_env,
+    };
+    check_tables(builtin.config, &scope, raw.protocol_tables(), issues);
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::*;
+
+    /// A bound broken in a file is blamed on the file, though the target's latest source is an
+    /// environment variable: each value keeps its own source, as in a derived struct's load.
+    #[test]
+    fn a_problem_found_after_layering_names_the_source_of_its_value() {
+        let file = std::env::temp_dir().join(format!("connfx-targets-{}.toml", std::process::id()));
+        std::fs::write(&file, "[targets.api.properties.pool]\nmax_size = 0\n").unwrap();
+        let loaded = RegistryConfig::load(Sources::new().file(&file).env_map([
+            ("CONN_TARGETS_API_PROTOCOL", "http"),
+            ("CONN_TARGETS_API_URL", "http://127.0.0.1:1"),
+        ]));
+        std::fs::remove_file(&file).unwrap();
+        let err = loaded.unwrap_err();
+        let [issue] = err.issues() else { panic!("{err}") };
+        assert_eq!(issue.path(), "targets.api.pool.max_size");
+        assert_eq!(issue.source(), &ValueSource::File(file));
+    }
+
+    /// `Registry::add` runs the same check, in the same words, on a target built in code.
+    #[tokio::test]
+    async fn add_checks_a_target_as_the_loader_does() {
+        let target: TargetConfig = serde_json::from_value(serde_json::json!({
+            "protocol": "http", "url": "http://127.0.0.1:1",
+            "properties": { "pool": { "max_size": 0 }, "retry": { "max_atempts": 2 } }
+        }))
+        .unwrap();
+        let err = Registry::new().add("api", target).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("pool.max_size: `max_size` must be between 1 and 100000, found 0"),
+            "{text}"
         );
+        assert!(text.contains("did you mean `max_attempts`?"), "{text}");
     }
 }

@@ -10,9 +10,10 @@ use futures_util::future::BoxFuture;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use validator::Validate;
 
+use super::builtin::BUILTINS;
 use super::{Registry, entry::Entry};
+use crate::config::{ConfigIssue, ConfigType, Scope, ValueSource, check_tables, missing_without_env};
 use crate::{ConnUrl, ConnectError, Connection};
 
 /// One connection of the dynamic registry, as `CONN_TARGETS_<NAME>_…` variables or a file give it.
@@ -27,12 +28,15 @@ use crate::{ConnUrl, ConnectError, Connection};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetConfig {
-    /// The protocol (`http`, `graphql`, `redis`, `sql`, `otlp`, or a registered adapter's name).
+    /// The protocol: any built-in one, such as `http` or `sql`, or the name of an adapter
+    /// registered with `Registry::register_adapter`.
     pub protocol: String,
-    /// The URL (HTTP, WebSocket, Redis …).
+    /// The URL (HTTP, WebSocket, Redis …), the protocol's `url` key; its password is never
+    /// shown. Given with `dsn`, this one is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<ConnUrl>,
-    /// The data source name (SQL); taken as the URL.
+    /// The data source name, as SQL people call the URL: the protocol's `url` key when `url`
+    /// is not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dsn: Option<ConnUrl>,
     /// Total time of one call.
@@ -49,21 +53,70 @@ pub struct TargetConfig {
 }
 
 impl TargetConfig {
+    /// Checks the target as a `ty` config, as a derived struct's connection is checked, naming
+    /// `path` (`targets.api`, or empty) and `source` in each problem; gives back the checked tree.
+    pub(crate) fn check(
+        &self,
+        ty: ConfigType,
+        path: &str,
+        source: &ValueSource,
+        issues: &mut Vec<ConfigIssue>,
+    ) -> Value {
+        let scope = Scope {
+            path,
+            source: source.clone(),
+            missing: &missing_without_env,
+        };
+        check_tables(ty, &scope, [(source, self.to_protocol_json())], issues)
+    }
+
+    /// `tls = true` with a URL whose scheme is not encrypted is refused when connecting.
+    fn refuse_plain_tls(&self, name: &str) -> Result<(), ConnectError> {
+        let plain = self
+            .url
+            .as_ref()
+            .or(self.dsn.as_ref())
+            .map(ConnUrl::scheme)
+            .filter(|scheme| matches!(*scheme, "http" | "redis" | "ws"));
+        match (self.tls, plain) {
+            (Some(true), Some(scheme)) => Err(ConnectError::new(
+                name,
+                format!("`tls` is true but the URL scheme `{scheme}` is not encrypted"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The protocol config as JSON: the properties, with `url`/`dsn` and `timeout` folded in.
     pub fn to_protocol_json(&self) -> Value {
-        let mut out = self.properties.clone();
-        if let Some(url) = self.url.as_ref().or(self.dsn.as_ref()) {
-            out.insert("url".into(), Value::from(url.expose().as_str()));
-        }
-        if let Some(timeout) = self.timeout {
-            let total = Value::from(humantime::format_duration(timeout).to_string());
-            let group = out.entry("timeout").or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(group) = group {
-                group.insert("total".into(), total);
-            }
-        }
-        Value::Object(out)
+        let url = self.url.as_ref().or(self.dsn.as_ref());
+        let url = url.map(|url| Value::from(url.expose().as_str()));
+        let timeout = self
+            .timeout
+            .map(|timeout| Value::from(humantime::format_duration(timeout).to_string()));
+        protocol_table(self.properties.clone(), url, timeout)
     }
+}
+
+/// A protocol's own table from a target's parts: the properties, with the URL as `url` and the
+/// timeout as `timeout.total`.
+pub(super) fn protocol_table(
+    mut table: Map<String, Value>,
+    url: Option<Value>,
+    timeout: Option<Value>,
+) -> Value {
+    if let Some(url) = url {
+        table.insert("url".into(), url);
+    }
+    if let Some(total) = timeout {
+        let group = table
+            .entry("timeout")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(group) = group {
+            group.insert("total".into(), total);
+        }
+    }
+    Value::Object(table)
 }
 
 /// The type-erased factory behind an [`AdapterFactory`].
@@ -79,8 +132,9 @@ impl std::fmt::Debug for AdapterFactory {
     }
 }
 
-/// The factory of a [`Connection`] type: the target's JSON is checked as the type's config.
-fn typed_factory<T: Connection>() -> AdapterFactory {
+/// The factory of a [`Connection`] type: the target is checked as the type's config, the one
+/// way every connection's values are checked ([`TargetConfig::check`]).
+pub(super) fn typed_factory<T: Connection>() -> AdapterFactory {
     AdapterFactory(Arc::new(|name: String, target: TargetConfig| {
         Box::pin(async move {
             let config = typed_config::<T>(&name, &target)?;
@@ -90,42 +144,24 @@ fn typed_factory<T: Connection>() -> AdapterFactory {
 }
 
 fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::Config, ConnectError> {
-    let plain = target
-        .url
-        .as_ref()
-        .or(target.dsn.as_ref())
-        .map(ConnUrl::scheme)
-        .filter(|scheme| matches!(*scheme, "http" | "redis" | "ws"));
-    if let (Some(true), Some(scheme)) = (target.tls, plain) {
-        return Err(ConnectError::new(
-            name,
-            format!("`tls` is true but the URL scheme `{scheme}` is not encrypted"),
-        ));
+    target.refuse_plain_tls(name)?;
+    let invalid =
+        |problems: String| ConnectError::new(name, format!("invalid `{}` settings: {problems}", T::PROTOCOL));
+    let mut issues = Vec::new();
+    let value = target.check(ConfigType::of::<T>(), "", &ValueSource::Default, &mut issues);
+    if !issues.is_empty() {
+        let problems: Vec<String> = issues.iter().map(ConfigIssue::without_source).collect();
+        return Err(invalid(problems.join("; ")));
     }
-    let config: T::Config = serde_json::from_value(target.to_protocol_json())
-        .map_err(|e| ConnectError::new(name, format!("invalid `{}` settings: {e}", T::PROTOCOL)))?;
-    config
-        .validate()
-        .map_err(|e| ConnectError::new(name, format!("invalid `{}` settings: {e}", T::PROTOCOL)))?;
-    Ok(config)
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
 }
 
 pub(super) fn register_builtin(registry: &Registry) {
-    #[cfg(feature = "http")]
-    registry.register_connection_type::<crate::HttpConnection>();
-    #[cfg(feature = "graphql")]
-    registry.register_connection_type::<crate::GraphqlConnection>();
-    #[cfg(feature = "redis")]
-    registry.register_connection_type::<crate::RedisConnection>();
-    #[cfg(feature = "sql")]
-    registry.register_connection_type::<crate::SqlConnection>();
-    #[cfg(feature = "otlp")]
-    registry.register_connection_type::<crate::OtlpConnection>();
-    #[cfg(feature = "sse")]
-    registry.register_connection_type::<crate::SseConnection>();
-    #[cfg(feature = "websocket")]
-    registry.register_connection_type::<crate::WebSocketConnection>();
-    let _ = registry;
+    for builtin in BUILTINS {
+        registry
+            .adapters()
+            .insert(builtin.protocol.to_owned(), (builtin.factory)());
+    }
 }
 
 impl Registry {

@@ -1,5 +1,6 @@
 //! The [`Registry`]: live connections by name, with concurrent health checks and graceful close.
 
+mod builtin;
 mod config;
 mod dynamic;
 mod entry;
