@@ -16,8 +16,7 @@ macro_rules! http_protocol {
             required [url];
             check [];
             fields {
-                /// Base URL; request paths are joined onto it, keeping its path
-                /// (`http://h/api` + `/x` → `/api/x`).
+                /// Base URL; request paths are joined onto it, keeping its path (`http://h/api` + `/x` → `/api/x`).
                 url: ConnUrl => Url;
                 /// `User-Agent` header; defaults to `connfx/<version>`.
                 #[serde(default, skip_serializing_if = "Option::is_none")]
