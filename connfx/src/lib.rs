@@ -111,6 +111,14 @@
 //!   [`Deadline::scope`](resilience::timeout::Deadline::scope) is still honoured. WebSocket and
 //!   SSE reconnect on the `retry` backoff but take no breaker, rate limit or bulkhead: their
 //!   "calls" are long-lived streams, and those keys are unknown keys there (compile time and boot).
+//! - **Each group and protocol is declared once**, in `connfx-spec` (`connfx_spec::declare`): a
+//!   `macro_rules!` per group (`retry(...)`, `pool(...)` …) and per protocol holds the docs,
+//!   field types, defaults, kinds, bounds and rules, and hands them to two callbacks — the
+//!   spec's key table, which the derive checks literals against at compile time, and the
+//!   runtime's config struct (serde, schema, `Default`, checks). A declarative macro rather than
+//!   generated code: no build step, and the declaration reads like the struct it makes. The
+//!   bounds and rules are checked by one function for every group; the env-name rule is one
+//!   function (`connfx_spec::env`) used by the derive, the loader and the registry.
 //! - **HTTP keeps every idle connection** until `pool.idle_timeout` (90 s), as a default
 //!   `reqwest::Client` does; `pool.max_size` caps it only when set. A cap below the requests in
 //!   flight closes and reopens connections on every burst (the former cap of 10 ran at 40 % of

@@ -309,26 +309,18 @@ macro_rules! config_protocol {
             @fields ({$(#[$meta])*}, $const, $ty, [$($check)?]) [] [] $($fields)*
         );
     };
-    // The group's type is matched as tokens, not as a `ty` fragment: the derive of `Validate`
-    // must see `Option<...>` to validate an optional group only when it is set.
+    // The group's type is matched as tokens (`Option<RetryConfig>`, `TimeoutConfig`), not as a
+    // `ty` fragment: the derive of `Validate` must see `Option<...>` to validate an optional
+    // group only when it is set.
     (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
-        $(#[$field_meta:meta])* $field:ident : Option<$group_ty:ident> => group $group:ident; $($rest:tt)*
+        $(#[$field_meta:meta])* $field:ident : $outer:ident $(<$inner:ident>)? => group $group:ident;
+        $($rest:tt)*
     ) => {
         $crate::config::group::config_protocol!(@fields $head [$($out)*
             $(#[$field_meta])*
             #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
             #[validate(nested)]
-            pub $field: Option<$group_ty>,
-        ] [$($values)*] $($rest)*);
-    };
-    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
-        $(#[$field_meta:meta])* $field:ident : $group_ty:ident => group $group:ident; $($rest:tt)*
-    ) => {
-        $crate::config::group::config_protocol!(@fields $head [$($out)*
-            $(#[$field_meta])*
-            #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
-            #[validate(nested)]
-            pub $field: $group_ty,
+            pub $field: $outer $(<$inner>)?,
         ] [$($values)*] $($rest)*);
     };
     (@fields $head:tt [$($out:tt)*] [$($values:tt)*]

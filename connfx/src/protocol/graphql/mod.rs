@@ -290,8 +290,9 @@ impl GraphqlConnection {
 }
 
 impl Connection for GraphqlConnection {
-    const PROTOCOL: &'static str = "graphql";
-    const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
+    // Name and schemes from the protocol's one declaration in `connfx-spec`.
+    const PROTOCOL: &'static str = connfx_spec::protocols::GRAPHQL.name;
+    const URL_SCHEMES: &'static [&'static str] = connfx_spec::protocols::GRAPHQL.schemes;
     type Config = GraphqlConfig;
 
     /// Builds the HTTP connection underneath; no network I/O.

@@ -12,14 +12,6 @@ connfx_spec::http_protocol!(crate::config::group::config_protocol);
 impl HttpConfig {
     /// The policy groups, as the policy stack reads them.
     pub(crate) fn policies(&self) -> crate::resilience::stack::PolicyConfig<'_> {
-        crate::resilience::stack::PolicyConfig {
-            retry: self.retry.as_ref(),
-            circuit_breaker: self.circuit_breaker.as_ref(),
-            rate_limit: self.rate_limit.as_ref(),
-            bulkhead: self.bulkhead.as_ref(),
-            timeout: &self.timeout,
-            per_host: self.per_host,
-            retry_on_default: None,
-        }
+        crate::resilience::stack::policy_config!(self, per_host: self.per_host, retry_on_default: None)
     }
 }

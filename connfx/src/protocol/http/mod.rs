@@ -469,8 +469,9 @@ impl HttpConnection {
 }
 
 impl Connection for HttpConnection {
-    const PROTOCOL: &'static str = "http";
-    const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
+    // Name and schemes from the protocol's one declaration in `connfx-spec`.
+    const PROTOCOL: &'static str = connfx_spec::protocols::HTTP.name;
+    const URL_SCHEMES: &'static [&'static str] = connfx_spec::protocols::HTTP.schemes;
     type Config = HttpConfig;
 
     async fn connect(name: &str, config: HttpConfig) -> Result<Self, ConnectError> {

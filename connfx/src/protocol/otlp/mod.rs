@@ -220,8 +220,9 @@ impl OtlpConnection {
 }
 
 impl Connection for OtlpConnection {
-    const PROTOCOL: &'static str = "otlp";
-    const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
+    // Name and schemes from the protocol's one declaration in `connfx-spec`.
+    const PROTOCOL: &'static str = connfx_spec::protocols::OTLP.name;
+    const URL_SCHEMES: &'static [&'static str] = connfx_spec::protocols::OTLP.schemes;
     type Config = OtlpConfig;
 
     async fn connect(name: &str, config: OtlpConfig) -> Result<Self, ConnectError> {

@@ -10,14 +10,10 @@ connfx_spec::redis_protocol!(crate::config::group::config_protocol);
 impl RedisConfig {
     /// The policy groups, as the policy stack reads them.
     pub(crate) fn policies(&self) -> crate::resilience::stack::PolicyConfig<'_> {
-        crate::resilience::stack::PolicyConfig {
-            retry: self.retry.as_ref(),
-            circuit_breaker: self.circuit_breaker.as_ref(),
-            rate_limit: self.rate_limit.as_ref(),
-            bulkhead: self.bulkhead.as_ref(),
-            timeout: &self.timeout,
+        crate::resilience::stack::policy_config!(
+            self,
             per_host: false,
-            retry_on_default: Some(super::REDIS_RETRY_ON),
-        }
+            retry_on_default: Some(super::REDIS_RETRY_ON)
+        )
     }
 }

@@ -391,8 +391,9 @@ impl RedisConnection {
 }
 
 impl Connection for RedisConnection {
-    const PROTOCOL: &'static str = "redis";
-    const URL_SCHEMES: &'static [&'static str] = &["redis", "rediss"];
+    // Name and schemes from the protocol's one declaration in `connfx-spec`.
+    const PROTOCOL: &'static str = connfx_spec::protocols::REDIS.name;
+    const URL_SCHEMES: &'static [&'static str] = connfx_spec::protocols::REDIS.schemes;
     type Config = RedisConfig;
 
     /// Sets the connection up without any network I/O: the managers connect on first use.

@@ -18,15 +18,7 @@ const SQL_RETRY_ON: &str = "connect,timeout,transport";
 impl super::SqlConfig {
     /// The policy groups, as the policy stack reads them.
     pub(crate) fn policies(&self) -> PolicyConfig<'_> {
-        PolicyConfig {
-            retry: self.retry.as_ref(),
-            circuit_breaker: self.circuit_breaker.as_ref(),
-            rate_limit: self.rate_limit.as_ref(),
-            bulkhead: self.bulkhead.as_ref(),
-            timeout: &self.timeout,
-            per_host: false,
-            retry_on_default: Some(SQL_RETRY_ON),
-        }
+        crate::resilience::stack::policy_config!(self, per_host: false, retry_on_default: Some(SQL_RETRY_ON))
     }
 }
 

@@ -309,8 +309,9 @@ impl SqlConnection {
 }
 
 impl Connection for SqlConnection {
-    const PROTOCOL: &'static str = "sql";
-    const URL_SCHEMES: &'static [&'static str] = &["sqlite", "postgres", "postgresql", "mysql", "mariadb"];
+    // Name and schemes from the protocol's one declaration in `connfx-spec`.
+    const PROTOCOL: &'static str = connfx_spec::protocols::SQL.name;
+    const URL_SCHEMES: &'static [&'static str] = connfx_spec::protocols::SQL.schemes;
     type Config = SqlConfig;
 
     async fn connect(name: &str, config: SqlConfig) -> Result<Self, ConnectError> {

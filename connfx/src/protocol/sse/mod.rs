@@ -225,8 +225,9 @@ impl SseConnection {
 }
 
 impl Connection for SseConnection {
-    const PROTOCOL: &'static str = "sse";
-    const URL_SCHEMES: &'static [&'static str] = &["http", "https"];
+    // Name and schemes from the protocol's one declaration in `connfx-spec`.
+    const PROTOCOL: &'static str = connfx_spec::protocols::SSE.name;
+    const URL_SCHEMES: &'static [&'static str] = connfx_spec::protocols::SSE.schemes;
     type Config = SseConfig;
 
     async fn connect(name: &str, config: SseConfig) -> Result<Self, ConnectError> {

@@ -392,8 +392,9 @@ impl WebSocketConnection {
 }
 
 impl Connection for WebSocketConnection {
-    const PROTOCOL: &'static str = "websocket";
-    const URL_SCHEMES: &'static [&'static str] = &["ws", "wss"];
+    // Name and schemes from the protocol's one declaration in `connfx-spec`.
+    const PROTOCOL: &'static str = connfx_spec::protocols::WEBSOCKET.name;
+    const URL_SCHEMES: &'static [&'static str] = connfx_spec::protocols::WEBSOCKET.schemes;
     type Config = WebSocketConfig;
 
     /// Checks the settings and starts the connection's task, which opens the socket in the

@@ -31,7 +31,7 @@ mod attempt;
 mod policies;
 
 pub(crate) use attempt::{Attempt, Bound, Elapsed, Failure};
-pub(crate) use policies::{Policies, PolicyConfig};
+pub(crate) use policies::{Policies, PolicyConfig, policy_config};
 
 use std::time::Duration;
 

@@ -28,6 +28,25 @@ pub(crate) struct PolicyConfig<'a> {
     pub(crate) retry_on_default: Option<&'static str>,
 }
 
+/// The [`PolicyConfig`] of a calling protocol's config: each has the same five groups, declared
+/// once in `connfx-spec` (`retry`, `circuit_breaker`, `rate_limit`, `bulkhead`, `timeout`); the
+/// protocol says whether its policies are kept per host and what its `retry_on` default is.
+macro_rules! policy_config {
+    ($config:expr, per_host: $per_host:expr, retry_on_default: $default:expr) => {
+        $crate::resilience::stack::PolicyConfig {
+            retry: $config.retry.as_ref(),
+            circuit_breaker: $config.circuit_breaker.as_ref(),
+            rate_limit: $config.rate_limit.as_ref(),
+            bulkhead: $config.bulkhead.as_ref(),
+            timeout: &$config.timeout,
+            per_host: $per_host,
+            retry_on_default: $default,
+        }
+    };
+}
+
+pub(crate) use policy_config;
+
 /// The live policies of one connection.
 #[derive(Clone, Debug)]
 pub(crate) struct Policies {
