@@ -148,6 +148,7 @@ macro_rules! spec_protocol {
             keys: &[$($keys)*],
             groups: &[$($groups)*],
             required: &[$(stringify!($required)),*],
+            rules: &[],
         };
     };
 }

@@ -173,6 +173,8 @@ pub struct Protocol {
     pub groups: &'static [&'static Group],
     /// Keys that must have a value from some source.
     pub required: &'static [&'static str],
+    /// Rules across its top-level keys (none of the built-in protocols has one yet).
+    pub rules: &'static [Rule],
 }
 
 impl Protocol {

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An absolute URL that may carry credentials (`postgres://user:pass@host/db`). `Debug` and
@@ -82,16 +81,4 @@ impl<'de> Deserialize<'de> for ConnUrl {
     }
 }
 
-impl JsonSchema for ConnUrl {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ConnUrl".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "string", "format": "uri", "x-connfx-kind": "url" })
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-}
+crate::config::inline_schema!(ConnUrl, "ConnUrl", { "type": "string", "format": "uri", "x-connfx-kind": "url" });

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -63,16 +62,4 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
-impl JsonSchema for Secret {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Secret".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "string", "writeOnly": true, "x-connfx-kind": "secret" })
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-}
+crate::config::inline_schema!(Secret, "Secret", { "type": "string", "writeOnly": true, "x-connfx-kind": "secret" });

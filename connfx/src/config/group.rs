@@ -247,27 +247,9 @@ macro_rules! config_group {
             }
         }
 
-        impl $crate::config::group::Declared for $ty {
-            fn keys() -> &'static [::connfx_spec::Key] {
-                ::connfx_spec::groups::$static.keys
-            }
-
-            fn rules() -> &'static [::connfx_spec::Rule] {
-                ::connfx_spec::groups::$static.rules
-            }
-
-            fn value(&self, key: &str) -> $crate::config::group::Value<'_> {
-                match key {
-                    $(stringify!($field) => $crate::config::group::config_group!(@value $kind, &self.$field),)*
-                    _ => $crate::config::group::Value::Unset,
-                }
-            }
-
-            fn extra(&self) -> Result<(), String> {
-                $($check(self)?;)?
-                Ok(())
-            }
-        }
+        $crate::config::group::config_group!(
+            @declared $ty, ::connfx_spec::groups::$static, [$(($field, $kind))*], [$($check)?]
+        );
 
         impl ::validator::Validate for $ty {
             fn validate(&self) -> Result<(), ::validator::ValidationErrors> {
@@ -278,6 +260,30 @@ macro_rules! config_group {
         impl $crate::config::group::Unset for $ty {
             fn is_unset(&self) -> bool {
                 false
+            }
+        }
+    };
+    // How a struct made from a declaration (`spec`: its group or protocol) answers the checks.
+    (@declared $ty:ident, $spec:expr, [$(($key:ident, $kind:ident))*], [$($check:path)?]) => {
+        impl $crate::config::group::Declared for $ty {
+            fn keys() -> &'static [::connfx_spec::Key] {
+                $spec.keys
+            }
+
+            fn rules() -> &'static [::connfx_spec::Rule] {
+                $spec.rules
+            }
+
+            fn value(&self, key: &str) -> $crate::config::group::Value<'_> {
+                match key {
+                    $(stringify!($key) => $crate::config::group::config_group!(@value $kind, &self.$key),)*
+                    _ => $crate::config::group::Value::Unset,
+                }
+            }
+
+            fn extra(&self) -> Result<(), String> {
+                $($check(self)?;)?
+                Ok(())
             }
         }
     };
@@ -358,27 +364,10 @@ macro_rules! config_protocol {
             $($out)*
         }
 
-        impl $crate::config::group::Declared for $ty {
-            fn keys() -> &'static [::connfx_spec::Key] {
-                ::connfx_spec::protocols::$const.keys
-            }
 
-            fn rules() -> &'static [::connfx_spec::Rule] {
-                &[]
-            }
-
-            fn value(&self, key: &str) -> $crate::config::group::Value<'_> {
-                match key {
-                    $(stringify!($key) => $crate::config::group::config_group!(@value $kind, &self.$key),)*
-                    _ => $crate::config::group::Value::Unset,
-                }
-            }
-
-            fn extra(&self) -> Result<(), String> {
-                $($check(self)?;)?
-                Ok(())
-            }
-        }
+        $crate::config::group::config_group!(
+            @declared $ty, ::connfx_spec::protocols::$const, [$(($key, $kind))*], [$($check)?]
+        );
     };
 }
 
@@ -408,19 +397,7 @@ macro_rules! choice {
             )*
         }
 
-        impl ::schemars::JsonSchema for $ty {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                stringify!($ty).into()
-            }
-
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                ::schemars::json_schema!({ "type": "string", "enum": [$($word),*] })
-            }
-
-            fn inline_schema() -> bool {
-                true
-            }
-        }
+        $crate::config::inline_schema!($ty, stringify!($ty), { "type": "string", "enum": [$($word),*] });
     };
 }
 

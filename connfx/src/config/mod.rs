@@ -29,5 +29,6 @@ pub use descriptor::ConnectionSet;
 pub use env::EnvVar;
 pub use issue::{ConfigError, ConfigIssue};
 pub use load::{Setting, explain};
+pub(crate) use schema::inline_schema;
 pub use source::{Sources, ValueSource};
 pub(crate) use targets::{env_leaf, insert_path, read_file};

@@ -84,3 +84,25 @@ fn holds_credential(value: &Value) -> bool {
         .as_object()
         .is_some_and(|map| map.keys().any(|k| Headers::is_sensitive(k)))
 }
+
+/// Implements `JsonSchema` for a type whose schema is one inline JSON object (a secret, a URL, a
+/// duration, a map of headers, a choice of words): its name and that object, nothing generated.
+macro_rules! inline_schema {
+    ($ty:ty, $name:expr, $schema:tt) => {
+        impl ::schemars::JsonSchema for $ty {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!($schema)
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+        }
+    };
+}
+
+pub(crate) use inline_schema;

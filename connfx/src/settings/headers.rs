@@ -1,7 +1,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 /// `headers("Name" = "value", ...)`: headers sent with every request. One JSON object in an
@@ -55,16 +54,4 @@ impl fmt::Debug for Headers {
     }
 }
 
-impl JsonSchema for Headers {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Headers".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "object", "additionalProperties": { "type": "string" }, "x-connfx-kind": "map" })
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-}
+crate::config::inline_schema!(Headers, "Headers", { "type": "object", "additionalProperties": { "type": "string" }, "x-connfx-kind": "map" });

@@ -1,7 +1,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 use crate::Secret;
@@ -54,21 +53,9 @@ impl fmt::Debug for SecretHeaders {
     }
 }
 
-impl JsonSchema for SecretHeaders {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "SecretHeaders".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "object",
-            "additionalProperties": { "type": "string", "writeOnly": true },
-            "writeOnly": true,
-            "x-connfx-kind": "map",
-        })
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-}
+crate::config::inline_schema!(SecretHeaders, "SecretHeaders", {
+    "type": "object",
+    "additionalProperties": { "type": "string", "writeOnly": true },
+    "writeOnly": true,
+    "x-connfx-kind": "map",
+});
