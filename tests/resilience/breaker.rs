@@ -43,7 +43,7 @@ fn succeed(cb: &CircuitBreaker) {
 }
 
 fn fail(cb: &CircuitBreaker) {
-    call(cb, Outcome::Failure);
+    call(cb, Outcome::Failed);
 }
 
 /// Every state change a breaker reports, as `(from, to, reason)`.

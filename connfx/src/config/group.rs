@@ -16,6 +16,9 @@ use crate::Secret;
 
 /// A config struct made from a group's or a protocol's declaration.
 pub(crate) trait Declared {
+    /// The group's or protocol's name, as written in attributes and files.
+    fn name() -> &'static str;
+
     /// The spec's keys, from the same declaration.
     fn keys() -> &'static [connfx_spec::Key];
 
@@ -31,6 +34,10 @@ pub(crate) trait Declared {
 
 // `validator` hands a struct-level check `&self` by reference.
 impl<T: Declared> Declared for &T {
+    fn name() -> &'static str {
+        T::name()
+    }
+
     fn keys() -> &'static [connfx_spec::Key] {
         T::keys()
     }
@@ -266,6 +273,10 @@ macro_rules! config_group {
     // How a struct made from a declaration (`spec`: its group or protocol) answers the checks.
     (@declared $ty:ident, $spec:expr, [$(($key:ident, $kind:ident))*], [$($check:path)?]) => {
         impl $crate::config::group::Declared for $ty {
+            fn name() -> &'static str {
+                $spec.name
+            }
+
             fn keys() -> &'static [::connfx_spec::Key] {
                 $spec.keys
             }

@@ -7,6 +7,8 @@ pub mod budget;
 pub mod bulkhead;
 pub mod circuit_breaker;
 mod events;
+mod invalid;
+mod outcome;
 pub mod rate_limit;
 pub mod retry;
 #[cfg(any(feature = "http", feature = "sql", feature = "redis"))]
@@ -19,6 +21,8 @@ pub use bulkhead::Bulkhead;
 pub use bulkhead::BulkheadConfig;
 pub use circuit_breaker::{CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState};
 pub(crate) use events::Emitter;
+pub use invalid::InvalidConfig;
+pub use outcome::{Classify, ErrIsFailure, Outcome};
 pub use rate_limit::RateLimitConfig;
 pub use rate_limit::{KeyedRateLimit, RateLimit};
 pub use retry::Retry;

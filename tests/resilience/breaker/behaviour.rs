@@ -403,9 +403,12 @@ fn a_custom_classifier_decides_what_fails() {
     let (cb, _) = manual(threshold(2));
     let rt = runtime();
     let status_is_failure = |r: &Result<u16, ()>| match r {
-        Ok(404) => Outcome::Ignored,
-        Ok(status) => Outcome::from_failed(*status >= 500),
-        Err(()) => Outcome::Failure,
+        Ok(404) => Outcome::Other,
+        Ok(status) => Outcome::Status {
+            code: *status,
+            retry_after: None,
+        },
+        Err(()) => Outcome::Failed,
     };
     for status in [404, 404, 200, 503] {
         let _ = rt.block_on(cb.call_with(status_is_failure, async move { Ok(status) }));

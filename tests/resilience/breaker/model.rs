@@ -384,7 +384,7 @@ fn run(p: Params, ops: Vec<Op>) -> Result<(), TestCaseError> {
                         permit.record_elapsed(Outcome::Success, elapsed(how))
                     }
                     Finish::Failure | Finish::SlowFailure => {
-                        permit.record_elapsed(Outcome::Failure, elapsed(how))
+                        permit.record_elapsed(Outcome::Failed, elapsed(how))
                     }
                     Finish::Ignore => permit.ignore(),
                     Finish::Drop => drop(permit),

@@ -160,9 +160,9 @@ fn opens_after_slow_call_rate_threshold_exceeded() {
     let (cb, _) = breaker();
     let slow = Duration::from_secs(5);
     let fast = Duration::from_millis(100);
-    timed(&cb, Outcome::Failure, slow);
+    timed(&cb, Outcome::Failed, slow);
     timed(&cb, Outcome::Success, slow);
-    timed(&cb, Outcome::Failure, fast);
+    timed(&cb, Outcome::Failed, fast);
     timed(&cb, Outcome::Success, fast);
     assert_eq!(cb.state(), CircuitState::Closed);
     timed(&cb, Outcome::Success, slow);
@@ -288,7 +288,7 @@ fn force_closed_counts_but_never_opens() {
     let (cb, _) = breaker();
     cb.force_closed();
     timed(&cb, Outcome::Success, SECOND);
-    timed(&cb, Outcome::Failure, SECOND);
+    timed(&cb, Outcome::Failed, SECOND);
     for _ in 0..10 {
         fail(&cb);
     }

@@ -51,8 +51,11 @@ fn layer_counts_errors_and_rejects_without_reaching_the_service() {
 fn layer_uses_a_custom_classifier() {
     let cb = breaker(1);
     let layer = CircuitBreakerLayer::new(cb.clone()).classify(|r: &Result<u16, ()>| match r {
-        Ok(status) => Outcome::from_failed(*status >= 500),
-        Err(()) => Outcome::Failure,
+        Ok(status) => Outcome::Status {
+            code: *status,
+            retry_after: None,
+        },
+        Err(()) => Outcome::Failed,
     });
     let svc = layer.layer(service_fn(|status: u16| async move { Ok::<_, ()>(status) }));
     let rt = runtime();

@@ -6,9 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use connfx::RetryConfig;
-use connfx::resilience::retry::{
-    Classifier, Outcome, RequestInfo, Retry, RetryAfter, RetryEvent, RetryOn, StopReason,
-};
+use connfx::resilience::retry::{Outcome, Retry, RetryAfter, RetryEvent, StopReason};
 use connfx::resilience::timeout::{Deadline, Limit};
 
 use super::ms;
@@ -135,12 +133,11 @@ async fn hooks_events_and_subscribers_see_every_retry() {
 /// A call whose failures are classified by the HTTP-style rules: `outcome` for every try but
 /// the last, which succeeds.
 async fn classified(retry: &Retry, outcome: Outcome, deadline: Option<Deadline>) -> Result<u32, u32> {
-    let rules = Classifier::new(RetryOn::default());
     let mut call = retry
         .call(|attempt| async move { if attempt == 1 { Err(attempt) } else { Ok(attempt) } })
-        .classify(move |result| match result {
-            Ok(_) => connfx::resilience::retry::Decision::Done,
-            Err(_) => rules.decide(&RequestInfo::new("GET"), &outcome),
+        .classify(move |result: &Result<u32, u32>| match result {
+            Ok(_) => Outcome::Success,
+            Err(_) => outcome,
         });
     if let Some(deadline) = deadline {
         call = call.deadline(deadline);
@@ -219,10 +216,9 @@ async fn retry_after_beyond_the_deadline_fails_fast() {
     let retry = asked_retry(ms(1), Duration::from_secs(60));
     let deadline = Deadline::after(Duration::from_secs(2), Limit::Total);
     let started = Instant::now();
-    let rules = Classifier::new(RetryOn::default());
     let err = retry
         .call(|_| async { Err::<(), _>("503") })
-        .classify(move |_| rules.decide(&RequestInfo::new("GET"), &after("30")))
+        .classify(move |_: &Result<(), &str>| after("30"))
         .deadline(deadline)
         .await
         .unwrap_err();

@@ -188,3 +188,44 @@ fn a_url_in_retry_on_is_named_without_its_password() {
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("https://[redacted]@127.0.0.1"), "{text}");
 }
+
+/// Every policy's `try_new` refuses a bad config with the one error type, which names its group
+/// and each problem in the loader's wording.
+#[test]
+fn every_try_new_refuses_with_the_one_error() {
+    use connfx::resilience::{CircuitBreaker, InvalidConfig};
+    use connfx::{BulkheadConfig, CircuitBreakerConfig, RateLimitConfig, RetryConfig, TimeoutConfig};
+    fn refused<T>(built: Result<T, InvalidConfig>) -> (String, usize) {
+        let err = built.err().expect("refused");
+        (err.group().to_owned(), err.problems().len())
+    }
+    let retry = RetryConfig {
+        max_attempts: 0,
+        ..Default::default()
+    };
+    let breaker = CircuitBreakerConfig {
+        window_size: 1,
+        ..Default::default()
+    };
+    let rate = RateLimitConfig {
+        per: Duration::ZERO,
+        ..Default::default()
+    };
+    let bulkhead = BulkheadConfig {
+        max_concurrent: 0,
+        ..Default::default()
+    };
+    let timeout = TimeoutConfig {
+        per_attempt: Some(Duration::from_secs(2)),
+        total: Some(Duration::from_secs(1)),
+        ..Default::default()
+    };
+    assert_eq!(refused(Retry::try_new(retry)), ("retry".into(), 1));
+    assert_eq!(
+        refused(CircuitBreaker::try_new(breaker)),
+        ("circuit_breaker".into(), 1)
+    );
+    assert_eq!(refused(RateLimit::try_new(rate)), ("rate_limit".into(), 1));
+    assert_eq!(refused(Bulkhead::try_new(bulkhead)), ("bulkhead".into(), 1));
+    assert_eq!(refused(Timeout::try_new(timeout)), ("timeout".into(), 1));
+}

@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header::RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use connfx::RetryConfig;
 use connfx::reqwest;
-use connfx::resilience::retry::{BodyKind, Decision, Outcome, RequestInfo, Retry, RetryAfter};
+use connfx::resilience::retry::{BodyKind, Outcome, RequestInfo, Retry, RetryAfter};
 
 use super::ms;
 
@@ -84,9 +84,10 @@ async fn send(retry: &Retry, method: &'static str, url: &str) -> reqwest::Respon
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             client.request(method, url).body("{}").send()
         })
-        .classify(move |result| match outcome(result) {
-            Outcome::Success => Decision::Done,
-            failed => rules.decide(&request, &failed),
+        // The request is known here: what its idempotency rules refuse is not retried.
+        .classify(move |result: &_| match outcome(result) {
+            failed if !rules.decide(&request, &failed).is_retry() => Outcome::Other,
+            retried => retried,
         })
         .await
         .unwrap()
@@ -144,9 +145,10 @@ async fn a_refused_connection_is_retried_even_for_post() {
     let url = format!("http://127.0.0.1:{port}/");
     let err = retry
         .call(|_| client.post(&url).body("{}").send())
-        .classify(move |result| match outcome(result) {
-            Outcome::Success => Decision::Done,
-            failed => rules.decide(&request, &failed),
+        // The request is known here: what its idempotency rules refuse is not retried.
+        .classify(move |result: &_| match outcome(result) {
+            failed if !rules.decide(&request, &failed).is_retry() => Outcome::Other,
+            retried => retried,
         })
         .await
         .unwrap_err();

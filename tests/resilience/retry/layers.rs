@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use connfx::resilience::bulkhead::{Bulkhead, BulkheadFull};
 use connfx::resilience::rate_limit::{RateLimit, RateLimitMode, RateLimited};
-use connfx::resilience::retry::{Decision, Retry, StopReason};
+use connfx::resilience::retry::{Outcome, Retry, StopReason};
 use connfx::resilience::timeout::{Limit, Timeout, TimeoutError};
 use connfx::{BulkheadConfig, RateLimitConfig, RetryConfig, TimeoutConfig};
 use tower::{BoxError, Layer, Service, ServiceBuilder, ServiceExt, service_fn};
@@ -65,7 +65,7 @@ async fn retry_layer() {
 #[tokio::test]
 async fn retry_layer_with_a_classifier() {
     let (calls, service) = flaky(5);
-    let never = |_: &Result<u32, BoxError>| Decision::Done;
+    let never = |_: &Result<u32, BoxError>| Outcome::Other;
     let err = quick_retry()
         .layer()
         .classify(never)

@@ -11,7 +11,7 @@ use url::Url;
 use super::HttpConnection;
 use super::body::Body;
 use super::transport::{self, Limits};
-use crate::resilience::retry::Outcome;
+use crate::resilience::Outcome;
 use crate::resilience::stack::{Attempt, Bound, Elapsed, Failure};
 
 /// What one try needs; shared by every try of a call.

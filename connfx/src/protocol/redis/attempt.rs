@@ -10,7 +10,7 @@ use super::RedisConnection;
 use super::call::Request;
 use super::failure;
 use super::managers::Slot;
-use crate::resilience::retry::Outcome;
+use crate::resilience::Outcome;
 use crate::resilience::stack::{Attempt, Bound, Failure};
 
 /// What one try needs; shared by every try of a call.

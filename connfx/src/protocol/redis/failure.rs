@@ -21,7 +21,7 @@ use std::time::Duration;
 use redis::{ErrorKind, RedisError};
 
 use crate::CallError;
-use crate::resilience::retry::Outcome;
+use crate::resilience::Outcome;
 use crate::resilience::stack::Failure;
 
 /// Error replies that mean "not now": the server is alive but cannot serve the command yet.

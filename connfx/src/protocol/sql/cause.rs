@@ -6,7 +6,7 @@ use std::io::ErrorKind as IoKind;
 use sqlx::error::DatabaseError;
 
 use crate::CallError;
-use crate::resilience::retry::Outcome;
+use crate::resilience::Outcome;
 
 /// How a failure bears on the dependency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

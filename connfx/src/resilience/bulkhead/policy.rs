@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::debug;
-use validator::{Validate, ValidationErrors};
 
 use super::events::Counters;
 use super::{BulkheadConfig, BulkheadEvent, BulkheadFull, BulkheadLayer, BulkheadStats};
 use crate::resilience::Emitter;
+use crate::resilience::InvalidConfig;
 use crate::resilience::admission::{Admission, Admit};
 use crate::resilience::timeout::Deadline;
 
@@ -73,8 +73,8 @@ impl Bulkhead {
     ///
     /// # Errors
     /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: BulkheadConfig) -> Result<Self, ValidationErrors> {
-        config.validate()?;
+    pub fn try_new(config: BulkheadConfig) -> Result<Self, InvalidConfig> {
+        InvalidConfig::check(&config)?;
         Ok(Bulkhead::new(config))
     }
 

@@ -8,11 +8,12 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use super::machine::Inner;
-use super::permit::{Classify, ErrIsFailure, OwnedPermit, Permit};
+use super::permit::{OwnedPermit, Permit};
 use super::{
     BreakerError, CallFuture, CircuitBreakerBuilder, CircuitBreakerConfig, CircuitEvent, CircuitState,
     CircuitStats, InvalidConfig, Rejected, TransitionReason,
 };
+use crate::resilience::{Classify, ErrIsFailure};
 
 /// A circuit breaker: stops calling a dependency that keeps failing, and probes it again later.
 ///
@@ -163,9 +164,12 @@ impl CircuitBreaker {
     /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let cb = CircuitBreaker::new(connfx::CircuitBreakerConfig { failure_threshold: 1, ..Default::default() });
-    /// // A 404 is an answer: not a failure.
-    /// let not_failure = |r: &Result<u16, ()>| Outcome::from_failed(!matches!(r, Ok(s) if *s < 500));
-    /// cb.call_with(not_failure, async { Ok(404) }).await.unwrap();
+    /// // A status below `server_error_threshold` (500) is an answer: not a failure.
+    /// let by_status = |r: &Result<u16, ()>| match r {
+    ///     Ok(code) => Outcome::Status { code: *code, retry_after: None },
+    ///     Err(()) => Outcome::Failed,
+    /// };
+    /// cb.call_with(by_status, async { Ok(404) }).await.unwrap();
     /// assert_eq!(cb.state(), connfx::resilience::circuit_breaker::CircuitState::Closed);
     /// # });
     /// ```

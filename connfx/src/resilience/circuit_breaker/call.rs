@@ -10,8 +10,9 @@ use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 
-use super::permit::{Classify, Permit};
+use super::permit::Permit;
 use super::{BreakerError, CircuitBreaker};
+use crate::resilience::Classify;
 
 pin_project! {
     /// The future of [`CircuitBreaker::call`] and [`CircuitBreaker::call_with`]: asks the breaker
@@ -84,7 +85,7 @@ where
         }
         let result = ready!(this.call.poll(cx));
         if let Stage::Admitted(permit) = this.stage {
-            permit.record_in_place(this.classify.classify(&result));
+            permit.record_in_place(&this.classify.classify(&result));
         }
         *this.stage = Stage::Done;
         Poll::Ready(result.map_err(BreakerError::Inner))

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::error::InvalidConfig;
+use crate::resilience::InvalidConfig;
 
 connfx_spec::circuit_breaker_group!(crate::config::group::config_group);
 
@@ -20,10 +20,6 @@ impl CircuitBreakerConfig {
     /// # Errors
     /// An [`InvalidConfig`] listing every value out of range and every broken rule.
     pub fn check(&self) -> Result<(), InvalidConfig> {
-        let problems = crate::config::group::problems(self);
-        match problems.is_empty() {
-            true => Ok(()),
-            false => Err(InvalidConfig::new(problems)),
-        }
+        InvalidConfig::check(self)
     }
 }

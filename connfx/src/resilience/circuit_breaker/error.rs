@@ -1,4 +1,4 @@
-//! The breaker's errors: a rejected call, a call's own error, a config out of bounds.
+//! The breaker's errors: a rejected call, a call's own error.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -138,40 +138,3 @@ impl<E: StdError + 'static> StdError for BreakerError<E> {
         }
     }
 }
-
-/// A [`CircuitBreakerConfig`](crate::CircuitBreakerConfig) with values out of bounds, every
-/// problem listed in the wording of the derive and the loader.
-///
-/// ```
-/// let cfg = connfx::CircuitBreakerConfig { window_size: 1, ..Default::default() };
-/// let err = connfx::resilience::circuit_breaker::CircuitBreaker::try_new(cfg).unwrap_err();
-/// assert_eq!(err.to_string(), "invalid circuit breaker config: `window_size` must be between 2 and 1000000, found 1");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidConfig {
-    problems: Vec<String>,
-}
-
-impl InvalidConfig {
-    pub(crate) fn new(problems: Vec<String>) -> InvalidConfig {
-        InvalidConfig { problems }
-    }
-
-    /// Every problem, one message each.
-    ///
-    /// ```
-    /// let bad = connfx::CircuitBreakerConfig { minimum_calls: 0, failure_threshold: 0, ..Default::default() };
-    /// assert_eq!(bad.check().unwrap_err().problems().len(), 2);
-    /// ```
-    pub fn problems(&self) -> &[String] {
-        &self.problems
-    }
-}
-
-impl fmt::Display for InvalidConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid circuit breaker config: {}", self.problems.join("; "))
-    }
-}
-
-impl StdError for InvalidConfig {}

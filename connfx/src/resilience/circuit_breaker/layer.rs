@@ -9,8 +9,9 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::permit::{Classify, ErrIsFailure, OwnedPermit};
+use super::permit::OwnedPermit;
 use super::{BreakerError, CircuitBreaker, Rejected};
+use crate::resilience::{Classify, ErrIsFailure};
 
 /// Wraps a service in a [`CircuitBreaker`]; every service it makes shares the one breaker.
 ///
@@ -60,7 +61,10 @@ impl<C> CircuitBreakerLayer<C> {
     /// ```
     /// use connfx::resilience::circuit_breaker::{CircuitBreaker, CircuitBreakerLayer, Outcome};
     /// let layer = CircuitBreakerLayer::new(CircuitBreaker::new(Default::default()))
-    ///     .classify(|r: &Result<u16, std::io::Error>| Outcome::from_failed(!matches!(r, Ok(s) if *s < 500)));
+    ///     .classify(|r: &Result<u16, std::io::Error>| match r {
+    ///         Ok(code) => Outcome::Status { code: *code, retry_after: None },
+    ///         Err(_) => Outcome::Failed,
+    ///     });
     /// # let _ = layer;
     /// ```
     pub fn classify<C2>(self, classify: C2) -> CircuitBreakerLayer<C2> {

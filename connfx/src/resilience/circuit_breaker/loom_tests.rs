@@ -139,7 +139,7 @@ fn concurrent_failures_open_once() {
             .collect();
         let threads: Vec<_> = permits
             .into_iter()
-            .zip([Outcome::Failure, Outcome::Failure, Outcome::Success])
+            .zip([Outcome::Failed, Outcome::Failed, Outcome::Success])
             .map(|(permit, outcome)| thread::spawn(move || permit.record(outcome)))
             .collect();
         threads.into_iter().for_each(|t| t.join().expect("no panic"));

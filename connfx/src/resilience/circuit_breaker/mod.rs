@@ -101,11 +101,13 @@ pub use builder::CircuitBreakerBuilder;
 pub use call::CallFuture;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::CircuitBreakerConfig;
-pub use error::{BreakerError, InvalidConfig, Rejected};
+pub use error::{BreakerError, Rejected};
 pub use events::{CircuitEvent, EventKind, TransitionReason};
 pub use group::CircuitBreakerGroup;
 pub use layer::{CircuitBreakerLayer, CircuitBreakerService, ResponseFuture};
-pub use permit::{Classify, ErrIsFailure, Outcome, OwnedPermit, Permit};
+pub use permit::{OwnedPermit, Permit};
+// The one vocabulary, also at the breaker's paths.
+pub use crate::resilience::{Classify, ErrIsFailure, InvalidConfig, Outcome};
 pub use state::CircuitState;
 pub use stats::{CircuitStats, TripCounts};
 pub use window::WindowCounts;

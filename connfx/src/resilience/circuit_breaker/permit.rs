@@ -2,83 +2,37 @@
 //!
 //! [`CircuitBreaker::call`](super::CircuitBreaker::call) is built on this. The HTTP pipeline
 //! uses it directly to report each attempt (a status at or above `server_error_threshold` is a
-//! failure). A permit dropped without an outcome counts as [`Outcome::Ignored`] if the call was
-//! cancelled (it frees its half-open probe slot and is not counted), and as
-//! [`Outcome::Failure`] if it is dropped while its thread panics.
+//! failure). A permit dropped without an outcome is not counted if the call was cancelled (it
+//! frees its half-open probe slot), and counts as a failure if it is dropped while its thread
+//! panics.
 
 use std::time::Duration;
 
 use super::CircuitBreaker;
+use crate::resilience::Outcome;
 
-/// How a call went, as far as the breaker is concerned.
-///
-/// ```
-/// use connfx::resilience::circuit_breaker::Outcome;
-/// assert_eq!(Outcome::from_failed(true), Outcome::Failure);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Outcome {
+/// What the breaker counts a call as, read off its [`Outcome`] by [`Verdict::of`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
     /// Counted as a success.
     Success,
     /// Counted as a failure.
     Failure,
-    /// Not counted at all (e.g. a client error that says nothing about the dependency's health).
+    /// Not counted at all (frees a half-open probe slot).
     Ignored,
 }
 
-impl Outcome {
-    /// [`Outcome::Failure`] if `failed`, else [`Outcome::Success`].
-    ///
-    /// ```
-    /// use connfx::resilience::circuit_breaker::Outcome;
-    /// let status = 503;
-    /// assert_eq!(Outcome::from_failed(status >= 500), Outcome::Failure);
-    /// ```
-    pub fn from_failed(failed: bool) -> Outcome {
-        if failed {
-            Outcome::Failure
-        } else {
-            Outcome::Success
+impl Verdict {
+    /// The breaker's rule: a success, and a status below `threshold`, count as successes;
+    /// [`Outcome::Other`] is not counted; every other outcome is a failure.
+    #[inline(always)]
+    pub(crate) fn of(outcome: &Outcome, threshold: u16) -> Verdict {
+        match outcome {
+            Outcome::Success => Verdict::Success,
+            Outcome::Status { code, .. } if *code < threshold => Verdict::Success,
+            Outcome::Other => Verdict::Ignored,
+            _ => Verdict::Failure,
         }
-    }
-}
-
-/// Decides what a call's result means for the breaker: the failure classifier.
-///
-/// Any `Fn(&Result<T, E>) -> Outcome` is one; [`ErrIsFailure`] is the default.
-///
-/// ```
-/// use connfx::resilience::circuit_breaker::{Classify, Outcome};
-/// // A "not found" is an answer, not a sign of an unhealthy dependency.
-/// let classify = |r: &Result<u32, std::io::Error>| match r {
-///     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Ignored,
-///     r => Outcome::from_failed(r.is_err()),
-/// };
-/// assert_eq!(classify.classify(&Ok(1)), Outcome::Success);
-/// ```
-pub trait Classify<T, E> {
-    /// The outcome of `result`.
-    fn classify(&self, result: &Result<T, E>) -> Outcome;
-}
-
-impl<T, E, F: Fn(&Result<T, E>) -> Outcome> Classify<T, E> for F {
-    fn classify(&self, result: &Result<T, E>) -> Outcome {
-        self(result)
-    }
-}
-
-/// The default classifier: `Err` is a failure, `Ok` a success.
-///
-/// ```
-/// use connfx::resilience::circuit_breaker::{Classify, ErrIsFailure, Outcome};
-/// assert_eq!(ErrIsFailure.classify(&Err::<(), _>(())), Outcome::Failure);
-/// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ErrIsFailure;
-
-impl<T, E> Classify<T, E> for ErrIsFailure {
-    fn classify(&self, result: &Result<T, E>) -> Outcome {
-        Outcome::from_failed(result.is_err())
     }
 }
 
@@ -165,8 +119,8 @@ impl Permit<'_> {
     /// assert_eq!(cb.stats().consecutive_failures, 0);
     /// ```
     #[inline]
-    pub fn success(self) {
-        self.record(Outcome::Success);
+    pub fn success(mut self) {
+        self.finish(Verdict::Success, None);
     }
 
     /// The call failed.
@@ -177,8 +131,8 @@ impl Permit<'_> {
     /// cb.try_acquire().unwrap().failure();
     /// assert_eq!(cb.stats().consecutive_failures, 1);
     /// ```
-    pub fn failure(self) {
-        self.record(Outcome::Failure);
+    pub fn failure(mut self) {
+        self.finish(Verdict::Failure, None);
     }
 
     /// The call is not to be counted (frees a half-open probe slot).
@@ -189,43 +143,49 @@ impl Permit<'_> {
     /// cb.try_acquire().unwrap().ignore();
     /// assert_eq!(cb.stats().consecutive_failures, 0);
     /// ```
-    pub fn ignore(self) {
-        self.record(Outcome::Ignored);
+    pub fn ignore(mut self) {
+        self.finish(Verdict::Ignored, None);
     }
 
-    /// Records `outcome`; the call's duration is measured by the breaker's clock if the slow-call
-    /// rate is on.
+    /// Records `outcome` as the breaker counts it (see [`Outcome`]); the call's duration is
+    /// measured by the breaker's clock if the slow-call rate is on.
     ///
     /// ```
-    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// use connfx::resilience::{Outcome, circuit_breaker::CircuitBreaker};
     /// let cb = CircuitBreaker::new(Default::default());
-    /// cb.try_acquire().unwrap().record(Outcome::Failure);
+    /// cb.try_acquire().unwrap().record(Outcome::Timeout { sent: true });
+    /// cb.try_acquire().unwrap().record(Outcome::Other); // not counted
     /// assert_eq!(cb.stats().consecutive_failures, 1);
     /// ```
     #[inline]
     pub fn record(mut self, outcome: Outcome) {
-        self.record_in_place(outcome);
+        self.record_in_place(&outcome);
     }
 
     /// Records `outcome` without moving the permit, which is left recorded (its drop then does
     /// nothing): [`CallFuture`](super::CallFuture) keeps its permit in place in its own state.
     #[inline(always)]
-    pub(crate) fn record_in_place(&mut self, outcome: Outcome) {
-        self.breaker.inner.finish(self.ticket.take(), outcome, None);
+    pub(crate) fn record_in_place(&mut self, outcome: &Outcome) {
+        let verdict = Verdict::of(outcome, self.breaker.inner.policy.server_error_threshold());
+        self.finish(verdict, None);
+    }
+
+    #[inline(always)]
+    fn finish(&mut self, verdict: Verdict, elapsed: Option<Duration>) {
+        self.breaker.inner.finish(self.ticket.take(), verdict, elapsed);
     }
 
     /// Records `outcome` for a call that took `elapsed` (measured by the caller).
     ///
     /// ```
-    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// use connfx::resilience::{Outcome, circuit_breaker::CircuitBreaker};
     /// let cb = CircuitBreaker::new(Default::default());
     /// cb.try_acquire().unwrap().record_elapsed(Outcome::Success, std::time::Duration::from_millis(12));
     /// assert_eq!(cb.stats().consecutive_failures, 0);
     /// ```
     pub fn record_elapsed(mut self, outcome: Outcome, elapsed: Duration) {
-        self.breaker
-            .inner
-            .finish(self.ticket.take(), outcome, Some(elapsed));
+        let verdict = Verdict::of(&outcome, self.breaker.inner.policy.server_error_threshold());
+        self.finish(verdict, Some(elapsed));
     }
 
     /// Records an HTTP status: a failure at or above `server_error_threshold`, else a success.
@@ -237,8 +197,10 @@ impl Permit<'_> {
     /// assert_eq!(cb.stats().consecutive_failures, 1);
     /// ```
     pub fn record_status(self, status: u16) {
-        let failed = self.breaker.is_failure_status(status);
-        self.record(Outcome::from_failed(failed));
+        self.record(Outcome::Status {
+            code: status,
+            retry_after: None,
+        });
     }
 
     /// Whether this call is a half-open probe.
@@ -258,12 +220,12 @@ impl Permit<'_> {
     /// was cancelled is ignored, which frees its probe slot.
     #[cold]
     fn abandon(&mut self) {
-        let outcome = if std::thread::panicking() {
-            Outcome::Failure
+        let verdict = if std::thread::panicking() {
+            Verdict::Failure
         } else {
-            Outcome::Ignored
+            Verdict::Ignored
         };
-        self.breaker.inner.finish(self.ticket.take(), outcome, None);
+        self.finish(verdict, None);
     }
 }
 
@@ -339,9 +301,9 @@ impl OwnedPermit {
     /// Records `outcome`, as [`Permit::record`].
     ///
     /// ```
-    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// use connfx::resilience::{Outcome, circuit_breaker::CircuitBreaker};
     /// let cb = CircuitBreaker::new(Default::default());
-    /// cb.try_acquire_owned().unwrap().record(Outcome::Failure);
+    /// cb.try_acquire_owned().unwrap().record(Outcome::Failed);
     /// assert_eq!(cb.stats().consecutive_failures, 1);
     /// ```
     pub fn record(mut self, outcome: Outcome) {
@@ -351,7 +313,7 @@ impl OwnedPermit {
     /// Records `outcome` for a call that took `elapsed`, as [`Permit::record_elapsed`].
     ///
     /// ```
-    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, Outcome};
+    /// use connfx::resilience::{Outcome, circuit_breaker::CircuitBreaker};
     /// let cb = CircuitBreaker::new(Default::default());
     /// cb.try_acquire_owned().unwrap().record_elapsed(Outcome::Success, std::time::Duration::from_millis(12));
     /// assert_eq!(cb.stats().consecutive_failures, 0);

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use governor::DefaultDirectRateLimiter;
 use governor::clock::Clock;
-use validator::{Validate, ValidationErrors};
 
 use super::admit::{Admission, First};
 use super::events::{Counters, event_of};
 use super::{RateLimitConfig, RateLimitEvent, RateLimitLayer, RateLimitStats, RateLimited};
 use crate::resilience::Emitter;
+use crate::resilience::InvalidConfig;
 use crate::resilience::admission::{self, Admit};
 
 /// A rate limit: `requests` per `per` with a `burst`, on governor (one atomic compare-and-swap
@@ -72,8 +72,8 @@ impl RateLimit {
     ///
     /// # Errors
     /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: RateLimitConfig) -> Result<Self, ValidationErrors> {
-        config.validate()?;
+    pub fn try_new(config: RateLimitConfig) -> Result<Self, InvalidConfig> {
+        InvalidConfig::check(&config)?;
         Ok(RateLimit::new(config))
     }
 

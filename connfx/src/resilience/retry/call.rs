@@ -10,10 +10,10 @@ use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 use tracing::debug;
 
-use super::{Decision, Retry, RetryError, RetryEvent, StopReason};
+use super::{Classify, Decision, Outcome, Retry, RetryError, RetryEvent, StopReason};
 use crate::resilience::timeout::Deadline;
 
-type ClassifyFn<'a, T, E> = Box<dyn Fn(&Result<T, E>) -> Decision + Send + 'a>;
+type ClassifyFn<'a, T, E> = Box<dyn Fn(&Result<T, E>) -> Outcome + Send + 'a>;
 type Predicate<'a, V> = Box<dyn Fn(&V) -> bool + Send + 'a>;
 type OnRetry<'a, T, E> = Box<dyn FnMut(u32, &Result<T, E>, Duration) + Send + 'a>;
 
@@ -73,8 +73,8 @@ impl<F: FnMut(u32) -> Fut, Fut> Attempts<Fut> for F {
 
 /// Decides whether a result is tried again, and hears of each retry.
 pub(crate) trait Decide<T, E> {
-    /// Retry or not.
-    fn decide(&self, result: &Result<T, E>) -> Decision;
+    /// Retry or not, under `retry`'s rules.
+    fn decide(&self, retry: &Retry, result: &Result<T, E>) -> Decision;
 
     /// Try `attempt` failed with `result`; the next follows after `delay`.
     fn on_retry(&mut self, _attempt: u32, _result: &Result<T, E>, _delay: Duration) {}
@@ -89,9 +89,9 @@ struct Rules<'a, T, E> {
 }
 
 impl<T, E> Decide<T, E> for Rules<'_, T, E> {
-    fn decide(&self, result: &Result<T, E>) -> Decision {
+    fn decide(&self, retry: &Retry, result: &Result<T, E>) -> Decision {
         let retry = match (&self.classify, result) {
-            (Some(classify), _) => return classify(result),
+            (Some(classify), _) => return retry.classifier().decide_any(&classify(result)),
             (None, Ok(value)) => self.retry_if_ok.as_ref().is_some_and(|p| p(value)),
             (None, Err(error)) => self.retry_if.as_ref().is_none_or(|p| p(error)),
         };
@@ -202,15 +202,31 @@ where
         self.rebind(|rules| rules.retry_if_ok = Some(Box::new(predicate)))
     }
 
-    /// Decides every result with `classify` (overriding `retry_if` and `retry_if_ok`); a
-    /// [`Decision::Retry`] may carry the server's own delay (`Retry-After`).
-    pub fn classify<'b>(
-        self,
-        classify: impl Fn(&Result<T, E>) -> Decision + Send + 'b,
-    ) -> RetryCall<'b, F, Fut, T, E>
+    /// Reads every result with `classify` (overriding `retry_if` and `retry_if_ok`) and retries
+    /// what the policy's rules retry ([`Classifier::decide_any`](super::Classifier::decide_any)):
+    /// what `retry_on` names and [`Outcome::Failed`], after the server's `Retry-After` if an
+    /// [`Outcome::Status`] carries one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connfx::resilience::retry::{Outcome, Retry};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let retry = Retry::new(connfx::RetryConfig { initial_interval: Duration::from_millis(1), ..Default::default() });
+    /// let status = retry.call(|attempt| async move { Ok::<u16, ()>(if attempt < 2 { 503 } else { 200 }) })
+    ///     .classify(|r: &Result<u16, ()>| match r {
+    ///         Ok(200) => Outcome::Success,
+    ///         Ok(code) => Outcome::Status { code: *code, retry_after: None },
+    ///         Err(()) => Outcome::Failed,
+    ///     })
+    ///     .await;
+    /// assert_eq!(status, Ok(200), "503 is in the default `retry_on`");
+    /// # });
+    /// ```
+    pub fn classify<'b>(self, classify: impl Classify<T, E> + Send + 'b) -> RetryCall<'b, F, Fut, T, E>
     where
         'a: 'b,
     {
+        let classify = move |result: &Result<T, E>| classify.classify(result);
         self.rebind(|rules| rules.classify = Some(Box::new(classify)))
     }
 
@@ -268,7 +284,7 @@ where
     where
         D: Decide<T, E>,
     {
-        let Decision::Retry { after } = self.rules.decide(&result) else {
+        let Decision::Retry { after } = self.rules.decide(self.retry.borrow(), &result) else {
             return Err(self.finish(result, StopReason::NotRetryable));
         };
         let deadline = Deadline::earliest(self.deadline, Deadline::current());

@@ -68,11 +68,14 @@ impl Classifier {
         &self.retry_on
     }
 
-    /// Whether the outcome is a failure worth another try, idempotency aside.
+    /// Whether the outcome is a failure worth another try, idempotency aside: what the
+    /// predicate says, or else what `retry_on` names, and [`Outcome::Failed`] (a failure that
+    /// says nothing more, as [`ErrIsFailure`](crate::resilience::ErrIsFailure) reports any `Err`).
     pub fn is_retryable(&self, outcome: &Outcome) -> bool {
         match (&self.predicate, outcome) {
             (_, Outcome::Success) => false,
             (Some(predicate), _) => predicate(outcome),
+            (None, Outcome::Failed) => true,
             (None, _) => self.retry_on.matches(outcome),
         }
     }
@@ -80,7 +83,25 @@ impl Classifier {
     /// Retry or not: retryable, replayable, with the server's `Retry-After` if it sent one.
     pub fn decide(&self, request: &RequestInfo<'_>, outcome: &Outcome) -> Decision {
         let replayable = may_replay(request, outcome.reached_server(), self.non_idempotent);
-        if !self.is_retryable(outcome) || !replayable {
+        match replayable {
+            true => self.decide_any(outcome),
+            false => Decision::Done,
+        }
+    }
+
+    /// Retry or not where the request is unknown (a tower layer's, a
+    /// [`RetryCall::classify`](super::RetryCall::classify)'s): retryable, with the server's
+    /// `Retry-After` if it sent one. Whether the request may be sent again is the caller's to
+    /// know: its classifier says [`Outcome::Other`] for one that may not.
+    ///
+    /// ```
+    /// use connfx::resilience::retry::{Classifier, Outcome, RetryOn};
+    /// let rules = Classifier::new(RetryOn::default());
+    /// assert!(rules.decide_any(&Outcome::Failed).is_retry());
+    /// assert!(!rules.decide_any(&Outcome::Other).is_retry());
+    /// ```
+    pub fn decide_any(&self, outcome: &Outcome) -> Decision {
+        if !self.is_retryable(outcome) {
             return Decision::Done;
         }
         Decision::Retry {

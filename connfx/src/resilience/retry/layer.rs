@@ -10,34 +10,11 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::call::{Attempts, Decide, Engine};
-use super::{Decision, Retry, RetryError};
+use super::{Classify, Decision, ErrIsFailure, Retry, RetryError};
 
-/// Decides from a service's result whether to try the request again.
-pub trait Classify<T, E> {
-    /// Retry or not.
-    fn classify(&self, result: &Result<T, E>) -> Decision;
-}
-
-impl<T, E, F: Fn(&Result<T, E>) -> Decision> Classify<T, E> for F {
-    fn classify(&self, result: &Result<T, E>) -> Decision {
-        self(result)
-    }
-}
-
-/// The default of [`RetryLayer`]: every error is retried, no success is.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AllErrors;
-
-impl<T, E> Classify<T, E> for AllErrors {
-    fn classify(&self, result: &Result<T, E>) -> Decision {
-        match result {
-            Ok(_) => Decision::Done,
-            Err(_) => Decision::Retry { after: None },
-        }
-    }
-}
-
-/// Retries the wrapped service's calls with a [`Retry`] policy. Requests must be `Clone` (each
+/// Retries the wrapped service's calls with a [`Retry`] policy: every `Err` by default
+/// ([`ErrIsFailure`]), or what the policy's rules retry of a [`Classify`]'s outcomes
+/// ([`Classifier::decide_any`](super::Classifier::decide_any)). Requests must be `Clone` (each
 /// try sends a clone) and so must the service (each try calls a clone, made ready first). When
 /// the policy gives up, the service's last error is returned as is; the policy's stats and
 /// events say why. For a typed account of why, use [`Retry::call`].
@@ -48,7 +25,7 @@ impl<T, E> Classify<T, E> for AllErrors {
 /// use std::time::Duration;
 /// use tower_layer::Layer;
 /// use tower_service::Service;
-/// use connfx::resilience::retry::{Decision, Retry};
+/// use connfx::resilience::retry::{Outcome, Retry};
 /// # #[derive(Clone)] struct Flaky(Arc<AtomicU32>);
 /// # impl Service<u32> for Flaky {
 /// #     type Response = u32;
@@ -70,15 +47,16 @@ impl<T, E> Classify<T, E> for AllErrors {
 /// assert_eq!(calls.load(Ordering::SeqCst), 3);
 ///
 /// let only_timeouts = retry.layer().classify(|r: &Result<u32, &str>| match r {
-///     Err(e) if *e == "timeout" => Decision::Retry { after: None },
-///     _ => Decision::Done,
+///     Ok(_) => Outcome::Success,
+///     Err(e) if *e == "timeout" => Outcome::Timeout { sent: true },
+///     Err(_) => Outcome::Other,
 /// });
 /// let mut service = only_timeouts.layer(Flaky(Arc::new(AtomicU32::new(0))));
 /// assert_eq!(service.call(1).await, Err("busy"), "not retried");
 /// # });
 /// ```
 #[derive(Clone, Debug)]
-pub struct RetryLayer<C = AllErrors> {
+pub struct RetryLayer<C = ErrIsFailure> {
     retry: Retry,
     classify: C,
 }
@@ -88,7 +66,7 @@ impl RetryLayer {
     pub fn new(retry: Retry) -> Self {
         RetryLayer {
             retry,
-            classify: AllErrors,
+            classify: ErrIsFailure,
         }
     }
 }
@@ -117,7 +95,7 @@ impl<S, C: Clone> Layer<S> for RetryLayer<C> {
 
 /// The service made by [`RetryLayer`].
 #[derive(Clone, Debug)]
-pub struct RetryService<S, C = AllErrors> {
+pub struct RetryService<S, C = ErrIsFailure> {
     inner: S,
     retry: Retry,
     classify: C,
@@ -189,8 +167,8 @@ impl<S: Service<Req>, Req, C> fmt::Debug for ResponseFuture<S, Req, C> {
 struct ByClassify<C>(C);
 
 impl<T, E, C: Classify<T, E>> Decide<T, E> for ByClassify<C> {
-    fn decide(&self, result: &Result<T, E>) -> Decision {
-        self.0.classify(result)
+    fn decide(&self, retry: &Retry, result: &Result<T, E>) -> Decision {
+        retry.classifier().decide_any(&self.0.classify(result))
     }
 }
 

@@ -5,14 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use validator::{Validate, ValidationErrors};
-
 use super::stats::Counters;
 use super::{
     Backoff, Classifier, Decision, Outcome, RequestInfo, RetryCall, RetryConfig, RetryEvent, RetryLayer,
     RetryStats, StopReason,
 };
 use crate::resilience::Emitter;
+use crate::resilience::InvalidConfig;
 use crate::resilience::budget::RetryBudget;
 use crate::resilience::timeout::Deadline;
 
@@ -81,8 +80,8 @@ impl Retry {
     ///
     /// # Errors
     /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: RetryConfig) -> Result<Self, ValidationErrors> {
-        config.validate()?;
+    pub fn try_new(config: RetryConfig) -> Result<Self, InvalidConfig> {
+        InvalidConfig::check(&config)?;
         Ok(Retry::new(config))
     }
 

@@ -93,7 +93,7 @@ impl RetryOn {
             Outcome::Timeout { .. } => self.timeout,
             Outcome::Transport => self.transport,
             Outcome::Status { code, .. } => self.contains_status(*code),
-            Outcome::Success | Outcome::Refused | Outcome::Other => false,
+            Outcome::Success | Outcome::Refused | Outcome::Other | Outcome::Failed => false,
         }
     }
 }

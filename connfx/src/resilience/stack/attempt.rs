@@ -6,8 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::CallError;
-use crate::resilience::circuit_breaker::Permit;
-use crate::resilience::retry::Outcome;
+use crate::resilience::Outcome;
 use crate::resilience::timeout::Deadline;
 
 /// How a protocol makes one try of a call. Everything around the try — limits, deadline, retry,
@@ -157,20 +156,6 @@ impl Bound {
 /// A try ran out of its [`Bound`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Elapsed;
-
-/// Tells the breaker how a try went. Connect, timeout, transport and refusal failures count
-/// against the dependency; a status counts by `server_error_threshold`; anything else (a caller's
-/// mistake, an answer the dependency gave on purpose) is not counted.
-pub(super) fn record(permit: Permit<'_>, outcome: &Outcome) {
-    match outcome {
-        Outcome::Success => permit.success(),
-        Outcome::Status { code, .. } => permit.record_status(*code),
-        Outcome::Connect | Outcome::Timeout { .. } | Outcome::Transport | Outcome::Refused => {
-            permit.failure();
-        }
-        Outcome::Other => permit.ignore(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -111,7 +111,6 @@ impl Policies {
         };
         // The engine under `Retry::call`, decided by a type, not a boxed closure: no allocation.
         let rules = ByOutcome {
-            retry,
             request: &facts.request,
         };
         let call = Engine::new(retry, tried, rules).deadline(deadline);
@@ -151,8 +150,8 @@ impl<A: Attempt> Tries<'_, A> {
         let result = self.attempt.once(&bound).await;
         if let Some(permit) = permit {
             match &result {
-                Ok(output) => attempt::record(permit, &self.attempt.answered(output)),
-                Err(failure) => attempt::record(permit, &failure.outcome),
+                Ok(output) => permit.record(self.attempt.answered(output)),
+                Err(failure) => permit.record(failure.outcome),
             }
         }
         result
@@ -161,13 +160,12 @@ impl<A: Attempt> Tries<'_, A> {
 
 /// Decides a try's result by what its [`Outcome`] means to the connection's retry rules.
 struct ByOutcome<'a> {
-    retry: &'a Retry,
     request: &'a RequestInfo<'a>,
 }
 
 impl<T> Decide<T, Failure> for ByOutcome<'_> {
-    fn decide(&self, result: &Result<T, Failure>) -> Decision {
-        self.retry.decide(self.request, &outcome_of(result))
+    fn decide(&self, retry: &Retry, result: &Result<T, Failure>) -> Decision {
+        retry.decide(self.request, &outcome_of(result))
     }
 }
 

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::debug;
-use validator::{Validate, ValidationErrors};
 
 use super::events::Counters;
 use super::{Deadline, Limit, TimeoutConfig, TimeoutError, TimeoutEvent, TimeoutLayer, TimeoutStats};
 use crate::resilience::Emitter;
+use crate::resilience::InvalidConfig;
 
 /// The time limits of a call. Each `run_*` method bounds a future by one limit and by the
 /// caller's [`Deadline::current`], whichever falls first, and says in its [`TimeoutError`] which
@@ -58,8 +58,8 @@ impl Timeout {
     ///
     /// # Errors
     /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: TimeoutConfig) -> Result<Self, ValidationErrors> {
-        config.validate()?;
+    pub fn try_new(config: TimeoutConfig) -> Result<Self, InvalidConfig> {
+        InvalidConfig::check(&config)?;
         Ok(Timeout::new(config))
     }
 

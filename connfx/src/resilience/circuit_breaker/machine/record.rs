@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::Inner;
 use crate::resilience::circuit_breaker::CircuitState;
 use crate::resilience::circuit_breaker::events::TransitionReason;
-use crate::resilience::circuit_breaker::permit::{Outcome, Ticket, TicketKind};
+use crate::resilience::circuit_breaker::permit::{Ticket, TicketKind, Verdict};
 use crate::resilience::circuit_breaker::policy::RATE_SCALE;
 use crate::resilience::circuit_breaker::stats::TripCounts;
 use crate::resilience::circuit_breaker::window::{CALL, FAILED, SLOW, WindowCounts};
@@ -20,9 +20,9 @@ impl Inner {
     ///
     /// [`finish_counted`]: Inner::finish_counted
     #[inline(always)]
-    pub(crate) fn finish(&self, ticket: Ticket, outcome: Outcome, elapsed: Option<Duration>) {
+    pub(crate) fn finish(&self, ticket: Ticket, outcome: Verdict, elapsed: Option<Duration>) {
         if ticket.kind() == TicketKind::Closed
-            && outcome == Outcome::Success
+            && outcome == Verdict::Success
             && self.policy.success_is_plain()
         {
             return self.closed_success(ticket);
@@ -31,7 +31,7 @@ impl Inner {
     }
 
     #[inline(never)]
-    fn finish_counted(&self, ticket: Ticket, outcome: Outcome, elapsed: Option<Duration>) {
+    fn finish_counted(&self, ticket: Ticket, outcome: Verdict, elapsed: Option<Duration>) {
         match ticket.kind() {
             TicketKind::Closed => {}
             TicketKind::Probe => return self.finish_probe(ticket, outcome, elapsed),
@@ -39,9 +39,9 @@ impl Inner {
         }
         let slow = self.policy.slow_on() && self.was_slow(ticket, elapsed);
         match outcome {
-            Outcome::Success if !slow => self.closed_success(ticket),
-            Outcome::Ignored => {}
-            _ => self.closed_outcome(ticket, outcome == Outcome::Failure, slow),
+            Verdict::Success if !slow => self.closed_success(ticket),
+            Verdict::Ignored => {}
+            _ => self.closed_outcome(ticket, outcome == Verdict::Failure, slow),
         }
     }
 
@@ -141,15 +141,15 @@ impl Inner {
 
     /// A half-open probe's outcome: any failure (or slow probe) reopens; enough successes close.
     #[cold]
-    fn finish_probe(&self, ticket: Ticket, outcome: Outcome, elapsed: Option<Duration>) {
-        let slow = outcome == Outcome::Success && self.policy.slow_on() && self.was_slow(ticket, elapsed);
+    fn finish_probe(&self, ticket: Ticket, outcome: Verdict, elapsed: Option<Duration>) {
+        let slow = outcome == Verdict::Success && self.policy.slow_on() && self.was_slow(ticket, elapsed);
         let mut word = self.state.load();
         while word.generation() == ticket.generation() && word.state() == CircuitState::HalfOpen {
             let (to, reason) = match outcome {
-                Outcome::Failure => (word.to_open(), Some(TransitionReason::ProbeFailed)),
-                Outcome::Success if slow => (word.to_open(), Some(TransitionReason::ProbeFailed)),
-                Outcome::Ignored => (word.probe_done(false), None),
-                Outcome::Success => {
+                Verdict::Failure => (word.to_open(), Some(TransitionReason::ProbeFailed)),
+                Verdict::Success if slow => (word.to_open(), Some(TransitionReason::ProbeFailed)),
+                Verdict::Ignored => (word.probe_done(false), None),
+                Verdict::Success => {
                     let done = word.probe_done(true);
                     match done.successes() >= self.policy.half_open_success_needed() {
                         true => (done.to_closed(false), Some(TransitionReason::ProbesSucceeded)),
