@@ -7,6 +7,7 @@ pub mod budget;
 pub mod bulkhead;
 pub mod circuit_breaker;
 mod events;
+mod face;
 mod invalid;
 mod outcome;
 pub mod rate_limit;

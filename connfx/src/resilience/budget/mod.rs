@@ -198,6 +198,28 @@ mod tests {
         (0..asked).filter(|_| budget.withdraw_at(elapsed)).count()
     }
 
+    /// `seconds` seconds of `rate` requests a second from `at` on, each failing and asking for
+    /// `ask` retries: the retries granted in each second.
+    fn failing_seconds(
+        budget: &RetryBudget,
+        at: &mut Duration,
+        seconds: usize,
+        rate: u32,
+        ask: usize,
+    ) -> Vec<usize> {
+        let mut per_second = Vec::new();
+        for _ in 0..seconds {
+            let mut granted = 0;
+            for _ in 0..rate {
+                budget.deposit();
+                granted += grant(budget, ask, *at);
+                *at += SECOND / rate;
+            }
+            per_second.push(granted);
+        }
+        per_second
+    }
+
     #[test]
     fn retries_are_a_share_of_requests() {
         // No reserve: the bucket holds one retry, and starts empty.
@@ -255,16 +277,7 @@ mod tests {
             at += SECOND / 100;
         }
         // Then every request fails and asks for a retry at once.
-        let mut per_second = Vec::new();
-        for _ in 0..5 {
-            let mut granted = 0;
-            for _ in 0..100 {
-                budget.deposit();
-                granted += grant(&budget, 1, at);
-                at += SECOND / 100;
-            }
-            per_second.push(granted);
-        }
+        let per_second = failing_seconds(&budget, &mut at, 5, 100, 1);
         assert!(per_second[0] <= 3 + 10 + 3, "{per_second:?}");
         assert!(
             per_second[1..].iter().all(|&n| (12..=14).contains(&n)),
@@ -278,16 +291,7 @@ mod tests {
     fn no_burst_at_any_rollover() {
         let budget = RetryBudget::new(0.2, 3);
         let mut at = Duration::ZERO;
-        let mut per_second = Vec::new();
-        for _ in 0..25 {
-            let mut granted = 0;
-            for _ in 0..50 {
-                budget.deposit();
-                granted += grant(&budget, 3, at);
-                at += SECOND / 50;
-            }
-            per_second.push(granted);
-        }
+        let per_second = failing_seconds(&budget, &mut at, 25, 50, 3);
         // 50 requests earn 10 retries a second, the reserve 3, the bucket held 3 at the start.
         assert!(per_second[0] <= 16, "{per_second:?}");
         assert!(

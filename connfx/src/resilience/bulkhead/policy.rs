@@ -12,7 +12,6 @@ use tracing::debug;
 use super::events::Counters;
 use super::{BulkheadConfig, BulkheadEvent, BulkheadFull, BulkheadLayer, BulkheadStats};
 use crate::resilience::Emitter;
-use crate::resilience::InvalidConfig;
 use crate::resilience::admission::{Admission, Admit};
 use crate::resilience::timeout::Deadline;
 
@@ -69,15 +68,6 @@ impl Bulkhead {
         }
     }
 
-    /// [`new`](Bulkhead::new), after checking every key of `config`.
-    ///
-    /// # Errors
-    /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: BulkheadConfig) -> Result<Self, InvalidConfig> {
-        InvalidConfig::check(&config)?;
-        Ok(Bulkhead::new(config))
-    }
-
     /// Takes a slot, waiting for one up to `max_wait` and the current deadline.
     ///
     /// # Errors
@@ -120,16 +110,6 @@ impl Bulkhead {
         let free = self.inner.semaphore.available_permits();
         let in_flight = self.inner.max_concurrent - u32::try_from(free).unwrap_or(u32::MAX);
         self.inner.counters.snapshot(self.inner.max_concurrent, in_flight)
-    }
-
-    /// Calls `callback` on every event (rejections), synchronously.
-    pub fn on_event(&self, callback: impl Fn(&BulkheadEvent) + Send + Sync + 'static) {
-        self.inner.events.add(callback);
-    }
-
-    /// A receiver of every event from now on.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<BulkheadEvent> {
-        self.inner.events.subscribe()
     }
 
     fn take(&self) -> Option<BulkheadPermit> {
@@ -222,3 +202,5 @@ impl fmt::Debug for Bulkhead {
             .finish()
     }
 }
+
+crate::resilience::face::policy_face!(Bulkhead, BulkheadConfig, BulkheadEvent, inner);

@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::{RateLimitMode, RateLimited};
+use super::{RateLimitConfig, RateLimitMode, RateLimited};
 use crate::resilience::timeout::Deadline;
 
 /// The first step of an admission ([`Admission::first`]).
@@ -24,6 +24,14 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
+    /// How `config` admits a call beyond its rate.
+    pub(crate) fn of(config: &RateLimitConfig) -> Admission {
+        Admission {
+            mode: config.mode,
+            max_wait: config.max_wait,
+        }
+    }
+
     /// The first step of an admission: `check` takes a permit or says how long until one frees
     /// up. Decided at once when a permit is free or the wait would be too long (none in `reject`
     /// mode, else `max_wait` within the current deadline); otherwise [`First::Wait`].

@@ -53,10 +53,7 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
     pub fn new(config: RateLimitConfig) -> Self {
         let inner = Inner {
             limiter: DefaultKeyedRateLimiter::keyed(config.quota()),
-            admission: Admission {
-                mode: config.mode,
-                max_wait: config.max_wait,
-            },
+            admission: Admission::of(&config),
             counters: Counters::default(),
             per_key: Mutex::default(),
             events: Emitter::new(),

@@ -12,7 +12,6 @@ use super::admit::{Admission, First};
 use super::events::{Counters, event_of};
 use super::{RateLimitConfig, RateLimitEvent, RateLimitLayer, RateLimitStats, RateLimited};
 use crate::resilience::Emitter;
-use crate::resilience::InvalidConfig;
 use crate::resilience::admission::{self, Admit};
 
 /// A rate limit: `requests` per `per` with a `burst`, on governor (one atomic compare-and-swap
@@ -56,25 +55,13 @@ impl RateLimit {
     pub fn new(config: RateLimitConfig) -> Self {
         let inner = Inner {
             limiter: DefaultDirectRateLimiter::direct(config.quota()),
-            admission: Admission {
-                mode: config.mode,
-                max_wait: config.max_wait,
-            },
+            admission: Admission::of(&config),
             counters: Counters::default(),
             events: Emitter::new(),
         };
         RateLimit {
             inner: Arc::new(inner),
         }
-    }
-
-    /// [`new`](RateLimit::new), after checking every key of `config`.
-    ///
-    /// # Errors
-    /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: RateLimitConfig) -> Result<Self, InvalidConfig> {
-        InvalidConfig::check(&config)?;
-        Ok(RateLimit::new(config))
     }
 
     /// Takes a permit, waiting for one as the mode allows.
@@ -114,16 +101,6 @@ impl RateLimit {
     /// Counters since the limit was built.
     pub fn stats(&self) -> RateLimitStats {
         self.inner.counters.snapshot()
-    }
-
-    /// Calls `callback` on every event (waits, rejections), synchronously.
-    pub fn on_event(&self, callback: impl Fn(&RateLimitEvent) + Send + Sync + 'static) {
-        self.inner.events.add(callback);
-    }
-
-    /// A receiver of every event from now on.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<RateLimitEvent> {
-        self.inner.events.subscribe()
     }
 
     fn check(&self) -> Result<(), Duration> {
@@ -170,3 +147,5 @@ impl fmt::Debug for RateLimit {
             .finish()
     }
 }
+
+crate::resilience::face::policy_face!(RateLimit, RateLimitConfig, RateLimitEvent, inner);

@@ -11,7 +11,6 @@ use super::{
     RetryStats, StopReason,
 };
 use crate::resilience::Emitter;
-use crate::resilience::InvalidConfig;
 use crate::resilience::budget::RetryBudget;
 use crate::resilience::timeout::Deadline;
 
@@ -74,15 +73,6 @@ impl Retry {
             policy: Arc::new(policy),
             shared: Arc::new(shared),
         }
-    }
-
-    /// [`new`](Retry::new), after checking every key of `config`.
-    ///
-    /// # Errors
-    /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: RetryConfig) -> Result<Self, InvalidConfig> {
-        InvalidConfig::check(&config)?;
-        Ok(Retry::new(config))
     }
 
     /// The same policy with another retry budget (`None`: no budget), e.g. one shared by several
@@ -162,16 +152,6 @@ impl Retry {
         });
     }
 
-    /// Calls `callback` on every event, synchronously.
-    pub fn on_event(&self, callback: impl Fn(&RetryEvent) + Send + Sync + 'static) {
-        self.shared.events.add(callback);
-    }
-
-    /// A receiver of every event from now on.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<RetryEvent> {
-        self.shared.events.subscribe()
-    }
-
     pub(crate) fn counters(&self) -> &Counters {
         &self.shared.counters
     }
@@ -228,3 +208,5 @@ impl fmt::Debug for Retry {
             .finish()
     }
 }
+
+crate::resilience::face::policy_face!(Retry, RetryConfig, RetryEvent, shared);

@@ -10,7 +10,6 @@ use tracing::debug;
 use super::events::Counters;
 use super::{Deadline, Limit, TimeoutConfig, TimeoutError, TimeoutEvent, TimeoutLayer, TimeoutStats};
 use crate::resilience::Emitter;
-use crate::resilience::InvalidConfig;
 
 /// The time limits of a call. Each `run_*` method bounds a future by one limit and by the
 /// caller's [`Deadline::current`], whichever falls first, and says in its [`TimeoutError`] which
@@ -52,15 +51,6 @@ impl Timeout {
             config,
             shared: Arc::new(shared),
         }
-    }
-
-    /// [`new`](Timeout::new), after checking the config (`per_attempt` and `connect` not above `total`).
-    ///
-    /// # Errors
-    /// The config's problems, worded as the loader words them.
-    pub fn try_new(config: TimeoutConfig) -> Result<Self, InvalidConfig> {
-        InvalidConfig::check(&config)?;
-        Ok(Timeout::new(config))
     }
 
     /// The configured length of `limit` (`None` for [`Limit::Caller`] and for unset limits).
@@ -164,16 +154,6 @@ impl Timeout {
     pub fn stats(&self) -> TimeoutStats {
         self.shared.counters.snapshot()
     }
-
-    /// Calls `callback` on every event, synchronously.
-    pub fn on_event(&self, callback: impl Fn(&TimeoutEvent) + Send + Sync + 'static) {
-        self.shared.events.add(callback);
-    }
-
-    /// A receiver of every event from now on.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<TimeoutEvent> {
-        self.shared.events.subscribe()
-    }
 }
 
 impl fmt::Debug for Timeout {
@@ -181,3 +161,5 @@ impl fmt::Debug for Timeout {
         f.debug_struct("Timeout").field("config", &self.config).finish()
     }
 }
+
+crate::resilience::face::policy_face!(Timeout, TimeoutConfig, TimeoutEvent, shared);
