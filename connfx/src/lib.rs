@@ -106,11 +106,19 @@
 //!   once (the crate-private `resilience::stack`, whose docs give the reasons for the order).
 //!   HTTP (and GraphQL on it), SQL (`run`, `run_idempotent`) and Redis (commands, pipelines)
 //!   each supply only how to make one try and what its failure means, as one
-//!   [`Outcome`](resilience::retry::Outcome) that retry and breaker both read; so every policy
+//!   [`Outcome`](resilience::Outcome) that retry and breaker both read; so every policy
 //!   group is valid on each of them. The deadline is passed along with the call; a caller's own
 //!   [`Deadline::scope`](resilience::timeout::Deadline::scope) is still honoured. WebSocket and
 //!   SSE reconnect on the `retry` backoff but take no breaker, rate limit or bulkhead: their
 //!   "calls" are long-lived streams, and those keys are unknown keys there (compile time and boot).
+//! - **One vocabulary for the policies**: a try's result is one [`resilience::Outcome`]
+//!   (connect, timeout, transport, a status, a refusal, another failure, or `Failed` for an
+//!   `Err` that says no more), read off a result by one [`resilience::Classify`] trait. Retry
+//!   and circuit breaker each interpret it by one documented rule (retry: `retry_on` and the
+//!   idempotency rules; breaker: a success or a status below `server_error_threshold` counts as
+//!   a success, `Other` is not counted, the rest are failures), so one classifier serves the
+//!   connections' stack, the tower layers and `CircuitBreaker::call_with` alike. Every
+//!   policy's `try_new` refuses a config with one error, [`resilience::InvalidConfig`].
 //! - **Each group and protocol is declared once**, in `connfx-spec` (`connfx_spec::declare`): a
 //!   `macro_rules!` per group (`retry(...)`, `pool(...)` …) and per protocol holds the docs,
 //!   field types, defaults, kinds, bounds and rules, and hands them to two callbacks — the
