@@ -2,7 +2,7 @@
 
 use crate::{
     AuthConfig, BulkheadConfig, CircuitBreakerConfig, ConnUrl, Headers, HealthCheckConfig, RateLimitConfig,
-    RetryConfig, TimeoutConfig, TlsConfig,
+    RetryConfig, CallTimeoutConfig, TlsConfig,
 };
 
 use super::HttpPoolConfig;

@@ -2,7 +2,7 @@
 
 use crate::{
     BulkheadConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig, RateLimitConfig,
-    RetryConfig, Secret, TimeoutConfig, TlsConfig,
+    RetryConfig, Secret, CallTimeoutConfig, TlsConfig,
 };
 
 connfx_spec::redis_protocol!(crate::config::group::config_protocol);
