@@ -175,7 +175,11 @@ pub fn longest(key: &Key) -> Duration {
 pub fn not_too_long(key: &Key, value: Duration) -> Result<(), String> {
     let longest = longest(key);
     match value > longest {
-        true => Err(message::too_long(key.name, longest, &humantime::format_duration(value).to_string())),
+        true => Err(message::too_long(
+            key.name,
+            longest,
+            &humantime::format_duration(value).to_string(),
+        )),
         false => Ok(()),
     }
 }

@@ -254,8 +254,8 @@ pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEve
 pub use registry::{HealthEvent, HealthMonitor, Registry};
 pub use resilience::{
     Bulkhead, BulkheadConfig, CallTimeoutConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup,
-    CircuitState, Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig, Timeout,
-    TimeoutConfig,
+    CircuitState, Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig,
+    Timeout, TimeoutConfig,
 };
 pub use secret::Secret;
 pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, SecretHeaders, TlsConfig};

@@ -170,9 +170,16 @@ mod userinfo_tests {
         };
         for raw in ["18446744073709551615", "99999999999999999999999"] {
             let err = from_env(&t, raw).unwrap_err();
-            assert!(err.starts_with("`max_attempts` must be between 1 and 100, found"), "{err}");
+            assert!(
+                err.starts_with("`max_attempts` must be between 1 and 100, found"),
+                "{err}"
+            );
         }
-        assert!(from_env(&t, "1x").unwrap_err().starts_with("expected a whole number"));
+        assert!(
+            from_env(&t, "1x")
+                .unwrap_err()
+                .starts_with("expected a whole number")
+        );
     }
 
     /// Regression (loader fuzz target, session 5): a secret map (`headers` of an OTLP

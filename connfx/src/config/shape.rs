@@ -123,10 +123,11 @@ impl Group {
 
 /// `a.b` from `a` and `b`; `b` from an empty prefix.
 pub(crate) fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
+    match (prefix.is_empty(), name.is_empty()) {
+        (true, _) => name.to_owned(),
+        // A problem of the connection as a whole is at the connection's own path, not `db.`.
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{name}"),
     }
 }
 
@@ -200,7 +201,10 @@ fn add_spec_bounds(schema: &mut Value, spec: &connfx_spec::Protocol) {
             }
         }
         if let Some(longest) = key.longest {
-            node.insert(LONGEST.into(), Value::from(humantime::format_duration(longest).to_string()));
+            node.insert(
+                LONGEST.into(),
+                Value::from(humantime::format_duration(longest).to_string()),
+            );
         }
     }
 }

@@ -2,7 +2,6 @@
 //! the connection's managers, bounded by the stack's [`Bound`], and what its failure means
 //! ([`failure`]).
 
-
 use redis::Value;
 
 use super::RedisConnection;
