@@ -49,7 +49,7 @@ pub fn literal(protocol: &Protocol, key: &Key, value: Literal<'_>) -> Result<(),
         (Kind::Integer, Literal::Int(i)) => in_range(key, i as f64),
         (Kind::Number, Literal::Int(i)) => in_range(key, i as f64),
         (Kind::Number, Literal::Float(f)) => in_range(key, f),
-        (Kind::Duration, Literal::Str(s)) => duration(s).map(drop),
+        (Kind::Duration, Literal::Str(s)) => duration_of_key(key, s).map(drop),
         (Kind::Url, Literal::Str(s)) => url(protocol, s),
         (Kind::Str, Literal::Str(s)) => text(key, s),
         (Kind::Secret, Literal::Str(_)) => Ok(()),
@@ -111,6 +111,77 @@ pub fn range(name: &str, min: Option<f64>, max: Option<f64>, value: f64) -> Resu
 pub fn duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|_| message::wrong_kind(Kind::Duration, &message::quoted(text)))
+}
+
+/// Parses the text of the duration key `key` and checks it against the key's longest value
+/// ([`Key::longest`]): what the derive checks in an attribute and the loader in a file or a
+/// variable.
+///
+/// ```
+/// let rate_limit = connfx_spec::protocol("http").unwrap().group("rate_limit").unwrap();
+/// let per = rate_limit.key("per").unwrap();
+/// assert_eq!(connfx_spec::check::duration_of_key(per, "1m"), Ok(std::time::Duration::from_secs(60)));
+/// assert_eq!(
+///     connfx_spec::check::duration_of_key(per, "99999999999y").unwrap_err(),
+///     "`per` must be at most 1year, found `\"99999999999y\"`"
+/// );
+/// ```
+///
+/// # Errors
+/// What was expected when the text is no duration; the longest allowed when it is too long
+/// (including a number too large to parse at all).
+pub fn duration_of_key(key: &Key, text: &str) -> Result<Duration, String> {
+    duration_within(key.name, longest(key), text)
+}
+
+/// [`duration_of_key`] for a key known only by name and longest value (a user adapter's,
+/// whose durations are at most [`MAX_DURATION`](crate::MAX_DURATION)).
+///
+/// # Errors
+/// As [`duration_of_key`].
+pub fn duration_within(name: &str, longest: Duration, text: &str) -> Result<Duration, String> {
+    let too_long = || message::too_long(name, longest, &message::quoted(text));
+    match humantime::parse_duration(text.trim()) {
+        Ok(value) if value > longest => Err(too_long()),
+        Ok(value) => Ok(value),
+        // More seconds than a `u64` holds is a duration still, only a long one.
+        Err(humantime::DurationError::NumberOverflow) => Err(too_long()),
+        Err(_) => Err(message::wrong_kind(Kind::Duration, &message::quoted(text))),
+    }
+}
+
+/// The longest value of the duration key `key`: its declared one, else
+/// [`MAX_DURATION`](crate::MAX_DURATION).
+pub fn longest(key: &Key) -> Duration {
+    key.longest.unwrap_or(crate::MAX_DURATION)
+}
+
+/// Checks a duration already parsed (a config built in code, given to `Registry::add` or a
+/// policy's `try_new`) against the longest value of `key`, in the words of [`duration_of_key`].
+///
+/// ```
+/// use std::time::Duration;
+/// let pool = connfx_spec::protocol("sql").unwrap().group("pool").unwrap();
+/// let acquire = pool.key("acquire_timeout").unwrap();
+/// assert!(connfx_spec::check::not_too_long(acquire, Duration::from_secs(5)).is_ok());
+/// assert_eq!(
+///     connfx_spec::check::not_too_long(acquire, Duration::from_secs(u64::MAX)).unwrap_err(),
+///     "`acquire_timeout` must be at most 1year, found 584542046090years 7months 15days 17h 5m 3s"
+/// );
+/// ```
+///
+/// # Errors
+/// The longest allowed, and the value found.
+pub fn not_too_long(key: &Key, value: Duration) -> Result<(), String> {
+    let longest = longest(key);
+    match value > longest {
+        true => Err(message::too_long(
+            key.name,
+            longest,
+            &humantime::format_duration(value).to_string(),
+        )),
+        false => Ok(()),
+    }
 }
 
 /// Parses a boolean as the environment writes it: `true`/`false`/`1`/`0` (any case).

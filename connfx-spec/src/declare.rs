@@ -24,8 +24,10 @@
 //! }
 //! ```
 //!
-//! where `Kind` is a [`Kind`](crate::Kind) (`Integer[1, 100]` and `Number[0, 1]` with bounds),
-//! `OneOf["a", "b"]` (a string that is one of these words) or `RetryOn` (a `retry_on` list). The
+//! where `Kind` is a [`Kind`](crate::Kind) (`Integer[1, 100]` and `Number[0, 1]` with bounds;
+//! `Duration` is at most [`MAX_DURATION`](crate::MAX_DURATION), `Duration[3600]` at most that
+//! many seconds, for a key whose runtime keeps less), `OneOf["a", "b"]` (a string that is one of
+//! these words) or `RetryOn` (a `retry_on` list). The
 //! field types and default expressions are only ever compiled by `connfx`; this crate reads the
 //! names, kinds, bounds and rules.
 
@@ -65,6 +67,12 @@ macro_rules! spec_group {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __spec_key {
+    ($name:expr, Duration) => {
+        $crate::Key::duration($name, $crate::MAX_DURATION)
+    };
+    ($name:expr, Duration[$longest_secs:literal]) => {
+        $crate::Key::duration($name, ::std::time::Duration::from_secs($longest_secs))
+    };
     ($name:expr, OneOf[$($word:literal),* $(,)?]) => {
         $crate::Key::one_of($name, &[$($word),*])
     };

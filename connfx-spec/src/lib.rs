@@ -18,7 +18,7 @@ pub mod protocols;
 pub mod retry_on;
 pub mod table;
 
-pub use table::{Group, Key, Kind, PROTOCOLS, Protocol, Rule, Text};
+pub use table::{Group, Key, Kind, MAX_DURATION, PROTOCOLS, Protocol, Rule, Text};
 
 /// The built-in protocol called `name`.
 ///

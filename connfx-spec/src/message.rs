@@ -95,6 +95,20 @@ pub fn out_of_range(key: &str, min: Option<f64>, max: Option<f64>, value: f64) -
     format!("`{key}` must be {bounds}, found {}", number(value))
 }
 
+/// ```per` must be at most 1year, found `"99999999999y"` ``: a duration longer than the key
+/// allows (see [`crate::MAX_DURATION`]); `found` is already quoted or formatted by the caller.
+///
+/// ```
+/// let msg = connfx_spec::message::too_long("slow_call_duration", std::time::Duration::from_secs(3600), "`\"2h\"`");
+/// assert_eq!(msg, "`slow_call_duration` must be at most 1h, found `\"2h\"`");
+/// ```
+pub fn too_long(key: &str, longest: std::time::Duration, found: &str) -> String {
+    format!(
+        "`{key}` must be at most {}, found {found}",
+        humantime::format_duration(longest)
+    )
+}
+
 /// The URL did not parse; the URL itself is not repeated since it may carry credentials.
 pub fn bad_url(reason: &str) -> String {
     format!("expected an absolute URL, but it does not parse: {reason}")

@@ -3,6 +3,25 @@
 //! config types come from the same declarations, and `connfx`'s `spec_matches_config_types` test
 //! checks what the schema and the env names make of them.
 
+use std::time::Duration;
+
+/// The longest duration any key accepts unless its declaration allows less: one year
+/// (`1y`, humantime's 365.25 days).
+///
+/// Every duration a connection is given ends up added to a clock, multiplied by a count or
+/// turned into nanoseconds by some library, and a value none of them can represent used to load
+/// and then panic in `connect` or on a call (governor keeps `u64` nanoseconds, 584 years, and
+/// multiplies a rate limit's period by its burst; `Instant + Duration` panics where `std`'s clock
+/// overflows). No connection setting needs more than a year, and a year leaves a margin of
+/// 500 times for those products. A key whose runtime keeps less declares its own maximum
+/// (`Duration[secs]`, see [`crate::declare`]). The loader, the derive, `Registry::add` and
+/// `check` refuse a longer value with [`crate::message::too_long`]; nothing is clamped.
+///
+/// ```
+/// assert_eq!(humantime::format_duration(connfx_spec::MAX_DURATION).to_string(), "1year");
+/// ```
+pub const MAX_DURATION: Duration = Duration::from_secs(31_557_600);
+
 /// What a key holds, as written in an attribute, a file or an environment variable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -77,6 +96,9 @@ pub struct Key {
     pub max: Option<f64>,
     /// What a string must be, beyond a string.
     pub text: Text,
+    /// The longest value of a duration key ([`MAX_DURATION`] unless declared shorter); `None`
+    /// for the other kinds.
+    pub longest: Option<Duration>,
 }
 
 impl Key {
@@ -87,6 +109,15 @@ impl Key {
             min: None,
             max: None,
             text: Text::Any,
+            longest: None,
+        }
+    }
+
+    /// A duration key of at most `longest`.
+    pub(crate) const fn duration(name: &'static str, longest: Duration) -> Key {
+        Key {
+            longest: Some(longest),
+            ..Key::new(name, Kind::Duration)
         }
     }
 
@@ -97,6 +128,7 @@ impl Key {
             min: Some(min),
             max: Some(max),
             text: Text::Any,
+            longest: None,
         }
     }
 

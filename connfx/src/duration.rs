@@ -12,5 +12,6 @@ crate::config::inline_schema!(HumanDuration, "Duration", {
     "type": "string",
     "pattern": DURATION_PATTERN,
     "x-connfx-kind": "duration",
+    "x-connfx-longest": humantime::format_duration(connfx_spec::MAX_DURATION).to_string(),
     "examples": ["250ms", "30s", "1m30s"],
 });

@@ -99,6 +99,35 @@
 //! - **Policies are off until declared**: a connection has a retry policy or circuit breaker only if
 //!   some source sets one of its keys; the rest of the group then takes the defaults.
 //! - **`timeout = "10s"`** in the attribute is the total time of a call, retries included.
+//! - **Every calling connection has a total timeout, 30 s unless set** (HTTP, GraphQL, SQL,
+//!   Redis: [`CallTimeoutConfig::total`], never unset). Without one, a call to a peer that
+//!   accepts and then stays silent held its caller, a bulkhead slot and a pooled connection for
+//!   ever (an HTTP connection had no limit at all; Redis only a 500 ms per-try fallback, now
+//!   gone: the total bounds every try). 30 s is the overall default of seed 001 and the lower
+//!   end of the 30–60 s it recommends; it is far above the default retry schedule (3 tries,
+//!   waits of 100 ms and 200 ms, `max_interval` 10 s) and the 5 s `pool.acquire_timeout` and
+//!   `health.timeout`, so it only ends calls that are stuck, not slow ones that would succeed.
+//!   A longer job says so (`timeout = "10m"`, up to a year); a caller's shorter `.timeout()`
+//!   still wins. Streams (WebSocket, SSE) and OTLP keep an optional total: theirs is not a call.
+//! - **Retry comes with a budget, 20 % unless set** (`retry(budget = 0.2)`, plus
+//!   `min_retries_per_sec = 10`), as reqwest 0.13's retry does by default: without one, an
+//!   outage multiplies the load on the failing peer by `max_attempts` (3×) just when it can
+//!   least take it. `budget = 1` allows a retry per request; [`RetryConfig::budget`] set to
+//!   `None` in code is the only way to have none.
+//! - **No duration is longer than a year** ([`connfx_spec::MAX_DURATION`]), and a key whose
+//!   runtime keeps less says so in the key table (a circuit breaker's open period and window: 30
+//!   days, its `slow_call_duration`: 1 hour, all kept as `u32`). tokio's `Instant` adds far more
+//!   (its `std` clock holds `i64` seconds: 292 billion years), but governor keeps `u64`
+//!   nanoseconds (584 years) and multiplies a rate limit's period by its burst, sqlx and the
+//!   policies add timeouts to `Instant::now()`, and the backoff multiplies intervals: a value
+//!   accepted at load once panicked in `connect` or on a call. A year is longer than any
+//!   connection setting needs and leaves a margin of 500 times below 584 years. The loader (files
+//!   and env), the derive, `Registry::add` and `check` refuse a longer value with the key, its
+//!   source and the longest allowed (``rate_limit.per (env APP_API_RATE_LIMIT_PER): `per` must
+//!   be at most 1year, found `"99999999999y"` ``); nothing is clamped. A rate limit must also fit
+//!   governor: at most one call a nanosecond, and a full burst refilled within a year. The
+//!   `edges` test sets every numeric and duration key of an HTTP and a SQL connection to the
+//!   edges of its kind and connects and calls with each value the loader accepts.
 //! - **HTTP error statuses**: `send()` returns [`CallError::Status`] for statuses ≥ 400, with the
 //!   start of the body.
 //! - **One policy stack for every calling protocol**: rate limit → bulkhead → total timeout →
@@ -232,9 +261,9 @@ pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
 pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
 pub use registry::{HealthEvent, HealthMonitor, Registry};
 pub use resilience::{
-    Bulkhead, BulkheadConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup, CircuitState,
-    Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig, Timeout,
-    TimeoutConfig,
+    Bulkhead, BulkheadConfig, CallTimeoutConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup,
+    CircuitState, Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig,
+    Timeout, TimeoutConfig,
 };
 pub use secret::Secret;
 pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, SecretHeaders, TlsConfig};

@@ -58,7 +58,7 @@ impl Subject for Http {
     }
 
     fn total(&self) -> Duration {
-        self.config().timeout.total.expect("configured")
+        self.config().timeout.total
     }
 
     fn health_timeout(&self) -> Duration {

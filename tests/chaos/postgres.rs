@@ -92,7 +92,7 @@ impl Subject for Sql {
     }
 
     fn total(&self) -> Duration {
-        self.0.config().timeout.total.expect("configured")
+        self.0.config().timeout.total
     }
 
     fn health_timeout(&self) -> Duration {

@@ -54,7 +54,7 @@ fn env_beats_file_beats_default() {
     );
     assert_eq!(
         config.payments.timeout.total,
-        Some(std::time::Duration::from_secs(10)),
+        std::time::Duration::from_secs(10),
         "timeout shorthand is the total"
     );
     assert_eq!(config.orders.pool.max_size, 20);

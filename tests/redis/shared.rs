@@ -279,7 +279,7 @@ async fn through_the_registry_from_env() {
     let registry = config.connect().await.unwrap();
     let sessions: RedisConnection = registry.get("sessions").unwrap();
     assert_eq!(sessions.config().database, Some(2));
-    assert_eq!(sessions.config().timeout.total, Some(Duration::from_secs(2)));
+    assert_eq!(sessions.config().timeout.total, Duration::from_secs(2));
     assert_eq!(sessions.retry().unwrap().max_attempts(), 2);
 
     let k = key("registry", "session");

@@ -48,10 +48,7 @@ async fn targets_from_env_build_a_working_registry() {
         "pong"
     );
     assert_eq!(api.config().retry.as_ref().unwrap().max_attempts, 2);
-    assert_eq!(
-        api.config().timeout.total,
-        Some(std::time::Duration::from_secs(2))
-    );
+    assert_eq!(api.config().timeout.total, std::time::Duration::from_secs(2));
     let _ledger: SqlConnection = registry.get("ledger").unwrap();
     assert_eq!(registry.health().await.worst(), HealthState::Ready);
     registry.close().await;

@@ -304,7 +304,7 @@ async fn registry_targets_build_postgres_and_mysql_connections() {
     // The spare database is down: connecting still works, health says why.
     let registry = config.connect().await.unwrap();
     let ledger: SqlConnection = registry.get("ledger").unwrap();
-    assert_eq!(ledger.config().timeout.total, Some(Duration::from_secs(4)));
+    assert_eq!(ledger.config().timeout.total, Duration::from_secs(4));
     let stock: SqlConnection = registry.get("stock").unwrap();
     assert_eq!(stock.mysql().unwrap().options().get_max_connections(), 2);
     let (n,): (i64,) = sqlx::query_as("SELECT 41 + 1")

@@ -121,7 +121,8 @@ async fn contradictory_pool_sizes_and_foreign_schemes_fail_connect() {
     );
     let err = SqlConnection::connect("db", config).await.unwrap_err();
     assert!(
-        err.to_string().contains("`pool.min_idle` (3) must not be above"),
+        err.to_string()
+            .contains("`min_idle` (3) must not be above `max_size` (2)"),
         "{err}"
     );
     let config = super::config("oracle://scott:tiger@db/x", json!({}));

@@ -39,30 +39,31 @@ macro_rules! circuit_breaker_group {
                 /// Calls in the failure-rate window (a count-based window); unused when
                 /// `window_duration` is set.
                 window_size: u32 = 100 => Integer[2, 1_000_000];
-                /// Makes the failure-rate window time-based, over this long; unset means
-                /// count-based.
+                /// Makes the failure-rate window time-based, over this long (at most 30 days);
+                /// unset means count-based.
                 #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
                 #[schemars(with = "Option<crate::HumanDuration>")]
-                window_duration: Option<Duration> = None => Duration;
-                /// A call that takes at least this long is slow.
+                window_duration: Option<Duration> = None => Duration[2_592_000];
+                /// A call that takes at least this long is slow (at most 1 hour).
                 #[serde(with = "humantime_serde")]
                 #[schemars(with = "crate::HumanDuration")]
-                slow_call_duration: Duration = Duration::from_secs(60) => Duration;
+                slow_call_duration: Duration = Duration::from_secs(60) => Duration[3_600];
                 /// Share (0–1) of slow calls over the window that opens the circuit when
                 /// reached; unset means off.
                 #[serde(skip_serializing_if = "Option::is_none")]
                 slow_call_rate: Option<f64> = None => Number[0, 1];
-                /// How long the circuit stays open before probing.
+                /// How long the circuit stays open before probing (at most 30 days).
                 #[serde(with = "humantime_serde")]
                 #[schemars(with = "crate::HumanDuration")]
-                reset_timeout: Duration = Duration::from_secs(30) => Duration;
+                reset_timeout: Duration = Duration::from_secs(30) => Duration[2_592_000];
                 /// Growth of the open period each time a probe fails and the circuit reopens
                 /// (1 = none).
                 backoff_multiplier: f64 = 1.0 => Number[1, 100];
-                /// Longest open period once grown by `backoff_multiplier`; unset means no cap.
+                /// Longest open period once grown by `backoff_multiplier` (at most 30 days);
+                /// unset means 30 days, the longest a breaker keeps.
                 #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
                 #[schemars(with = "Option<crate::HumanDuration>")]
-                max_reset_timeout: Option<Duration> = None => Duration;
+                max_reset_timeout: Option<Duration> = None => Duration[2_592_000];
                 /// Probes let through at once while half-open.
                 half_open_max_calls: u32 = 1 => Integer[1, 10_000];
                 /// Successful probes needed to close again.

@@ -3,6 +3,7 @@
 
 mod auth;
 mod bulkhead;
+mod call_timeout;
 mod circuit_breaker;
 mod headers;
 mod health;
@@ -16,6 +17,7 @@ mod tls;
 
 pub use auth::AUTH;
 pub use bulkhead::BULKHEAD;
+pub use call_timeout::CALL_TIMEOUT;
 pub use circuit_breaker::CIRCUIT_BREAKER;
 pub use headers::HEADERS;
 pub use health::HEALTH;

@@ -13,7 +13,7 @@ macro_rules! pool_group {
             group POOL = "pool" for PoolConfig;
             rules [];
             shorthand [];
-            check [];
+            check [min_idle_fits];
             keys {
                 /// Connections open at most (HTTP: idle connections kept per host).
                 max_size: u32 = 10 => Integer[1, 100_000];

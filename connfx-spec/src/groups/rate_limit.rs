@@ -16,7 +16,7 @@ macro_rules! rate_limit_group {
             group RATE_LIMIT = "rate_limit" for RateLimitConfig;
             rules [];
             shorthand [];
-            check [per_is_not_zero];
+            check [rate_is_representable];
             keys {
                 /// Calls allowed per `per`.
                 requests: u32 = 100 => Integer[1, 1_000_000_000];

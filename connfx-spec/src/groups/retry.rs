@@ -44,11 +44,12 @@ macro_rules! retry_group {
                 retry_on: String = RetryOn::DEFAULT_TEXT.to_owned() => RetryOn;
                 /// Retry POST and PATCH even when the request may have reached the server.
                 non_idempotent: bool = false => Bool;
-                /// Share of requests that may be retries (0.2 = 20 %), spread over time: each
-                /// request earns 0.2 of a retry and at most `max(min_retries_per_sec, 1)` are
-                /// saved up, so an outage gets no burst of retries; unset means no budget.
+                /// Share of requests that may be retries (0.2 = 20 %, the default), spread over
+                /// time: each request earns 0.2 of a retry and at most
+                /// `max(min_retries_per_sec, 1)` are saved up, so an outage gets no burst of
+                /// retries. `None`, in code only, means no budget.
                 #[serde(skip_serializing_if = "Option::is_none")]
-                budget: Option<f64> = None => Number[0, 1];
+                budget: Option<f64> = Some(0.2) => Number[0, 1];
                 /// Retries allowed per second whatever the budget, so a quiet connection can
                 /// still retry; also the most the budget saves up (at least 1).
                 min_retries_per_sec: u32 = 10 => Integer[0, 1_000_000];

@@ -21,8 +21,8 @@ macro_rules! http_protocol {
                 /// `User-Agent` header; defaults to `connfx/<version>`.
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 user_agent: Option<String> => Str;
-                /// Connect, per-attempt and total timeouts.
-                timeout: TimeoutConfig => group TIMEOUT;
+                /// Connect, per-attempt and total timeouts (the total is 30 s unless set).
+                timeout: CallTimeoutConfig => group CALL_TIMEOUT;
                 /// Retry policy.
                 retry: Option<RetryConfig> => group RETRY;
                 /// Circuit breaker.

@@ -28,7 +28,7 @@ macro_rules! redis_protocol {
                 database: Option<u32> => Integer[0, 65_535];
                 /// Connect timeout (default 1 s), per-attempt timeout (each try of a command,
                 /// connecting included) and total time of a command, retries included.
-                timeout: TimeoutConfig => group TIMEOUT;
+                timeout: CallTimeoutConfig => group CALL_TIMEOUT;
                 /// Retry policy; `retry_on` reads `connect`, `timeout`, `transport` (connection
                 /// lost) and `503` (server busy: `BUSY`, `LOADING`, `TRYAGAIN`, `MASTERDOWN`,
                 /// `CLUSTERDOWN`).

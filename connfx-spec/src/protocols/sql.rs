@@ -18,8 +18,8 @@ macro_rules! sql_protocol {
             fields {
                 /// Database URL; a password in it is never shown.
                 url: ConnUrl => Url;
-                /// Connect timeout (`connect`) and query bounds.
-                timeout: TimeoutConfig => group TIMEOUT;
+                /// Connect timeout (`connect`) and query bounds (`total`: 30 s unless set).
+                timeout: CallTimeoutConfig => group CALL_TIMEOUT;
                 /// Retry policy.
                 retry: Option<RetryConfig> => group RETRY;
                 /// Circuit breaker.

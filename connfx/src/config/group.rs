@@ -5,8 +5,8 @@
 //! [`connfx_spec::Group`], so the key table, the struct, its defaults, its bounds, the env
 //! names (read from the table) and the schema (read from the struct) cannot drift apart.
 //!
-//! The checks are written once for every group ([`problems`]): each key's bounds and text
-//! grammar from the spec, the group's rules across keys, and a declared runtime-only check.
+//! The checks are written once for every group ([`problems`]): each key's bounds, longest
+//! duration and text grammar from the spec, the group's rules across keys, and a declared runtime-only check.
 
 use std::time::Duration;
 
@@ -59,7 +59,7 @@ impl<T: Declared> Declared for &T {
 pub(crate) enum Value<'a> {
     /// A number, checked against the key's bounds.
     Number(f64),
-    /// A duration, compared by `NotAbove` rules.
+    /// A duration, checked against the key's longest value and compared by `NotAbove` rules.
     Duration(Duration),
     /// Text, checked against the key's grammar (`retry_on`, a choice of words).
     Text(&'a str),
@@ -130,13 +130,14 @@ impl<T: AsValue> AsValue for Option<T> {
 }
 
 /// Every problem of `config`, each with the key it belongs to (`None`: the group as a whole):
-/// values out of the spec's bounds, text its grammar refuses, broken rules across keys and the
+/// values out of the spec's bounds, durations longer than the key allows, text its grammar refuses, broken rules across keys and the
 /// declared runtime check, in the spec's wording.
 pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<(Option<&'static str>, String)> {
     let mut problems = Vec::new();
     for key in T::keys() {
         let checked = match config.value(key.name) {
             Value::Number(n) => connfx_spec::check::in_range(key, n),
+            Value::Duration(d) => connfx_spec::check::not_too_long(key, d),
             Value::Text(text) => connfx_spec::check::text(key, text),
             _ => Ok(()),
         };

@@ -34,8 +34,17 @@ pub(crate) fn from_env(t: &Target<'_>, raw: &str) -> Result<Value, String> {
     match kind {
         Kind::Bool => check::boolean(raw).map(Value::Bool),
         Kind::Integer => {
-            let n: i64 = raw.trim().parse().map_err(|_| wrong())?;
-            number(t, &Value::from(n))
+            let text = raw.trim();
+            match (text.parse::<i64>(), text.parse::<u64>()) {
+                (Ok(n), _) => number(t, &Value::from(n)),
+                (_, Ok(n)) => number(t, &Value::from(n)),
+                // A whole number too large for any integer is out of range, not of another kind.
+                _ if is_whole(text) => {
+                    let n = text.parse::<f64>().ok().and_then(serde_json::Number::from_f64);
+                    number(t, &Value::Number(n.ok_or_else(wrong)?))
+                }
+                _ => Err(wrong()),
+            }
         }
         Kind::Number => {
             let n: f64 = raw.trim().parse().map_err(|_| wrong())?;
@@ -48,6 +57,12 @@ pub(crate) fn from_env(t: &Target<'_>, raw: &str) -> Result<Value, String> {
         },
         Kind::Duration | Kind::Url | Kind::Str | Kind::Secret => text(t, raw),
     }
+}
+
+/// `-123`, `456`: a whole number as the environment writes it, whatever its size.
+fn is_whole(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn number(t: &Target<'_>, value: &Value) -> Result<Value, String> {
@@ -63,7 +78,7 @@ fn text(t: &Target<'_>, raw: &str) -> Result<Value, String> {
         _ => raw.to_owned(),
     };
     match kind {
-        Kind::Duration => check::duration(&value).map(drop)?,
+        Kind::Duration => check::duration_within(t.key, t.leaf.longest, &value).map(drop)?,
         Kind::Url => check::url_with_schemes(t.shape.protocol, t.shape.schemes, &value)?,
         _ if !t.leaf.choices.is_empty() && !t.leaf.choices.contains(&value) => {
             let choices: Vec<&str> = t.leaf.choices.iter().map(String::as_str).collect();
@@ -115,6 +130,7 @@ mod userinfo_tests {
             kind,
             min: None,
             max: None,
+            longest: connfx_spec::MAX_DURATION,
             choices: Vec::new(),
             description: String::new(),
             default: None,
@@ -132,6 +148,37 @@ mod userinfo_tests {
         assert_eq!(
             message::without_userinfo("http://h/a@b:p@c"),
             "http://[redacted]@c"
+        );
+    }
+
+    /// A whole number too large for `i64` is out of the key's range, not "not a whole number".
+    #[test]
+    fn a_huge_whole_number_in_the_environment_is_out_of_range() {
+        let shape = &Shape {
+            protocol: "http",
+            schemes: &[],
+            schema: Value::Null,
+            root: Default::default(),
+        };
+        let mut bounded = leaf(Kind::Integer, false);
+        bounded.min = Some(1.0);
+        bounded.max = Some(100.0);
+        let t = Target {
+            key: "max_attempts",
+            leaf: &bounded,
+            shape,
+        };
+        for raw in ["18446744073709551615", "99999999999999999999999"] {
+            let err = from_env(&t, raw).unwrap_err();
+            assert!(
+                err.starts_with("`max_attempts` must be between 1 and 100, found"),
+                "{err}"
+            );
+        }
+        assert!(
+            from_env(&t, "1x")
+                .unwrap_err()
+                .starts_with("expected a whole number")
         );
     }
 

@@ -54,6 +54,9 @@ pub(crate) struct Leaf {
     pub kind: Kind,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// The longest value of a duration (the schema's `x-connfx-longest`, else
+    /// [`connfx_spec::MAX_DURATION`]).
+    pub longest: std::time::Duration,
     /// Allowed strings, for enumerations.
     pub choices: Vec<String>,
     pub description: String,
@@ -120,10 +123,11 @@ impl Group {
 
 /// `a.b` from `a` and `b`; `b` from an empty prefix.
 pub(crate) fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
+    match (prefix.is_empty(), name.is_empty()) {
+        (true, _) => name.to_owned(),
+        // A problem of the connection as a whole is at the connection's own path, not `db.`.
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{name}"),
     }
 }
 
@@ -196,8 +200,18 @@ fn add_spec_bounds(schema: &mut Value, spec: &connfx_spec::Protocol) {
                 node.insert(bound.into(), bound_value(v));
             }
         }
+        if let Some(longest) = key.longest {
+            node.insert(
+                LONGEST.into(),
+                Value::from(humantime::format_duration(longest).to_string()),
+            );
+        }
     }
 }
+
+/// The schema keyword of a duration key's longest value (`"1year"`; see
+/// [`connfx_spec::MAX_DURATION`]): JSON Schema has no bound on a duration written as text.
+const LONGEST: &str = "x-connfx-longest";
 
 /// Whole bounds as integers (`1`, not `1.0`), so integer keys read naturally in the schema.
 fn bound_value(v: serde_json::Number) -> Value {
@@ -305,6 +319,9 @@ fn leaf_of(outer: &Value, inner: &Value) -> Leaf {
         secret: kind == Kind::Secret || inner.get("writeOnly") == Some(&Value::Bool(true)),
         min: number("minimum"),
         max: number("maximum"),
+        longest: text(inner, LONGEST)
+            .and_then(|t| humantime::parse_duration(&t).ok())
+            .unwrap_or(connfx_spec::MAX_DURATION),
         choices,
         description: text(outer, "description")
             .or_else(|| text(inner, "description"))

@@ -28,5 +28,5 @@ pub use rate_limit::RateLimitConfig;
 pub use rate_limit::{KeyedRateLimit, RateLimit};
 pub use retry::Retry;
 pub use retry::RetryConfig;
-pub use timeout::TimeoutConfig;
+pub use timeout::{CallTimeoutConfig, TimeoutConfig};
 pub use timeout::{Deadline, Timeout};

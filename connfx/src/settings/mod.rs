@@ -4,7 +4,7 @@
 mod auth;
 mod headers;
 mod health_check;
-mod pool;
+pub(crate) mod pool;
 mod secret_headers;
 mod tls;
 

@@ -3,3 +3,15 @@
 use std::time::Duration;
 
 connfx_spec::pool_group!(crate::config::group::config_group);
+
+/// sqlx cannot keep more idle connections than it may open: refused at load (and by a SQL
+/// connection's `connect`, for a config built in code), not left to sqlx.
+pub(crate) fn min_idle_fits(pool: &PoolConfig) -> Result<(), String> {
+    match pool.min_idle > pool.max_size {
+        true => Err(format!(
+            "`min_idle` ({}) must not be above `max_size` ({})",
+            pool.min_idle, pool.max_size
+        )),
+        false => Ok(()),
+    }
+}

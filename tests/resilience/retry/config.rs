@@ -67,7 +67,7 @@ fn attribute_defaults_reach_the_policies() {
             .max_concurrent,
         4
     );
-    assert!(Timeout::try_new(config.timeout).is_ok());
+    assert!(Timeout::try_new(config.timeout.into()).is_ok());
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! [`HttpConfig`]: declared once in `connfx-spec` (see `config::group`).
 
 use crate::{
-    AuthConfig, BulkheadConfig, CircuitBreakerConfig, ConnUrl, Headers, HealthCheckConfig, RateLimitConfig,
-    RetryConfig, TimeoutConfig, TlsConfig,
+    AuthConfig, BulkheadConfig, CallTimeoutConfig, CircuitBreakerConfig, ConnUrl, Headers, HealthCheckConfig,
+    RateLimitConfig, RetryConfig, TlsConfig,
 };
 
 use super::HttpPoolConfig;

@@ -27,7 +27,7 @@
 //! | `auth` | `Authorization: Bearer …`, basic auth, or the API key in `api_key_header` |
 //! | `timeout.connect` | time to open a TCP/TLS connection |
 //! | `timeout.per_attempt` | bounds each try (reqwest's request timeout) |
-//! | `timeout.total` | bounds the whole call, retries and waits included; a request's own shorter [`HttpRequest::timeout`] wins |
+//! | `timeout.total` | bounds the whole call, retries and waits included (30 s unless set); a request's own shorter [`HttpRequest::timeout`] wins |
 //! | `retry`, `circuit_breaker`, `rate_limit`, `bulkhead` | the policy stack every request goes through (see below) |
 //! | `per_host` | absolute URLs to any host allowed; breaker and rate limit kept per `host:port` |
 //! | `pool.max_size`, `pool.idle_timeout` | idle connections kept per host (default: all, as reqwest), and for how long (default 90 s) |

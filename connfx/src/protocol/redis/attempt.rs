@@ -2,8 +2,6 @@
 //! the connection's managers, bounded by the stack's [`Bound`], and what its failure means
 //! ([`failure`]).
 
-use std::time::Duration;
-
 use redis::Value;
 
 use super::RedisConnection;
@@ -21,10 +19,6 @@ pub(super) struct RedisAttempt<'a> {
 
 impl Attempt for RedisAttempt<'_> {
     type Output = Value;
-
-    /// The redis crate's own default response timeout, so no call waits for ever on a hung
-    /// server when neither `timeout.per_attempt` nor an overall limit is set.
-    const FALLBACK_LIMIT: Option<Duration> = Some(Duration::from_millis(500));
 
     fn connection(&self) -> &str {
         self.connection.name()

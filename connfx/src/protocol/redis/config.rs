@@ -1,8 +1,8 @@
 //! [`RedisConfig`]: declared once in `connfx-spec` (see `config::group`).
 
 use crate::{
-    BulkheadConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig, RateLimitConfig,
-    RetryConfig, Secret, TimeoutConfig, TlsConfig,
+    BulkheadConfig, CallTimeoutConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig,
+    RateLimitConfig, RetryConfig, Secret, TlsConfig,
 };
 
 connfx_spec::redis_protocol!(crate::config::group::config_protocol);

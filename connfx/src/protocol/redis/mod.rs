@@ -25,8 +25,8 @@
 //! | `url` | host, port, user, password and database (`/2`); `rediss://` for TLS (rustls, aws-lc-rs, the system's roots) |
 //! | `password`, `database` | win over the URL's |
 //! | `timeout.connect` | time to open a connection (TCP, TLS, `AUTH`, `SELECT`); default 1 s |
-//! | `timeout.per_attempt` | one try of a command, connecting included; unset: no own limit when `total` or the call's `.timeout()` is set, else 500 ms |
-//! | `timeout.total` | the whole command, retries and the waits between them included |
+//! | `timeout.per_attempt` | one try of a command, connecting included; unset: no own limit (`total` bounds it) |
+//! | `timeout.total` | the whole command, retries and the waits between them included; 30 s unless set |
 //! | `retry`, `circuit_breaker` | applied to every [`RedisConnection::cmd`] and [`RedisConnection::pipeline`] call |
 //! | `pool` | unset: one multiplexed connection; set: `pool.max_size` of them, used in turn (the other pool keys do not apply) |
 //! | `tls` | `ca_file` (instead of the system's roots), `cert_file` + `key_file` (client certificate), `accept_invalid_certs` |

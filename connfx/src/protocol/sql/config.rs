@@ -1,8 +1,8 @@
 //! [`SqlConfig`]: declared once in `connfx-spec` (see `config::group`).
 
 use crate::{
-    BulkheadConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig, RateLimitConfig,
-    RetryConfig, TimeoutConfig,
+    BulkheadConfig, CallTimeoutConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig,
+    RateLimitConfig, RetryConfig,
 };
 
 connfx_spec::sql_protocol!(crate::config::group::config_protocol);

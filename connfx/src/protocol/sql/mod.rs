@@ -49,7 +49,7 @@
 //! | `pool.max_lifetime`, `pool.idle_timeout` | the same sqlx settings; `max_lifetime` unset means never (sqlx's own default is 30 min) |
 //! | `pool.acquire_timeout` | the longest wait for a connection from the pool, opening one included |
 //! | `timeout.connect` | caps that wait when shorter (sqlx opens connections inside the acquire wait), and bounds the health check's diagnostic connection |
-//! | `timeout.per_attempt`, `timeout.total` | bound each try and the whole of a [`SqlConnection::run`] |
+//! | `timeout.per_attempt`, `timeout.total` | bound each try and the whole of a [`SqlConnection::run`] (the total: 30 s unless set) |
 //! | `retry`, `circuit_breaker` | applied by [`SqlConnection::run`] and [`SqlConnection::run_idempotent`]; queries made on the pool directly bypass them |
 //! | `health.timeout` | how long [`Connection::health`] may take |
 //!

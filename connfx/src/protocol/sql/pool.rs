@@ -162,7 +162,8 @@ pub(super) fn acquire_timeout(config: &SqlConfig) -> Duration {
         .map_or(acquire, |connect| connect.min(acquire))
 }
 
-/// Checks the pool sizes sqlx would otherwise panic on or ignore.
+/// Checks the pool sizes sqlx would otherwise panic on or ignore, for a config built in code
+/// (the loader has run the same checks: the key table's bounds and `pool`'s own check).
 ///
 /// # Errors
 /// What is wrong, in the loader's words.
@@ -171,11 +172,5 @@ pub(super) fn check_sizes(config: &SqlConfig) -> Result<(), String> {
     if pool.max_size == 0 {
         return Err("`pool.max_size` must be at least 1".to_owned());
     }
-    if pool.min_idle > pool.max_size {
-        return Err(format!(
-            "`pool.min_idle` ({}) must not be above `pool.max_size` ({})",
-            pool.min_idle, pool.max_size
-        ));
-    }
-    Ok(())
+    crate::settings::pool::min_idle_fits(pool).map_err(|problem| format!("`pool`: {problem}"))
 }

@@ -2,6 +2,12 @@
 //!
 //! Rates become integers in 1/10 000, durations become whole milliseconds (microseconds for the
 //! slow-call threshold), so the whole policy fits in 40 bytes next to the breaker's atomics.
+//!
+//! A `u32` of milliseconds holds 49 days and one of microseconds 71 minutes, so the key table
+//! declares the longest values these keys take (30 days for the open periods and the window,
+//! 1 hour for `slow_call_duration`): a config the loader accepts is kept exactly. Only a config
+//! built in code and never checked ([`CircuitBreaker::new`](super::CircuitBreaker::new)) is
+//! clamped here.
 
 use std::time::Duration;
 
@@ -71,7 +77,7 @@ impl Policy {
             half,
             slow_call_micros: u32::try_from(c.slow_call_duration.as_micros()).unwrap_or(u32::MAX),
             reset_millis: millis(c.reset_timeout),
-            max_reset_millis: c.max_reset_timeout.map_or(u32::MAX, millis),
+            max_reset_millis: millis(c.max_reset_timeout.unwrap_or_else(longest_open_period)),
             backoff_multiplier: c.backoff_multiplier.clamp(1.0, 100.0) as f32,
             failure_rate,
             slow_call_rate,
@@ -157,6 +163,13 @@ impl Policy {
     }
 }
 
+/// The open period an unset `max_reset_timeout` caps growth at: the longest the key takes.
+fn longest_open_period() -> Duration {
+    connfx_spec::groups::CIRCUIT_BREAKER
+        .key("max_reset_timeout")
+        .map_or(connfx_spec::MAX_DURATION, connfx_spec::check::longest)
+}
+
 /// Whole milliseconds of `d`, rounded up so a sub-millisecond timeout is not zero.
 fn millis(d: Duration) -> u32 {
     let ms = d.as_nanos().div_ceil(1_000_000);
@@ -185,6 +198,21 @@ mod tests {
             [p.open_millis(1), p.open_millis(2), p.open_millis(3)],
             [5_000, 7_500, 10_000]
         );
+    }
+
+    /// An unset `max_reset_timeout` caps growth at the longest open period the key takes (30
+    /// days, which a `u32` of milliseconds holds), not at whatever `u32::MAX` happens to be.
+    #[test]
+    fn an_unset_cap_is_the_longest_open_period_the_key_takes() {
+        let c = CircuitBreakerConfig {
+            reset_timeout: Duration::from_secs(86_400),
+            backoff_multiplier: 100.0,
+            ..Default::default()
+        };
+        let p = Policy::new(&c, false);
+        assert_eq!(p.open_millis(1), 86_400_000);
+        assert_eq!(p.open_millis(3), 2_592_000_000);
+        assert_eq!(longest_open_period(), Duration::from_secs(30 * 86_400));
     }
 
     #[test]

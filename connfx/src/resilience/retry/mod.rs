@@ -18,7 +18,8 @@
 //! - [`Retry`]: the policy; [`Retry::call`] runs any async operation returning `Result`
 //!   ([`RetryCall`]: `retry_if`, `retry_if_ok` for retry with result, `classify`, `on_retry`,
 //!   `deadline`); [`Retry::layer`] wraps a tower service. Retries are limited by the
-//!   [`RetryBudget`](crate::resilience::budget::RetryBudget) when `budget` is set.
+//!   [`RetryBudget`](crate::resilience::budget::RetryBudget): 20 % of requests unless `budget`
+//!   says otherwise (`None`, in code, for none).
 //! - [`RetryStats`] and [`RetryEvent`]s (`on_retry`, `on_event`, `subscribe`).
 //!
 //! ```

@@ -16,10 +16,6 @@ pub(crate) trait Attempt {
     /// What a successful try gives the caller.
     type Output;
 
-    /// The limit of one try when neither `timeout.per_attempt` nor any deadline is set (Redis:
-    /// its client's own response timeout), so no try waits for ever.
-    const FALLBACK_LIMIT: Option<Duration> = None;
-
     /// The connection's name, for errors.
     fn connection(&self) -> &str;
 

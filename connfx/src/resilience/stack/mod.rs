@@ -88,7 +88,7 @@ impl Policies {
             },
             None => None,
         };
-        let total = self.total.map(|d| Deadline::after(d, Limit::Total));
+        let total = Some(Deadline::after(self.total, Limit::Total));
         let caller = facts.timeout.map(|d| Deadline::after(d, Limit::Caller));
         let deadline = Deadline::earliest(Deadline::earliest(total, caller), Deadline::current());
         let breaker = self.breaker.as_ref().map(|b| b.for_host(facts.host));
@@ -96,9 +96,7 @@ impl Policies {
             attempt,
             breaker: breaker.as_deref(),
             deadline,
-            per_attempt: self
-                .per_attempt
-                .or(A::FALLBACK_LIMIT.filter(|_| deadline.is_none())),
+            per_attempt: self.per_attempt,
         };
         let Some(retry) = &self.retry else {
             let result = tries.once().await.map_err(|f| f.error);

@@ -12,7 +12,7 @@ use crate::resilience::rate_limit::RateLimited;
 use crate::resilience::retry::{Classifier, RetryOn};
 use crate::resilience::{
     Bulkhead, BulkheadConfig, CircuitBreakerConfig, CircuitBreakerGroup, KeyedRateLimit, RateLimit,
-    RateLimitConfig, Retry, RetryConfig, TimeoutConfig,
+    RateLimitConfig, Retry, RetryConfig,
 };
 
 /// The policy groups of a connection's config, as the stack reads them.
@@ -21,7 +21,10 @@ pub(crate) struct PolicyConfig<'a> {
     pub(crate) circuit_breaker: Option<&'a CircuitBreakerConfig>,
     pub(crate) rate_limit: Option<&'a RateLimitConfig>,
     pub(crate) bulkhead: Option<&'a BulkheadConfig>,
-    pub(crate) timeout: &'a TimeoutConfig,
+    /// `timeout.per_attempt`.
+    pub(crate) per_attempt: Option<Duration>,
+    /// `timeout.total`, which every calling connection has.
+    pub(crate) total: Duration,
     /// Breaker and rate limit per host.
     pub(crate) per_host: bool,
     /// What `retry_on` means for this protocol when the config leaves it at its default.
@@ -38,7 +41,8 @@ macro_rules! policy_config {
             circuit_breaker: $config.circuit_breaker.as_ref(),
             rate_limit: $config.rate_limit.as_ref(),
             bulkhead: $config.bulkhead.as_ref(),
-            timeout: &$config.timeout,
+            per_attempt: $config.timeout.per_attempt,
+            total: $config.timeout.total,
             per_host: $per_host,
             retry_on_default: $default,
         }
@@ -55,7 +59,7 @@ pub(crate) struct Policies {
     pub(crate) retry: Option<Retry>,
     pub(crate) breaker: Option<Scoped<CircuitBreaker, Arc<CircuitBreakerGroup>>>,
     pub(super) per_attempt: Option<Duration>,
-    pub(super) total: Option<Duration>,
+    pub(super) total: Duration,
 }
 
 /// One policy for every call of the connection, or one per host.
@@ -112,8 +116,8 @@ impl Policies {
             bulkhead: config.bulkhead.cloned().map(Bulkhead::new),
             retry: config.retry.map(|c| retry(c, config.retry_on_default)),
             breaker,
-            per_attempt: config.timeout.per_attempt,
-            total: config.timeout.total,
+            per_attempt: config.per_attempt,
+            total: config.total,
         }
     }
 

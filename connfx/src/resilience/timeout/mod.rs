@@ -31,7 +31,7 @@ mod events;
 mod layer;
 mod policy;
 
-pub use config::TimeoutConfig;
+pub use config::{CallTimeoutConfig, TimeoutConfig};
 pub use deadline::Deadline;
 pub use error::{Limit, TimeoutError};
 pub use events::{TimeoutEvent, TimeoutStats};
