@@ -119,6 +119,7 @@ mod userinfo_tests {
             description: String::new(),
             default: None,
             secret,
+            switch: false,
         }
     }
 
