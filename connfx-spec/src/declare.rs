@@ -16,6 +16,7 @@
 //! group STATIC = "name" for ConfigType;   // or `for ConfigType, derive(Eq, Hash);`
 //! rules [NotAbove(lower, upper), AtMostOne(a, b)];
 //! shorthand [key];          // or []: the key a bare value (`timeout = "10s"`) sets
+//! switch [enabled];         // optional: a policy switched on and off by `enabled` (below)
 //! check [path::to::fn];     // or []: a runtime-only check beyond bounds and rules
 //! keys {
 //!     /// doc of the field
@@ -30,6 +31,16 @@
 //! these words) or `RetryOn` (a `retry_on` list). The
 //! field types and default expressions are only ever compiled by `connfx`; this crate reads the
 //! names, kinds, bounds and rules.
+//!
+//! # The `enabled` switch
+//!
+//! A policy group (`retry`, `circuit_breaker`, `rate_limit`, `bulkhead`) declares
+//! `switch [enabled];`, which gives it one more key, first of its keys: `enabled`, a boolean that
+//! defaults to `true`, documented by `switch_doc!()`. Being a key, it is checked by the derive,
+//! read from files and the environment, listed by `env_vars()`, `explain` and the schema like any
+//! other. What it means (a policy is off until a source names it; `enabled = false` switches it
+//! off whatever its other keys say) is written once, in `connfx`'s crate docs, "Switching a
+//! policy".
 
 /// Makes the spec's [`Group`](crate::Group) static from a group declaration (see the
 /// [module docs](crate::declare)).
@@ -41,6 +52,7 @@ macro_rules! spec_group {
         group $static:ident = $name:literal for $ty:ident $(, derive($($derive:ident),*))?;
         rules [$($rule:ident($($rule_key:ident),* $(,)?)),* $(,)?];
         shorthand [$($shorthand:ident)?];
+        $(switch [$switch:ident];)?
         check [$($check:path)?];
         keys {
             $(
@@ -55,11 +67,26 @@ macro_rules! spec_group {
         )]
         pub static $static: $crate::Group = $crate::Group {
             name: $name,
-            keys: &[$($crate::__spec_key!(stringify!($field), $kind $([$($arg)*])?)),*],
+            keys: &[
+                $($crate::Key::new(stringify!($switch), $crate::Kind::Bool),)?
+                $($crate::__spec_key!(stringify!($field), $kind $([$($arg)*])?)),*
+            ],
             rules: &[$($crate::__spec_rule!($rule($($rule_key),*))),*],
             shorthand: $crate::__spec_shorthand!($($shorthand)?),
+            switch: $crate::__spec_shorthand!($($switch)?),
             is_map: false,
         };
+    };
+}
+
+/// The documentation of a policy's `enabled` key, one text for every switched group.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! switch_doc {
+    () => {
+        "`false` switches the policy off, whatever its other keys say; `true` switches it on, \
+         each key left unset at its default. Unset: the policy is on when some source sets any \
+         of its keys."
     };
 }
 
@@ -102,7 +129,7 @@ macro_rules! __spec_rule {
     };
 }
 
-/// The shorthand key of a declaration, if any.
+/// The shorthand (or switch) key of a declaration, if any.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __spec_shorthand {

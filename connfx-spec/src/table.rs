@@ -179,6 +179,9 @@ pub struct Group {
     pub rules: &'static [Rule],
     /// `timeout = "10s"` stands for `timeout(total = "10s")`: the key a bare value sets.
     pub shorthand: Option<&'static str>,
+    /// `enabled`, for a policy that can be switched on and off (see
+    /// [`crate::declare`], "The `enabled` switch").
+    pub switch: Option<&'static str>,
     /// A free map (`headers("Name" = "value")`) rather than fixed keys.
     pub is_map: bool,
 }

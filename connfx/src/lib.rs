@@ -7,6 +7,7 @@
 //! ## Contents
 //! - [The derive](#the-derive)
 //! - [Sources and names](#sources-and-names)
+//! - [Switching a policy](#switching-a-policy)
 //! - [Errors](#errors)
 //! - [Health monitor and probes](#health-monitor-and-probes)
 //! - [Decisions](#decisions) where the design left a choice open
@@ -43,6 +44,42 @@
 //! the order given (TOML, YAML or JSON by extension) → the file named by `<PREFIX>_CONFIG_FILE` →
 //! environment variables `<PREFIX>_<CONNECTION>_<KEY>` (nested keys joined by `_`, upper case).
 //! See [`Sources`] for tests that must not touch the process environment.
+//!
+//! ## Switching a policy
+//!
+//! Each policy group — `retry`, `circuit_breaker`, `rate_limit`, `bulkhead` — has the key
+//! `enabled`, and every source reads it the same way (this is the one statement of the rule):
+//!
+//! - a policy is **off until some source names it**: the attribute, a file or the environment
+//!   sets any of its keys (`retry(max_attempts = 5)`, `[payments.retry]`,
+//!   `CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS=5`); the keys it does not set take their defaults;
+//! - **`enabled = true`** names it too: the policy runs with every key at its default;
+//! - **`enabled = false`** switches it off, whatever its other keys say and whichever source
+//!   set them; a later source's `enabled = true` switches it back on with those keys;
+//! - like every key, the latest source's `enabled` wins, and only an `enabled` undoes an
+//!   `enabled`: an environment variable setting another key of a group a file switched off
+//!   leaves it off.
+//!
+//! ```no_run
+//! use connfx::prelude::*;
+//!
+//! #[derive(Connections)]
+//! #[connections(env_prefix = "CHECKOUT")]
+//! struct Conns {
+//!     // On here; `[payments.retry] enabled = false` in a file or
+//!     // `CHECKOUT_PAYMENTS_RETRY_ENABLED=false` switches it off for one deployment.
+//!     #[connection(url = "https://api.pay.example/v1", retry(max_attempts = 4),
+//!                  circuit_breaker(enabled = false, failure_threshold = 3))]
+//!     payments: HttpConnection,
+//! }
+//! ```
+//!
+//! Registry targets read `CONN_TARGETS_<NAME>_PROPERTIES_RETRY_ENABLED` and
+//! `[targets.<name>.properties.retry] enabled`. A policy built on its own (`Retry::new`,
+//! `CircuitBreaker::new`, the tower layers) is what you built: `enabled` is read where a
+//! connection turns its config into its policies. The env template (`env`, [`EnvVar`]) shows
+//! `…_ENABLED=false` for each policy that is off, so any of its lines can be set as shown without
+//! switching a policy on.
 //!
 //! ## Errors
 //!
@@ -96,8 +133,9 @@
 //!   slower than `config` alone; layering `config` underneath could not be (see `BENCHMARKS.md`).
 //! - **A map-valued key** (`headers`) is replaced whole by a later source, not merged key by key,
 //!   so an environment variable's JSON object is the complete set.
-//! - **Policies are off until declared**: a connection has a retry policy or circuit breaker only if
-//!   some source sets one of its keys; the rest of the group then takes the defaults.
+//! - **Policies are off until declared**, and `enabled` switches each one on or off from any
+//!   source (see [Switching a policy](#switching-a-policy)): a service declares the policies it
+//!   wants, a deployment can turn one off without deleting its settings.
 //! - **`timeout = "10s"`** in the attribute is the total time of a call, retries included.
 //! - **Every calling connection has a total timeout, 30 s unless set** (HTTP, GraphQL, SQL,
 //!   Redis: [`CallTimeoutConfig::total`], never unset). Without one, a call to a peer that

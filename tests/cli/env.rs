@@ -24,13 +24,15 @@ fn block<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
 async fn the_template_has_a_block_per_variable() {
     let (outcome, out) = shop(&["env"], Sources::new()).await;
     assert_eq!(outcome, Outcome::Ok);
-    let head: Vec<&str> = out.lines().take(7).collect();
+    let head: Vec<&str> = out.lines().take(9).collect();
     assert_eq!(
         head,
         [
             "# Environment of `Shop`: copy into an env file and fill in.",
-            "# A commented line shows the default; uncomment it to change the value. Setting any key",
-            "# of a policy (retry, circuit_breaker, rate_limit, bulkhead) turns that policy on.",
+            "# A commented line shows the value in force; uncomment it to change the value (as it",
+            "# is, it changes nothing, but it would hide the value a config file gives). A policy",
+            "# (retry, circuit_breaker, rate_limit, bulkhead) runs when its `_ENABLED` is true;",
+            "# `_ENABLED=false` keeps it off whatever its other keys say.",
             "",
             "# A config file read after the built-in ones; it must exist. (path)",
             "#SHOP_CONFIG_FILE=",
@@ -119,4 +121,60 @@ async fn json_lists_each_variable_with_whether_it_is_required() {
     assert_eq!(url["kind"], "url");
     assert_eq!(url["default"], "http://127.0.0.1:9/api");
     assert_eq!(url["secret"], false);
+}
+
+/// A policy's switch shows what runs: `true` for the catalog's retry (the attribute names it),
+/// `false` for its breaker (nobody does).
+#[tokio::test]
+async fn each_policy_switch_shows_whether_it_runs() {
+    let (_, out) = shop(&["env"], Sources::new()).await;
+    let last = |name: &str| *block(&out, name).last().unwrap();
+    assert_eq!(
+        last("SHOP_CATALOG_RETRY_ENABLED"),
+        "#SHOP_CATALOG_RETRY_ENABLED=true"
+    );
+    assert_eq!(
+        last("SHOP_CATALOG_CIRCUIT_BREAKER_ENABLED"),
+        "#SHOP_CATALOG_CIRCUIT_BREAKER_ENABLED=false"
+    );
+    assert_eq!(
+        last("SHOP_ORDERS_BULKHEAD_ENABLED"),
+        "#SHOP_ORDERS_BULKHEAD_ENABLED=false"
+    );
+}
+
+/// Uncommenting every line of a required connection that shows a value, as it is, loads the
+/// same config as setting nothing: no policy is switched on by its defaults.
+#[tokio::test]
+async fn uncommenting_every_default_changes_nothing() {
+    let (_, out) = shop(&["env"], Sources::new()).await;
+    let optional = "SHOP_AUDIT_";
+    let uncommented: Vec<(String, String)> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("#SHOP_"))
+        .filter_map(|l| l.split_once('='))
+        .map(|(name, value)| (format!("SHOP_{name}"), value.to_owned()))
+        .filter(|(name, value)| !value.is_empty() && !name.starts_with(optional))
+        .collect();
+    assert!(uncommented.len() > 50, "{uncommented:?}");
+    let base = || crate::orders_in_memory();
+    let plain = crate::Shop::load_config_from(base()).unwrap();
+    let all = crate::Shop::load_config_from(base().env_map(uncommented)).unwrap();
+    assert_eq!(running(&all), running(&plain));
+    assert!(!all.catalog.circuit_breaker.as_ref().unwrap().enabled);
+    assert!(plain.catalog.circuit_breaker.is_none());
+    assert!(all.catalog.retry.as_ref().unwrap().enabled);
+}
+
+/// The config as it runs: a group switched off (`enabled = false`) is no policy, as if absent.
+fn running(config: &impl serde::Serialize) -> serde_json::Value {
+    fn prune(value: &mut serde_json::Value) {
+        if let serde_json::Value::Object(map) = value {
+            map.retain(|_, v| v.get("enabled") != Some(&serde_json::Value::Bool(false)));
+            map.values_mut().for_each(prune);
+        }
+    }
+    let mut value = serde_json::to_value(config).unwrap();
+    prune(&mut value);
+    value
 }

@@ -3,6 +3,7 @@
 
 mod sandbox;
 mod spec;
+mod switch;
 
 use connfx::prelude::*;
 use connfx::{Secret, ValueSource};

@@ -14,6 +14,7 @@ macro_rules! bulkhead_group {
             group BULKHEAD = "bulkhead" for BulkheadConfig;
             rules [];
             shorthand [];
+            switch [enabled];
             check [];
             keys {
                 /// Calls in flight at most.

@@ -26,6 +26,7 @@ macro_rules! circuit_breaker_group {
             group CIRCUIT_BREAKER = "circuit_breaker" for CircuitBreakerConfig;
             rules [NotAbove(reset_timeout, max_reset_timeout)];
             shorthand [];
+            switch [enabled];
             check [];
             keys {
                 /// Consecutive failures that open the circuit.

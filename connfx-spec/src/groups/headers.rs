@@ -6,5 +6,6 @@ pub static HEADERS: Group = Group {
     keys: &[],
     rules: &[],
     shorthand: None,
+    switch: None,
     is_map: true,
 };

@@ -16,6 +16,7 @@ macro_rules! rate_limit_group {
             group RATE_LIMIT = "rate_limit" for RateLimitConfig;
             rules [];
             shorthand [];
+            switch [enabled];
             check [rate_is_representable];
             keys {
                 /// Calls allowed per `per`.

@@ -6,5 +6,6 @@ pub static RESOURCE: Group = Group {
     keys: &[],
     rules: &[],
     shorthand: None,
+    switch: None,
     is_map: true,
 };

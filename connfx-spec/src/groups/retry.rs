@@ -18,6 +18,7 @@ macro_rules! retry_group {
             group RETRY = "retry" for RetryConfig;
             rules [NotAbove(initial_interval, max_interval)];
             shorthand [];
+            switch [enabled];
             check [];
             keys {
                 /// Tries in all, the first one included (1 = no retry).

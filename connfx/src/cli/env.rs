@@ -1,7 +1,10 @@
 //! `env`: an env-file template a deployer can copy, one block per variable.
 //!
-//! A variable with a default (or none needed) is commented out, since setting one key of a policy
-//! turns the policy on; one that must be given is left as `NAME=` to fill in.
+//! Each line shows the value in force when the variable is unset, so any line may be uncommented
+//! as it is without changing what runs: a policy that is off shows `…_ENABLED=false`, and that
+//! switch wins over the policy's other keys (`connfx_spec::declare`, "The `enabled` switch").
+//! Lines are still commented out, because the environment wins over config files: a line left
+//! set would hide the value a file gives. One that must be given is left as `NAME=` to fill in.
 
 use std::io;
 
@@ -68,8 +71,10 @@ fn preamble(set: &SetDescriptor, out: &mut Output<'_>) -> io::Result<()> {
         "# Environment of `{}`: copy into an env file and fill in.",
         set.name
     ))?;
-    out.line("# A commented line shows the default; uncomment it to change the value. Setting any key")?;
-    out.line("# of a policy (retry, circuit_breaker, rate_limit, bulkhead) turns that policy on.")?;
+    out.line("# A commented line shows the value in force; uncomment it to change the value (as it")?;
+    out.line("# is, it changes nothing, but it would hide the value a config file gives). A policy")?;
+    out.line("# (retry, circuit_breaker, rate_limit, bulkhead) runs when its `_ENABLED` is true;")?;
+    out.line("# `_ENABLED=false` keeps it off whatever its other keys say.")?;
     out.line("")?;
     out.line("# A config file read after the built-in ones; it must exist. (path)")?;
     out.line(&format!("#{}=", set.config_file_var()))

@@ -72,10 +72,12 @@
 //!
 //! ## Decisions
 //!
-//! - **The env template comments out every variable that has a default**: setting one key of a
-//!   policy group turns that policy on, so a template that set every default would switch on
-//!   retries and breakers nobody asked for. Only variables that must be given (a required key with
-//!   no default) are left as `NAME=` to fill in, and a secret's line never shows its default.
+//! - **The env template shows the value in force on every line, and comments it out**: each
+//!   policy's `…_ENABLED` line reads `false` while the policy is off, and that switch wins over
+//!   the policy's other keys, so uncommenting any line as it is changes nothing. Lines stay
+//!   commented because the environment wins over config files: a template that set every default
+//!   would hide every file value. Only variables that must be given (a required key with no
+//!   default) are left as `NAME=` to fill in, and a secret's line never shows its default.
 //! - **`--probe` connects through `ConnsConfig::connect`** (via
 //!   [`ConnectionSet::connect_registry`]), checks
 //!   health with each connection's own timeout, and closes everything before it returns.

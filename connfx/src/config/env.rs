@@ -42,15 +42,25 @@ fn kind_name<S: Serializer>(kind: &Kind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(kind.name())
 }
 
-/// Every variable of `set`, with the attribute defaults (else the type's) shown safely.
+/// Every variable of `set`, with the attribute defaults (else the type's) shown safely. The
+/// `enabled` switch of a policy that no attribute names defaults to `false`: the policy is off,
+/// so a template that sets every variable to its default leaves it off.
 pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<EnvVar> {
+    let off = Value::Bool(false);
     let mut vars = Vec::new();
     for (field, field_defaults) in set.fields.iter().zip(defaults) {
-        for (path, leaf) in (field.shape)().root.leaves() {
+        let root = &(field.shape)().root;
+        let optional = root.optional_groups();
+        for (path, leaf) in root.leaves() {
+            let group = path.rsplit_once('.').map_or("", |(group, _)| group);
+            let policy_off = leaf.switch
+                && optional.iter().any(|g| g == group)
+                && !field_defaults.groups.contains_key(group);
             let default = field_defaults
                 .leaves
                 .get(&path)
                 .map(|e| &e.value)
+                .or(if policy_off { Some(&off) } else { None })
                 .or(leaf.default.as_ref());
             vars.push(EnvVar {
                 name: env_name(set.env_prefix, field.name, &path),

@@ -174,6 +174,19 @@ pub(crate) fn check_keys<T: Declared>(config: &T) -> Result<(), ValidationError>
     }
 }
 
+/// A policy group with the `enabled` switch (`connfx_spec::declare`, "The `enabled` switch").
+pub(crate) trait Switched {
+    /// Its `enabled` key.
+    fn is_on(&self) -> bool;
+}
+
+/// The policy a connection runs: the group if some source named it and did not switch it off.
+/// Every reader of a connection's policy groups goes through here, so `enabled = false` means
+/// the same to each.
+pub(crate) fn switched_on<T: Switched>(group: Option<&T>) -> Option<&T> {
+    group.filter(|group| group.is_on())
+}
+
 /// Whether a field of a config struct holds nothing worth writing out (`None`, an empty map);
 /// a group struct always is written.
 pub(crate) trait Unset {
@@ -229,6 +242,7 @@ macro_rules! config_group {
         group $static:ident = $name:literal for $ty:ident $(, derive($($derive:ident),*))?;
         rules [$($rule:tt)*];
         shorthand [$($shorthand:ident)?];
+        $(switch [$switch:ident];)?
         check [$($check:path)?];
         keys {
             $(
@@ -242,6 +256,11 @@ macro_rules! config_group {
         #[serde(default, deny_unknown_fields)]
         pub struct $ty {
             $(
+                #[doc = ::connfx_spec::switch_doc!()]
+                #[schemars(extend("x-connfx-switch" = true))]
+                pub $switch: bool,
+            )?
+            $(
                 $(#[$field_meta])*
                 pub $field: $field_ty,
             )*
@@ -250,13 +269,22 @@ macro_rules! config_group {
         impl Default for $ty {
             fn default() -> Self {
                 $ty {
+                    $($switch: true,)?
                     $($field: $default,)*
                 }
             }
         }
 
+        $(
+            impl $crate::config::group::Switched for $ty {
+                fn is_on(&self) -> bool {
+                    self.$switch
+                }
+            }
+        )?
+
         $crate::config::group::config_group!(
-            @declared $ty, ::connfx_spec::groups::$static, [$(($field, $kind))*], [$($check)?]
+            @declared $ty, ::connfx_spec::groups::$static, [$(($switch, Bool))? $(($field, $kind))*], [$($check)?]
         );
 
         impl ::validator::Validate for $ty {

@@ -135,6 +135,7 @@ mod userinfo_tests {
             description: String::new(),
             default: None,
             secret,
+            switch: false,
         }
     }
 

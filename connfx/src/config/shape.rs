@@ -64,6 +64,8 @@ pub(crate) struct Leaf {
     pub default: Option<Value>,
     /// Whether the value (or every value of a map) must never be shown.
     pub secret: bool,
+    /// Whether this is a policy's `enabled` switch (see `connfx_spec::declare`).
+    pub switch: bool,
 }
 
 impl Leaf {
@@ -327,6 +329,9 @@ fn leaf_of(outer: &Value, inner: &Value) -> Leaf {
             .or_else(|| text(inner, "description"))
             .unwrap_or_default(),
         default: outer.get("default").or_else(|| inner.get("default")).cloned(),
+        switch: [outer, inner]
+            .iter()
+            .any(|v| v.get("x-connfx-switch") == Some(&Value::Bool(true))),
     }
 }
 

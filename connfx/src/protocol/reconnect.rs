@@ -25,8 +25,12 @@ impl Reconnect {
         }
     }
 
-    /// Handshakes in a row that may fail before the connection gives up (at least 1).
+    /// Handshakes in a row that may fail before the connection gives up (at least 1); one when
+    /// `retry(enabled = false)` switches reconnecting off.
     pub(crate) fn max_attempts(&self) -> u32 {
+        if crate::config::group::switched_on(Some(&self.config)).is_none() {
+            return 1;
+        }
         self.config.max_attempts.max(1)
     }
 

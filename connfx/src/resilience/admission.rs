@@ -412,6 +412,7 @@ mod tests {
             burst: Some(1),
             mode: RateLimitMode::Wait,
             max_wait: Duration::from_secs(1),
+            ..RateLimitConfig::default()
         });
         let mut service = AdmissionLayer::new(limit.clone()).layer(Echo);
         assert_eq!(service.call(1).await.unwrap(), 1);

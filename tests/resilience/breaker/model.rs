@@ -46,6 +46,7 @@ impl Params {
             half_open_max_calls: self.half_open_max_calls,
             half_open_success_needed: self.half_open_success_needed,
             server_error_threshold: 500,
+            ..CircuitBreakerConfig::default()
         }
     }
 }

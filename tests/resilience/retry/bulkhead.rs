@@ -11,6 +11,7 @@ fn bulkhead(max_concurrent: u32, max_wait: Duration) -> Bulkhead {
     Bulkhead::new(BulkheadConfig {
         max_concurrent,
         max_wait,
+        ..BulkheadConfig::default()
     })
 }
 

@@ -16,6 +16,7 @@ fn ten_per_second(mode: RateLimitMode, max_wait: Duration) -> RateLimitConfig {
         burst: Some(1),
         mode,
         max_wait,
+        ..RateLimitConfig::default()
     }
 }
 

@@ -33,14 +33,15 @@ pub(crate) struct PolicyConfig<'a> {
 
 /// The [`PolicyConfig`] of a calling protocol's config: each has the same five groups, declared
 /// once in `connfx-spec` (`retry`, `circuit_breaker`, `rate_limit`, `bulkhead`, `timeout`); the
-/// protocol says whether its policies are kept per host and what its `retry_on` default is.
+/// protocol says whether its policies are kept per host and what its `retry_on` default is. A
+/// group switched off (`enabled = false`) is no policy at all.
 macro_rules! policy_config {
     ($config:expr, per_host: $per_host:expr, retry_on_default: $default:expr) => {
         $crate::resilience::stack::PolicyConfig {
-            retry: $config.retry.as_ref(),
-            circuit_breaker: $config.circuit_breaker.as_ref(),
-            rate_limit: $config.rate_limit.as_ref(),
-            bulkhead: $config.bulkhead.as_ref(),
+            retry: $crate::config::group::switched_on($config.retry.as_ref()),
+            circuit_breaker: $crate::config::group::switched_on($config.circuit_breaker.as_ref()),
+            rate_limit: $crate::config::group::switched_on($config.rate_limit.as_ref()),
+            bulkhead: $crate::config::group::switched_on($config.bulkhead.as_ref()),
             per_attempt: $config.timeout.per_attempt,
             total: $config.timeout.total,
             per_host: $per_host,
