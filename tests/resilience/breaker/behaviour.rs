@@ -487,6 +487,7 @@ fn try_new_reports_every_value_out_of_bounds() {
 #[test]
 fn config_reads_every_key_from_a_file_shape() {
     let json = serde_json::json!({
+        "enabled": true,
         "failure_threshold": 3,
         "failure_rate": 0.25,
         "minimum_calls": 20,

@@ -10,7 +10,7 @@
 //! use std::time::Duration;
 //! use connfx::resilience::bulkhead::Bulkhead;
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-//! let bulkhead = Bulkhead::new(connfx::BulkheadConfig { max_concurrent: 2, max_wait: Duration::from_millis(10) });
+//! let bulkhead = Bulkhead::new(connfx::BulkheadConfig { max_concurrent: 2, max_wait: Duration::from_millis(10), ..Default::default() });
 //! let (_a, _b) = (bulkhead.acquire().await.unwrap(), bulkhead.acquire().await.unwrap());
 //! let full = bulkhead.acquire().await.unwrap_err();
 //! assert_eq!(full.waited, Duration::from_millis(10));
