@@ -4,4 +4,8 @@
 //! shows the same examples.
 
 mod ajan_connfx;
+mod codeai_integration;
+mod helixagent_http;
+mod reynard_connection;
 mod support;
+mod tdtp_resilience;

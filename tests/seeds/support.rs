@@ -3,18 +3,21 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The `NAME=value` lines of an env block, comments and blank lines left out.
+/// The `NAME=value` lines of an env block as a shell file or a Go comment (`// NAME=value`)
+/// writes them; comments and blank lines left out.
 pub fn env_block(block: &str) -> Vec<(String, String)> {
+    let is_name = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    };
     block
         .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| {
-            let (name, value) = line
-                .split_once('=')
-                .unwrap_or_else(|| panic!("not NAME=value: {line}"));
-            (name.to_owned(), value.to_owned())
-        })
+        .map(|line| line.trim().trim_start_matches("//").trim())
+        .filter_map(|line| line.split_once('='))
+        .filter(|(name, _)| is_name(name))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect()
 }
 

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::builtin::builtin;
 use super::dynamic::protocol_table;
+use super::seed_env::{self, SeedEnv};
 use super::seed_names::{self, Endpoint, Property};
 use super::{Registry, TargetConfig};
 use crate::ConnectError;
@@ -58,6 +59,34 @@ struct Raw {
 }
 
 impl Raw {
+    /// Takes `part` (a target's table from a file, or a library's defaults) into the merged
+    /// table, as the checks layer it: `properties` key by key and each policy group key by key,
+    /// a map (`headers`, `resource`) and any other value replaced whole.
+    fn merge(&mut self, source: &ValueSource, part: Map<String, Value>) {
+        for (key, value) in &part {
+            match (self.table.get_mut(key), value) {
+                (Some(Value::Object(properties)), Value::Object(more)) if key == "properties" => {
+                    for (group, value) in more {
+                        match (properties.get_mut(group), value) {
+                            (Some(Value::Object(keys)), Value::Object(more))
+                                if !matches!(group.as_str(), "headers" | "resource") =>
+                            {
+                                keys.extend(more.clone());
+                            }
+                            _ => {
+                                properties.insert(group.clone(), value.clone());
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    self.table.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        self.keep(source, part);
+    }
+
     /// Keeps `part` as given by `source`, to be checked with it.
     fn keep(&mut self, source: &ValueSource, part: Map<String, Value>) {
         self.source = Some(source.clone());
@@ -115,19 +144,47 @@ impl RegistryConfig {
     /// # Errors
     /// Every problem found, each with the target's path and source.
     pub fn load(sources: Sources) -> Result<Self, ConfigError> {
+        Self::load_with(sources, &[])
+    }
+
+    /// [`load`](Self::load), also reading the environment as `seeds` write it (another
+    /// library's variables, see [`SeedEnv`]): the library's defaults first, then files, then
+    /// the environment; each value keeps the variable it came from as its source.
+    ///
+    /// # Errors
+    /// Every problem found, each with the target's path and source.
+    pub fn load_with(sources: Sources, seeds: &[SeedEnv]) -> Result<Self, ConfigError> {
         let mut issues = Vec::new();
         let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
+        let mut variables: Vec<(String, String, ValueSource)> = sources
+            .env
+            .iter()
+            .filter(|(k, _)| k.starts_with(TARGETS_PREFIX))
+            .map(|(k, v)| (k.clone(), v.clone(), ValueSource::Env(k.clone())))
+            .collect();
+        for seed in seeds {
+            let (defaults, translated, problems) = seed_env::translate(seed, &sources.env);
+            for (name, table) in defaults {
+                raw.entry(name).or_default().merge(&ValueSource::Default, table);
+            }
+            let translated = translated
+                .into_iter()
+                .map(|(own, ours, value)| (ours, value, ValueSource::Env(own)));
+            variables.extend(translated);
+            let problems = problems
+                .into_iter()
+                .map(|(own, message)| ConfigIssue::new("targets", ValueSource::Env(own), message));
+            issues.extend(problems);
+        }
         for file in &sources.files {
             read_targets_file(&file.path, &mut raw, &mut issues);
         }
         // Protocols first: a property variable is read by its target's protocol.
-        let (protocols, others): (Vec<_>, Vec<_>) = sources
-            .env
-            .iter()
-            .filter(|(k, _)| k.starts_with(TARGETS_PREFIX))
-            .partition(|(k, _)| k.ends_with("_PROTOCOL"));
-        for (name, value) in protocols.into_iter().chain(others) {
-            read_env(name, value, &mut raw, &mut issues);
+        let (protocols, others): (Vec<_>, Vec<_>) = variables
+            .into_iter()
+            .partition(|(k, _, _)| k.ends_with("_PROTOCOL"));
+        for (name, value, source) in protocols.into_iter().chain(others) {
+            read_env(&name, &value, source, &mut raw, &mut issues);
         }
         let mut targets = BTreeMap::new();
         for (name, mut raw) in raw {
@@ -209,9 +266,7 @@ fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, is
                         ));
                         continue;
                     };
-                    let entry = raw.entry(name).or_default();
-                    entry.table.extend(target.clone());
-                    entry.keep(&source, target);
+                    raw.entry(name).or_default().merge(&source, target);
                 }
             }
             (other, _) => issues.push(ConfigIssue::new(
@@ -224,8 +279,15 @@ fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, is
 }
 
 /// `CONN_TARGETS_API_RETRY…` → target `api`, field and (for properties) the rest of the name.
-fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mut Vec<ConfigIssue>) {
-    let source = ValueSource::Env(var.to_owned());
+/// `var` is the registry's name of the variable; `source` the variable as written (another
+/// library's name when `seed_env` translated it).
+fn read_env(
+    var: &str,
+    value: &str,
+    source: ValueSource,
+    raw: &mut BTreeMap<String, Raw>,
+    issues: &mut Vec<ConfigIssue>,
+) {
     let rest = &var[TARGETS_PREFIX.len()..];
     let fields = [
         "_PROTOCOL",
