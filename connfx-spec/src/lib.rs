@@ -60,20 +60,48 @@ pub fn did_you_mean<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a 
         .map(|(_, c)| c)
 }
 
-/// The closest of `candidates` by edits (for long names such as environment variables, where a
-/// shared prefix makes every name look alike), if it is at most a few edits away.
+/// At most three of `candidates`, nearest to `unknown` first (by edits, case ignored): what a
+/// message about an unknown name lists when no candidate is a likely typo.
 ///
 /// ```
-/// let names = ["APP_API_RETRY_MAX_ATTEMPTS", "APP_API_URL"];
-/// assert_eq!(connfx_spec::nearest("APP_API_RETRY_MAX_ATEMPTS", names), Some("APP_API_RETRY_MAX_ATTEMPTS"));
-/// assert_eq!(connfx_spec::nearest("APP_DB_PASSWORD", names), None);
+/// let keys = ["url", "retry", "timeout", "pool", "headers"];
+/// assert_eq!(connfx_spec::nearest_three("retries", keys), ["retry", "headers", "url"]);
 /// ```
-pub fn nearest<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = 2 + unknown.len() / 16;
-    candidates
+pub fn nearest_three<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let unknown = unknown.to_ascii_lowercase();
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&unknown, &c.to_ascii_lowercase()), c))
+        .collect();
+    // Stable: equally near candidates keep their order.
+    scored.sort_by_key(|(edits, _)| *edits);
+    scored.dedup_by_key(|(_, c)| *c);
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// The names worth suggesting for `unknown`, a long name such as an environment variable (where
+/// a shared prefix makes every name look alike), nearest first: the nearest alone when it is a
+/// likely typo (a few edits away), else at most three that share most of the name.
+///
+/// ```
+/// let names = ["APP_API_RETRY_MAX_ATTEMPTS", "APP_API_URL", "APP_API_TIMEOUT_TOTAL", "APP_API_TIMEOUT_CONNECT"];
+/// assert_eq!(connfx_spec::near_names("APP_API_RETRY_MAX_ATEMPTS", names), ["APP_API_RETRY_MAX_ATTEMPTS"]);
+/// assert_eq!(connfx_spec::near_names("APP_API_TIMEOUT", names), ["APP_API_TIMEOUT_TOTAL", "APP_API_TIMEOUT_CONNECT", "APP_API_URL"]);
+/// assert!(connfx_spec::near_names("APP_DB_PASSWORD", names).is_empty());
+/// ```
+pub fn near_names<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let typo = 2 + unknown.len() / 16;
+    let shared = 2 + unknown.len() / 3;
+    let mut near: Vec<(usize, &str)> = candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(unknown, c), c))
-        .filter(|(edits, _)| *edits <= limit)
-        .min_by_key(|(edits, _)| *edits)
-        .map(|(_, c)| c)
+        .filter(|(edits, c)| *edits <= shared || c.starts_with(unknown))
+        .collect();
+    // A name that extends what was written (`…_TIMEOUT` → `…_TIMEOUT_TOTAL`) comes first.
+    near.sort_by_key(|(edits, c)| (!c.starts_with(unknown), *edits));
+    near.dedup_by_key(|(_, c)| *c);
+    match near.first() {
+        Some(&(edits, best)) if edits <= typo && !best.starts_with(unknown) => vec![best],
+        _ => near.into_iter().take(3).map(|(_, c)| c).collect(),
+    }
 }

@@ -7,16 +7,31 @@ use crate::Kind;
 
 /// ``unknown `retry` key `max_atempts`; did you mean `max_attempts`?``
 ///
+/// With no close key, at most the three nearest are named (a group of three keys or fewer is
+/// listed whole), and the rest is left to the `schema` command: a list of fifty keys hides the
+/// one that was meant.
+///
 /// ```
 /// let msg = connfx_spec::message::unknown_key("retry", "max_atempts", ["max_attempts", "jitter"]);
 /// assert_eq!(msg, "unknown `retry` key `max_atempts`; did you mean `max_attempts`?");
+/// let msg = connfx_spec::message::unknown_key("tls", "ca", ["ca_file", "cert_file", "key_file"]);
+/// assert_eq!(msg, "unknown `tls` key `ca`; expected one of `ca_file`, `cert_file`, `key_file`");
+/// let keys = ["url", "retry", "timeout", "pool", "headers"];
+/// let msg = connfx_spec::message::unknown_key("http", "verify", keys);
+/// assert_eq!(msg, "unknown `http` key `verify`; nearest: `retry`, `url`, `pool` (`schema` lists every key)");
 /// ```
 pub fn unknown_key<'a>(scope: &str, key: &str, valid: impl IntoIterator<Item = &'a str>) -> String {
     let valid: Vec<&str> = valid.into_iter().collect();
     match crate::did_you_mean(key, valid.iter().copied()) {
         Some(near) => format!("unknown `{scope}` key `{key}`; did you mean `{near}`?"),
         None if valid.is_empty() => format!("unknown `{scope}` key `{key}`"),
-        None => format!("unknown `{scope}` key `{key}`; expected one of {}", list(&valid)),
+        None if valid.len() <= 3 => {
+            format!("unknown `{scope}` key `{key}`; expected one of {}", list(&valid))
+        }
+        None => format!(
+            "unknown `{scope}` key `{key}`; nearest: {} (`schema` lists every key)",
+            list(&crate::nearest_three(key, valid))
+        ),
     }
 }
 
@@ -180,10 +195,25 @@ fn number(v: f64) -> String {
     }
 }
 
-/// ``"`APP_API_URLL` is not a setting; did you mean `APP_API_URL`?"``
-pub fn unknown_env(name: &str, suggestion: Option<&str>) -> String {
-    match suggestion {
-        Some(near) => format!("`{name}` is not a setting; did you mean `{near}`?"),
-        None => format!("`{name}` is not a setting of this service"),
+/// ``"`APP_API_URLL` is not a setting; did you mean `APP_API_URL`?"``: the variable as written,
+/// then at most three near names (`near`, nearest first), then where every name is listed.
+///
+/// ```
+/// use connfx_spec::message::unknown_env;
+/// assert_eq!(unknown_env("APP_API_URLL", &["APP_API_URL"], "`env`"), "`APP_API_URLL` is not a setting; did you mean `APP_API_URL`?");
+/// assert_eq!(
+///     unknown_env("APP_API_TIMEOUT", &["APP_API_TIMEOUT_TOTAL", "APP_API_TIMEOUT_CONNECT"], "`env`"),
+///     "`APP_API_TIMEOUT` is not a setting; did you mean one of `APP_API_TIMEOUT_TOTAL`, `APP_API_TIMEOUT_CONNECT`? (`env` lists every variable)"
+/// );
+/// assert_eq!(unknown_env("APP_X", &[], "`env`"), "`APP_X` is not a setting (`env` lists every variable)");
+/// ```
+pub fn unknown_env(name: &str, near: &[&str], listed_by: &str) -> String {
+    match near {
+        [] => format!("`{name}` is not a setting ({listed_by} lists every variable)"),
+        [one] => format!("`{name}` is not a setting; did you mean `{one}`?"),
+        many => format!(
+            "`{name}` is not a setting; did you mean one of {}? ({listed_by} lists every variable)",
+            list(&many[..many.len().min(3)])
+        ),
     }
 }

@@ -118,6 +118,22 @@ fn misspelled_env_var_is_an_error_with_the_suggestion() {
     assert_eq!(issue.path(), "payments.retry.max_attempts");
 }
 
+/// A variable that is no typo of one name gets at most the three nearest, those that extend it
+/// first, and where the rest is listed.
+#[test]
+fn an_unknown_env_var_lists_at_most_three_near_names() {
+    let sources = Sources::new().env_map([orders_url(), ("SHOP_PAYMENTS_HEALTH", "1s")]);
+    let err = Shop::load_config_from(sources).unwrap_err();
+    let [issue] = err.issues() else {
+        panic!("one issue expected: {err}")
+    };
+    assert_eq!(
+        issue.message(),
+        "`SHOP_PAYMENTS_HEALTH` is not a setting; did you mean one of `SHOP_PAYMENTS_HEALTH_PATH`, \
+         `SHOP_PAYMENTS_HEALTH_TIMEOUT`, `SHOP_PAYMENTS_HEALTH_CRITICAL`? (`env` lists every variable)"
+    );
+}
+
 #[test]
 fn every_bad_value_of_a_load_is_reported_with_path_and_source() {
     let sandbox = Sandbox::new();

@@ -65,7 +65,10 @@ fn bad_target_settings_are_config_issues_with_sources() {
     .unwrap_err();
     let text = err.to_string();
     assert_eq!(err.issues().len(), 2, "{text}");
-    assert!(text.contains("did you mean `RETRY_MAX_ATTEMPTS`?"), "{text}");
+    assert!(
+        text.contains("`CONN_TARGETS_API_PROPERTIES_RETRY_MAX_ATEMPTS` is not a setting; did you mean `CONN_TARGETS_API_PROPERTIES_RETRY_MAX_ATTEMPTS`?"),
+        "{text}"
+    );
     assert!(
         err.issues()
             .iter()
@@ -95,6 +98,9 @@ async fn adapters_are_found_by_protocol_name() {
         url: None,
         dsn: None,
         timeout: None,
+        ca_file: None,
+        cert_file: None,
+        key_file: None,
         tls: None,
         properties: serde_json::json!({ "greeting": "hi" })
             .as_object()
@@ -136,61 +142,4 @@ fn registry_schema_describes_targets() {
     let schema = RegistryConfig::json_schema();
     assert_eq!(schema["title"], "RegistryConfig");
     assert!(schema.to_string().contains("protocol"));
-}
-
-/// The seed services' nested property names (`…_RETRY_STRATEGY_…`, `…_CIRCUIT_BREAKER_…`) land on
-/// connfx's policy keys, and the policies act.
-#[tokio::test]
-async fn seed_property_names_map_onto_policy_keys() {
-    let url = upstream().await;
-    let env = [
-        ("CONN_TARGETS_PAYMENTS_PROTOCOL", "http"),
-        ("CONN_TARGETS_PAYMENTS_URL", url.as_str()),
-        ("CONN_TARGETS_PAYMENTS_PROPERTIES_RETRY_STRATEGY_MAX_RETRIES", "2"),
-        (
-            "CONN_TARGETS_PAYMENTS_PROPERTIES_RETRY_STRATEGY_INITIAL_DELAY",
-            "20ms",
-        ),
-        ("CONN_TARGETS_PAYMENTS_PROPERTIES_RETRY_STRATEGY_MAX_DELAY", "1s"),
-        ("CONN_TARGETS_PAYMENTS_PROPERTIES_RETRY_STRATEGY_JITTER", "0.1"),
-        (
-            "CONN_TARGETS_PAYMENTS_PROPERTIES_CIRCUIT_BREAKER_MAX_FAILURES",
-            "3",
-        ),
-        ("CONN_TARGETS_PAYMENTS_PROPERTIES_CIRCUIT_BREAKER_TIMEOUT", "45s"),
-        (
-            "CONN_TARGETS_PAYMENTS_PROPERTIES_CIRCUIT_BREAKER_SUCCESS_THRESHOLD",
-            "2",
-        ),
-    ];
-    let config = RegistryConfig::load(Sources::new().env_map(env)).unwrap();
-    let registry = config.connect().await.unwrap();
-    let payments: HttpConnection = registry.get("payments").unwrap();
-    let retry = payments.config().retry.as_ref().unwrap();
-    assert_eq!(retry.max_attempts, 3, "two retries after the first try");
-    assert_eq!(retry.initial_interval, std::time::Duration::from_millis(20));
-    assert_eq!(retry.max_interval, std::time::Duration::from_secs(1));
-    assert_eq!(retry.jitter, 0.1);
-    let breaker = payments.config().circuit_breaker.as_ref().unwrap();
-    assert_eq!(breaker.failure_threshold, 3);
-    assert_eq!(breaker.reset_timeout, std::time::Duration::from_secs(45));
-    assert_eq!(breaker.half_open_success_needed, 2);
-    assert!(payments.breaker().is_some() && payments.retry().is_some());
-    payments.get("/ping").send().await.unwrap();
-
-    let err = RegistryConfig::load(Sources::new().env_map([
-        ("CONN_TARGETS_PAYMENTS_PROTOCOL", "http"),
-        ("CONN_TARGETS_PAYMENTS_URL", "http://127.0.0.1:1"),
-        (
-            "CONN_TARGETS_PAYMENTS_PROPERTIES_RETRY_STRATEGY_MAX_RETRIES",
-            "many",
-        ),
-    ]))
-    .unwrap_err();
-    let issue = &err.issues()[0];
-    assert_eq!(
-        issue.source().to_string(),
-        "env CONN_TARGETS_PAYMENTS_PROPERTIES_RETRY_STRATEGY_MAX_RETRIES"
-    );
-    assert!(issue.message().contains("whole number"), "{issue}");
 }

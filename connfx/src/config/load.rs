@@ -174,14 +174,15 @@ fn read_env(
         let origin = ValueSource::Env(name.clone());
         let Some((i, path)) = plan.env.get(name) else {
             if set.deny_unknown_env {
-                let near = connfx_spec::nearest(name, plan.env_vars.iter().map(|v| v.name.as_str()));
+                let near = connfx_spec::near_names(name, plan.env_vars.iter().map(|v| v.name.as_str()));
                 let near_path = near
-                    .and_then(|n| plan.env_vars.iter().find(|v| v.name == n))
+                    .first()
+                    .and_then(|n| plan.env_vars.iter().find(|v| v.name == *n))
                     .map(|v| v.path.clone());
                 issues.push(ConfigIssue::new(
                     near_path.unwrap_or_default(),
                     origin,
-                    message::unknown_env(name, near),
+                    message::unknown_env(name, &near, "`env`"),
                 ));
             }
             continue;

@@ -31,4 +31,4 @@ pub use issue::{ConfigError, ConfigIssue};
 pub use load::{Setting, explain};
 pub(crate) use schema::inline_schema;
 pub use source::{Sources, ValueSource};
-pub(crate) use targets::{env_leaf, insert_path, read_file};
+pub(crate) use targets::{env_value, insert_path, read_file};

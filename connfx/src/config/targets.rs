@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use connfx_spec::env::env_key;
 use serde_json::{Map, Value};
 
 use super::leaf::{self, Target};
@@ -27,20 +26,16 @@ pub(crate) fn read_file(
     }
 }
 
-/// `RETRY_MAX_ATTEMPTS` + `"3"` → (`retry.max_attempts`, `3`), checked as the environment is.
-pub(crate) fn env_leaf(shape: &Shape, suffix: &str, raw: &str) -> Result<(String, Value), String> {
+/// The value of key `path` (`retry.max_attempts`) of `shape` read from a variable's text
+/// (`"3"`), checked as the environment is.
+///
+/// # Errors
+/// What is wrong with the text; `None` as the error when `shape` has no such key.
+pub(crate) fn env_value(shape: &Shape, path: &str, raw: &str) -> Option<Result<Value, String>> {
     let leaves = shape.root.leaves();
-    let wanted = suffix.to_ascii_uppercase();
-    let Some((path, leaf)) = leaves.iter().find(|(path, _)| env_key(path) == wanted) else {
-        let names: Vec<String> = leaves.iter().map(|(p, _)| env_key(p)).collect();
-        return Err(connfx_spec::message::unknown_key(
-            shape.protocol,
-            &wanted,
-            names.iter().map(String::as_str),
-        ));
-    };
+    let (_, leaf) = leaves.iter().find(|(p, _)| p == path)?;
     let key = path.rsplit('.').next().unwrap_or(path);
-    leaf::from_env(&Target { key, leaf, shape }, raw).map(|v| (path.clone(), v))
+    Some(leaf::from_env(&Target { key, leaf, shape }, raw))
 }
 
 /// Sets `a.b.c` in a nested map, creating tables on the way.

@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 
 use super::builtin::builtin;
 use super::dynamic::protocol_table;
+use super::seed_env::{self, SeedEnv};
+use super::seed_names::{self, Endpoint, Property};
 use super::{Registry, TargetConfig};
 use crate::ConnectError;
 use crate::config::{
@@ -23,10 +25,12 @@ pub const TARGETS_PREFIX: &str = "CONN_TARGETS_";
 ///
 /// In a file: `[targets.api]` with `protocol = "http"`, `url = …`, and `[targets.api.properties]`
 /// for any other key of the protocol. In the environment: `CONN_TARGETS_API_PROTOCOL=http`,
-/// `CONN_TARGETS_API_URL=…`, `CONN_TARGETS_API_DSN`, `_TIMEOUT`, `_TLS`, and
-/// `CONN_TARGETS_API_PROPERTIES_RETRY_MAX_ATTEMPTS=3` (names are lower-cased). The seed services'
-/// property names (`…_PROPERTIES_RETRY_STRATEGY_MAX_RETRIES`, `…_PROPERTIES_CIRCUIT_BREAKER_TIMEOUT`,
-/// …) are mapped onto these keys for built-in protocols; the table is in `registry/seed_names.rs`.
+/// `CONN_TARGETS_API_URL=…`, `CONN_TARGETS_API_DSN`, `_TIMEOUT`, `_TLS`, `_CA_FILE`, `_CERT_FILE`,
+/// `_KEY_FILE`, and `CONN_TARGETS_API_PROPERTIES_RETRY_MAX_ATTEMPTS=3` (names are lower-cased).
+/// The property names of ajan's connfx, whose `CONN_TARGETS_*` scheme this is
+/// (`…_PROPERTIES_RETRY_STRATEGY_RANDOM_FACTOR`, `…_PROPERTIES_SERVER_ERROR_THRESHOLD`, an OTLP
+/// `DSN=host:port` with `…_PROPERTIES_INSECURE` …), are mapped onto these keys for built-in
+/// protocols, in files as in the environment: see `docs/migrating-from-ajan-connfx.md`.
 ///
 /// ```
 /// let config = connfx::registry::RegistryConfig::load(connfx::Sources::new().env_map([
@@ -55,6 +59,34 @@ struct Raw {
 }
 
 impl Raw {
+    /// Takes `part` (a target's table from a file, or a library's defaults) into the merged
+    /// table, as the checks layer it: `properties` key by key and each policy group key by key,
+    /// a map (`headers`, `resource`) and any other value replaced whole.
+    fn merge(&mut self, source: &ValueSource, part: Map<String, Value>) {
+        for (key, value) in &part {
+            match (self.table.get_mut(key), value) {
+                (Some(Value::Object(properties)), Value::Object(more)) if key == "properties" => {
+                    for (group, value) in more {
+                        match (properties.get_mut(group), value) {
+                            (Some(Value::Object(keys)), Value::Object(more))
+                                if !matches!(group.as_str(), "headers" | "resource") =>
+                            {
+                                keys.extend(more.clone());
+                            }
+                            _ => {
+                                properties.insert(group.clone(), value.clone());
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    self.table.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        self.keep(source, part);
+    }
+
     /// Keeps `part` as given by `source`, to be checked with it.
     fn keep(&mut self, source: &ValueSource, part: Map<String, Value>) {
         self.source = Some(source.clone());
@@ -70,19 +102,39 @@ impl Raw {
         properties.as_object_mut()
     }
 
+    /// The merged table and each part in connfx's terms, for a built-in protocol: the seed's
+    /// names mapped and an OTLP collector's `host:port` made a URL (`seed_names::resolve`), with
+    /// what every source said about the address; a key with no effect is named in a warning.
+    fn resolve(&mut self, name: &str, issues: &mut Vec<ConfigIssue>) {
+        let protocol = self.table.get("protocol").and_then(Value::as_str);
+        let Some(shape) = protocol.and_then(builtin).map(|b| (b.config.shape)()) else {
+            return;
+        };
+        let endpoint = Endpoint::of(&self.table);
+        let source = self.source.clone().unwrap_or(ValueSource::Default);
+        match seed_names::resolve(shape, &endpoint, &mut self.table) {
+            Ok(dropped) => {
+                for (key, why) in dropped {
+                    tracing::warn!(
+                        target = name,
+                        key,
+                        "property `{key}` has no effect in connfx: {why}"
+                    );
+                }
+            }
+            Err(message) => issues.push(ConfigIssue::new(format!("targets.{name}"), source, message)),
+        }
+        for (_, part) in &mut self.parts {
+            // Problems were reported once, for the merged table.
+            let _ = seed_names::resolve(shape, &endpoint, part);
+        }
+    }
+
     /// The protocol's own table from each part, lowest priority first, with its source.
     fn protocol_tables(&self) -> impl Iterator<Item = (&ValueSource, Value)> {
-        self.parts.iter().map(|(source, part)| {
-            let properties = match part.get("properties") {
-                Some(Value::Object(properties)) => properties.clone(),
-                _ => Map::new(),
-            };
-            let url = part.get("url").or_else(|| part.get("dsn")).cloned();
-            (
-                source,
-                protocol_table(properties, url, part.get("timeout").cloned()),
-            )
-        })
+        self.parts
+            .iter()
+            .map(|(source, part)| (source, protocol_table(part)))
     }
 }
 
@@ -92,22 +144,51 @@ impl RegistryConfig {
     /// # Errors
     /// Every problem found, each with the target's path and source.
     pub fn load(sources: Sources) -> Result<Self, ConfigError> {
+        Self::load_with(sources, &[])
+    }
+
+    /// [`load`](Self::load), also reading the environment as `seeds` write it (another
+    /// library's variables, see [`SeedEnv`]): the library's defaults first, then files, then
+    /// the environment; each value keeps the variable it came from as its source.
+    ///
+    /// # Errors
+    /// Every problem found, each with the target's path and source.
+    pub fn load_with(sources: Sources, seeds: &[SeedEnv]) -> Result<Self, ConfigError> {
         let mut issues = Vec::new();
         let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
+        let mut variables: Vec<(String, String, ValueSource)> = sources
+            .env
+            .iter()
+            .filter(|(k, _)| k.starts_with(TARGETS_PREFIX))
+            .map(|(k, v)| (k.clone(), v.clone(), ValueSource::Env(k.clone())))
+            .collect();
+        for seed in seeds {
+            let (defaults, translated, problems) = seed_env::translate(seed, &sources.env);
+            for (name, table) in defaults {
+                raw.entry(name).or_default().merge(&ValueSource::Default, table);
+            }
+            let translated = translated
+                .into_iter()
+                .map(|(own, ours, value)| (ours, value, ValueSource::Env(own)));
+            variables.extend(translated);
+            let problems = problems
+                .into_iter()
+                .map(|(own, message)| ConfigIssue::new("targets", ValueSource::Env(own), message));
+            issues.extend(problems);
+        }
         for file in &sources.files {
             read_targets_file(&file.path, &mut raw, &mut issues);
         }
         // Protocols first: a property variable is read by its target's protocol.
-        let (protocols, others): (Vec<_>, Vec<_>) = sources
-            .env
-            .iter()
-            .filter(|(k, _)| k.starts_with(TARGETS_PREFIX))
-            .partition(|(k, _)| k.ends_with("_PROTOCOL"));
-        for (name, value) in protocols.into_iter().chain(others) {
-            read_env(name, value, &mut raw, &mut issues);
+        let (protocols, others): (Vec<_>, Vec<_>) = variables
+            .into_iter()
+            .partition(|(k, _, _)| k.ends_with("_PROTOCOL"));
+        for (name, value, source) in protocols.into_iter().chain(others) {
+            read_env(&name, &value, source, &mut raw, &mut issues);
         }
         let mut targets = BTreeMap::new();
-        for (name, raw) in raw {
+        for (name, mut raw) in raw {
+            raw.resolve(&name, &mut issues);
             let source = raw.source.clone().unwrap_or(ValueSource::Default);
             match TargetConfig::deserialize(&Value::Object(raw.table.clone())) {
                 Ok(target) => {
@@ -185,9 +266,7 @@ fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, is
                         ));
                         continue;
                     };
-                    let entry = raw.entry(name).or_default();
-                    entry.table.extend(target.clone());
-                    entry.keep(&source, target);
+                    raw.entry(name).or_default().merge(&source, target);
                 }
             }
             (other, _) => issues.push(ConfigIssue::new(
@@ -200,10 +279,26 @@ fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, is
 }
 
 /// `CONN_TARGETS_API_RETRY…` → target `api`, field and (for properties) the rest of the name.
-fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mut Vec<ConfigIssue>) {
-    let source = ValueSource::Env(var.to_owned());
+/// `var` is the registry's name of the variable; `source` the variable as written (another
+/// library's name when `seed_env` translated it).
+fn read_env(
+    var: &str,
+    value: &str,
+    source: ValueSource,
+    raw: &mut BTreeMap<String, Raw>,
+    issues: &mut Vec<ConfigIssue>,
+) {
     let rest = &var[TARGETS_PREFIX.len()..];
-    let fields = ["_PROTOCOL", "_URL", "_DSN", "_TIMEOUT", "_TLS"];
+    let fields = [
+        "_PROTOCOL",
+        "_URL",
+        "_DSN",
+        "_TIMEOUT",
+        "_TLS",
+        "_CA_FILE",
+        "_CERT_FILE",
+        "_KEY_FILE",
+    ];
     let (name, field, property) = if let Some(at) = rest.find("_PROPERTIES_") {
         (
             &rest[..at],
@@ -213,7 +308,8 @@ fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mu
     } else if let Some(field) = fields.iter().find(|f| rest.ends_with(*f)) {
         (&rest[..rest.len() - field.len()], &field[1..], None)
     } else {
-        let message = "expected `CONN_TARGETS_<NAME>_` then `PROTOCOL`, `URL`, `DSN`, `TIMEOUT`, `TLS` or `PROPERTIES_<KEY>`";
+        let message = "expected `CONN_TARGETS_<NAME>_` then `PROTOCOL`, `URL`, `DSN`, `TIMEOUT`, `TLS`, \
+                       `CA_FILE`, `CERT_FILE`, `KEY_FILE` or `PROPERTIES_<KEY>`";
         return issues.push(ConfigIssue::new("targets", source, message));
     };
     let name = name.to_ascii_lowercase();
@@ -221,7 +317,7 @@ fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mu
     let field = field.to_ascii_lowercase();
     let parsed = match (field.as_str(), property) {
         ("tls", _) => connfx_spec::check::boolean(value).map(Value::Bool),
-        (_, Some(property)) => return set_property(&name, entry, property, value, &source, issues),
+        (_, Some(property)) => return set_property(var, &name, entry, property, value, &source, issues),
         _ => Ok(Value::from(value)),
     };
     match parsed {
@@ -241,8 +337,11 @@ fn read_env(var: &str, value: &str, raw: &mut BTreeMap<String, Raw>, issues: &mu
 }
 
 /// A property variable: mapped onto the protocol's keys where the protocol is built in (so
-/// `RETRY_MAX_ATTEMPTS` is `retry.max_attempts`), else kept as text under its lower-cased name.
+/// `RETRY_MAX_ATTEMPTS` is `retry.max_attempts`, and ajan's `RETRY_STRATEGY_RANDOM_FACTOR` is
+/// `retry.jitter`: see `seed_names`), else kept as text under its lower-cased name. A name that is
+/// no key is reported as written, with the nearest variables that are.
 fn set_property(
+    var: &str,
     name: &str,
     entry: &mut Raw,
     property: &str,
@@ -259,10 +358,28 @@ fn set_property(
         }
         return;
     };
-    let (property, value) = super::seed_names::canonical(property, value);
-    let (path, v) = match crate::config::env_leaf(shape, &property, &value) {
-        Ok(parsed) => parsed,
-        Err(message) => {
+    let parsed = match seed_names::property(shape, property) {
+        Some(Property::Key(path)) => {
+            crate::config::env_value(shape, &path, value).map(|v| v.map(|v| (path, v)))
+        }
+        Some(Property::Kept(key)) => Some(Ok((key.to_owned(), Value::from(value)))),
+        None => None,
+    };
+    let (path, v) = match parsed {
+        Some(Ok(parsed)) => parsed,
+        Some(Err(message)) => {
+            let path = format!("targets.{name}.properties");
+            return issues.push(ConfigIssue::new(path, source.clone(), message));
+        }
+        None => {
+            let written = &var[..var.len() - property.len()];
+            let names: Vec<String> = seed_names::property_names(shape)
+                .into_iter()
+                .map(|key| format!("{written}{key}"))
+                .collect();
+            let near = connfx_spec::near_names(var, names.iter().map(String::as_str));
+            let listed_by = "the registry's JSON Schema (`RegistryConfig::json_schema`, the protocol's keys)";
+            let message = connfx_spec::message::unknown_env(var, &near, listed_by);
             let path = format!("targets.{name}.properties");
             return issues.push(ConfigIssue::new(path, source.clone(), message));
         }

@@ -43,6 +43,15 @@ pub struct TargetConfig {
     #[serde(default, with = "humantime_serde", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<crate::HumanDuration>")]
     pub timeout: Option<Duration>,
+    /// PEM file of extra CA certificates to trust: the protocol's `tls.ca_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// PEM file of the client certificate: the protocol's `tls.cert_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_file: Option<String>,
+    /// PEM file of the client certificate's key: the protocol's `tls.key_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
     /// Whether the connection must be encrypted; `true` with a plain `http://` or `ws://` URL is
     /// an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +76,26 @@ impl TargetConfig {
             source: source.clone(),
             missing: &missing_without_env,
         };
-        check_tables(ty, &scope, [(source, self.to_protocol_json())], issues)
+        let table = match self.resolved((ty.shape)()) {
+            Ok(table) => table,
+            Err(message) => {
+                issues.push(ConfigIssue::new(path, source.clone(), message));
+                return Value::Null;
+            }
+        };
+        check_tables(ty, &scope, [(source, table)], issues)
+    }
+
+    /// The protocol config as JSON, as [`to_protocol_json`](Self::to_protocol_json) makes it,
+    /// with the names of ajan's connfx mapped onto `shape`'s keys (`seed_names`), as the loader
+    /// maps them: a target built in code reads like one loaded from a file.
+    fn resolved(&self, shape: &crate::config::shape::Shape) -> Result<Value, String> {
+        let Ok(Value::Object(mut table)) = serde_json::to_value(self) else {
+            return Ok(self.to_protocol_json());
+        };
+        let endpoint = super::seed_names::Endpoint::of(&table);
+        super::seed_names::resolve(shape, &endpoint, &mut table)?;
+        Ok(protocol_table(&table))
     }
 
     /// `tls = true` with a URL whose scheme is not encrypted is refused when connecting.
@@ -87,33 +115,40 @@ impl TargetConfig {
         }
     }
 
-    /// The protocol config as JSON: the properties, with `url`/`dsn` and `timeout` folded in.
+    /// The protocol config as JSON: the properties, with `url`/`dsn`, `timeout` and the TLS
+    /// files folded in.
     pub fn to_protocol_json(&self) -> Value {
-        let url = self.url.as_ref().or(self.dsn.as_ref());
-        let url = url.map(|url| Value::from(url.expose().as_str()));
-        let timeout = self
-            .timeout
-            .map(|timeout| Value::from(humantime::format_duration(timeout).to_string()));
-        protocol_table(self.properties.clone(), url, timeout)
+        match serde_json::to_value(self) {
+            Ok(Value::Object(table)) => protocol_table(&table),
+            _ => Value::Object(self.properties.clone()),
+        }
     }
 }
 
-/// A protocol's own table from a target's parts: the properties, with the URL as `url` and the
-/// timeout as `timeout.total`.
-pub(super) fn protocol_table(
-    mut table: Map<String, Value>,
-    url: Option<Value>,
-    timeout: Option<Value>,
-) -> Value {
-    if let Some(url) = url {
-        table.insert("url".into(), url);
+/// A protocol's own table from a target's table (or one source's part of it): the properties,
+/// with the URL (`url`, else `dsn`) as `url`, the timeout as `timeout.total` and the TLS files as
+/// `tls.ca_file`, `tls.cert_file`, `tls.key_file`.
+pub(super) fn protocol_table(target: &Map<String, Value>) -> Value {
+    let mut table = match target.get("properties") {
+        Some(Value::Object(properties)) => properties.clone(),
+        _ => Map::new(),
+    };
+    if let Some(url) = target.get("url").or_else(|| target.get("dsn")) {
+        table.insert("url".into(), url.clone());
     }
-    if let Some(total) = timeout {
-        let group = table
-            .entry("timeout")
-            .or_insert_with(|| Value::Object(Map::new()));
+    let nested = [
+        ("timeout", "timeout", "total"),
+        ("ca_file", "tls", "ca_file"),
+        ("cert_file", "tls", "cert_file"),
+        ("key_file", "tls", "key_file"),
+    ];
+    for (field, group, key) in nested {
+        let Some(value) = target.get(field) else {
+            continue;
+        };
+        let group = table.entry(group).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(group) = group {
-            group.insert("total".into(), total);
+            group.insert(key.into(), value.clone());
         }
     }
     Value::Object(table)

@@ -5,6 +5,7 @@ mod config;
 mod dynamic;
 mod entry;
 mod monitor;
+mod seed_env;
 mod seed_names;
 mod slot;
 mod store;
@@ -12,6 +13,7 @@ mod store;
 pub use config::{RegistryConfig, TARGETS_PREFIX};
 pub use dynamic::{AdapterFactory, TargetConfig};
 pub use monitor::{HealthEvent, HealthMonitor, MIN_MONITOR_INTERVAL};
+pub use seed_env::SeedEnv;
 pub use slot::RegistrySlot;
 
 use std::collections::BTreeMap;
