@@ -87,7 +87,7 @@ async fn the_http_env_block_loads_with_its_documented_meaning() {
     let api: HttpConnection = registry.get("api").unwrap();
     let c = api.config();
     assert_eq!(c.url.to_string(), "https://api.example.com/");
-    assert_eq!(c.timeout.total, Some(Duration::from_secs(30)));
+    assert_eq!(c.timeout.total, Duration::from_secs(30));
     let breaker = c.circuit_breaker.as_ref().unwrap();
     assert!(breaker.enabled);
     assert_eq!(breaker.failure_threshold, 5);
@@ -462,7 +462,7 @@ fn the_http_examples_load_from_a_file() {
         serde_json::from_value(config.targets[name].to_protocol_json()).unwrap()
     };
     let api = http("api");
-    assert_eq!(api.timeout.total, Some(Duration::from_secs(30)));
+    assert_eq!(api.timeout.total, Duration::from_secs(30));
     assert_eq!(
         api.bulkhead.as_ref().unwrap().max_concurrent,
         100,
@@ -482,7 +482,7 @@ fn the_http_examples_load_from_a_file() {
     let advanced = http("api-advanced");
     assert_eq!(advanced.tls.cert_file.as_deref(), Some("/path/to/client.crt"));
     assert_eq!(advanced.tls.key_file.as_deref(), Some("/path/to/client.key"));
-    assert_eq!(advanced.timeout.total, Some(Duration::from_secs(30)));
+    assert_eq!(advanced.timeout.total, Duration::from_secs(30));
     assert_eq!(advanced.circuit_breaker.unwrap().half_open_success_needed, 3);
     let retry = advanced.retry.unwrap();
     assert_eq!(

@@ -38,7 +38,7 @@ fn the_env_block_loads_with_its_documented_meaning() {
     assert_eq!(target.protocol, "http");
     let c: HttpConfig = serde_json::from_value(target.to_protocol_json()).unwrap();
     assert_eq!(c.url.to_string(), "https://api.stripe.com/v1");
-    assert_eq!(c.timeout.total, Some(Duration::from_secs(30)));
+    assert_eq!(c.timeout.total, Duration::from_secs(30));
     assert_eq!(c.timeout.connect, Some(Duration::from_secs(5)));
     let retry = c.retry.unwrap();
     assert_eq!(
@@ -85,7 +85,7 @@ fn values_read_as_codeai_reads_them_and_bad_ones_name_the_variable() {
         ("STRIPE_TIMEOUT".to_owned(), "45".to_owned()),
     ];
     let c: HttpConfig = serde_json::from_value(load(env).targets["stripe"].to_protocol_json()).unwrap();
-    assert_eq!(c.timeout.total, Some(Duration::from_secs(45)));
+    assert_eq!(c.timeout.total, Duration::from_secs(45));
     let env = [
         ("STRIPE_BASE_URL", "https://api.stripe.com/v1"),
         ("STRIPE_MAX_RETRIES", "many"),

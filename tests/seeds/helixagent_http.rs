@@ -53,7 +53,7 @@ fn the_default_pool_config_loads_as_a_connection() {
     assert_eq!((c.pool.max_size, c.pool.idle_timeout), (Some(10), secs(90)));
     assert_eq!(
         (c.timeout.connect, c.timeout.per_attempt, c.timeout.total),
-        (Some(secs(30)), Some(secs(60)), Some(secs(120)))
+        (Some(secs(30)), Some(secs(60)), secs(120))
     );
     assert_eq!(c.bulkhead.unwrap().max_concurrent, 100);
     let retry = c.retry.unwrap();

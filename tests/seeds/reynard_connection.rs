@@ -48,7 +48,7 @@ fn the_env_block_loads_with_its_documented_meaning() {
     assert_eq!(http.url.to_string(), "https://api.example.com/");
     assert_eq!(
         http.timeout.total,
-        Some(Duration::from_millis(5000)),
+        Duration::from_millis(5000),
         "milliseconds"
     );
     let retry = http.retry.unwrap();
