@@ -216,6 +216,53 @@ pub fn url_with_schemes(protocol: &str, schemes: &[&str], text: &str) -> Result<
     Ok(())
 }
 
+/// A JSON Schema `pattern` (ECMA-262) for a URL of one of `schemes` (any case), as
+/// [`url_with_schemes`] reads it: `scheme://[user-info@]host[:port][/path][?query][#fragment]`
+/// with no blank in it, a port of at most 65535, and a host unless the scheme may go without
+/// one (not `http`, `https`, `ws`, `wss`); `sqlite:` may be followed by anything without a
+/// blank (`sqlite::memory:`, `sqlite:data.db`). A `file:/path` value is also accepted: the
+/// loader reads the URL from that file (a secret kept out of the config).
+///
+/// It is stricter than the loader in one way, listed in the README: the URL standard repairs
+/// some forms (`http:host`, blanks it encodes) that the pattern refuses.
+///
+/// ```
+/// let re = connfx_spec::check::url_pattern(&["redis", "rediss"]);
+/// assert!(re.contains("[rR][eE][dD][iI][sS]"));
+/// ```
+pub fn url_pattern(schemes: &[&str]) -> String {
+    let any_case = |scheme: &str| -> String {
+        scheme
+            .chars()
+            .map(|c| match c {
+                c if c.is_ascii_alphabetic() => {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                }
+                c if c.is_ascii_alphanumeric() => c.to_string(),
+                c => format!("\\{c}"),
+            })
+            .collect()
+    };
+    const PORT: &str =
+        r"(?::0*(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})?)?";
+    const USER_INFO: &str = r"(?:[^\s/?#@]*@)?";
+    const HOST: &str = r"(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@:\[\]\\<>^|%]";
+    const REST: &str = r"(?:[/?#]\S*)?";
+    let mut alternatives = Vec::new();
+    for scheme in schemes {
+        let special = matches!(*scheme, "http" | "https" | "ws" | "wss");
+        let host = format!("{HOST}{})", if special { "+" } else { "*" });
+        let authority = format!("//{USER_INFO}{host}{PORT}{REST}");
+        let body = match *scheme {
+            "sqlite" => format!("(?:{authority}|[^\\s/]\\S*|/\\S*)?"),
+            _ => authority,
+        };
+        alternatives.push(format!("{}:{body}", any_case(scheme)));
+    }
+    alternatives.push(r"file:/?[^/].*".to_owned());
+    format!("^(?:{})$", alternatives.join("|"))
+}
+
 /// Checks one rule of a group, given the group's durations and which keys are set.
 ///
 /// ```

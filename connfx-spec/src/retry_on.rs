@@ -16,6 +16,23 @@ pub enum Entry {
     Class(u16),
 }
 
+/// [`parse`]'s grammar as a JSON Schema `pattern` (ECMA-262), so a deployment file checked
+/// against the schema holds a `retry_on` the loader reads: comma-separated entries, each
+/// `connect`, `timeout`, `transport` (any case), a status code 100–599 (as `u16` parses it: an
+/// optional `+` and leading zeros) or a class `1xx`–`5xx`; blanks around entries and empty
+/// entries allowed.
+///
+/// ```
+/// let re = connfx_spec::retry_on::PATTERN;
+/// assert!(re.starts_with('^') && re.ends_with('$'));
+/// ```
+pub const PATTERN: &str = concat!(
+    r"^\s*(?:(?:[cC][oO][nN][nN][eE][cC][tT]|[tT][iI][mM][eE][oO][uU][tT]|[tT][rR][aA][nN][sS][pP][oO][rR][tT]",
+    r"|[1-5][xX][xX]|\+?0*[1-5][0-9][0-9])\s*)?",
+    r"(?:,\s*(?:(?:[cC][oO][nN][nN][eE][cC][tT]|[tT][iI][mM][eE][oO][uU][tT]|[tT][rR][aA][nN][sS][pP][oO][rR][tT]",
+    r"|[1-5][xX][xX]|\+?0*[1-5][0-9][0-9])\s*)?)*$",
+);
+
 /// Parses a comma-separated `retry_on` text; names are case-insensitive, blanks between entries
 /// ignored, an empty text is no entry.
 ///

@@ -110,3 +110,36 @@ async fn json_lists_the_issues_or_the_connections() {
         })
     );
 }
+
+/// Issue 14, item 6: what `connect` or the first health check would refuse fails `check`
+/// without `--probe`, each problem at its key and source, no secret shown.
+#[tokio::test]
+async fn check_without_probe_refuses_what_connect_would_refuse() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.file(
+        "shop.toml",
+        "[catalog.auth]\nbearer = \"t0ken\"\napi_key = \"k3y-v4lue\"\n\n[catalog.health]\npath = \"https://elsewhere.example/up\"\n",
+    );
+    let sources = orders_in_memory().file(&file).env_map([
+        ("SHOP_ORDERS_URL", "sqlite::memory:"),
+        ("SHOP_CATALOG_TLS_CA_FILE", "/nonexistent/ca.pem"),
+        ("SHOP_CATALOG_USER_AGENT", "shop/1\nX-Evil: 1"),
+        ("SHOP_CATALOG_HEADERS", r#"{"X-Token": "s3cret\nX-Evil: 1"}"#),
+    ]);
+    let (outcome, out) = shop(&["check"], sources).await;
+    assert_eq!(outcome, Outcome::Invalid, "{out}");
+    let file = file.display();
+    let lines: Vec<&str> = out.lines().collect();
+    let expected = [
+        format!("catalog.auth (file {file}): set at most one of `bearer`, `username`, `api_key`"),
+        "catalog.headers (env SHOP_CATALOG_HEADERS): `headers`: the value of `X-Token` holds a character a header value may not".to_owned(),
+        format!("catalog.health.path (file {file}): `health.path`: request path must be relative to the base URL, found an absolute URL"),
+        "catalog.tls.ca_file (env SHOP_CATALOG_TLS_CA_FILE): `tls.ca_file` /nonexistent/ca.pem: cannot read it: No such file or directory (os error 2)".to_owned(),
+        "catalog.user_agent (env SHOP_CATALOG_USER_AGENT): `user_agent` holds a character a header value may not (such as a line break)".to_owned(),
+        "invalid: 5 problems in the configuration of `Shop`".to_owned(),
+    ];
+    assert_eq!(lines, expected, "{out}");
+    for secret in ["t0ken", "k3y-v4lue", "s3cret"] {
+        assert!(!out.contains(secret), "`{secret}` shown: {out}");
+    }
+}

@@ -101,7 +101,9 @@ async fn a_client_certificate_needs_its_key() {
     let swapped = json!({ "cert_file": fixture("README.md"), "key_file": fixture("client-key.pem") });
     let message = connect_error(json!({ "url": "https://h", "tls": swapped })).await;
     assert!(
-        message.contains("README.md") && message.contains("not a PEM certificate and key"),
+        message.contains("README.md")
+            && message.contains("`tls.cert_file`")
+            && message.contains("PEM certificates"),
         "{message}"
     );
 }

@@ -1,6 +1,7 @@
 //! The loader through the derive: sources and their order, formats, env names, every problem of
 //! a load reported with path and source, optional connections, secrets, schema, round trip.
 
+mod early;
 mod sandbox;
 mod spec;
 mod switch;

@@ -11,6 +11,8 @@ mod quickstart;
 #[path = "../../examples/ops/conns.rs"]
 mod ops;
 
+mod agree;
+
 use std::path::PathBuf;
 
 fn check(name: &str, schema: serde_json::Value) {

@@ -13,7 +13,7 @@ macro_rules! auth_group {
             group AUTH = "auth" for AuthConfig;
             rules [AtMostOne(bearer, username, api_key)];
             shorthand [];
-            check [];
+            check [credentials_fit];
             keys {
                 /// Bearer token sent as `Authorization: Bearer …`.
                 #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ macro_rules! tls_group {
             group TLS = "tls" for TlsConfig;
             rules [];
             shorthand [];
-            check [];
+            check [check_files];
             keys {
                 /// PEM file of extra CA certificates to trust.
                 #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,7 +14,7 @@ macro_rules! http_protocol {
             protocol HTTP = "http" for HttpConfig as HttpConnection;
             schemes ["http", "https"];
             required [url];
-            check [];
+            check [check_http];
             fields {
                 /// Base URL; request paths are joined onto it, keeping its path (`http://h/api` + `/x` → `/api/x`).
                 url: ConnUrl => Url;

@@ -14,7 +14,7 @@ macro_rules! redis_protocol {
             protocol REDIS = "redis" for RedisConfig as RedisConnection;
             schemes ["redis", "rediss"];
             required [url];
-            check [];
+            check [check_redis];
             fields {
                 /// Server URL: `redis://[user[:password]@]host[:port][/database]`, `rediss://`
                 /// for TLS. A password in it is never shown.

@@ -14,7 +14,7 @@ macro_rules! sql_protocol {
             protocol SQL = "sql" for SqlConfig as SqlConnection;
             schemes ["sqlite", "postgres", "postgresql", "mysql", "mariadb"];
             required [url];
-            check [];
+            check [check_sql];
             fields {
                 /// Database URL; a password in it is never shown.
                 url: ConnUrl => Url;

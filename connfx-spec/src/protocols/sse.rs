@@ -15,7 +15,7 @@ macro_rules! sse_protocol {
             protocol SSE = "sse" for SseConfig as SseConnection;
             schemes ["http", "https"];
             required [url];
-            check [];
+            check [check_sse];
             fields {
                 /// The event stream's URL; user-info in it becomes basic auth unless `auth` sets
                 /// a credential.

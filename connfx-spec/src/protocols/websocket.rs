@@ -15,7 +15,7 @@ macro_rules! websocket_protocol {
             protocol WEBSOCKET = "websocket" for WebSocketConfig as WebSocketConnection;
             schemes ["ws", "wss"];
             required [url];
-            check [];
+            check [check_websocket];
             fields {
                 /// Server URL, `ws://` or `wss://`. Credentials go in `headers`, not in the URL.
                 url: ConnUrl => Url;

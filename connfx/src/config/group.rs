@@ -8,9 +8,11 @@
 //! The checks are written once for every group ([`problems`]): each key's bounds, longest
 //! duration and text grammar from the spec, the group's rules across keys, and a declared runtime-only check.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::time::Duration;
 
-use validator::{ValidationError, ValidationErrors};
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use crate::Secret;
 
@@ -28,8 +30,8 @@ pub(crate) trait Declared {
     /// The value of `key`, as the checks read it.
     fn value(&self, key: &str) -> Value<'_>;
 
-    /// The declared runtime-only check (`check [...]`), if any.
-    fn extra(&self) -> Result<(), String>;
+    /// The problems of the declared runtime-only check (`check [...]`), if any.
+    fn extra(&self) -> Vec<Problem>;
 }
 
 // `validator` hands a struct-level check `&self` by reference.
@@ -50,9 +52,78 @@ impl<T: Declared> Declared for &T {
         (**self).value(key)
     }
 
-    fn extra(&self) -> Result<(), String> {
+    fn extra(&self) -> Vec<Problem> {
         (**self).extra()
     }
+}
+
+/// One problem of a config: the key it is about, as a path below the checked struct
+/// (`ca_file` in a `tls` group, `tls.ca_file` or `health.path` in a protocol's config; empty
+/// for the struct as a whole), and what is wrong. The loader joins the key onto the
+/// connection's path and names the source of that value, so a declared check names the key it
+/// is about rather than leaving the reader to find it in the group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Problem {
+    /// The key, relative to the checked struct; empty for the struct as a whole.
+    pub key: String,
+    /// What is wrong; names the key as well, since `connect` reports it without a path. Never
+    /// holds a secret.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `key`.
+    pub(crate) fn at(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A problem of the struct as a whole.
+impl From<String> for Problem {
+    fn from(message: String) -> Self {
+        Problem::at("", message)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What a declared check (`check [f]`) may return: one message about the struct, one
+/// [`Problem`], or every problem it found.
+pub(crate) trait IntoProblems {
+    /// The problems, none when the check passed.
+    fn into_problems(self) -> Vec<Problem>;
+}
+
+impl IntoProblems for Result<(), String> {
+    fn into_problems(self) -> Vec<Problem> {
+        self.err().map(Problem::from).into_iter().collect()
+    }
+}
+
+impl IntoProblems for Result<(), Problem> {
+    fn into_problems(self) -> Vec<Problem> {
+        self.err().into_iter().collect()
+    }
+}
+
+impl IntoProblems for Vec<Problem> {
+    fn into_problems(self) -> Vec<Problem> {
+        self
+    }
+}
+
+/// `problems` as one connect error's message (a config built in code that the loader never
+/// saw): each names its key.
+pub(crate) fn connect_message(problems: &[Problem]) -> String {
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    messages.join("; ")
 }
 
 /// A key's value, as the bounds, text and rule checks read it.
@@ -129,10 +200,10 @@ impl<T: AsValue> AsValue for Option<T> {
     }
 }
 
-/// Every problem of `config`, each with the key it belongs to (`None`: the group as a whole):
-/// values out of the spec's bounds, durations longer than the key allows, text its grammar refuses, broken rules across keys and the
-/// declared runtime check, in the spec's wording.
-pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<(Option<&'static str>, String)> {
+/// Every problem of `config`, each with the key it belongs to (empty: the group as a whole):
+/// values out of the spec's bounds, durations longer than the key allows, text its grammar
+/// refuses, broken rules across keys and the declared runtime check, in the spec's wording.
+pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<Problem> {
     let mut problems = Vec::new();
     for key in T::keys() {
         let checked = match config.value(key.name) {
@@ -141,7 +212,7 @@ pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<(Option<&'static s
             Value::Text(text) => connfx_spec::check::text(key, text),
             _ => Ok(()),
         };
-        problems.extend(checked.err().map(|problem| (Some(key.name), problem)));
+        problems.extend(checked.err().map(|problem| Problem::at(key.name, problem)));
     }
     let duration_of = |key: &str| match config.value(key) {
         Value::Duration(d) => Some(d),
@@ -150,28 +221,18 @@ pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<(Option<&'static s
     let is_set = |key: &str| !matches!(config.value(key), Value::Unset);
     for rule in T::rules() {
         let broken = connfx_spec::check::rule(rule, duration_of, is_set).err();
-        problems.extend(broken.map(|problem| (None, problem)));
+        problems.extend(broken.map(Problem::from));
     }
-    problems.extend(config.extra().err().map(|problem| (None, problem)));
+    problems.extend(config.extra());
     problems
 }
 
-/// Every problem of `config` (see [`problems_by_key`]).
+/// Every problem of `config` (see [`problems_by_key`]), as messages.
 pub(crate) fn problems<T: Declared>(config: &T) -> Vec<String> {
     problems_by_key(config)
         .into_iter()
-        .map(|(_, problem)| problem)
+        .map(|problem| problem.message)
         .collect()
-}
-
-/// The first of [`problems`], for `validator`'s struct-level check of a protocol's own keys (its
-/// groups are checked as nested structs); the loader has checked each value it read already, so
-/// this speaks for configs built in code.
-pub(crate) fn check_keys<T: Declared>(config: &T) -> Result<(), ValidationError> {
-    match problems(config).into_iter().next() {
-        Some(problem) => Err(ValidationError::new("spec").with_message(problem.into())),
-        None => Ok(()),
-    }
 }
 
 /// A policy group with the `enabled` switch (`connfx_spec::declare`, "The `enabled` switch").
@@ -218,19 +279,66 @@ impl Unset for crate::SecretHeaders {
     }
 }
 
-/// [`problems_by_key`] as `validator` reports them: on the key's field, or on the struct, so
-/// the loader names each by its path and source.
+/// [`problems_by_key`] as `validator` reports them: on the key's field (a path below the
+/// struct, such as `tls.ca_file`), or on the struct, so the loader names each by its path and
+/// source.
 pub(crate) fn validate<T: Declared>(config: &T) -> Result<(), ValidationErrors> {
-    let problems = problems_by_key(config);
-    if problems.is_empty() {
-        return Ok(());
-    }
     let mut errors = ValidationErrors::new();
-    for (key, problem) in problems {
-        let error = ValidationError::new("spec").with_message(problem.into());
-        errors.add(key.unwrap_or("__all__"), error);
+    for problem in problems_by_key(config) {
+        add(&mut errors, problem);
     }
-    Err(errors)
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(errors),
+    }
+}
+
+/// Adds `problem` to `errors` at its key (`__all__` for the struct as a whole). A key that is
+/// a nested group with problems of its own gets this one as a problem of the group as a whole.
+fn add(errors: &mut ValidationErrors, problem: Problem) {
+    let error = ValidationError::new("spec").with_message(problem.message.into());
+    let key = match problem.key.is_empty() {
+        true => Cow::Borrowed("__all__"),
+        false => Cow::Owned(problem.key),
+    };
+    match errors
+        .errors_mut()
+        .entry(key)
+        .or_insert_with(|| ValidationErrorsKind::Field(Vec::new()))
+    {
+        ValidationErrorsKind::Field(list) => list.push(error),
+        ValidationErrorsKind::Struct(inner) => inner.add("__all__", error),
+        ValidationErrorsKind::List(_) => {}
+    }
+}
+
+/// A protocol's config: the problems of its own keys and declared check ([`validate`]), and
+/// those of each nested group (`(key, its problems)`, `Ok` for a group that is unset) under the
+/// group's key.
+pub(crate) fn validate_protocol<T: Declared>(
+    config: &T,
+    groups: Vec<(&'static str, Result<(), ValidationErrors>)>,
+) -> Result<(), ValidationErrors> {
+    let mut errors = validate(config).err().unwrap_or_default();
+    for (name, checked) in groups {
+        let Err(mut inner) = checked else { continue };
+        // A problem the protocol's own check put at the group's key joins the group's.
+        if let Some(ValidationErrorsKind::Field(list)) = errors.errors_mut().remove(name) {
+            list.into_iter().for_each(|error| inner.add("__all__", error));
+        }
+        errors.merge_self(name, Err(inner));
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(errors),
+    }
+}
+
+/// A nested group of a protocol's config, always set (`TimeoutConfig`) or maybe unset
+/// (`Option<RetryConfig>`).
+pub(crate) trait Nested {
+    /// The group's problems; none when it is unset.
+    fn check_nested(&self) -> Result<(), ValidationErrors>;
 }
 
 /// Makes a group's config struct from its declaration in `connfx-spec` (the grammar is in
@@ -298,6 +406,18 @@ macro_rules! config_group {
                 false
             }
         }
+
+        impl $crate::config::group::Nested for $ty {
+            fn check_nested(&self) -> Result<(), ::validator::ValidationErrors> {
+                ::validator::Validate::validate(self)
+            }
+        }
+
+        impl $crate::config::group::Nested for Option<$ty> {
+            fn check_nested(&self) -> Result<(), ::validator::ValidationErrors> {
+                self.as_ref().map_or(Ok(()), ::validator::Validate::validate)
+            }
+        }
     };
     // How a struct made from a declaration (`spec`: its group or protocol) answers the checks.
     (@declared $ty:ident, $spec:expr, [$(($key:ident, $kind:ident))*], [$($check:path)?]) => {
@@ -321,11 +441,16 @@ macro_rules! config_group {
                 }
             }
 
-            fn extra(&self) -> Result<(), String> {
-                $($check(self)?;)?
-                Ok(())
+            fn extra(&self) -> Vec<$crate::config::group::Problem> {
+                $crate::config::group::config_group!(@extra self $(, $check)?)
             }
         }
+    };
+    (@extra $self:ident) => {
+        Vec::new()
+    };
+    (@extra $self:ident, $check:path) => {
+        $crate::config::group::IntoProblems::into_problems($check($self))
     };
     // A choice of words is an enum that serde has already checked.
     (@value OneOf, $value:expr) => {
@@ -352,58 +477,58 @@ macro_rules! config_protocol {
         fields { $($fields:tt)* }
     ) => {
         $crate::config::group::config_protocol!(
-            @fields ({$(#[$meta])*}, $const, $ty, [$($check)?]) [] [] $($fields)*
+            @fields ({$(#[$meta])*}, $const, $ty, [$($check)?]) [] [] [] $($fields)*
         );
     };
-    // The group's type is matched as tokens (`Option<RetryConfig>`, `TimeoutConfig`), not as a
-    // `ty` fragment: the derive of `Validate` must see `Option<...>` to validate an optional
-    // group only when it is set.
-    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
-        $(#[$field_meta:meta])* $field:ident : $outer:ident $(<$inner:ident>)? => group $group:ident;
+    // Three lists are gathered: the struct's fields, its own keys (with their kinds) and its
+    // nested groups, which `Validate` checks (an optional one only when it is set, through
+    // `Nested`).
+    (@fields $head:tt [$($out:tt)*] [$($values:tt)*] [$($groups:ident)*]
+        $(#[$field_meta:meta])* $field:ident : $field_ty:ty => group $group:ident;
         $($rest:tt)*
     ) => {
         $crate::config::group::config_protocol!(@fields $head [$($out)*
             $(#[$field_meta])*
             #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
-            #[validate(nested)]
-            pub $field: $outer $(<$inner>)?,
-        ] [$($values)*] $($rest)*);
+            pub $field: $field_ty,
+        ] [$($values)*] [$($groups)* $field] $($rest)*);
     };
-    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
+    (@fields $head:tt [$($out:tt)*] [$($values:tt)*] [$($groups:ident)*]
         $(#[$field_meta:meta])* $field:ident : $field_ty:ty => map $group:ident; $($rest:tt)*
     ) => {
         $crate::config::group::config_protocol!(@fields $head [$($out)*
             $(#[$field_meta])*
             #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
             pub $field: $field_ty,
-        ] [$($values)*] $($rest)*);
+        ] [$($values)*] [$($groups)*] $($rest)*);
     };
-    (@fields $head:tt [$($out:tt)*] [$($values:tt)*]
+    (@fields $head:tt [$($out:tt)*] [$($values:tt)*] [$($groups:ident)*]
         $(#[$field_meta:meta])* $field:ident : $field_ty:ty => $kind:ident $([$($arg:tt)*])?; $($rest:tt)*
     ) => {
         $crate::config::group::config_protocol!(@fields $head [$($out)*
             $(#[$field_meta])*
             pub $field: $field_ty,
-        ] [$($values)* ($field, $kind)] $($rest)*);
+        ] [$($values)* ($field, $kind)] [$($groups)*] $($rest)*);
     };
     (@fields ({$($meta:tt)*}, $const:ident, $ty:ident, [$($check:path)?]) [$($out:tt)*]
-        [$(($key:ident, $kind:ident))*]
+        [$(($key:ident, $kind:ident))*] [$($groups:ident)*]
     ) => {
-        // The derive of `Validate` calls `.validate()` on nested groups.
-        #[allow(unused_imports)]
-        use ::validator::Validate as _;
-
         $($meta)*
-        #[derive(
-            Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,
-            ::validator::Validate,
-        )]
+        #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
-        #[validate(schema(function = "crate::config::group::check_keys"))]
         pub struct $ty {
             $($out)*
         }
 
+        /// Its own keys against the spec, its declared check, and each nested group that is
+        /// set: every problem at its key.
+        impl ::validator::Validate for $ty {
+            fn validate(&self) -> Result<(), ::validator::ValidationErrors> {
+                $crate::config::group::validate_protocol(self, vec![
+                    $((stringify!($groups), $crate::config::group::Nested::check_nested(&self.$groups)),)*
+                ])
+            }
+        }
 
         $crate::config::group::config_group!(
             @declared $ty, ::connfx_spec::protocols::$const, [$(($key, $kind))*], [$($check)?]

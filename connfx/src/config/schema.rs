@@ -21,6 +21,9 @@ pub(crate) fn of_set(set: &SetDescriptor) -> Value {
         let shape = (field.shape)();
         let mut schema = shape.schema.clone();
         drop_required(&mut schema);
+        if field.optional {
+            require_when_present(&mut schema, &shape.root, defaults);
+        }
         for (path, entry) in &defaults.leaves {
             set_default(&mut schema, &shape.root, path, &entry.value);
         }
@@ -39,8 +42,29 @@ pub(crate) fn of_set(set: &SetDescriptor) -> Value {
     })
 }
 
+/// An optional connection that a file names is configured, so it must be complete: the keys its
+/// type requires (`url`) and the attribute gives no default for are required of it, as the
+/// loader requires them. (A file naming it may not leave them to the environment: a half-written
+/// optional connection is taken for a mistake.)
+fn require_when_present(
+    schema: &mut Value,
+    root: &super::shape::Group,
+    defaults: &super::layers::FieldLayers,
+) {
+    let required: Vec<Value> = root
+        .required
+        .iter()
+        .filter(|key| !defaults.leaves.contains_key(key.as_str()))
+        .map(|key| Value::from(key.as_str()))
+        .collect();
+    if let (false, Value::Object(map)) = (required.is_empty(), non_null_mut(schema)) {
+        map.insert("required".into(), Value::Array(required));
+    }
+}
+
 /// A file may leave any key to the defaults or the environment, so the schema of a file requires
-/// nothing; the loader reports a key that no source gives.
+/// nothing (but of an optional connection it names, [`require_when_present`]); the loader reports
+/// a key that no source gives.
 fn drop_required(schema: &mut Value) {
     match schema {
         Value::Object(map) => {

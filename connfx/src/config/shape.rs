@@ -11,7 +11,7 @@ use std::sync::{OnceLock, RwLock};
 
 use connfx_spec::Kind;
 use schemars::generate::SchemaSettings;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::Connection;
 
@@ -163,6 +163,7 @@ fn build<T: Connection>() -> Shape {
     if let Some(spec) = spec {
         add_spec_bounds(&mut schema, spec);
     }
+    add_url_pattern(&mut schema, T::URL_SCHEMES);
     close_objects(&mut schema);
     let root = group_of(T::PROTOCOL, &schema);
     Shape {
@@ -206,6 +207,64 @@ fn add_spec_bounds(schema: &mut Value, spec: &connfx_spec::Protocol) {
             node.insert(
                 LONGEST.into(),
                 Value::from(humantime::format_duration(longest).to_string()),
+            );
+        }
+        if matches!(key.text, connfx_spec::Text::RetryOn) {
+            node.insert("pattern".into(), Value::from(connfx_spec::retry_on::PATTERN));
+        }
+    }
+    for group in spec.groups {
+        let Some(Value::Object(node)) = property_mut(schema, group.name).map(non_null_mut) else {
+            continue;
+        };
+        let exclusive: Vec<Value> = group
+            .rules
+            .iter()
+            .filter_map(|rule| match rule {
+                connfx_spec::Rule::AtMostOne(keys) => Some(*keys),
+                _ => None,
+            })
+            .flat_map(set_together)
+            .collect();
+        if !exclusive.is_empty() {
+            node.insert("not".into(), json!({ "anyOf": exclusive }));
+        }
+    }
+}
+
+/// For a rule "at most one of `keys`": each pair of them set together (a null is unset, as the
+/// loader reads it), which the group's schema then refuses with `not: {anyOf: [...]}`. Written
+/// without `required`, which a set's schema drops (a file may leave keys to the environment),
+/// and with `additionalProperties` stated, so [`close_objects`] leaves the subschemas open.
+fn set_together(keys: &'static [&'static str]) -> Vec<Value> {
+    let set = |key: &str| json!({ "not": { "properties": { key: { "type": "null" } }, "additionalProperties": true } });
+    let mut pairs = Vec::new();
+    for (i, a) in keys.iter().enumerate() {
+        for b in &keys[i + 1..] {
+            pairs.push(json!({ "allOf": [set(a), set(b)] }));
+        }
+    }
+    pairs
+}
+
+/// The URL keys of a protocol that names its schemes get a `pattern` of those schemes
+/// ([`connfx_spec::check::url_pattern`]), so the schema refuses what the loader refuses: an
+/// `ftp://` URL, a `redis://` URL for SQL, text that is no URL.
+fn add_url_pattern(schema: &mut Value, schemes: &[&str]) {
+    if schemes.is_empty() {
+        return;
+    }
+    let Some(Value::Object(properties)) = non_null_mut(schema).get_mut("properties") else {
+        return;
+    };
+    for property in properties.values_mut() {
+        let node = non_null_mut(property);
+        if kind_of(node) == Kind::Url
+            && let Value::Object(node) = node
+        {
+            node.insert(
+                "pattern".into(),
+                Value::from(connfx_spec::check::url_pattern(schemes)),
             );
         }
     }

@@ -55,3 +55,29 @@ impl fmt::Debug for Headers {
 }
 
 crate::config::inline_schema!(Headers, "Headers", { "type": "object", "additionalProperties": { "type": "string" }, "x-connfx-kind": "map" });
+
+/// Whether `value` can be sent as a header value: no control character but a tab (a line
+/// break would end the header). The one rule of every header a connection sends, as `http`
+/// reads it; the loader and `connect` both ask.
+#[cfg(any(feature = "http", feature = "otlp", feature = "websocket"))]
+pub(crate) fn fits_value(value: &str) -> bool {
+    http::HeaderValue::from_str(value).is_ok()
+}
+
+/// Whether `name` is a header name (a token: letters, digits and ``!#$%&'*+-.^_`|~``).
+#[cfg(any(feature = "http", feature = "otlp", feature = "websocket"))]
+pub(crate) fn fits_name(name: &str) -> bool {
+    http::HeaderName::from_bytes(name.as_bytes()).is_ok()
+}
+
+/// Without a protocol that sends headers, nothing reads one: every value is accepted.
+#[cfg(not(any(feature = "http", feature = "otlp", feature = "websocket")))]
+pub(crate) fn fits_value(_value: &str) -> bool {
+    true
+}
+
+/// Without a protocol that sends headers, nothing reads one: every name is accepted.
+#[cfg(not(any(feature = "http", feature = "otlp", feature = "websocket")))]
+pub(crate) fn fits_name(_name: &str) -> bool {
+    true
+}

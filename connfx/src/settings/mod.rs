@@ -2,11 +2,11 @@
 //! check.
 
 mod auth;
-mod headers;
+pub(crate) mod headers;
 mod health_check;
 pub(crate) mod pool;
 mod secret_headers;
-mod tls;
+pub(crate) mod tls;
 
 pub use auth::AuthConfig;
 pub use headers::Headers;

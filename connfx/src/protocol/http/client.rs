@@ -1,12 +1,14 @@
 //! The [`reqwest::Client`] of a connection, built from its [`HttpConfig`].
 
-use std::fs;
 use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
 
-use super::shared_client::{self, ClientSettings, TlsFiles};
-use super::{HttpConfig, credentials};
+use super::shared_client::{self, ClientSettings};
+use super::{HttpConfig, credentials, target};
+use crate::config::group::{Problem, connect_message};
+use crate::settings::tls::{TlsFiles, read_files};
 use crate::{Headers, TlsConfig};
 
 /// The default `User-Agent`.
@@ -19,6 +21,77 @@ pub(super) struct Built {
     /// Empty unless `per_host`: a single-host connection's client carries its credentials as
     /// default headers, since every request it makes goes to the base URL's origin.
     pub(super) origin_credentials: HeaderMap,
+    /// The base URL, without user-info or fragment.
+    pub(super) base: Url,
+    /// What the health check requests: `health.path` joined onto the base URL.
+    pub(super) health_url: Url,
+}
+
+/// Everything of an HTTP (or GraphQL) connection that is checked and built without the network
+/// or a file: the base URL, the health check's URL, the user agent, the headers and the
+/// credential headers. The loader runs it (the protocol's declared check, [`check_http`]) and
+/// `connect` runs it again to build the client, so a config refused at connect was refused by
+/// `check` and `load_config()` first.
+struct Prepared {
+    base: Url,
+    health_url: Url,
+    user_agent: HeaderValue,
+    headers: HeaderMap,
+    origin_credentials: HeaderMap,
+}
+
+/// See [`Prepared`].
+///
+/// # Errors
+/// Every problem, each at its key (`url`, `health.path`, `user_agent`, `headers`, `auth`),
+/// never quoting a URL, a header value or a secret.
+fn prepare(config: &HttpConfig) -> Result<Prepared, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let base = target::base::<super::HttpConnection>(&config.url)
+        .map_err(|message| problems.push(Problem::at("url", message)))
+        .ok();
+    let path = config.health.path.as_deref().unwrap_or("");
+    let health_url = base.as_ref().and_then(|base| {
+        target::join(base, path)
+            .map_err(|message| problems.push(Problem::at("health.path", format!("`health.path`: {message}"))))
+            .ok()
+    });
+    let user_agent = HeaderValue::from_str(config.user_agent.as_deref().unwrap_or(USER_AGENT))
+        .map_err(|_| {
+            problems.push(Problem::at(
+                "user_agent",
+                "`user_agent` holds a character a header value may not (such as a line break)",
+            ))
+        })
+        .ok();
+    let headers = default_headers(config)
+        .map_err(|problem| problems.push(problem))
+        .ok();
+    match (base, health_url, user_agent, headers) {
+        (Some(base), Some(health_url), Some(user_agent), Some((headers, origin_credentials)))
+            if problems.is_empty() =>
+        {
+            Ok(Prepared {
+                base,
+                health_url,
+                user_agent,
+                headers,
+                origin_credentials,
+            })
+        }
+        _ => Err(problems),
+    }
+}
+
+/// The protocol's declared check (`check [check_http]` in `connfx-spec`): [`prepare`]'s
+/// problems. Those of `auth` are left to the `auth` group's own check, which reports them at
+/// their keys already.
+pub(super) fn check_http(config: &HttpConfig) -> Vec<Problem> {
+    let problems = prepare(config).err().unwrap_or_default();
+    problems
+        .into_iter()
+        .filter(|problem| problem.key != "auth")
+        .collect()
 }
 
 /// The client: user agent, default headers and auth, connect timeout, pool, TLS.
@@ -27,13 +100,10 @@ pub(super) struct Built {
 /// A message for the connect error, naming the key or file at fault and never a secret.
 pub(super) fn build(name: &str, config: &HttpConfig) -> Result<Built, String> {
     warn_ignored(name, config);
-    let (defaults, origin_credentials) = default_headers(config)?;
-    let user_agent = config.user_agent.as_deref().unwrap_or(USER_AGENT);
-    let user_agent = HeaderValue::from_str(user_agent)
-        .map_err(|_| "`user_agent` holds a character a header value may not".to_owned())?;
+    let prepared = prepare(config).map_err(|problems| connect_message(&problems))?;
     let settings = ClientSettings {
-        user_agent,
-        headers: header_list(defaults),
+        user_agent: prepared.user_agent,
+        headers: header_list(prepared.headers),
         pool_max_idle_per_host: config.pool.max_size,
         pool_idle_timeout: Some(config.pool.idle_timeout),
         connect_timeout: config.timeout.connect,
@@ -45,7 +115,9 @@ pub(super) fn build(name: &str, config: &HttpConfig) -> Result<Built, String> {
     };
     Ok(Built {
         client: shared_client::client(settings)?,
-        origin_credentials,
+        origin_credentials: prepared.origin_credentials,
+        base: prepared.base,
+        health_url: prepared.health_url,
     })
 }
 
@@ -68,12 +140,13 @@ pub(crate) fn header_list(headers: HeaderMap) -> Vec<(HeaderName, HeaderValue)> 
 /// `headers`, then the credential headers (which win over a header of the same name): all as
 /// the client's default headers, or, for a `per_host` connection, the credentials and
 /// credential-like `headers` apart, to be sent to the base URL's origin only.
-fn default_headers(config: &HttpConfig) -> Result<(HeaderMap, HeaderMap), String> {
+fn default_headers(config: &HttpConfig) -> Result<(HeaderMap, HeaderMap), Problem> {
     let mut headers = HeaderMap::with_capacity(config.headers.0.len() + 1);
     let mut origin_only = HeaderMap::new();
     for (name, value) in &config.headers.0 {
         let sensitive = Headers::is_sensitive(name);
-        let (header, value) = crate::protocol::header::parse(name, value, sensitive)?;
+        let (header, value) =
+            crate::protocol::header::parse(name, value, sensitive).map_err(|m| Problem::at("headers", m))?;
         if sensitive && config.per_host {
             origin_only.append(header, value);
         } else {
@@ -85,44 +158,23 @@ fn default_headers(config: &HttpConfig) -> Result<(HeaderMap, HeaderMap), String
     } else {
         &mut headers
     };
-    for (name, value) in credentials::headers(config)? {
+    for (name, value) in credentials::headers(config).map_err(|m| Problem::at("auth", m))? {
         target.insert(name, value);
     }
     Ok((headers, origin_only))
 }
 
-/// The TLS files, read now: the client is chosen by their contents, so a file changed since
-/// another connection was made gives a new client.
+/// The TLS files, read now ([`read_files`], as the loader read them): the client is chosen by
+/// their contents, so a file changed since another connection was made gives a new client.
 fn tls_files(name: &str, tls: &TlsConfig) -> Result<TlsFiles, String> {
-    let ca = match &tls.ca_file {
-        Some(path) => Some((path.clone(), read("tls.ca_file", path)?)),
-        None => None,
-    };
-    let identity = match (&tls.cert_file, &tls.key_file) {
-        (Some(cert), Some(key)) => {
-            let mut pem = read("tls.cert_file", cert)?;
-            pem.push(b'\n');
-            pem.extend(read("tls.key_file", key)?);
-            Some((cert.clone(), key.clone(), pem))
-        }
-        (None, None) => None,
-        _ => return Err("`tls.cert_file` and `tls.key_file` go together; set both or neither".to_owned()),
-    };
+    let files = read_files(tls).map_err(|problems| connect_message(&problems))?;
     if tls.accept_invalid_certs {
         tracing::warn!(
             connection = name,
             "`tls.accept_invalid_certs`: any server certificate is accepted"
         );
     }
-    Ok(TlsFiles {
-        ca,
-        identity,
-        accept_invalid_certs: tls.accept_invalid_certs,
-    })
-}
-
-fn read(key: &str, path: &str) -> Result<Vec<u8>, String> {
-    fs::read(path).map_err(|e| format!("`{key}` {path}: cannot read it: {e}"))
+    Ok(files)
 }
 
 /// Pool settings reqwest has no equivalent for.

@@ -6,6 +6,7 @@ use crate::{
 };
 
 use super::HttpPoolConfig;
+use super::client::check_http;
 
 connfx_spec::http_protocol!(crate::config::group::config_protocol);
 

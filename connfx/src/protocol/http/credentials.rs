@@ -9,7 +9,8 @@ use crate::{AuthConfig, Secret};
 /// The headers that carry the configured credential, marked sensitive so reqwest never shows
 /// them and drops them on a redirect to another host.
 ///
-/// `auth.bearer`, `auth.username` (+ `password`) and `auth.api_key` exclude each other. When none
+/// `auth.bearer`, `auth.username` (+ `password`) and `auth.api_key` exclude each other (the
+/// `auth` group's checks, run at load and again here). When none
 /// of `bearer` and `username` is set, user-info in the URL (`https://user:pass@host`) is sent as
 /// basic auth, as curl and reqwest do.
 ///
@@ -25,17 +26,17 @@ pub(crate) fn auth_headers(
     auth: &AuthConfig,
     url: &url::Url,
 ) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
-    let set = [
-        auth.bearer.is_some(),
-        auth.username.is_some(),
-        auth.api_key.is_some(),
-    ];
-    if set.iter().filter(|s| **s).count() > 1 {
-        let message = connfx_spec::message::at_most_one(&["bearer", "username", "api_key"]);
-        return Err(format!("`auth`: {message}"));
-    }
-    if auth.password.is_some() && auth.username.is_none() {
-        return Err("`auth.password` needs `auth.username`".to_owned());
+    // The group's declared rule (one credential at most) and check (`credentials_fit`), as
+    // the loader ran them: a config built in code gets the same answer here.
+    let problems: Vec<String> = crate::config::group::problems(auth)
+        .into_iter()
+        .map(|problem| match problem.starts_with("`auth") {
+            true => problem,
+            false => format!("`auth`: {problem}"),
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
     }
     let mut headers = Vec::new();
     if let Some(token) = &auth.bearer {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use super::{HttpConnection, target, transport};
+use super::{HttpConnection, transport};
 use crate::{Health, HealthState};
 
 /// Checks `connection` once, within `health.timeout`. The message says what was asked and
@@ -15,11 +15,8 @@ pub(super) async fn check(connection: &HttpConnection) -> Health {
     if connection.is_closed() {
         return Health::new(HealthState::Unknown, Duration::ZERO, "closed");
     }
-    let path = connection.config().health.path.as_deref().unwrap_or("");
-    let url = match target::join(connection.base(), path) {
-        Ok(url) => url,
-        Err(message) => return Health::error(Duration::ZERO, format!("`health.path`: {message}")),
-    };
+    // Joined and checked at connect, as the loader checked it (`client::prepare`).
+    let url = connection.health_url().clone();
     let started = Instant::now();
     let mut method = Method::HEAD;
     let mut answer = probe(connection, method.clone(), &url).await;

@@ -130,6 +130,8 @@ struct Inner {
     /// The base URL without user-info: reqwest never sees a URL credential, so none can end up
     /// in one of its error messages.
     base: url::Url,
+    /// What the health check requests (`health.path` joined onto `base`), checked at connect.
+    health_url: url::Url,
     /// Shared with every live connection of the same transport settings.
     client: Arc<reqwest::Client>,
     /// Credentials sent only to the base URL's origin (`per_host` connections; else empty).
@@ -331,8 +333,6 @@ impl HttpConnection {
     }
 
     fn build(name: &str, config: HttpConfig, transport: stub::Transport) -> Result<Self, ConnectError> {
-        let base = target::base::<HttpConnection>(&config.url)
-            .map_err(|message| ConnectError::new(name, message))?;
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");
@@ -340,7 +340,8 @@ impl HttpConnection {
         let inner = Inner {
             name: name.to_owned(),
             config,
-            base,
+            base: built.base,
+            health_url: built.health_url,
             client: built.client,
             origin_credentials: built.origin_credentials,
             lifecycle: Lifecycle::default(),
@@ -364,6 +365,11 @@ impl HttpConnection {
 
     pub(crate) fn base(&self) -> &url::Url {
         &self.inner.base
+    }
+
+    /// What the health check requests: `health.path` joined onto the base URL.
+    pub(crate) fn health_url(&self) -> &url::Url {
+        &self.inner.health_url
     }
 
     /// The credential headers a `per_host` connection adds to requests on its base URL's

@@ -22,6 +22,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Certificate, ClientBuilder, Identity};
 
 use super::transport;
+pub(crate) use crate::settings::tls::TlsFiles;
 
 /// Everything a client is built from. Holds header values (credentials among them) and TLS
 /// key material, so it has no `Debug` and is never logged.
@@ -39,17 +40,6 @@ pub(crate) struct ClientSettings {
     pub(crate) timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) tls: TlsFiles,
-}
-
-/// TLS files read at connect: the path (for messages) and the contents (so a changed file
-/// gives a new client).
-#[derive(Default, PartialEq, Eq, Hash)]
-pub(crate) struct TlsFiles {
-    /// `tls.ca_file`: extra roots, merged with the platform's.
-    pub(crate) ca: Option<(String, Vec<u8>)>,
-    /// `tls.cert_file` and `tls.key_file` paths, and the two PEM files joined.
-    pub(crate) identity: Option<(String, String, Vec<u8>)>,
-    pub(crate) accept_invalid_certs: bool,
 }
 
 /// Live clients by their settings.
@@ -111,10 +101,13 @@ fn tls(mut builder: ClientBuilder, tls: &TlsFiles) -> Result<ClientBuilder, Stri
         }
         builder = builder.tls_certs_merge(certs);
     }
-    if let Some((cert_path, key_path, pem)) = &tls.identity {
-        let identity = Identity::from_pem(pem).map_err(|e| {
+    if let Some(files) = &tls.identity {
+        let identity = Identity::from_pem(&files.joined()).map_err(|e| {
             let reason = transport::describe(e);
-            format!("`tls.cert_file` {cert_path} with `tls.key_file` {key_path}: not a PEM certificate and key ({reason})")
+            format!(
+                "`tls.cert_file` {} with `tls.key_file` {}: not a PEM certificate and key ({reason})",
+                files.cert_path, files.key_path
+            )
         })?;
         builder = builder.identity(identity);
     }

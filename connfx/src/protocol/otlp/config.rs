@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::config::group::Problem;
 use crate::{ConnUrl, HealthCheckConfig, SecretHeaders, TimeoutConfig, TlsConfig};
 
 /// The export timeout when `timeout.total` is unset (the OTLP default).
@@ -79,27 +80,30 @@ crate::config::group::choice! {
     }
 }
 
-/// The collector URL holds no credential and every header is sendable (the spec's bounds are
-/// checked with every protocol's).
-fn check_otlp(c: &OtlpConfig) -> Result<(), String> {
-    check_headers(&c.headers)?;
+/// The collector URL holds no credential, every header is sendable, and for `grpc` the URL is
+/// an endpoint tonic reads and `tls` asks nothing tonic cannot do: the checks `connect` would
+/// otherwise be first to make (the spec's bounds are checked with every protocol's).
+pub(super) fn check_otlp(c: &OtlpConfig) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    problems.extend(check_headers(&c.headers).err().map(|m| Problem::at("headers", m)));
     if c.url.expose().password().is_some() || !c.url.expose().username().is_empty() {
-        return Err("the collector URL must not hold credentials; put them in `headers`".to_owned());
+        problems.push(Problem::at(
+            "url",
+            "the collector URL must not hold credentials; put them in `headers`",
+        ));
     }
-    Ok(())
+    if c.transport == OtlpTransport::Grpc {
+        problems.extend(super::transport::grpc_target(c).err());
+        problems.extend(super::tls::grpc_supports(c).err());
+    }
+    problems
 }
 
-/// Header names and values must be sendable; the message names the header, never its value.
+/// Header names and values must be sendable (the rule every protocol's headers follow); the
+/// message names the header, never its value.
 fn check_headers(headers: &SecretHeaders) -> Result<(), String> {
     for (name, value) in headers.exposed() {
-        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            return Err(format!("`headers`: `{name}` is not a valid header name"));
-        }
-        if http::HeaderValue::from_str(value).is_err() {
-            return Err(format!(
-                "`headers`: the value of `{name}` holds a character a header value may not"
-            ));
-        }
+        crate::protocol::header::parse(name, value, true)?;
     }
     Ok(())
 }

@@ -226,6 +226,14 @@ impl Connection for OtlpConnection {
     type Config = OtlpConfig;
 
     async fn connect(name: &str, config: OtlpConfig) -> Result<Self, ConnectError> {
+        // The protocol's declared check, as the loader ran it, for a config built in code.
+        let problems = config::check_otlp(&config);
+        if !problems.is_empty() {
+            return Err(ConnectError::new(
+                name,
+                crate::config::group::connect_message(&problems),
+            ));
+        }
         let exporters = transport::build(&config)
             .await
             .map_err(|message| ConnectError::new(name, message))?;

@@ -1,11 +1,12 @@
 //! `tls(...)` for the collector: extra CA roots, a client certificate, `accept_invalid_certs`,
 //! read once and applied to the HTTP client or the gRPC endpoint.
 
-use std::fs;
-
 use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 
+use super::{OtlpConfig, OtlpTransport};
 use crate::TlsConfig;
+use crate::config::group::{Problem, connect_message};
+use crate::settings::tls::read_files;
 
 /// The TLS files of a config, read and checked.
 pub(super) struct Material {
@@ -25,22 +26,14 @@ impl Material {
     /// # Errors
     /// The key and file at fault, and why.
     pub(super) fn load(tls: &TlsConfig) -> Result<Self, String> {
-        let ca = tls
-            .ca_file
-            .as_deref()
-            .map(|p| read("tls.ca_file", p))
-            .transpose()?;
-        let roots = match (&ca, tls.ca_file.as_deref()) {
-            (Some(pem), Some(path)) => parse_roots(pem, path)?,
-            _ => Vec::new(),
+        // Read and checked as the loader did (the `tls` group's declared check).
+        let files = read_files(tls).map_err(|problems| connect_message(&problems))?;
+        let roots = match &files.ca {
+            Some((path, pem)) => parse_roots(pem, path)?,
+            None => Vec::new(),
         };
-        let identity = match (&tls.cert_file, &tls.key_file) {
-            (Some(cert), Some(key)) => Some((read("tls.cert_file", cert)?, read("tls.key_file", key)?)),
-            (None, None) => None,
-            _ => {
-                return Err("`tls.cert_file` and `tls.key_file` go together; set both or neither".to_owned());
-            }
-        };
+        let ca = files.ca.map(|(_, pem)| pem);
+        let identity = files.identity.map(|identity| (identity.cert, identity.key));
         let client = identity.as_ref().map(parse_identity).transpose()?;
         Ok(Material {
             ca,
@@ -65,14 +58,9 @@ impl Material {
         builder.tls_danger_accept_invalid_certs(self.accept_invalid_certs)
     }
 
-    /// The gRPC endpoint's TLS: webpki roots plus the extra ones.
-    ///
-    /// # Errors
-    /// `accept_invalid_certs`, which tonic does not offer.
-    pub(super) fn grpc(self) -> Result<ClientTlsConfig, String> {
-        if self.accept_invalid_certs {
-            return Err("`tls.accept_invalid_certs` is not supported with `transport = \"grpc\"`".to_owned());
-        }
+    /// The gRPC endpoint's TLS: webpki roots plus the extra ones (`accept_invalid_certs` is
+    /// refused before, by [`grpc_supports`]).
+    pub(super) fn grpc(self) -> ClientTlsConfig {
         let mut tls = ClientTlsConfig::new().with_webpki_roots();
         if let Some(pem) = self.ca {
             tls = tls.ca_certificate(Certificate::from_pem(pem));
@@ -80,7 +68,23 @@ impl Material {
         if let Some((cert, key)) = self.identity {
             tls = tls.identity(Identity::from_pem(cert, key));
         }
-        Ok(tls)
+        tls
+    }
+}
+
+/// tonic offers no way to accept any certificate: `tls.accept_invalid_certs` with gRPC over
+/// `https` is refused, at load (the protocol's declared check) and at connect.
+///
+/// # Errors
+/// The problem at `tls.accept_invalid_certs`.
+pub(super) fn grpc_supports(config: &OtlpConfig) -> Result<(), Problem> {
+    let grpc = config.transport == OtlpTransport::Grpc;
+    match grpc && config.url.expose().scheme() == "https" && config.tls.accept_invalid_certs {
+        true => Err(Problem::at(
+            "tls.accept_invalid_certs",
+            "`tls.accept_invalid_certs` is not supported with `transport = \"grpc\"`",
+        )),
+        false => Ok(()),
     }
 }
 
@@ -99,8 +103,4 @@ fn parse_identity((cert, key): &(Vec<u8>, Vec<u8>)) -> Result<reqwest::Identity,
     pem.extend_from_slice(key);
     reqwest::Identity::from_pem(&pem)
         .map_err(|_| "`tls.cert_file` with `tls.key_file`: not a PEM certificate and key".to_owned())
-}
-
-fn read(key: &str, path: &str) -> Result<Vec<u8>, String> {
-    fs::read(path).map_err(|e| format!("`{key}` {path}: cannot read it: {e}"))
 }

@@ -11,6 +11,7 @@ use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 use super::{OtlpConfig, OtlpTransport, tls};
+use crate::config::group::Problem;
 
 /// The three exporters (those whose signal is on) and the health probe.
 pub(super) struct Exporters {
@@ -187,24 +188,35 @@ fn over_grpc<B: WithExportConfig + WithTonicConfig>(
 
 /// The gRPC endpoint: per-request and connect timeouts, TLS when the URL is `https`.
 fn grpc_endpoint(config: &OtlpConfig) -> Result<Endpoint, String> {
-    let url = config.url.expose();
-    let mut endpoint = Endpoint::from_shared(url.as_str().trim_end_matches('/').to_owned())
-        .map_err(|_| "`url` is not a valid gRPC endpoint".to_owned())?
-        .timeout(per_attempt(config));
-    if let Some(connect) = config.timeout.connect {
-        endpoint = endpoint.connect_timeout(connect);
-    }
-    if url.scheme() != "https" {
+    let endpoint = grpc_target(config).map_err(|problem| problem.message)?;
+    if config.url.expose().scheme() != "https" {
         return Ok(endpoint);
     }
+    tls::grpc_supports(config).map_err(|problem| problem.message)?;
     let material = tls::Material::load(&config.tls)?;
-    let tls: ClientTlsConfig = material.grpc()?;
+    let tls: ClientTlsConfig = material.grpc();
     endpoint.tls_config(tls).map_err(|e| {
         format!(
             "`tls`: cannot configure TLS for gRPC: {}",
             super::health::chain(&e)
         )
     })
+}
+
+/// The gRPC endpoint of `config`'s URL, with its timeouts; no I/O. The loader runs it (in the
+/// protocol's declared check) and `connect` again.
+///
+/// # Errors
+/// The problem at `url`, not quoting it.
+pub(super) fn grpc_target(config: &OtlpConfig) -> Result<Endpoint, Problem> {
+    let url = config.url.expose();
+    let mut endpoint = Endpoint::from_shared(url.as_str().trim_end_matches('/').to_owned())
+        .map_err(|_| Problem::at("url", "`url` is not a valid gRPC endpoint"))?
+        .timeout(per_attempt(config));
+    if let Some(connect) = config.timeout.connect {
+        endpoint = endpoint.connect_timeout(connect);
+    }
+    Ok(endpoint)
 }
 
 fn finish(

@@ -7,34 +7,22 @@ use redis::{Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, TlsCerti
 
 use super::RedisConfig;
 use crate::TlsConfig;
+use crate::config::group::{Problem, connect_message};
+use crate::settings::tls::read_files;
 
 /// Connect timeout when `timeout.connect` is unset (the redis crate's own default).
 pub(super) const DEFAULT_CONNECT: Duration = Duration::from_secs(1);
 
-/// The client for `config`: URL, password and database resolved, TLS files read. No I/O but
-/// reading the TLS files.
+/// The client for `config`: URL, password and database resolved ([`info`], as the loader
+/// checked them), TLS files read ([`read_files`], as the loader read them). No I/O but reading
+/// the TLS files.
 ///
 /// # Errors
 /// What is wrong with the settings, never quoting the URL (it may hold a password).
 pub(super) fn build(config: &RedisConfig) -> Result<Client, String> {
-    let url = config.url.expose();
-    if !matches!(url.scheme(), "redis" | "rediss") {
-        return Err(format!(
-            "URL scheme `{}` is not a Redis scheme; expected `redis` or `rediss`",
-            url.scheme()
-        ));
-    }
-    let info = url
-        .clone()
-        .into_connection_info()
-        .map_err(|e| format!("invalid Redis URL: {e}"))?;
-    let info = with_credentials(info, config);
+    let info = info(config).map_err(|problems| connect_message(&problems))?;
     let tls = &config.tls;
-    let uses_tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
-    if !uses_tls && *tls != TlsConfig::default() {
-        return Err("`tls` settings need a `rediss://` URL".to_owned());
-    }
-    if !uses_tls {
+    if !matches!(info.addr(), ConnectionAddr::TcpTls { .. }) {
         return Client::open(info).map_err(|e| format!("invalid Redis settings: {e}"));
     }
     let info = if tls.accept_invalid_certs {
@@ -43,6 +31,38 @@ pub(super) fn build(config: &RedisConfig) -> Result<Client, String> {
         info
     };
     Client::build_with_tls(info, certificates(tls)?).map_err(|e| format!("invalid TLS settings: {e}"))
+}
+
+/// The connection info of `config`: a Redis URL the redis crate reads, with `password` and
+/// `database` over the URL's, and `tls` settings only with `rediss://`. What the loader runs as
+/// the protocol's declared check ([`check_redis`]) and `connect` runs again.
+///
+/// # Errors
+/// Every problem at its key (`url`, `tls`), never quoting the URL.
+fn info(config: &RedisConfig) -> Result<ConnectionInfo, Vec<Problem>> {
+    let url = config.url.expose();
+    if !matches!(url.scheme(), "redis" | "rediss") {
+        let message = format!(
+            "URL scheme `{}` is not a Redis scheme; expected `redis` or `rediss`",
+            url.scheme()
+        );
+        return Err(vec![Problem::at("url", message)]);
+    }
+    let info = url
+        .clone()
+        .into_connection_info()
+        .map_err(|e| vec![Problem::at("url", format!("invalid Redis URL: {e}"))])?;
+    let info = with_credentials(info, config);
+    let uses_tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
+    if !uses_tls && config.tls != TlsConfig::default() {
+        return Err(vec![Problem::at("tls", "`tls` settings need a `rediss://` URL")]);
+    }
+    Ok(info)
+}
+
+/// The protocol's declared check (`check [check_redis]` in `connfx-spec`).
+pub(super) fn check_redis(config: &RedisConfig) -> Vec<Problem> {
+    info(config).err().unwrap_or_default()
 }
 
 /// The `password` and `database` keys, over what the URL says.
@@ -77,25 +97,13 @@ fn insecure(info: ConnectionInfo) -> ConnectionInfo {
 
 /// The trust roots and client certificate of `tls`, read from their files.
 fn certificates(tls: &TlsConfig) -> Result<TlsCertificates, String> {
-    let read = |key: &str, path: &str| {
-        std::fs::read(path).map_err(|e| format!("cannot read `tls.{key}` file {path}: {e}"))
-    };
-    let root_cert = tls
-        .ca_file
-        .as_deref()
-        .map(|path| read("ca_file", path))
-        .transpose()?;
-    let client_tls = match (&tls.cert_file, &tls.key_file) {
-        (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
-            client_cert: read("cert_file", cert)?,
-            client_key: read("key_file", key)?,
-        }),
-        (None, None) => None,
-        _ => return Err("`tls.cert_file` and `tls.key_file` go together".to_owned()),
-    };
+    let files = read_files(tls).map_err(|problems| connect_message(&problems))?;
     Ok(TlsCertificates {
-        client_tls,
-        root_cert,
+        client_tls: files.identity.map(|identity| redis::ClientTlsConfig {
+            client_cert: identity.cert,
+            client_key: identity.key,
+        }),
+        root_cert: files.ca.map(|(_, pem)| pem),
     })
 }
 

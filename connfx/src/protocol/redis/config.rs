@@ -1,5 +1,6 @@
 //! [`RedisConfig`]: declared once in `connfx-spec` (see `config::group`).
 
+use super::client::check_redis;
 use crate::{
     BulkheadConfig, CallTimeoutConfig, CircuitBreakerConfig, ConnUrl, HealthCheckConfig, PoolConfig,
     RateLimitConfig, RetryConfig, Secret, TlsConfig,

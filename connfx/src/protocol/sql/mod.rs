@@ -316,14 +316,8 @@ impl Connection for SqlConnection {
 
     async fn connect(name: &str, config: SqlConfig) -> Result<Self, ConnectError> {
         let fail = |message: String| ConnectError::new(name, message);
-        let backend = SqlBackend::from_scheme(config.url.scheme()).ok_or_else(|| {
-            fail(format!(
-                "URL scheme `{}` is not a SQL database: expected `postgres`, `postgresql`, `mysql`, `mariadb` or `sqlite`",
-                config.url.scheme()
-            ))
-        })?;
         pool::check_sizes(&config).map_err(fail)?;
-        let pool = pool::build(backend, &config).map_err(fail)?;
+        let (backend, pool) = pool::build(&config).map_err(fail)?;
         tracing::debug!(connection = name, %backend, url = %config.url, "sql pool set up (lazy)");
         let inner = Inner {
             name: name.to_owned(),

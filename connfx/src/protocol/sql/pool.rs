@@ -6,6 +6,7 @@ use sqlx::ConnectOptions;
 use sqlx::pool::PoolOptions;
 
 use super::{SqlBackend, SqlConfig, SqlDatabase};
+use crate::config::group::Problem;
 
 /// The sqlx pool of a [`SqlConnection`](super::SqlConnection), typed by backend: match on it,
 /// or ask the connection for the one you expect (`db.postgres()`, `db.typed::<Postgres>()`).
@@ -109,36 +110,81 @@ fn backend_of<DB: SqlDatabase>(_: &sqlx::Pool<DB>) -> SqlBackend {
     DB::BACKEND
 }
 
+/// The connect options a URL gives, for its backend.
+enum Options {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::postgres::PgConnectOptions),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::mysql::MySqlConnectOptions),
+    Sqlite(sqlx::sqlite::SqliteConnectOptions),
+}
+
+/// The backend `config`'s URL names and the connect options sqlx reads from it: a backend whose
+/// cargo feature is on, and a URL (with its options) sqlx accepts. No I/O: what the loader runs
+/// as the protocol's declared check ([`check_sql`]) and `connect` runs again to build the pool.
+///
+/// # Errors
+/// The problem at `url`, never quoting the URL.
+fn options(config: &SqlConfig) -> Result<(SqlBackend, Options), Problem> {
+    let url = config.url.expose();
+    let backend = SqlBackend::from_scheme(url.scheme()).ok_or_else(|| {
+        Problem::at(
+            "url",
+            format!(
+                "URL scheme `{}` is not a SQL database: expected `postgres`, `postgresql`, `mysql`, `mariadb` or `sqlite`",
+                url.scheme()
+            ),
+        )
+    })?;
+    let invalid = |_: sqlx::Error| Problem::at("url", format!("invalid {backend} URL or options"));
+    let options = match backend {
+        #[cfg(feature = "postgres")]
+        SqlBackend::Postgres => {
+            Options::Postgres(sqlx::postgres::PgConnectOptions::from_url(url).map_err(invalid)?)
+        }
+        // sqlx reads host, user, database and options from the URL and ignores its scheme, so
+        // `mariadb://` needs no rewriting.
+        #[cfg(feature = "mysql")]
+        SqlBackend::MySql => {
+            Options::MySql(sqlx::mysql::MySqlConnectOptions::from_url(url).map_err(invalid)?)
+        }
+        SqlBackend::Sqlite => {
+            Options::Sqlite(sqlx::sqlite::SqliteConnectOptions::from_url(url).map_err(invalid)?)
+        }
+        #[allow(unreachable_patterns)] // every backend compiled in
+        other => {
+            return Err(Problem::at(
+                "url",
+                format!(
+                    "`{}://` needs connfx's `{other}` cargo feature, which is not enabled",
+                    url.scheme()
+                ),
+            ));
+        }
+    };
+    Ok((backend, options))
+}
+
+/// The protocol's declared check (`check [check_sql]` in `connfx-spec`): [`options`].
+pub(super) fn check_sql(config: &SqlConfig) -> Result<(), Problem> {
+    options(config).map(drop)
+}
+
 /// A lazy pool for `config`: no connection is opened until the first use.
 ///
 /// # Errors
-/// A message (never the URL) when the backend is not compiled in or the URL's options are invalid.
-pub(super) fn build(backend: SqlBackend, config: &SqlConfig) -> Result<SqlPool, String> {
-    let url = config.url.expose();
-    let invalid = |_: sqlx::Error| format!("invalid {backend} URL or options");
-    match backend {
+/// A message (never the URL) when the scheme is no SQL database, its backend is not compiled in
+/// or the URL's options are invalid.
+pub(super) fn build(config: &SqlConfig) -> Result<(SqlBackend, SqlPool), String> {
+    let (backend, options) = options(config).map_err(|problem| problem.message)?;
+    let pool = match options {
         #[cfg(feature = "postgres")]
-        SqlBackend::Postgres => {
-            let options = sqlx::postgres::PgConnectOptions::from_url(url).map_err(invalid)?;
-            Ok(SqlPool::Postgres(pool_options(config).connect_lazy_with(options)))
-        }
+        Options::Postgres(options) => SqlPool::Postgres(pool_options(config).connect_lazy_with(options)),
         #[cfg(feature = "mysql")]
-        SqlBackend::MySql => {
-            // sqlx reads host, user, database and options from the URL and ignores its scheme,
-            // so `mariadb://` needs no rewriting.
-            let options = sqlx::mysql::MySqlConnectOptions::from_url(url).map_err(invalid)?;
-            Ok(SqlPool::MySql(pool_options(config).connect_lazy_with(options)))
-        }
-        SqlBackend::Sqlite => {
-            let options = sqlx::sqlite::SqliteConnectOptions::from_url(url).map_err(invalid)?;
-            Ok(SqlPool::Sqlite(pool_options(config).connect_lazy_with(options)))
-        }
-        #[allow(unreachable_patterns)] // every backend compiled in
-        other => Err(format!(
-            "`{}://` needs connfx's `{other}` cargo feature, which is not enabled",
-            url.scheme()
-        )),
-    }
+        Options::MySql(options) => SqlPool::MySql(pool_options(config).connect_lazy_with(options)),
+        Options::Sqlite(options) => SqlPool::Sqlite(pool_options(config).connect_lazy_with(options)),
+    };
+    Ok((backend, pool))
 }
 
 /// The pool settings of `config`, for any backend.

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::client::check_sse;
 use crate::{AuthConfig, ConnUrl, Headers, HealthCheckConfig, RetryConfig, TimeoutConfig};
 
 connfx_spec::sse_protocol!(crate::config::group::config_protocol);

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::handshake::check_websocket;
 use crate::{ConnUrl, Headers, HealthCheckConfig, RetryConfig, TimeoutConfig};
 
 connfx_spec::websocket_protocol!(crate::config::group::config_protocol);

@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig as Limits;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream, tungstenite};
 
 use super::WebSocketConfig;
+use crate::config::group::{Problem, connect_message};
 use crate::resilience::retry::{Outcome, RetryAfter};
 use crate::{CallError, Headers};
 
@@ -39,32 +40,24 @@ pub(super) struct Handshake {
 }
 
 impl Handshake {
-    /// Checks the URL and headers and builds the TLS setup.
+    /// Checks the URL and headers ([`checked`], as the loader did) and builds the TLS setup.
     ///
     /// # Errors
     /// A message for the connect error, naming the key at fault and never a value.
     pub(super) fn new(config: &WebSocketConfig) -> Result<Self, String> {
-        let url = config.url.expose();
-        crate::protocol::handle::check_scheme::<super::WebSocketConnection>(url)?;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err("`url` holds user-info; send credentials in `headers` (`Authorization`)".to_owned());
-        }
-        let host = url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or("`url` has no host")?;
-        let port = url.port_or_known_default().ok_or("`url` has no port")?;
-        let tls = url.scheme() == "wss";
-        let mut url = url.clone();
-        url.set_fragment(None);
+        let checked = checked(config).map_err(|problems| connect_message(&problems))?;
         Ok(Handshake {
-            url: url.into(),
-            target: format!("{host}:{port}"),
+            url: checked.url,
+            target: format!("{}:{}", checked.host, checked.port),
             // rustls and `TcpStream::connect` want an IPv6 address without its brackets.
-            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
-            port,
-            headers: headers(&config.headers)?,
-            connector: if tls {
+            host: checked
+                .host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            port: checked.port,
+            headers: checked.headers,
+            connector: if checked.tls {
                 Connector::Rustls(rustls_config()?)
             } else {
                 Connector::Plain
@@ -229,6 +222,58 @@ fn headers(headers: &Headers) -> Result<Vec<(HeaderName, HeaderValue)>, String> 
         .iter()
         .map(|(name, value)| crate::protocol::header::parse(name, value, Headers::is_sensitive(name)))
         .collect()
+}
+
+/// The URL and headers of a handshake, checked without the network.
+struct Checked {
+    url: String,
+    host: String,
+    port: u16,
+    tls: bool,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// The URL (one of the protocol's schemes, no user-info, a host and a port) and the headers:
+/// what the loader runs as the protocol's declared check ([`check_websocket`]) and `connect`
+/// runs again to build the handshake.
+///
+/// # Errors
+/// Every problem at its key (`url`, `headers`), never quoting a value.
+fn checked(config: &WebSocketConfig) -> Result<Checked, Vec<Problem>> {
+    let url = target(config.url.expose()).map_err(|m| Problem::at("url", m));
+    let headers = headers(&config.headers).map_err(|m| Problem::at("headers", m));
+    match (url, headers) {
+        (Ok((url, host, port)), Ok(headers)) => Ok(Checked {
+            tls: url.scheme() == "wss",
+            url: url.into(),
+            host,
+            port,
+            headers,
+        }),
+        (url, headers) => Err(url.err().into_iter().chain(headers.err()).collect()),
+    }
+}
+
+/// The URL without its fragment, its host and its port.
+fn target(url: &url::Url) -> Result<(url::Url, String, u16), String> {
+    crate::protocol::handle::check_scheme::<super::WebSocketConnection>(url)?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("`url` holds user-info; send credentials in `headers` (`Authorization`)".to_owned());
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("`url` has no host")?
+        .to_owned();
+    let port = url.port_or_known_default().ok_or("`url` has no port")?;
+    let mut url = url.clone();
+    url.set_fragment(None);
+    Ok((url, host, port))
+}
+
+/// The protocol's declared check (`check [check_websocket]` in `connfx-spec`).
+pub(super) fn check_websocket(config: &WebSocketConfig) -> Vec<Problem> {
+    checked(config).err().unwrap_or_default()
 }
 
 /// The TLS setup of every `wss` connection: no setting changes it, so it is built once and

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use governor::Quota;
 
+use crate::config::group::Problem;
+
 connfx_spec::rate_limit_group!(crate::config::group::config_group);
 
 impl RateLimitConfig {
@@ -46,27 +48,34 @@ crate::config::group::choice! {
 /// infinite; governor spaces calls in whole nanoseconds, so more than one call a nanosecond
 /// cannot be kept; and it counts a full burst's refill time in `u64` nanoseconds (584 years),
 /// so that time is held to [`connfx_spec::MAX_DURATION`] like every duration.
-fn rate_is_representable(c: &RateLimitConfig) -> Result<(), String> {
+fn rate_is_representable(c: &RateLimitConfig) -> Result<(), Problem> {
     let format = |d: Duration| humantime::format_duration(d).to_string();
     if c.per.is_zero() {
-        return Err("`per` must be longer than 0s".to_owned());
+        return Err(Problem::at("per", "`per` must be longer than 0s"));
     }
     let requests = c.requests.max(1);
     let interval = c.per / requests;
     if interval.is_zero() {
-        return Err(format!(
-            "`requests` ({requests}) per `per` ({}) is more than one call a nanosecond, the finest rate a limit keeps",
-            format(c.per)
+        return Err(Problem::at(
+            "requests",
+            format!(
+                "`requests` ({requests}) per `per` ({}) is more than one call a nanosecond, the finest rate a limit keeps",
+                format(c.per)
+            ),
         ));
     }
     let burst = c.burst.unwrap_or(requests).max(1);
     match interval.checked_mul(burst) {
         Some(refill) if refill <= connfx_spec::MAX_DURATION => Ok(()),
-        refill => Err(format!(
-            "`burst` ({burst}) at `requests` ({requests}) per `per` ({}) takes {} to refill; it must refill within {}",
-            format(c.per),
-            refill.map_or_else(|| "longer than any clock keeps".to_owned(), format),
-            format(connfx_spec::MAX_DURATION)
+        refill => Err(Problem::at(
+            // The burst is the key to lower when `requests` and `per` are as meant.
+            if c.burst.is_some() { "burst" } else { "per" },
+            format!(
+                "`burst` ({burst}) at `requests` ({requests}) per `per` ({}) takes {} to refill; it must refill within {}",
+                format(c.per),
+                refill.map_or_else(|| "longer than any clock keeps".to_owned(), format),
+                format(connfx_spec::MAX_DURATION)
+            ),
         )),
     }
 }
