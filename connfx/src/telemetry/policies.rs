@@ -24,8 +24,13 @@ pub(crate) fn watch(telemetry: &Telemetry, retry: Option<&Retry>, breaker: Optio
         Some(Breaker::One(breaker)) => {
             let counting = telemetry.clone();
             breaker.on_event(move |event| count_transition(&counting, event));
-            let breaker = breaker.clone();
-            offer_state(telemetry, move || breaker.state());
+            // Weakly: the breaker's listener above holds the telemetry, so a strong handle here
+            // made a cycle, and every dropped connection with a breaker leaked both (found by the
+            // `connect` fuzz target's leak check).
+            let breaker = Arc::downgrade(&breaker.inner);
+            offer_state(telemetry, move || {
+                breaker.upgrade().map(|inner| CircuitBreaker { inner }.state())
+            });
         }
         Some(Breaker::PerHost(group)) => {
             forward_group_events(telemetry, group);
@@ -77,4 +82,21 @@ fn forward_group_events(telemetry: &Telemetry, group: &CircuitBreakerGroup) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (`connect` fuzz target, leak check): the state gauge held the breaker and the
+    /// breaker's listener held the telemetry, so neither was ever freed.
+    #[test]
+    fn a_watched_breaker_is_freed_with_its_connection() {
+        let telemetry = Telemetry::new("api", "http");
+        let breaker = CircuitBreaker::new(crate::CircuitBreakerConfig::default());
+        watch(&telemetry, None, Some(Breaker::One(&breaker)));
+        let freed = Arc::downgrade(&breaker.inner);
+        drop((telemetry, breaker));
+        assert!(freed.upgrade().is_none(), "the breaker outlived its connection");
+    }
 }
