@@ -126,7 +126,8 @@ fn registry_targets_are_checked_against_the_graphql_keys() {
     ]))
     .unwrap_err();
     assert!(
-        err.to_string().contains("did you mean `RETRY_MAX_ATTEMPTS`?"),
+        err.to_string()
+            .contains("did you mean `CONN_TARGETS_CATALOG_PROPERTIES_RETRY_MAX_ATTEMPTS`?"),
         "{err}"
     );
 }

@@ -12,6 +12,9 @@ fn load(env: &[(&str, &str)]) -> Result<connfx::protocol::otlp::OtlpConfig, Conf
     Ok(config.otel.expect("configured"))
 }
 
+/// A real PEM file: TLS files are read at load.
+const CA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/http/fixtures/ca-bundle.pem");
+
 #[test]
 fn env_sets_every_key_and_keeps_attribute_defaults() {
     let config = load(&[
@@ -21,7 +24,7 @@ fn env_sets_every_key_and_keeps_attribute_defaults() {
         ("OBS_OTEL_BATCH_SIZE", "100"),
         ("OBS_OTEL_LOGS", "false"),
         ("OBS_OTEL_RESOURCE", r#"{"team": "search"}"#),
-        ("OBS_OTEL_TLS_CA_FILE", "/etc/ssl/collector.pem"),
+        ("OBS_OTEL_TLS_CA_FILE", CA_FILE),
     ])
     .unwrap();
     assert_eq!(config.transport, connfx::protocol::otlp::OtlpTransport::Grpc);
@@ -32,7 +35,7 @@ fn env_sets_every_key_and_keeps_attribute_defaults() {
     // A map from the environment replaces the attribute's whole.
     assert_eq!(config.resource.len(), 1);
     assert_eq!(config.resource["team"], "search");
-    assert_eq!(config.tls.ca_file.as_deref(), Some("/etc/ssl/collector.pem"));
+    assert_eq!(config.tls.ca_file.as_deref(), Some(CA_FILE));
 }
 
 #[test]

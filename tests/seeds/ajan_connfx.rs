@@ -66,6 +66,9 @@ CONN_TARGETS_API_PROPERTIES_SERVER_ERROR_THRESHOLD=500
 
 const GUIDE: &str = "migrating-from-ajan-connfx.md";
 
+const CLIENT_CERT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/http/fixtures/client-cert.pem");
+const CLIENT_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/http/fixtures/client-key.pem");
+
 fn load(sources: Sources) -> RegistryConfig {
     RegistryConfig::load(sources).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -457,7 +460,12 @@ random_factor = 0.3
 fn the_http_examples_load_from_a_file() {
     shows(&guide(GUIDE), HTTP_FILE);
     let dir = tempfile::tempdir().unwrap();
-    let config = load(Sources::new().file(file(&dir, "http.toml", HTTP_FILE)));
+    // The seed's client certificate paths are placeholders; TLS files are read at load, so the
+    // test points them at real PEM files (the only change to the seed's text).
+    let text = HTTP_FILE
+        .replace("/path/to/client.crt", CLIENT_CERT)
+        .replace("/path/to/client.key", CLIENT_KEY);
+    let config = load(Sources::new().file(file(&dir, "http.toml", &text)));
     let http = |name: &str| -> connfx::HttpConfig {
         serde_json::from_value(config.targets[name].to_protocol_json()).unwrap()
     };
@@ -480,8 +488,8 @@ fn the_http_examples_load_from_a_file() {
     let retry = http("api-retry").retry.unwrap();
     assert_eq!((retry.max_attempts, retry.jitter), (3, 0.1));
     let advanced = http("api-advanced");
-    assert_eq!(advanced.tls.cert_file.as_deref(), Some("/path/to/client.crt"));
-    assert_eq!(advanced.tls.key_file.as_deref(), Some("/path/to/client.key"));
+    assert_eq!(advanced.tls.cert_file.as_deref(), Some(CLIENT_CERT));
+    assert_eq!(advanced.tls.key_file.as_deref(), Some(CLIENT_KEY));
     assert_eq!(advanced.timeout.total, Duration::from_secs(30));
     assert_eq!(advanced.circuit_breaker.unwrap().half_open_success_needed, 3);
     let retry = advanced.retry.unwrap();

@@ -46,11 +46,7 @@ fn the_env_block_loads_with_its_documented_meaning() {
 
     let http: HttpConfig = serde_json::from_value(target("http").to_protocol_json()).unwrap();
     assert_eq!(http.url.to_string(), "https://api.example.com/");
-    assert_eq!(
-        http.timeout.total,
-        Duration::from_millis(5000),
-        "milliseconds"
-    );
+    assert_eq!(http.timeout.total, Duration::from_millis(5000), "milliseconds");
     let retry = http.retry.unwrap();
     assert_eq!(retry.max_attempts, 4, "RETRY_COUNT=3 retries after the first try");
     assert_eq!(retry.initial_interval, Duration::from_secs(1));
