@@ -114,13 +114,16 @@ fn keep<T>(result: Result<T, Problem>, problems: &mut Vec<Problem>) -> Option<T>
 }
 
 fn read(key: &'static str, path: &str) -> Result<(&'static str, Vec<u8>), Problem> {
-    std::fs::read(path)
-        .map(|pem| (key, pem))
-        .map_err(|e| Problem::at(key, format!("`tls.{key}` {path}: cannot read it: {e}")))
+    std::fs::read(path).map(|pem| (key, pem)).map_err(|e| {
+        let path = shown(path);
+        Problem::at(key, format!("`tls.{key}` {path}: cannot read it: {e}"))
+    })
 }
 
 /// The PEM sections of a file, or why it is not PEM.
 fn sections(key: &str, path: &str, pem: &[u8]) -> Result<Vec<SectionKind>, Problem> {
+    let shown_path = shown(path);
+    let path = &*shown_path;
     let mut reader = Cursor::new(pem);
     let mut kinds = Vec::new();
     loop {
@@ -139,6 +142,8 @@ fn sections(key: &str, path: &str, pem: &[u8]) -> Result<Vec<SectionKind>, Probl
 
 /// Extra trust roots: at least one certificate (other blocks are skipped, as reqwest does).
 fn ca_bundle(path: &str, (key, pem): (&str, Vec<u8>)) -> Result<Vec<u8>, Problem> {
+    let shown_path = shown(path);
+    let path = &*shown_path;
     let kinds = sections(key, path, &pem)?;
     match kinds.contains(&SectionKind::Certificate) {
         true => Ok(pem),
@@ -163,6 +168,8 @@ fn identity_block(kind: &SectionKind) -> bool {
 /// A client certificate chain: at least one certificate, and no block an identity may not
 /// hold (a file holding the certificate and its key serves as both `cert_file` and `key_file`).
 fn certificates(path: &str, (key, pem): (&str, Vec<u8>)) -> Result<Vec<u8>, Problem> {
+    let shown_path = shown(path);
+    let path = &*shown_path;
     let kinds = sections(key, path, &pem)?;
     match kinds.contains(&SectionKind::Certificate) && kinds.iter().all(identity_block) {
         true => Ok(pem),
@@ -177,6 +184,8 @@ fn certificates(path: &str, (key, pem): (&str, Vec<u8>)) -> Result<Vec<u8>, Prob
 
 /// A private key (PKCS#8, PKCS#1 or SEC1), and no block an identity may not hold.
 fn private_key(path: &str, (key, pem): (&str, Vec<u8>)) -> Result<Vec<u8>, Problem> {
+    let shown_path = shown(path);
+    let path = &*shown_path;
     let kinds = sections(key, path, &pem)?;
     let found = PrivateKeyDer::from_pem_slice(&pem).is_ok();
     match found && kinds.iter().all(identity_block) {
@@ -187,5 +196,22 @@ fn private_key(path: &str, (key, pem): (&str, Vec<u8>)) -> Result<Vec<u8>, Probl
                 "`tls.{key}` {path}: must hold a PEM private key (`-----BEGIN PRIVATE KEY-----`) and no other kind of block"
             ),
         )),
+    }
+}
+
+/// A file's path as a message shows it: a path is no secret, but one shaped like a URL with a
+/// password (`scheme://user:password@host`, a value pasted into the wrong key) is shown without
+/// the password.
+fn shown(path: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = path.find("://").map(|i| i + 3) else {
+        return path.into();
+    };
+    let rest = &path[start..];
+    let Some(at) = rest.find('@') else {
+        return path.into();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!("{}:[redacted]{}", &path[..start + colon], &rest[at..]).into(),
+        None => path.into(),
     }
 }
