@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry as Slot;
 
 use connfx_spec::env::{CONFIG_FILE_OWNER, config_file_var, env_name};
+use connfx_spec::message::Syntax;
 use connfx_spec::{Group, Key, Kind, Protocol, Rule, check, message};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
@@ -130,7 +131,14 @@ fn check_key(cx: &Ctxt, protocol: &Protocol, key: &Key, entry: &Entry) {
 fn check_shorthand(cx: &Ctxt, protocol: &Protocol, group: &Group, name: &Name, value: &Value) {
     match group.shorthand.and_then(|key| group.key(key)) {
         Some(key) => check_literal(cx, protocol, key, value),
-        None => cx.error_at(name.span, message::group_needs_keys(group.name)),
+        None => {
+            let first = group.keys.iter().find(|key| Some(key.name) != group.switch);
+            let first = first.map_or("", |key| key.name);
+            cx.error_at(
+                name.span,
+                message::group_needs_keys(group.name, first, Syntax::Attribute),
+            );
+        }
     }
 }
 

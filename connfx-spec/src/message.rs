@@ -147,14 +147,104 @@ pub fn at_most_one(keys: &[&str]) -> String {
     format!("set at most one of {}", list(keys))
 }
 
-/// ```retry` is a group of keys; write `retry(...)` ``
-pub fn group_needs_keys(group: &str) -> String {
-    format!("`{group}` is a group of keys; write `{group}(...)`")
+/// Where a value was written, so a message about it shows that source's own syntax: a
+/// `#[connection(...)]` attribute, a TOML, YAML or JSON file, or an environment variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// The `#[connection(...)]` attribute (or a type's built-in default).
+    Attribute,
+    /// A `.toml` file.
+    Toml,
+    /// A `.yaml` or `.yml` file.
+    Yaml,
+    /// A `.json` file.
+    Json,
+    /// An environment variable.
+    Env,
+}
+
+impl Syntax {
+    /// The syntax of a config file, by its extension (as the loader reads it); TOML when the
+    /// extension is none of the known ones.
+    ///
+    /// ```
+    /// use connfx_spec::message::Syntax;
+    /// assert_eq!(Syntax::of_file(std::path::Path::new("deploy/prod.YML")), Syntax::Yaml);
+    /// ```
+    pub fn of_file(path: &std::path::Path) -> Syntax {
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        match extension.to_ascii_lowercase().as_str() {
+            "yaml" | "yml" => Syntax::Yaml,
+            "json" => Syntax::Json,
+            _ => Syntax::Toml,
+        }
+    }
+
+    /// What this syntax calls a group of keys: a table in TOML, a mapping in YAML, an object in
+    /// JSON.
+    ///
+    /// ```
+    /// assert_eq!(connfx_spec::message::Syntax::Yaml.group_word(), "a mapping");
+    /// ```
+    pub fn group_word(self) -> &'static str {
+        match self {
+            Syntax::Attribute | Syntax::Env => "a group",
+            Syntax::Toml => "a table",
+            Syntax::Yaml => "a mapping",
+            Syntax::Json => "an object",
+        }
+    }
+}
+
+/// A single value where a group of keys belongs, worded in the syntax it was written in, with
+/// the group's first key as the example.
+///
+/// ```
+/// use connfx_spec::message::{group_needs_keys, Syntax};
+/// assert_eq!(group_needs_keys("retry", "max_attempts", Syntax::Attribute), "`retry` is a group of keys; write `retry(...)`");
+/// assert_eq!(
+///     group_needs_keys("retry", "max_attempts", Syntax::Toml),
+///     "`retry` is a table of keys, not a single value; write `retry = { max_attempts = ... }` or a `[...retry]` table"
+/// );
+/// assert_eq!(
+///     group_needs_keys("retry", "max_attempts", Syntax::Yaml),
+///     "`retry` is a mapping of keys, not a single value; write `retry:` with `max_attempts: ...` indented below it"
+/// );
+/// assert_eq!(
+///     group_needs_keys("retry", "max_attempts", Syntax::Json),
+///     "`retry` is an object of keys, not a single value; write `\"retry\": { \"max_attempts\": ... }`"
+/// );
+/// ```
+pub fn group_needs_keys(group: &str, first_key: &str, syntax: Syntax) -> String {
+    let word = syntax.group_word();
+    match syntax {
+        Syntax::Attribute | Syntax::Env => format!("`{group}` is a group of keys; write `{group}(...)`"),
+        Syntax::Toml => format!(
+            "`{group}` is {word} of keys, not a single value; write `{group} = {{ {first_key} = ... }}` or a `[...{group}]` table"
+        ),
+        Syntax::Yaml => format!(
+            "`{group}` is {word} of keys, not a single value; write `{group}:` with `{first_key}: ...` indented below it"
+        ),
+        Syntax::Json => format!(
+            "`{group}` is {word} of keys, not a single value; write `\"{group}\": {{ \"{first_key}\": ... }}`"
+        ),
+    }
 }
 
 /// ```url` takes a single value; write `url = ...` ``
 pub fn key_needs_value(key: &str) -> String {
     format!("`{key}` takes a single value; write `{key} = ...`")
+}
+
+/// Two variables set one key: a group's shorthand (`APP_API_TIMEOUT`) and the key it stands for
+/// (`APP_API_TIMEOUT_TOTAL`).
+///
+/// ```
+/// let msg = connfx_spec::message::set_twice("api.timeout.total", "APP_API_TIMEOUT", "APP_API_TIMEOUT_TOTAL");
+/// assert_eq!(msg, "`APP_API_TIMEOUT` and `APP_API_TIMEOUT_TOTAL` both set `api.timeout.total`; set one of them");
+/// ```
+pub fn set_twice(path: &str, first: &str, second: &str) -> String {
+    format!("`{first}` and `{second}` both set `{path}`; set one of them")
 }
 
 /// The required key has no value in any source.

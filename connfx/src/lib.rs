@@ -136,7 +136,17 @@
 //! - **Policies are off until declared**, and `enabled` switches each one on or off from any
 //!   source (see [Switching a policy](#switching-a-policy)): a service declares the policies it
 //!   wants, a deployment can turn one off without deleting its settings.
-//! - **`timeout = "10s"`** in the attribute is the total time of a call, retries included.
+//! - **`timeout = "10s"`** is the total time of a call, retries included, wherever it is
+//!   written: the attribute, a file (`timeout = "10s"`, `timeout: 10s`), the environment
+//!   (`APP_API_TIMEOUT`) or a registry target's properties. The shorthand is declared once with
+//!   the group (`shorthand [total]`) and read by one rule; the JSON Schema takes either form. Its
+//!   variable is not listed by `env_vars()` (each key is listed once, as `…_TIMEOUT_TOTAL`), and
+//!   setting both is an error rather than a silent precedence.
+//! - **A message speaks the syntax of its source**: a value in a TOML file is told about in
+//!   TOML (a table, `retry = { max_attempts = ... }`), in YAML as a mapping, in JSON as an
+//!   object, a variable by its name as written, the attribute as `retry(...)`. `explain` and
+//!   every problem name the source: `attribute Checkout` for a value of the struct's
+//!   `#[connection(...)]`, `default` for a type's own default.
 //! - **Every calling connection has a total timeout, 30 s unless set** (HTTP, GraphQL, SQL,
 //!   Redis: [`CallTimeoutConfig::total`], never unset). Without one, a call to a peer that
 //!   accepts and then stays silent held its caller, a bulkhead slot and a pooled connection for

@@ -35,7 +35,7 @@ async fn each_value_with_its_source_in_aligned_columns() {
     let file = format!("file {}", file.display());
     assert_eq!(
         row(&out, "catalog.url"),
-        ["catalog.url", "http://127.0.0.1:9/api", "default"]
+        ["catalog.url", "http://127.0.0.1:9/api", "attribute Shop"]
     );
     assert_eq!(
         row(&out, "catalog.user_agent"),
@@ -43,7 +43,11 @@ async fn each_value_with_its_source_in_aligned_columns() {
     );
     assert_eq!(
         row(&out, "catalog.retry.max_attempts"),
-        ["catalog.retry.max_attempts", "3", "default"]
+        ["catalog.retry.max_attempts", "3", "attribute Shop"]
+    );
+    assert_eq!(
+        row(&out, "catalog.retry.multiplier"),
+        ["catalog.retry.multiplier", "2.0", "default"]
     );
     assert_eq!(
         row(&out, "orders.url"),

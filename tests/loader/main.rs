@@ -3,6 +3,7 @@
 
 mod early;
 mod sandbox;
+mod shorthand;
 mod spec;
 mod switch;
 
@@ -77,7 +78,10 @@ fn explain_names_the_source_of_every_value() {
         source_of("orders.url"),
         Some(ValueSource::Env("SHOP_ORDERS_URL".into()))
     );
-    assert_eq!(source_of("payments.url"), Some(ValueSource::Default));
+    assert_eq!(
+        source_of("payments.url"),
+        Some(ValueSource::Attribute("Shop".into()))
+    );
     assert_eq!(
         source_of("payments.pool.idle_timeout"),
         Some(ValueSource::Default)

@@ -90,6 +90,26 @@ fn targets_load_from_a_file() {
     );
 }
 
+/// `api` and `API` would share every `CONN_TARGETS_API_…` variable: refused at boot, as the
+/// derive refuses two fields that share a variable at compile time.
+#[test]
+fn two_targets_that_share_their_variables_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("targets.toml");
+    let target = "protocol = \"http\"\nurl = \"http://127.0.0.1:1\"\n";
+    std::fs::write(&path, format!("[targets.api]\n{target}[targets.API]\n{target}")).unwrap();
+    let err = RegistryConfig::load(Sources::new().file(&path)).unwrap_err();
+    let [issue] = err.issues() else {
+        panic!("one issue expected: {err}")
+    };
+    assert_eq!(issue.path(), "targets.api");
+    assert_eq!(issue.source(), &ValueSource::File(path));
+    assert_eq!(
+        issue.message(),
+        "targets `API` and `api` would both be set by the variables `CONN_TARGETS_API_…`; rename one of them"
+    );
+}
+
 #[tokio::test]
 async fn adapters_are_found_by_protocol_name() {
     let registry = Registry::new();

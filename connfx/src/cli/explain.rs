@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::output::Output;
 use super::{Format, Outcome};
+use crate::Sources;
 use crate::config::{ConnectionSet, Setting, explain};
 use crate::table::{Paint, Table};
-use crate::{Sources, ValueSource};
 
 #[derive(Serialize)]
 struct Explained<'a> {
@@ -37,12 +37,12 @@ pub(crate) fn run<S: ConnectionSet>(sources: Sources, out: &mut Output<'_>) -> i
     Ok(Outcome::Ok)
 }
 
-/// `SETTING  VALUE  SOURCE`; rows whose value is a default are dim, so what a deployment set
+/// `SETTING  VALUE  SOURCE`; rows whose value the code gives (a default or the attribute) are dim, so what a deployment set
 /// stands out.
 fn table(settings: &[Setting]) -> Table {
     let mut table = Table::new(&["SETTING", "VALUE", "SOURCE"]);
     for s in settings {
-        let paint = if s.source == ValueSource::Default {
+        let paint = if !s.source.is_deployment() {
             Paint::Dim
         } else {
             Paint::Plain

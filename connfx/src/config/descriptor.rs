@@ -133,7 +133,7 @@ impl Plan {
         let defaults = set
             .fields
             .iter()
-            .map(|field| field_defaults(field, &mut issues))
+            .map(|field| field_defaults(set.name, field, &mut issues))
             .collect::<Vec<_>>();
         let env_vars = env::variables(set, &defaults);
         let env = env::index(set, &env_vars, &mut issues);
@@ -146,13 +146,15 @@ impl Plan {
     }
 }
 
-fn field_defaults(field: &FieldDescriptor, issues: &mut Vec<ConfigIssue>) -> FieldLayers {
+/// A field's `#[connection(...)]` values, each with the source `attribute <Struct>`.
+fn field_defaults(set: &str, field: &FieldDescriptor, issues: &mut Vec<ConfigIssue>) -> FieldLayers {
     let mut layers = FieldLayers::default();
+    let source = ValueSource::Attribute(set.to_owned());
     match serde_json::from_str::<Value>(field.defaults) {
-        Ok(table) => layers.absorb((field.shape)(), field.name, &table, &ValueSource::Default, issues),
+        Ok(table) => layers.absorb((field.shape)(), field.name, &table, &source, issues),
         Err(e) => issues.push(ConfigIssue::new(
             field.name,
-            ValueSource::Default,
+            source,
             format!("bad attribute defaults: {e}"),
         )),
     }

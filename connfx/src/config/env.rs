@@ -116,11 +116,32 @@ pub(crate) fn index(
             let Some(var) = vars.next() else { break };
             if let Some(first) = owner.get(&var.name) {
                 let msg = message::env_collision(&var.name, first, &var.path);
-                issues.push(ConfigIssue::new(var.path.clone(), ValueSource::Default, msg));
+                issues.push(ConfigIssue::new(
+                    var.path.clone(),
+                    ValueSource::Attribute(set.name.to_owned()),
+                    msg,
+                ));
                 continue;
             }
             owner.insert(var.name.clone(), var.path.clone());
             index.insert(var.name.clone(), (i, path));
+        }
+        // A group's shorthand is a variable too (`CHECKOUT_PAYMENTS_TIMEOUT` sets
+        // `payments.timeout.total`); it is left out of `env_vars()`, which lists each key once.
+        for (group, key) in (field.shape)().root.shorthands() {
+            let name = env_name(set.env_prefix, field.name, &group);
+            let path = format!("{}.{group}", field.name);
+            if let Some(first) = owner.get(&name) {
+                let msg = message::env_collision(&name, first, &path);
+                issues.push(ConfigIssue::new(
+                    path,
+                    ValueSource::Attribute(set.name.to_owned()),
+                    msg,
+                ));
+                continue;
+            }
+            owner.insert(name.clone(), path);
+            index.insert(name, (i, key));
         }
     }
     index

@@ -362,6 +362,7 @@ macro_rules! config_group {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema $($(, $derive)*)?)]
         #[serde(default, deny_unknown_fields)]
+        $(#[schemars(extend("x-connfx-shorthand" = stringify!($shorthand)))])?
         pub struct $ty {
             $(
                 #[doc = ::connfx_spec::switch_doc!()]

@@ -31,7 +31,7 @@ pub(crate) struct FieldLayers {
 impl FieldLayers {
     /// Sets one checked value, marking its groups as present.
     pub fn set(&mut self, path: String, value: Value, source: ValueSource) {
-        if source != ValueSource::Default {
+        if source.is_deployment() {
             self.configured = true;
         }
         let mut prefix = path.as_str();
@@ -82,16 +82,11 @@ impl FieldLayers {
             return entry.source.clone();
         }
         let below = format!("{path}.");
-        let rank = |s: &ValueSource| match s {
-            ValueSource::Default => 0,
-            ValueSource::File(_) => 1,
-            ValueSource::Env(_) => 2,
-        };
         self.leaves
             .iter()
             .filter(|(p, _)| path.is_empty() || p.starts_with(&below))
             .map(|(_, e)| &e.source)
-            .max_by_key(|s| rank(s))
+            .max_by_key(|s| s.rank())
             .cloned()
             .unwrap_or(ValueSource::Default)
     }
@@ -125,11 +120,7 @@ struct Walk<'a> {
 impl Walk<'_> {
     fn group(&mut self, group: &Group, prefix: &str, table: &Value) {
         let Value::Object(map) = table else {
-            let key = prefix.rsplit('.').next().unwrap_or(self.field);
-            return self.issue(
-                prefix,
-                message::group_needs_keys(if prefix.is_empty() { self.field } else { key }),
-            );
+            return self.single_value(group, prefix, table);
         };
         if !prefix.is_empty() {
             self.mark_group(prefix);
@@ -156,8 +147,35 @@ impl Walk<'_> {
         }
     }
 
+    /// A group given one value: its shorthand key's value (`timeout = "1s"`, checked and named
+    /// as `timeout`), else a problem worded in the syntax of the source.
+    fn single_value(&mut self, group: &Group, prefix: &str, value: &Value) {
+        let name = match prefix.rsplit('.').next() {
+            Some(key) if !prefix.is_empty() => key,
+            _ => self.field,
+        };
+        let shorthand = group.shorthand.as_deref().and_then(|key| match group.child(key) {
+            Some(Node::Leaf(leaf)) => Some((key, leaf)),
+            _ => None,
+        });
+        let Some((key, leaf)) = shorthand else {
+            let first = example_key(self.shape.protocol, name, group);
+            let message = message::group_needs_keys(name, first, self.source.syntax());
+            return self.issue(prefix, message);
+        };
+        let target = Target {
+            key: name,
+            leaf,
+            shape: self.shape,
+        };
+        match leaf::from_value(&target, value) {
+            Ok(value) => self.layers.set(join(prefix, key), value, self.source.clone()),
+            Err(message) => self.issue(prefix, message),
+        }
+    }
+
     fn mark_group(&mut self, path: &str) {
-        if *self.source != ValueSource::Default {
+        if self.source.is_deployment() {
             self.layers.configured = true;
         }
         self.layers.groups.insert(path.to_owned(), self.source.clone());
@@ -170,4 +188,20 @@ impl Walk<'_> {
             message,
         ));
     }
+}
+
+/// The key a message shows as an example of `group`'s: its first in the declaration (as the
+/// derive shows it), not counting the `enabled` switch; else its first by name.
+fn example_key<'a>(protocol: &str, name: &str, group: &'a Group) -> &'a str {
+    let declared = connfx_spec::protocol(protocol)
+        .and_then(|p| p.group(name))
+        .and_then(|g| g.keys.iter().find(|key| Some(key.name) != g.switch));
+    let by_name = || {
+        group.children.iter().find_map(|(key, node)| match node {
+            Node::Leaf(leaf) if !leaf.switch => Some(key.as_str()),
+            _ => None,
+        })
+    };
+    let key = declared.and_then(|key| group.names().find(|n| *n == key.name));
+    key.or_else(by_name).unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! One load: defaults < files < `<PREFIX>_CONFIG_FILE` < environment, checked, all problems
 //! reported together.
 
+use std::collections::HashMap;
+
 use connfx_spec::env::env_name;
 use connfx_spec::message;
 use serde_json::{Map, Value};
@@ -167,6 +169,8 @@ fn read_env(
 ) {
     let plan = set.plan();
     let prefix = format!("{}_", set.env_prefix);
+    // Which variable set each key, so a shorthand and its key both set is reported.
+    let mut set_by: HashMap<(usize, &str), &str> = HashMap::new();
     for (name, raw) in env
         .iter()
         .filter(|(k, _)| k.starts_with(&prefix) && k != config_file_var)
@@ -188,6 +192,22 @@ fn read_env(
             continue;
         };
         let field = &set.fields[*i];
+        if let Some(first) = set_by.insert((*i, path), name)
+            && first != name
+        {
+            let (first, second) = if first.len() <= name.len() {
+                (first, name.as_str())
+            } else {
+                (name.as_str(), first)
+            };
+            let path = join(field.name, path);
+            issues.push(ConfigIssue::new(
+                path.clone(),
+                origin,
+                message::set_twice(&path, first, second),
+            ));
+            continue;
+        }
         let shape = (field.shape)();
         let Some(leaf) = find_leaf(&shape.root, path) else {
             continue;

@@ -39,6 +39,9 @@ pub(crate) struct Group {
     pub required: Vec<String>,
     /// Whether the group is an `Option` (a policy that is off until some source names it).
     pub optional: bool,
+    /// The key a single value stands for (`timeout = "1s"` is `timeout.total`), from the
+    /// declaration's `shorthand [...]`.
+    pub shorthand: Option<String>,
 }
 
 /// A key: a nested group or a value.
@@ -95,6 +98,23 @@ impl Group {
     pub fn leaves(&self) -> Vec<(String, &Leaf)> {
         let mut out = Vec::new();
         self.collect_leaves("", &mut out);
+        out
+    }
+
+    /// Every group below this one that takes a single value for one of its keys: `(group path,
+    /// key path)`, e.g. `("timeout", "timeout.total")`. The one rule for files (`timeout = "1s"`),
+    /// the environment (`APP_API_TIMEOUT`) and registry properties alike.
+    pub fn shorthands(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (name, node) in &self.children {
+            if let Node::Group(group) = node {
+                if let Some(key) = &group.shorthand {
+                    out.push((name.clone(), join(name, key)));
+                }
+                let inner = group.shorthands().into_iter();
+                out.extend(inner.map(|(g, k)| (join(name, &g), join(name, &k))));
+            }
+        }
         out
     }
 
@@ -166,6 +186,7 @@ fn build<T: Connection>() -> Shape {
     add_url_pattern(&mut schema, T::URL_SCHEMES);
     close_objects(&mut schema);
     let root = group_of(T::PROTOCOL, &schema);
+    add_shorthands(&mut schema, &root);
     Shape {
         protocol: T::PROTOCOL,
         schemes: T::URL_SCHEMES,
@@ -270,6 +291,41 @@ fn add_url_pattern(schema: &mut Value, schemes: &[&str]) {
     }
 }
 
+/// The schema keyword of a group's shorthand key (see [`Group::shorthand`]).
+const SHORTHAND: &str = "x-connfx-shorthand";
+
+/// A group with a shorthand key also takes that key's value alone (`timeout = "1s"`), as the
+/// loader does: its schema becomes "the group, or the key's value". Groups below the top level
+/// have no shorthand today; [`Group::shorthands`] would find them, this would not.
+fn add_shorthands(schema: &mut Value, root: &Group) {
+    for (name, node) in &root.children {
+        let Node::Group(group) = node else { continue };
+        let Some(key) = &group.shorthand else { continue };
+        let Some(property) = property_mut(schema, name) else {
+            continue;
+        };
+        let Some(value) = non_null(property)
+            .get("properties")
+            .and_then(|p| p.get(key))
+            .map(|leaf| non_null(leaf).clone())
+        else {
+            continue;
+        };
+        match property.get_mut("anyOf").and_then(Value::as_array_mut) {
+            // `anyOf: [group, null]` (an `Option`): the value goes before the null, so the group
+            // stays the first variant that is not null.
+            Some(variants) => variants.insert(1, value),
+            None => {
+                let description = property.get("description").cloned();
+                *property = json!({ "anyOf": [property.take(), value] });
+                if let Some(description) = description {
+                    property["description"] = description;
+                }
+            }
+        }
+    }
+}
+
 /// The schema keyword of a duration key's longest value (`"1year"`; see
 /// [`connfx_spec::MAX_DURATION`]): JSON Schema has no bound on a duration written as text.
 const LONGEST: &str = "x-connfx-longest";
@@ -343,6 +399,7 @@ fn group_of(scope: &str, schema: &Value) -> Group {
         children,
         required,
         optional: false,
+        shorthand: schema.get(SHORTHAND).and_then(Value::as_str).map(str::to_owned),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use connfx_spec::message::Syntax;
 use serde::Serialize;
 
 /// Where one value came from.
@@ -11,13 +12,16 @@ use serde::Serialize;
 /// use connfx::ValueSource;
 /// assert_eq!(ValueSource::Env("APP_API_URL".into()).to_string(), "env APP_API_URL");
 /// assert_eq!(ValueSource::File("config/prod.toml".into()).to_string(), "file config/prod.toml");
+/// assert_eq!(ValueSource::Attribute("Checkout".into()).to_string(), "attribute Checkout");
 /// assert_eq!(ValueSource::Default.to_string(), "default");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum ValueSource {
-    /// The attribute's default, or the config type's own.
+    /// The config type's own default.
     Default,
+    /// The `#[connection(...)]` attribute of the named struct.
+    Attribute(String),
     /// A config file.
     File(PathBuf),
     /// An environment variable.
@@ -28,8 +32,36 @@ impl fmt::Display for ValueSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ValueSource::Default => f.write_str("default"),
+            ValueSource::Attribute(set) => write!(f, "attribute {set}"),
             ValueSource::File(path) => write!(f, "file {}", path.display()),
             ValueSource::Env(name) => write!(f, "env {name}"),
+        }
+    }
+}
+
+impl ValueSource {
+    /// Whether a deployment gave the value (a file or the environment), rather than the code
+    /// (the attribute or the type's default).
+    pub(crate) fn is_deployment(&self) -> bool {
+        matches!(self, ValueSource::File(_) | ValueSource::Env(_))
+    }
+
+    /// The order of precedence: a later source replaces an earlier one.
+    pub(crate) fn rank(&self) -> u8 {
+        match self {
+            ValueSource::Default => 0,
+            ValueSource::Attribute(_) => 1,
+            ValueSource::File(_) => 2,
+            ValueSource::Env(_) => 3,
+        }
+    }
+
+    /// The syntax a message about a value from this source speaks.
+    pub(crate) fn syntax(&self) -> Syntax {
+        match self {
+            ValueSource::Default | ValueSource::Attribute(_) => Syntax::Attribute,
+            ValueSource::File(path) => Syntax::of_file(path),
+            ValueSource::Env(_) => Syntax::Env,
         }
     }
 }

@@ -186,6 +186,7 @@ impl RegistryConfig {
         for (name, value, source) in protocols.into_iter().chain(others) {
             read_env(&name, &value, source, &mut raw, &mut issues);
         }
+        same_variables(&raw, &mut issues);
         let mut targets = BTreeMap::new();
         for (name, mut raw) in raw {
             raw.resolve(&name, &mut issues);
@@ -246,6 +247,23 @@ impl Registry {
     /// The configuration's problems, or the targets that could not connect.
     pub async fn from_env() -> Result<Registry, crate::Error> {
         Ok(RegistryConfig::load(Sources::process(&[]))?.connect().await?)
+    }
+}
+
+/// Two targets whose names differ only in case (`api`, `API`) would be set by the same
+/// `CONN_TARGETS_<NAME>_…` variables: the environment could reach only one of them, so a file
+/// that names both is refused at boot, as the derive refuses two fields that share a variable.
+fn same_variables(raw: &BTreeMap<String, Raw>, issues: &mut Vec<ConfigIssue>) {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, target) in raw {
+        let variable = format!("{TARGETS_PREFIX}{}", connfx_spec::env::env_key(name));
+        if let Some(first) = seen.insert(variable.clone(), name) {
+            let message = format!(
+                "targets `{first}` and `{name}` would both be set by the variables `{variable}_…`; rename one of them"
+            );
+            let source = target.source.clone().unwrap_or(ValueSource::Default);
+            issues.push(ConfigIssue::new(format!("targets.{name}"), source, message));
+        }
     }
 }
 

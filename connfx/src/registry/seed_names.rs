@@ -7,7 +7,7 @@
 //! | `retry_strategy.<key>` (`RETRY_STRATEGY_<KEY>`) | `retry.<key>` |
 //! | `retry_strategy.random_factor` | `retry.jitter` (both a ± fraction of the delay) |
 //! | `server_error_threshold` | `circuit_breaker.server_error_threshold` |
-//! | `timeout` (a duration) | `timeout.total` |
+//! | `timeout` (a duration) | `timeout.total` (connfx's own shorthand, as everywhere) |
 //! | `max_connections` (HTTP) | `bulkhead.max_concurrent` |
 //! | `max_active`, `idle_timeout` (Redis) | `pool.max_size`, `pool.idle_timeout` |
 //! | `max_open_connections`, `connection_max_lifetime` (SQL) | `pool.max_size`, `pool.max_lifetime` |
@@ -34,7 +34,6 @@ const GROUPS: &[(&str, &str)] = &[("retry_strategy", "retry")];
 const KEYS: &[(&str, &str)] = &[
     ("retry_strategy.random_factor", "retry.jitter"),
     ("server_error_threshold", "circuit_breaker.server_error_threshold"),
-    ("timeout", "timeout.total"),
     ("max_connections", "bulkhead.max_concurrent"),
     ("max_active", "pool.max_size"),
     ("idle_timeout", "pool.idle_timeout"),
@@ -83,6 +82,13 @@ pub(super) fn property(shape: &Shape, property: &str) -> Option<Property> {
     if let Some(found) = leaf(&wanted) {
         return Some(found);
     }
+    let shorthands = shape.root.shorthands();
+    if let Some((_, key)) = shorthands
+        .iter()
+        .find(|(group, _)| connfx_spec::env::env_key(group) == wanted)
+    {
+        return Some(Property::Key(key.clone()));
+    }
     for (seed, ours) in KEYS {
         if connfx_spec::env::env_key(seed) == wanted && has_leaf(shape, ours) {
             return Some(Property::Key((*ours).to_owned()));
@@ -103,6 +109,7 @@ pub(super) fn property(shape: &Shape, property: &str) -> Option<Property> {
 pub(super) fn property_names(shape: &Shape) -> Vec<String> {
     let env = connfx_spec::env::env_key;
     let mut names: Vec<String> = shape.root.leaves().iter().map(|(p, _)| env(p)).collect();
+    names.extend(shape.root.shorthands().iter().map(|(group, _)| env(group)));
     names.extend(
         KEYS.iter()
             .filter(|(_, ours)| has_leaf(shape, ours))
@@ -162,13 +169,14 @@ pub(super) fn properties(
         if shape.protocol == "otlp" && ENDPOINT.contains(&lower.as_str()) {
             continue;
         }
-        let known = shape.root.child(&key);
-        match (known, &value) {
-            // `timeout = "30s"`: a duration where connfx has a group.
-            (Some(Node::Group(_)), Value::Object(_)) | (Some(Node::Leaf(_)), _) => {
-                merge(&mut out, &key, value);
+        // A connfx key stays as it is, but a group's shorthand (`timeout = "30s"`) is written
+        // out as the key it stands for, so the target's table deserializes as it is.
+        match shape.root.child(&key) {
+            Some(Node::Group(Group { shorthand: Some(short), .. })) if !value.is_object() => {
+                insert_path(&mut out, &join(&key, short), value);
             }
-            _ => rename(shape, &mut out, key, value),
+            Some(_) => merge(&mut out, &key, value),
+            None => rename(shape, &mut out, key, value),
         }
     }
     (out, dropped)
