@@ -125,7 +125,7 @@ fn check_error(rendered: &Rendered, error: &ConfigError) {
                 rendered.env.iter().any(|(k, _)| k == name),
                 "issue names a variable not given: {issue}"
             ),
-            ValueSource::Default => {}
+            ValueSource::Default | ValueSource::Attribute(_) => {}
         }
         let whole_source = matches!(issue.source(), ValueSource::File(_) | ValueSource::Env(_));
         assert!(

@@ -248,6 +248,17 @@ const INTERESTING: &[&str] = &[
     "http://u@",
     "%zz",
     "a b",
+    // The edges the loader's longest duration and the integer kinds meet (`connect` target).
+    "1year",
+    "8760h",
+    "365days",
+    "1year 1s",
+    "18446744073709551615s",
+    "18446744073709551615",
+    "9223372036854775807",
+    "4294967295",
+    "1e-9",
+    "0.000001",
 ];
 
 const SCHEMES: &[&str] = &[
