@@ -103,3 +103,63 @@ async fn an_invalid_config_is_not_probed() {
     assert_eq!(outcome, Outcome::Invalid);
     assert!(!out.contains("CONNECTION"), "{out}");
 }
+
+/// A user's adapter whose `connect` fails (the built-in protocols check everything local at
+/// load and connect lazily, so only an adapter can): `check --probe` names it, exit 1.
+mod refusing {
+    use std::time::Duration;
+
+    use connfx::{ConnectError, Connection, Health};
+    use serde::{Deserialize, Serialize};
+
+    /// Settings of the refusing adapter: why it refuses.
+    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, validator::Validate)]
+    #[serde(deny_unknown_fields)]
+    pub struct RefusingConfig {
+        /// The reason given.
+        #[serde(default)]
+        pub reason: String,
+    }
+
+    #[derive(Clone)]
+    pub struct Refusing;
+
+    impl Connection for Refusing {
+        const PROTOCOL: &'static str = "refusing";
+        type Config = RefusingConfig;
+
+        async fn connect(name: &str, config: RefusingConfig) -> Result<Self, ConnectError> {
+            Err(ConnectError::new(name, config.reason))
+        }
+
+        async fn health(&self) -> Health {
+            Health::ready(Duration::ZERO, "unreachable: never connected")
+        }
+
+        async fn close(&self) {}
+    }
+}
+
+#[derive(connfx::Connections)]
+#[connections(env_prefix = "GATE")]
+pub struct Gate {
+    #[connection(reason = "the licence server said no")]
+    licence: refusing::Refusing,
+}
+
+#[tokio::test]
+async fn a_connection_that_cannot_be_set_up_is_exit_1_and_named() {
+    let (outcome, out) = crate::cli::<Gate>(&["check", "--probe"], Sources::new()).await;
+    assert_eq!(outcome, Outcome::Unhealthy, "{out}");
+    assert_eq!(outcome.code(), 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "valid: the configuration of `Gate` has no problems",
+            "",
+            "licence: the licence server said no",
+            "unhealthy: 1 of 1 connections could not be set up",
+        ]
+    );
+}

@@ -269,3 +269,17 @@ fn a_group_check_names_its_key_not_only_the_group() {
 fn the_defaults_of_every_protocol_pass_the_load_checks() {
     Early::load_config_from(Sources::new()).expect("every default passes");
 }
+
+/// A client certificate with a key that is not its own is refused at load, at `tls.key_file`,
+/// as every TLS client would refuse it at connect.
+#[test]
+fn a_key_that_is_not_the_certificates_own_is_refused_at_load() {
+    let fixture = |name: &str| format!("{}/tests/http/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let sources = Sources::new().env_map([
+        ("EARLY_API_TLS_CERT_FILE", fixture("client-cert.pem")),
+        ("EARLY_API_TLS_KEY_FILE", fixture("other-key.pem")),
+    ]);
+    let err = Early::load_config_from(sources).unwrap_err();
+    let issue = at(&err, "api.tls.key_file");
+    assert!(issue.message().contains("is not the key of"), "{issue}");
+}

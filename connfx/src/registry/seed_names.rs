@@ -172,7 +172,10 @@ pub(super) fn properties(
         // A connfx key stays as it is, but a group's shorthand (`timeout = "30s"`) is written
         // out as the key it stands for, so the target's table deserializes as it is.
         match shape.root.child(&key) {
-            Some(Node::Group(Group { shorthand: Some(short), .. })) if !value.is_object() => {
+            Some(Node::Group(Group {
+                shorthand: Some(short),
+                ..
+            })) if !value.is_object() => {
                 insert_path(&mut out, &join(&key, short), value);
             }
             Some(_) => merge(&mut out, &key, value),

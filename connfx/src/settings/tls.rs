@@ -79,6 +79,10 @@ pub(crate) fn read_files(tls: &TlsConfig) -> Result<TlsFiles, Vec<Problem>> {
                 read("key_file", key_path).and_then(|pem| private_key(key_path, pem)),
                 &mut problems,
             );
+            let pair = cert.as_ref().zip(key.as_ref());
+            if let Some(Err(problem)) = pair.map(|(cert, key)| key_pair(cert_path, cert, key_path, key)) {
+                problems.push(problem);
+            }
             cert.zip(key).map(|(cert, key)| Identity {
                 cert_path: cert_path.clone(),
                 key_path: key_path.clone(),
@@ -214,4 +218,44 @@ fn shown(path: &str) -> std::borrow::Cow<'_, str> {
         Some(colon) => format!("{}:[redacted]{}", &path[..start + colon], &rest[at..]).into(),
         None => path.into(),
     }
+}
+
+/// Whether the key is the certificate's own, as rustls checks it when a TLS client is built
+/// (reqwest, tonic and redis would all refuse the pair at `connect`); a key rustls cannot load
+/// is refused too. Neither message shows a file's contents.
+#[cfg(any(feature = "http", feature = "otlp", feature = "redis", feature = "websocket"))]
+fn key_pair(cert_path: &str, cert: &[u8], key_path: &str, key: &[u8]) -> Result<(), Problem> {
+    use rustls::sign::CertifiedKey;
+    use rustls_pki_types::CertificateDer;
+
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert)
+        .filter_map(Result::ok)
+        .collect();
+    let (Ok(key), false) = (PrivateKeyDer::from_pem_slice(key), chain.is_empty()) else {
+        // Already reported by `certificates` or `private_key`.
+        return Ok(());
+    };
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let (cert_path, key_path) = (shown(cert_path), shown(key_path));
+    match CertifiedKey::from_der(chain, key, &provider) {
+        Ok(_) => Ok(()),
+        Err(rustls::Error::InconsistentKeys(_)) => Err(Problem::at(
+            "key_file",
+            format!(
+                "`tls.key_file` {key_path}: is not the key of the certificate in `tls.cert_file` {cert_path}"
+            ),
+        )),
+        Err(e) => Err(Problem::at(
+            "key_file",
+            format!(
+                "`tls.key_file` {key_path}: the TLS library cannot use it with `tls.cert_file` {cert_path}: {e}"
+            ),
+        )),
+    }
+}
+
+/// No protocol of this build speaks TLS: nothing builds a client from the pair.
+#[cfg(not(any(feature = "http", feature = "otlp", feature = "redis", feature = "websocket")))]
+fn key_pair(_: &str, _: &[u8], _: &str, _: &[u8]) -> Result<(), Problem> {
+    Ok(())
 }
