@@ -74,7 +74,10 @@ fn world() -> &'static World {
         // then parses the machine's whole trust store (about two thirds of a case's time here,
         // by perf). The fuzzer is after connfx's code, not that parse: the store is one CA file
         // of the repository's, read by the same code (rustls-native-certs honours these).
-        let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/http/fixtures/ca-bundle.pem");
+        let ca = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/http/fixtures/ca-bundle.pem"
+        );
         // SAFETY: set before the runtime exists; no other thread of this process (libFuzzer has
         // only its RSS watcher) reads the environment.
         unsafe {
@@ -142,20 +145,10 @@ async fn serve_ok() -> String {
 fuzz_target!(|input: LoaderInput| {
     let world = world();
     let rendered = input.render(&world.keys, &world.dir);
-    // Files of an earlier case must not answer for this one.
-    let _ = std::fs::remove_file(world.dir.join("missing.toml"));
-    for file in rendered.files.iter().chain(&rendered.side_files) {
-        std::fs::write(&file.path, &file.text).expect("write scratch file");
-    }
-    let sources = rendered
-        .files
-        .iter()
-        .fold(Sources::new(), |s, f| s.file(&f.path))
-        .env_map(rendered.env.iter().cloned())
-        .env_map([
-            ("FC_API_URL", world.api_url.as_str()),
-            ("FC_DB_URL", "sqlite::memory:"),
-        ]);
+    let sources = rendered.write(&world.dir).env_map([
+        ("FC_API_URL", world.api_url.as_str()),
+        ("FC_DB_URL", "sqlite::memory:"),
+    ]);
     let Ok(config) = Conns::load_config_from(sources) else {
         return;
     };

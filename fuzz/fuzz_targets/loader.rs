@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use connfx::prelude::*;
-use connfx::{ConfigError, Sources, ValueSource};
+use connfx::{ConfigError, ValueSource};
 use connfx_fuzz::loader_input::{Keys, LoaderInput, Rendered};
 use libfuzzer_sys::fuzz_target;
 
@@ -85,16 +85,7 @@ fn world() -> &'static World {
 fuzz_target!(|input: LoaderInput| {
     let world = world();
     let rendered = input.render(&world.keys, &world.dir);
-    // Files of an earlier case must not answer for this one.
-    let _ = std::fs::remove_file(world.dir.join("missing.toml"));
-    for file in rendered.files.iter().chain(&rendered.side_files) {
-        std::fs::write(&file.path, &file.text).expect("write scratch file");
-    }
-    let sources = rendered
-        .files
-        .iter()
-        .fold(Sources::new(), |s, f| s.file(&f.path))
-        .env_map(rendered.env.iter().cloned());
+    let sources = rendered.write(&world.dir);
     match Conns::load_config_from(sources.clone()) {
         Ok(config) => {
             let shown = format!("{config:?}");

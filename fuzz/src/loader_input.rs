@@ -169,6 +169,21 @@ pub struct Rendered {
     markers: usize,
 }
 
+impl Rendered {
+    /// Writes the case's files under `dir` (removing what an earlier case left that this one
+    /// names as missing) and gives its sources: the files in order, then the environment.
+    pub fn write(&self, dir: &Path) -> connfx::Sources {
+        let _ = std::fs::remove_file(dir.join("missing.toml"));
+        for file in self.files.iter().chain(&self.side_files) {
+            std::fs::write(&file.path, &file.text).expect("write scratch file");
+        }
+        self.files
+            .iter()
+            .fold(connfx::Sources::new(), |s, f| s.file(&f.path))
+            .env_map(self.env.iter().cloned())
+    }
+}
+
 const INTERESTING: &[&str] = &[
     "",
     " ",
