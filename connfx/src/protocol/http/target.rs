@@ -89,7 +89,13 @@ pub(super) fn join(base: &Url, path: &str) -> Result<Url, String> {
     let mut url = base.clone();
     let relative = path.strip_prefix('/').unwrap_or(path);
     if !relative.is_empty() {
-        url.set_path(&format!("{}/{relative}", base.path().trim_end_matches('/')));
+        // Pushed, not `format!`ed: this runs on every request.
+        let dir = base.path().trim_end_matches('/');
+        let mut joined = String::with_capacity(dir.len() + 1 + relative.len());
+        joined.push_str(dir);
+        joined.push('/');
+        joined.push_str(relative);
+        url.set_path(&joined);
     }
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         let joined = base
@@ -108,13 +114,20 @@ pub(super) fn join(base: &Url, path: &str) -> Result<Url, String> {
 /// (no host) is an ordinary relative path.
 fn is_absolute(path: &str) -> bool {
     let starts_network_path = path.starts_with("//") || path.starts_with("\\\\") || path.starts_with("/\\");
-    starts_network_path || Url::parse(path).is_ok_and(|u| u.has_host())
+    // A scheme ends at a `:` before any `/`: a path without one (`/item`) cannot be parsed as a
+    // URL of its own, so the parse (on every request) is skipped.
+    let may_have_scheme = path.split('/').next().is_some_and(|first| first.contains(':'));
+    starts_network_path || (may_have_scheme && Url::parse(path).is_ok_and(|u| u.has_host()))
 }
 
 /// Same scheme, host and port, and a path at or below the base path (`..` may not climb out).
 fn stays_within(base: &Url, url: &Url) -> bool {
-    let dir = format!("{}/", base.path().trim_end_matches('/'));
-    same_origin(base, url) && (url.path() == base.path() || url.path().starts_with(&dir))
+    let dir = base.path().trim_end_matches('/');
+    let below = url
+        .path()
+        .strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/'));
+    same_origin(base, url) && (url.path() == base.path() || below)
 }
 
 #[cfg(test)]
