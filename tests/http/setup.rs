@@ -47,7 +47,7 @@ async fn an_invalid_default_header_names_the_header_but_not_its_value() {
         "{message}"
     );
     let message = connect_error(json!({ "url": "http://h", "headers": { "bad name": "v" } })).await;
-    assert!(message.contains("`bad name`"), "{message}");
+    assert!(message.contains("`\"bad name\"`"), "{message}");
 }
 
 #[tokio::test]

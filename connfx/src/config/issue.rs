@@ -110,9 +110,11 @@ fn without_passwords(message: String) -> String {
     while let Some(start) = rest.find("://").map(|i| i + 3) {
         out.push_str(&rest[..start]);
         rest = &rest[start..];
-        // The authority ends at the first `/`, `?`, `#`, quote or whitespace.
+        // The authority ends at the first `/`, `?`, `#` or quote. Not at whitespace: a password
+        // followed by a space before its `@` (`://u:pw @h`, found by the loader fuzz target) is
+        // still a password, and hiding a little too much is the safe mistake.
         let end = rest
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '`' | '\'' | '"') || c.is_whitespace())
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '`' | '\'' | '"'))
             .unwrap_or(rest.len());
         let authority = &rest[..end];
         match (authority.rfind('@'), authority.find(':')) {
@@ -142,5 +144,7 @@ mod tests {
             "`x` `redis://user:[redacted]@ho st` and ://u:[redacted]@:1 and http://h/a:b@c"
         );
         assert!(!shown.contains("SeKrEt0Q"));
+        let spaced = without_passwords("`x` `://user:SeKrEt0Q @[::1:2576980377/` is not valid".into());
+        assert!(!spaced.contains("SeKrEt0Q"), "{spaced}");
     }
 }

@@ -9,8 +9,12 @@ use http::{HeaderName, HeaderValue};
 /// # Errors
 /// A message naming the header at fault, never its value.
 pub(crate) fn parse(name: &str, value: &str, sensitive: bool) -> Result<(HeaderName, HeaderValue), String> {
-    let header = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| format!("`headers`: `{name}` is not a valid header name"))?;
+    let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        format!(
+            "`headers`: {} is not a valid header name",
+            connfx_spec::message::quoted(name)
+        )
+    })?;
     let mut value = HeaderValue::from_str(value)
         .map_err(|_| format!("`headers`: the value of `{name}` holds a character a header value may not"))?;
     value.set_sensitive(sensitive);

@@ -32,8 +32,8 @@ pub(crate) fn credentials_fit(auth: &AuthConfig) -> Vec<Problem> {
         problems.push(Problem::at(
             "api_key_header",
             format!(
-                "`auth.api_key_header` `{}` is not a valid header name",
-                auth.api_key_header
+                "`auth.api_key_header` {} is not a valid header name",
+                connfx_spec::message::quoted(&auth.api_key_header)
             ),
         ));
     }

@@ -53,8 +53,8 @@ pub(crate) fn auth_headers(
     if let Some(key) = &auth.api_key {
         let name = HeaderName::from_bytes(auth.api_key_header.as_bytes()).map_err(|_| {
             format!(
-                "`auth.api_key_header` `{}` is not a valid header name",
-                auth.api_key_header
+                "`auth.api_key_header` {} is not a valid header name",
+                connfx_spec::message::quoted(&auth.api_key_header)
             )
         })?;
         headers.push((name, sensitive(key.expose(), "auth.api_key")?));
