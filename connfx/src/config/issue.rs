@@ -113,9 +113,7 @@ fn without_passwords(message: String) -> String {
         // The authority ends at the first `/`, `?`, `#` or quote. Not at whitespace: a password
         // followed by a space before its `@` (`://u:pw @h`, found by the loader fuzz target) is
         // still a password, and hiding a little too much is the safe mistake.
-        let end = rest
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '`' | '\'' | '"'))
-            .unwrap_or(rest.len());
+        let end = rest.find(['/', '?', '#', '`', '\'', '"']).unwrap_or(rest.len());
         let authority = &rest[..end];
         match (authority.rfind('@'), authority.find(':')) {
             (Some(at), Some(colon)) if colon < at => {
