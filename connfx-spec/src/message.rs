@@ -172,11 +172,24 @@ impl Syntax {
     /// assert_eq!(Syntax::of_file(std::path::Path::new("deploy/prod.YML")), Syntax::Yaml);
     /// ```
     pub fn of_file(path: &std::path::Path) -> Syntax {
+        Syntax::of_config_file(path).unwrap_or(Syntax::Toml)
+    }
+
+    /// The format of a config file by its extension, the one rule the loader reads files by:
+    /// `.toml`, `.yaml`/`.yml`, `.json` (any case); `None` for any other.
+    ///
+    /// ```
+    /// use connfx_spec::message::Syntax;
+    /// assert_eq!(Syntax::of_config_file(std::path::Path::new("a.json")), Some(Syntax::Json));
+    /// assert_eq!(Syntax::of_config_file(std::path::Path::new("a.ini")), None);
+    /// ```
+    pub fn of_config_file(path: &std::path::Path) -> Option<Syntax> {
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
         match extension.to_ascii_lowercase().as_str() {
-            "yaml" | "yml" => Syntax::Yaml,
-            "json" => Syntax::Json,
-            _ => Syntax::Toml,
+            "toml" => Some(Syntax::Toml),
+            "yaml" | "yml" => Some(Syntax::Yaml),
+            "json" => Some(Syntax::Json),
+            _ => None,
         }
     }
 

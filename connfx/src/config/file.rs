@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use connfx_spec::message::Syntax;
 use serde_json::Value;
 
 /// Reads and parses one file. `Ok(None)` when an optional file does not exist.
@@ -20,15 +21,10 @@ pub(crate) fn read(path: &Path, required: bool) -> Result<Option<Value>, String>
 
 /// Parses `text` in the format named by `path`'s extension.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Value, String> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let value = match extension.as_str() {
-        "toml" => toml::from_str::<Value>(text).map_err(|e| toml_message(&e, text))?,
-        "yaml" | "yml" => yaml(text)?,
-        "json" => serde_json::from_str::<Value>(text).map_err(|e| {
+    let value = match Syntax::of_config_file(path) {
+        Some(Syntax::Toml) => toml::from_str::<Value>(text).map_err(|e| toml_message(&e, text))?,
+        Some(Syntax::Yaml) => yaml(text)?,
+        Some(Syntax::Json) => serde_json::from_str::<Value>(text).map_err(|e| {
             format!(
                 "not valid JSON: {:?} error at line {} column {}",
                 e.classify(),
@@ -36,9 +32,11 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Value, String> {
                 e.column()
             )
         })?,
-        other => {
+        Some(Syntax::Attribute | Syntax::Env) | None => {
+            let other = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
             return Err(format!(
-                "unknown config file format `.{other}`; expected `.toml`, `.yaml`, `.yml` or `.json`"
+                "unknown config file format `.{}`; expected `.toml`, `.yaml`, `.yml` or `.json`",
+                other.to_ascii_lowercase()
             ));
         }
     };
