@@ -9,6 +9,8 @@
 //! rules promise it, no write lost or repeated (counted at the upstream or on the real server).
 //! The figures each scenario measures are printed as `CHAOS …` lines on stderr.
 
+#[path = "../support/ports.rs"]
+mod ports;
 #[path = "../support/private_postgres.rs"]
 mod private_postgres;
 

@@ -3,6 +3,8 @@
 //! connection used through the derive and the dynamic registry.
 
 mod calls;
+#[path = "../support/ports.rs"]
+mod ports;
 mod resilience;
 mod server;
 mod wiring;

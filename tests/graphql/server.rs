@@ -87,7 +87,5 @@ impl Server {
 
 /// A loopback port nothing listens on: bound, then released.
 pub fn refused_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let port = listener.local_addr().expect("bound address").port();
-    format!("http://127.0.0.1:{port}/graphql")
+    format!("http://127.0.0.1:{}/graphql", crate::ports::closed_port())
 }

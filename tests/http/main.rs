@@ -3,6 +3,8 @@
 
 #[path = "../support/certificates.rs"]
 mod certificates;
+#[path = "../support/ports.rs"]
+mod ports;
 #[path = "../support/services.rs"]
 mod services;
 #[path = "../support/tls_server.rs"]

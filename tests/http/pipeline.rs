@@ -143,9 +143,7 @@ async fn a_post_answered_503_is_sent_exactly_once() {
 
 #[tokio::test]
 async fn a_connection_refused_before_anything_was_written_is_retried_even_for_a_post() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let address = listener.local_addr().expect("address");
-    drop(listener);
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], crate::ports::closed_port()));
     // The server comes up on that port between the first try and the second.
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;

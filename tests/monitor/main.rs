@@ -5,6 +5,8 @@
 mod critical;
 mod events;
 mod lifecycle;
+#[path = "../support/ports.rs"]
+mod ports;
 mod probes;
 mod upstream;
 
@@ -74,10 +76,7 @@ fn connection<'a>(body: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no connection `{name}` in {body}"))
 }
 
-/// A loopback URL where nothing listens: bound, then released.
+/// A loopback URL where nothing listens.
 async fn dead_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    format!("http://{}", listener.local_addr().expect("bound address"))
+    format!("http://127.0.0.1:{}", ports::closed_port())
 }

@@ -7,6 +7,8 @@
 mod certificates;
 #[path = "../../examples/support/otlp_receiver.rs"]
 mod otlp_receiver;
+#[path = "../support/ports.rs"]
+mod ports;
 #[path = "../support/services.rs"]
 mod services;
 #[path = "../support/tls_server.rs"]
@@ -259,12 +261,9 @@ async fn two_connections_side_by_side_each_deliver_to_their_own_collector() {
     business.stop().await;
 }
 
-/// A port nothing listens on (bound, then released).
+/// A URL on a port nothing listens on.
 async fn closed_port() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
+    format!("http://127.0.0.1:{}", ports::closed_port())
 }
 
 async fn health_ready_then_error(transport: &str) {

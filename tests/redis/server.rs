@@ -19,11 +19,7 @@ pub fn binary(test: &str) -> Option<PathBuf> {
     found
 }
 
-/// A port on 127.0.0.1 that nothing listens on (free when asked).
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address").port()
-}
+pub use crate::ports::closed_port as free_port;
 
 /// One private server; [`PrivateRedis::stop`] and [`PrivateRedis::start`] keep its port.
 pub struct PrivateRedis {

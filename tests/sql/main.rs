@@ -2,6 +2,8 @@
 //! (`CONNFX_TEST_POSTGRES_URL`, `CONNFX_TEST_MYSQL_URL`), closed ports, and a private PostgreSQL
 //! that a test stops and starts again.
 
+#[path = "../support/ports.rs"]
+mod ports;
 #[path = "../support/private_postgres.rs"]
 mod private_postgres;
 #[path = "../support/services.rs"]
@@ -39,11 +41,7 @@ fn unique(tag: &str) -> String {
     format!("connfx_{tag}_{}_{nanos}", std::process::id())
 }
 
-/// A port on 127.0.0.1 that nothing listens on (bound, then released).
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
+use ports::closed_port;
 
 /// `url` with its user-info replaced by `user:password`.
 fn with_credentials(url: &str, user: &str, password: &str) -> String {

@@ -3,6 +3,8 @@
 //! delay, typed events, failures that end a stream, health, close, the derive and the
 //! registry. Every wait is bounded.
 
+#[path = "../support/ports.rs"]
+mod ports;
 mod server;
 
 use std::time::Duration;

@@ -177,6 +177,5 @@ pub async fn cutting_server(total: u32) -> (SocketAddr, Arc<Mutex<Vec<Option<Str
 
 /// A port with nothing listening on it.
 pub async fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap()
+    SocketAddr::from(([127, 0, 0, 1], crate::ports::closed_port()))
 }

@@ -113,11 +113,7 @@ fn bin_dir() -> Option<PathBuf> {
     found.pop()
 }
 
-/// A port on 127.0.0.1 that nothing listens on (free when asked).
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address").port()
-}
+pub use crate::ports::closed_port as free_port;
 
 fn is_root() -> Result<bool, String> {
     let out = Command::new("id")

@@ -2,6 +2,8 @@
 //! server drops the socket, sends while disconnected, giving up and coming back, pings,
 //! health, close, the derive and the registry. Every wait is bounded.
 
+#[path = "../support/ports.rs"]
+mod ports;
 mod server;
 
 use std::sync::Arc;
