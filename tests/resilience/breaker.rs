@@ -7,6 +7,7 @@ mod behaviour;
 mod gobreaker;
 mod group;
 mod model;
+mod reconfigure;
 mod resilience4j;
 mod stress;
 mod tower_layer;

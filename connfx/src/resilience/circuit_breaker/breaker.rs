@@ -74,6 +74,39 @@ impl CircuitBreaker {
         CircuitBreakerBuilder::new(config).try_build()
     }
 
+    /// Applies `config` to this breaker in place, after checking it as [`try_new`] does: the
+    /// state, the end of an open period, the window's counts, the name, clock, predicate and
+    /// listeners are all kept, and the new values apply from the next decision. So an open
+    /// breaker stays open across a reload that raises `failure_threshold` (until its open period
+    /// ends, then probes under the new rules), and a window made smaller keeps the calls that
+    /// fit, with their rates. Handles and subscribers already given out see the change: it is
+    /// the same breaker. Nothing on the call path is locked or swapped; each value is one
+    /// relaxed atomic.
+    ///
+    /// [`try_new`]: CircuitBreaker::try_new
+    ///
+    /// ```
+    /// use connfx::CircuitBreakerConfig;
+    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, CircuitState};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let cb = CircuitBreaker::new(CircuitBreakerConfig { failure_threshold: 1, ..Default::default() });
+    /// let _ = cb.call(async { Err::<(), _>("down") }).await;
+    /// assert_eq!(cb.state(), CircuitState::Open);
+    /// cb.reconfigure(&CircuitBreakerConfig { failure_threshold: 10, ..Default::default() }).unwrap();
+    /// assert_eq!(cb.state(), CircuitState::Open, "still open: the state is kept");
+    /// assert!(cb.reconfigure(&CircuitBreakerConfig { failure_rate: Some(2.0), ..Default::default() }).is_err());
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidConfig`] listing each value out of bounds; the breaker is then left as it was.
+    pub fn reconfigure(&self, config: &CircuitBreakerConfig) -> Result<(), InvalidConfig> {
+        config.check()?;
+        self.inner.policy.reset_to(config);
+        self.inner.fit_window();
+        Ok(())
+    }
+
     /// A builder, for a name, a clock, a trip predicate or event callbacks.
     ///
     /// ```

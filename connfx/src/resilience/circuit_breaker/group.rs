@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tokio::sync::broadcast;
 
 use super::events::CHANNEL_CAPACITY;
-use super::{CircuitBreaker, CircuitBreakerConfig, CircuitEvent, CircuitState, CircuitStats, Clock};
+use super::{
+    CircuitBreaker, CircuitBreakerConfig, CircuitEvent, CircuitState, CircuitStats, Clock, InvalidConfig,
+};
 
 /// Breakers by name, all built from one config, made on first use.
 ///
@@ -25,7 +27,8 @@ use super::{CircuitBreaker, CircuitBreakerConfig, CircuitEvent, CircuitState, Ci
 /// assert!(group.stats().iter().all(|(_, s)| s.state == CircuitState::Closed));
 /// ```
 pub struct CircuitBreakerGroup {
-    config: CircuitBreakerConfig,
+    /// What new members are built from; changed by [`reconfigure`](Self::reconfigure).
+    config: Mutex<CircuitBreakerConfig>,
     clock: Option<Arc<dyn Clock>>,
     members: RwLock<HashMap<Arc<str>, CircuitBreaker>>,
     events: broadcast::Sender<CircuitEvent>,
@@ -40,7 +43,7 @@ impl CircuitBreakerGroup {
     /// ```
     pub fn new(config: CircuitBreakerConfig) -> CircuitBreakerGroup {
         CircuitBreakerGroup {
-            config,
+            config: Mutex::new(config),
             clock: None,
             members: RwLock::default(),
             events: broadcast::channel(CHANNEL_CAPACITY).0,
@@ -79,13 +82,43 @@ impl CircuitBreakerGroup {
     }
 
     fn make(&self, name: Arc<str>) -> CircuitBreaker {
-        let builder = CircuitBreaker::builder(self.config.clone())
+        let builder = CircuitBreaker::builder(self.config().clone())
             .name(name)
             .group_channel(self.events.clone());
         match &self.clock {
             Some(clock) => builder.shared_clock(clock.clone()).build(),
             None => builder.build(),
         }
+    }
+
+    /// Applies `config` to every member in place (see [`CircuitBreaker::reconfigure`]: each
+    /// keeps its state) and to members made from now on.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{CircuitBreakerGroup, CircuitState};
+    /// let group = CircuitBreakerGroup::new(connfx::CircuitBreakerConfig { failure_threshold: 1, ..Default::default() });
+    /// group.get("a").try_acquire().unwrap().failure();
+    /// group.reconfigure(&connfx::CircuitBreakerConfig { failure_threshold: 5, ..Default::default() }).unwrap();
+    /// assert_eq!(group.get("a").state(), CircuitState::Open, "kept");
+    /// group.get("b").try_acquire().unwrap().failure();
+    /// assert_eq!(group.get("b").state(), CircuitState::Closed, "a new member has the new threshold");
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidConfig`] listing each value out of bounds; nothing changes then.
+    pub fn reconfigure(&self, config: &CircuitBreakerConfig) -> Result<(), InvalidConfig> {
+        config.check()?;
+        // Under the members' write lock, so no member is made from the old config after this.
+        let members = self.members.write().unwrap_or_else(PoisonError::into_inner);
+        *self.config() = config.clone();
+        for member in members.values() {
+            member.reconfigure(config)?;
+        }
+        Ok(())
+    }
+
+    fn config(&self) -> std::sync::MutexGuard<'_, CircuitBreakerConfig> {
+        self.config.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The member called `name`, if it exists.
@@ -207,7 +240,7 @@ impl CircuitBreakerGroup {
 impl fmt::Debug for CircuitBreakerGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CircuitBreakerGroup")
-            .field("config", &self.config)
+            .field("config", &*self.config())
             .field("members", &self.len())
             .finish_non_exhaustive()
     }

@@ -39,7 +39,7 @@ impl Verdict {
 /// What the breaker remembers about an admitted call: two words, so it moves in registers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ticket {
-    /// When it started (nanoseconds of the breaker's clock), if calls are timed.
+    /// When it started (nanoseconds of the breaker's clock), or [`Ticket::UNTIMED`].
     started: u64,
     /// The state word's generation (bits 2–63) and the [`TicketKind`] (bits 0–1).
     tag: u64,
@@ -56,6 +56,9 @@ pub(crate) enum TicketKind {
 }
 
 impl Ticket {
+    /// The start of a call that is not timed (the slow-call rate was off when it was admitted).
+    pub(crate) const UNTIMED: u64 = u64::MAX;
+
     #[inline]
     pub(crate) fn new(generation: u32, kind: TicketKind, started: u64) -> Ticket {
         Ticket {

@@ -1,7 +1,15 @@
-//! The config compiled into the compact, read-only form the breaker consults on every call.
+//! The config compiled into the compact form the breaker consults on every call, and changed in
+//! place by a reload.
 //!
 //! Rates become integers in 1/10 000, durations become whole milliseconds (microseconds for the
 //! slow-call threshold), so the whole policy fits in 40 bytes next to the breaker's atomics.
+//!
+//! Each value is its own atomic, read `Relaxed` (a plain load on every target we build for), so
+//! [`CircuitBreaker::reconfigure`](super::CircuitBreaker::reconfigure) changes a live breaker
+//! without a lock or a pointer swap on the call path: a reload keeps the breaker's state, its
+//! open deadline and its window, and the new values apply from the next decision. A decision
+//! made while a reload is being written may read some values old and some new; each is valid
+//! on its own, and the next decision reads them all new.
 //!
 //! A `u32` of milliseconds holds 49 days and one of microseconds 71 minutes, so the key table
 //! declares the longest values these keys take (30 days for the open periods and the window,
@@ -9,6 +17,8 @@
 //! built in code and never checked ([`CircuitBreaker::new`](super::CircuitBreaker::new)) is
 //! clamped here.
 
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU8, AtomicU16, AtomicU32};
 use std::time::Duration;
 
 use super::config::CircuitBreakerConfig;
@@ -32,27 +42,40 @@ pub(crate) enum Half {
     Millis(u32),
 }
 
-/// [`CircuitBreakerConfig`] in the form the hot path reads.
-#[derive(Clone, Copy, Debug)]
+/// [`CircuitBreakerConfig`] in the form the hot path reads. These are std atomics even under
+/// loom: the policy is configuration, not part of the state machine the loom model explores.
+#[derive(Debug, Default)]
 pub(crate) struct Policy {
-    failure_threshold: u32,
-    minimum_calls: u32,
-    half: u32,
-    slow_call_micros: u32,
-    reset_millis: u32,
-    max_reset_millis: u32,
-    backoff_multiplier: f32,
-    failure_rate: u16,
-    slow_call_rate: u16,
-    half_open_max_calls: u16,
-    half_open_success_needed: u16,
-    server_error_threshold: u16,
-    flags: u8,
+    failure_threshold: AtomicU32,
+    minimum_calls: AtomicU32,
+    half: AtomicU32,
+    slow_call_micros: AtomicU32,
+    reset_millis: AtomicU32,
+    max_reset_millis: AtomicU32,
+    /// An `f32`'s bits.
+    backoff_multiplier: AtomicU32,
+    failure_rate: AtomicU16,
+    slow_call_rate: AtomicU16,
+    half_open_max_calls: AtomicU16,
+    half_open_success_needed: AtomicU16,
+    server_error_threshold: AtomicU16,
+    flags: AtomicU8,
 }
 
 impl Policy {
     /// Compiles `c`, clamping every value into the key table's bounds.
     pub(crate) fn new(c: &CircuitBreakerConfig, predicate: bool) -> Policy {
+        let policy = Policy::default();
+        policy.set(c, predicate);
+        policy
+    }
+
+    /// Compiles `c` over the values in use, keeping whether a trip predicate is set.
+    pub(crate) fn reset_to(&self, c: &CircuitBreakerConfig) {
+        self.set(c, self.has_predicate());
+    }
+
+    fn set(&self, c: &CircuitBreakerConfig, predicate: bool) {
         let rate = |r: Option<f64>| r.map_or(OFF, |r| (r.clamp(0.0, 1.0) * RATE_SCALE as f64).round() as u16);
         let (failure_rate, slow_call_rate) = (rate(c.failure_rate), rate(c.slow_call_rate));
         let window_size = c.window_size.clamp(2, 1_000_000);
@@ -71,95 +94,115 @@ impl Policy {
         } else {
             WINDOW_ON
         };
-        Policy {
-            failure_threshold: c.failure_threshold.clamp(1, 1_000_000),
-            minimum_calls: minimum.clamp(1, 1_000_000),
-            half,
-            slow_call_micros: u32::try_from(c.slow_call_duration.as_micros()).unwrap_or(u32::MAX),
-            reset_millis: millis(c.reset_timeout),
-            max_reset_millis: millis(c.max_reset_timeout.unwrap_or_else(longest_open_period)),
-            backoff_multiplier: c.backoff_multiplier.clamp(1.0, 100.0) as f32,
-            failure_rate,
-            slow_call_rate,
-            half_open_max_calls: c.half_open_max_calls.clamp(1, 10_000) as u16,
-            half_open_success_needed: c.half_open_success_needed.clamp(1, 10_000) as u16,
-            server_error_threshold: c.server_error_threshold.clamp(100, 599),
-            flags: time | slow | window | if predicate { PREDICATE } else { 0 },
-        }
+        self.failure_threshold
+            .store(c.failure_threshold.clamp(1, 1_000_000), Relaxed);
+        self.minimum_calls.store(minimum.clamp(1, 1_000_000), Relaxed);
+        self.half.store(half, Relaxed);
+        self.slow_call_micros.store(
+            u32::try_from(c.slow_call_duration.as_micros()).unwrap_or(u32::MAX),
+            Relaxed,
+        );
+        self.reset_millis.store(millis(c.reset_timeout), Relaxed);
+        let cap = c.max_reset_timeout.unwrap_or_else(longest_open_period);
+        self.max_reset_millis.store(millis(cap), Relaxed);
+        let multiplier = c.backoff_multiplier.clamp(1.0, 100.0) as f32;
+        self.backoff_multiplier.store(multiplier.to_bits(), Relaxed);
+        self.failure_rate.store(failure_rate, Relaxed);
+        self.slow_call_rate.store(slow_call_rate, Relaxed);
+        self.half_open_max_calls
+            .store(c.half_open_max_calls.clamp(1, 10_000) as u16, Relaxed);
+        self.half_open_success_needed
+            .store(c.half_open_success_needed.clamp(1, 10_000) as u16, Relaxed);
+        self.server_error_threshold
+            .store(c.server_error_threshold.clamp(100, 599), Relaxed);
+        let predicate = if predicate { PREDICATE } else { 0 };
+        self.flags.store(time | slow | window | predicate, Relaxed);
+    }
+
+    fn flags(&self) -> u8 {
+        self.flags.load(Relaxed)
     }
 
     pub(crate) fn failure_threshold(&self) -> u32 {
-        self.failure_threshold
+        self.failure_threshold.load(Relaxed)
     }
 
     pub(crate) fn minimum_calls(&self) -> u32 {
-        self.minimum_calls
+        self.minimum_calls.load(Relaxed)
     }
 
     /// Whether calls are counted in the failure-rate window at all.
     #[inline]
     pub(crate) fn window_on(&self) -> bool {
-        self.flags & WINDOW_ON != 0
+        self.flags() & WINDOW_ON != 0
     }
 
     /// Whether call durations are measured (the slow-call rate is on).
     #[inline]
     pub(crate) fn slow_on(&self) -> bool {
-        self.flags & SLOW_ON != 0
+        self.flags() & SLOW_ON != 0
     }
 
     /// Whether a fast success only ends a run of consecutive failures: no window counts it and
     /// no duration is measured (the default).
     #[inline]
     pub(crate) fn success_is_plain(&self) -> bool {
-        self.flags & (WINDOW_ON | SLOW_ON) == 0
+        self.flags() & (WINDOW_ON | SLOW_ON) == 0
     }
 
     /// Whether a custom trip predicate replaces the built-in rules.
     pub(crate) fn has_predicate(&self) -> bool {
-        self.flags & PREDICATE != 0
+        self.flags() & PREDICATE != 0
     }
 
     #[inline]
     pub(crate) fn half(&self) -> Half {
-        match self.flags & TIME_WINDOW {
-            0 => Half::Calls(self.half),
-            _ => Half::Millis(self.half),
+        let half = self.half.load(Relaxed);
+        match self.flags() & TIME_WINDOW {
+            0 => Half::Calls(half),
+            _ => Half::Millis(half),
         }
     }
 
     /// Whether a call that took `elapsed` counts as slow.
     pub(crate) fn is_slow(&self, elapsed: Duration) -> bool {
-        self.slow_on() && elapsed.as_micros() >= u128::from(self.slow_call_micros)
+        self.slow_on() && elapsed.as_micros() >= u128::from(self.slow_call_micros.load(Relaxed))
     }
 
     /// The failure rate (in 1/10 000) that trips, if on.
     pub(crate) fn failure_rate(&self) -> Option<u64> {
-        (self.failure_rate != OFF).then_some(u64::from(self.failure_rate))
+        let rate = self.failure_rate.load(Relaxed);
+        (rate != OFF).then_some(u64::from(rate))
     }
 
     /// The slow-call rate (in 1/10 000) that trips, if on.
     pub(crate) fn slow_call_rate(&self) -> Option<u64> {
-        (self.slow_call_rate != OFF).then_some(u64::from(self.slow_call_rate))
+        let rate = self.slow_call_rate.load(Relaxed);
+        (rate != OFF).then_some(u64::from(rate))
     }
 
     pub(crate) fn half_open_max_calls(&self) -> u32 {
-        u32::from(self.half_open_max_calls)
+        u32::from(self.half_open_max_calls.load(Relaxed))
     }
 
     pub(crate) fn half_open_success_needed(&self) -> u32 {
-        u32::from(self.half_open_success_needed)
+        u32::from(self.half_open_success_needed.load(Relaxed))
     }
 
     pub(crate) fn server_error_threshold(&self) -> u16 {
-        self.server_error_threshold
+        self.server_error_threshold.load(Relaxed)
     }
 
     /// The open period after the `opens`-th opening in a row (1 for the first):
     /// `reset_timeout · backoff_multiplier^(opens-1)`, capped at `max_reset_timeout`.
     pub(crate) fn open_millis(&self, opens: u32) -> u64 {
-        let growth = f64::from(self.backoff_multiplier).powi(opens.saturating_sub(1) as i32);
-        (f64::from(self.reset_millis) * growth).min(f64::from(self.max_reset_millis)) as u64
+        let multiplier = f32::from_bits(self.backoff_multiplier.load(Relaxed));
+        let growth = f64::from(multiplier).powi(opens.saturating_sub(1) as i32);
+        let (reset, cap) = (
+            self.reset_millis.load(Relaxed),
+            self.max_reset_millis.load(Relaxed),
+        );
+        (f64::from(reset) * growth).min(f64::from(cap)) as u64
     }
 }
 

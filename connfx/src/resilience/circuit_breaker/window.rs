@@ -211,6 +211,30 @@ impl Window {
         }
     }
 
+    /// Brings the halves within a new `half` after a reload resized the window, keeping what
+    /// fits: a count-based half holding more calls than the new size keeps that many, with its
+    /// rates, and a current half that is full moves to `prev` (else it would never roll again).
+    /// A time-based window needs nothing: the clock re-judges its halves, and a window that
+    /// changed kind starts over at its first roll.
+    pub(crate) fn fit(&self, half: Half) {
+        let Half::Calls(size) = half else { return };
+        let size = u64::from(size);
+        let fitted = |word: u64| {
+            let c = WindowCounts::unpack(word);
+            let calls = u64::from(c.calls);
+            if calls <= size {
+                return word;
+            }
+            // Rounded to the nearest, so a rate survives as closely as integers allow.
+            let keep = |n: u32| (u64::from(n) * size + calls / 2) / calls;
+            keep(c.calls) | (keep(c.failures) << FAILURE_SHIFT) | (keep(c.slow_calls) << SLOW_SHIFT)
+        };
+        let _ = self.prev.fetch_update(Relaxed, Relaxed, |w| Some(fitted(w)));
+        if self.cur.load(Relaxed) & CALLS_MASK >= size {
+            self.prev.store(fitted(self.cur.swap(0, Relaxed)), Relaxed);
+        }
+    }
+
     /// Empties both halves.
     pub(crate) fn clear(&self) {
         self.cur.store(0, Relaxed);

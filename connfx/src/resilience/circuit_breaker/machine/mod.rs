@@ -67,6 +67,11 @@ impl Inner {
         }
     }
 
+    /// Fits the window's counts to the policy's window size, after a reload.
+    pub(crate) fn fit_window(&self) {
+        self.window.fit(self.policy.half());
+    }
+
     /// The extras, created empty on first need (subscribing, waiting).
     pub(crate) fn extras(&self) -> &Extras {
         self.extras.get_or_init(Box::default)
@@ -111,7 +116,7 @@ impl Inner {
         let started = if self.policy.slow_on() {
             self.now_nanos()
         } else {
-            0
+            Ticket::UNTIMED
         };
         let kind = if probe {
             TicketKind::Probe

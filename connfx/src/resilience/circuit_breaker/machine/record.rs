@@ -46,8 +46,12 @@ impl Inner {
     }
 
     fn was_slow(&self, ticket: Ticket, elapsed: Option<Duration>) -> bool {
-        let elapsed = elapsed
-            .unwrap_or_else(|| Duration::from_nanos(self.now_nanos().saturating_sub(ticket.started())));
+        let elapsed = match (elapsed, ticket.started()) {
+            (Some(elapsed), _) => elapsed,
+            // Admitted before a reload switched the slow-call rate on: not timed, not slow.
+            (None, Ticket::UNTIMED) => return false,
+            (None, started) => Duration::from_nanos(self.now_nanos().saturating_sub(started)),
+        };
         self.policy.is_slow(elapsed)
     }
 
