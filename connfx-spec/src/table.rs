@@ -10,7 +10,7 @@ use std::time::Duration;
 ///
 /// Every duration a connection is given ends up added to a clock, multiplied by a count or
 /// turned into nanoseconds by some library, and a value none of them can represent used to load
-/// and then panic in `connect` or on a call (governor keeps `u64` nanoseconds, 584 years, and
+/// and then panic in `connect` or on a call (a rate limit keeps `u64` nanoseconds, 584 years, and
 /// multiplies a rate limit's period by its burst; `Instant + Duration` panics where `std`'s clock
 /// overflows). No connection setting needs more than a year, and a year leaves a margin of
 /// 500 times for those products. A key whose runtime keeps less declares its own maximum

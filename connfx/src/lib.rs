@@ -165,15 +165,15 @@
 //! - **No duration is longer than a year** ([`connfx_spec::MAX_DURATION`]), and a key whose
 //!   runtime keeps less says so in the key table (a circuit breaker's open period and window: 30
 //!   days, its `slow_call_duration`: 1 hour, all kept as `u32`). tokio's `Instant` adds far more
-//!   (its `std` clock holds `i64` seconds: 292 billion years), but governor keeps `u64`
-//!   nanoseconds (584 years) and multiplies a rate limit's period by its burst, sqlx and the
+//!   (its `std` clock holds `i64` seconds: 292 billion years), but a rate limit keeps `u64`
+//!   nanoseconds (584 years) and multiplies its spacing of calls by its burst, sqlx and the
 //!   policies add timeouts to `Instant::now()`, and the backoff multiplies intervals: a value
 //!   accepted at load once panicked in `connect` or on a call. A year is longer than any
 //!   connection setting needs and leaves a margin of 500 times below 584 years. The loader (files
 //!   and env), the derive, `Registry::add` and `check` refuse a longer value with the key, its
 //!   source and the longest allowed (``rate_limit.per (env APP_API_RATE_LIMIT_PER): `per` must
 //!   be at most 1year, found `"99999999999y"` ``); nothing is clamped. A rate limit must also fit
-//!   governor: at most one call a nanosecond, and a full burst refilled within a year. The
+//!   its clock: at most one call a nanosecond, and a full burst refilled within a year. The
 //!   `edges` test sets every numeric and duration key of an HTTP and a SQL connection to the
 //!   edges of its kind and connects and calls with each value the loader accepts.
 //! - **HTTP error statuses**: `send()` returns [`CallError::Status`] for statuses ≥ 400, with the

@@ -133,3 +133,45 @@ fn try_new_refuses_a_zero_period() {
     let err = RateLimit::try_new(config).unwrap_err().to_string();
     assert!(err.contains("`per` must be longer than 0s"), "{err}");
 }
+
+/// A reload keeps the tokens (rescaled), the stats and the mode; the paused tokio clock drives
+/// the limit, so refills are exact.
+#[tokio::test(start_paused = true)]
+async fn reconfigure_keeps_the_tokens_rescaled_and_refills_at_the_new_rate() {
+    let config = |requests: u32| RateLimitConfig {
+        requests,
+        per: Duration::from_secs(1),
+        mode: RateLimitMode::Reject,
+        ..RateLimitConfig::default()
+    };
+    let limit = RateLimit::new(config(10));
+    let handle = limit.clone();
+    assert_eq!(
+        (0..20).filter(|_| limit.try_acquire().is_ok()).count(),
+        10,
+        "the burst"
+    );
+
+    limit.reconfigure(&config(100)).unwrap();
+    assert!(
+        handle.try_acquire().is_err(),
+        "a spent burst stays spent at the new rate"
+    );
+    tokio::time::advance(ms(100)).await;
+    let refilled = (0..100).filter(|_| handle.try_acquire().is_ok()).count();
+    assert_eq!(refilled, 10, "100 ms at 100 per second");
+    assert_eq!(limit.stats().permitted, 20, "the stats are kept");
+
+    let err = limit
+        .reconfigure(&RateLimitConfig {
+            per: Duration::ZERO,
+            ..config(1)
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("per"), "{err}");
+    tokio::time::advance(ms(10)).await;
+    assert!(
+        limit.try_acquire().is_ok(),
+        "still 100 per second after a refused reload"
+    );
+}

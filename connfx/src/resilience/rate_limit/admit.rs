@@ -1,5 +1,7 @@
 //! Admission: take a permit now, wait for one within bounds, or turn the call away.
 
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -16,20 +18,28 @@ pub(crate) enum First {
     Wait { retry_in: Duration, bound: Duration },
 }
 
-/// How a limiter admits a call beyond its rate.
-#[derive(Clone, Copy, Debug)]
+/// How a limiter admits a call beyond its rate; changed in place by a reload.
+#[derive(Debug, Default)]
 pub(crate) struct Admission {
-    pub mode: RateLimitMode,
-    pub max_wait: Duration,
+    /// `mode = "reject"`.
+    reject: AtomicBool,
+    /// `max_wait`, in nanoseconds.
+    max_wait: AtomicU64,
 }
 
 impl Admission {
     /// How `config` admits a call beyond its rate.
     pub(crate) fn of(config: &RateLimitConfig) -> Admission {
-        Admission {
-            mode: config.mode,
-            max_wait: config.max_wait,
-        }
+        let admission = Admission::default();
+        admission.set(config);
+        admission
+    }
+
+    /// Admits calls as `config` says from now on.
+    pub(crate) fn set(&self, config: &RateLimitConfig) {
+        self.reject.store(config.mode == RateLimitMode::Reject, Relaxed);
+        let max_wait = u64::try_from(config.max_wait.as_nanos()).unwrap_or(u64::MAX);
+        self.max_wait.store(max_wait, Relaxed);
     }
 
     /// The first step of an admission: `check` takes a permit or says how long until one frees
@@ -82,11 +92,10 @@ impl Admission {
 
     /// The longest wait allowed: none in `reject` mode, else `max_wait` within the deadline.
     fn bound(&self) -> Duration {
-        match self.mode {
-            RateLimitMode::Reject => Duration::ZERO,
-            RateLimitMode::Wait => {
-                Deadline::current().map_or(self.max_wait, |d| d.remaining().min(self.max_wait))
-            }
+        if self.reject.load(Relaxed) {
+            return Duration::ZERO;
         }
+        let max_wait = Duration::from_nanos(self.max_wait.load(Relaxed));
+        Deadline::current().map_or(max_wait, |d| d.remaining().min(max_wait))
     }
 }

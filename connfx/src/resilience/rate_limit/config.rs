@@ -1,35 +1,24 @@
 //! `rate_limit(...)`: its config struct (declared once in `connfx-spec`, see `config::group`),
-//! its governor quota and the `mode` choice.
+//! its rate and the `mode` choice.
 
-use std::num::NonZeroU32;
 use std::time::Duration;
-
-use governor::Quota;
 
 use crate::config::group::Problem;
 
 connfx_spec::rate_limit_group!(crate::config::group::config_group);
 
 impl RateLimitConfig {
-    /// The governor quota: one call every `per / requests`, bursts of `burst` (or `requests`).
-    ///
-    /// ```
-    /// let quota = connfx::RateLimitConfig { requests: 10, burst: Some(3), ..Default::default() }.quota();
-    /// assert_eq!(quota.replenish_interval(), std::time::Duration::from_millis(100));
-    /// assert_eq!(quota.burst_size().get(), 3);
-    /// ```
+    /// The spacing of calls (`per / requests`) and the burst (`burst`, else `requests`).
     ///
     /// A config the checks refuse (built in code and never validated) is read as the nearest
-    /// one they allow, so no value panics in governor, which keeps `u64` nanoseconds.
-    pub fn quota(&self) -> Quota {
+    /// one they allow: at least a nanosecond apart, a burst of at least one that refills within
+    /// [`connfx_spec::MAX_DURATION`].
+    pub(crate) fn interval_and_burst(&self) -> (Duration, u32) {
         let longest = connfx_spec::MAX_DURATION;
         let interval = (self.per / self.requests.max(1)).clamp(Duration::from_nanos(1), longest);
         let most = u32::try_from(longest.as_nanos() / interval.as_nanos()).unwrap_or(u32::MAX);
-        let burst = self.burst.unwrap_or(self.requests).min(most);
-        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-        Quota::with_period(interval)
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(burst)
+        let burst = self.burst.unwrap_or(self.requests).clamp(1, most.max(1));
+        (interval, burst)
     }
 }
 
@@ -45,7 +34,7 @@ crate::config::group::choice! {
 }
 
 /// The rate must be one the limiter can keep exactly: a zero period would make every rate
-/// infinite; governor spaces calls in whole nanoseconds, so more than one call a nanosecond
+/// infinite; the limit spaces calls in whole nanoseconds, so more than one call a nanosecond
 /// cannot be kept; and it counts a full burst's refill time in `u64` nanoseconds (584 years),
 /// so that time is held to [`connfx_spec::MAX_DURATION`] like every duration.
 fn rate_is_representable(c: &RateLimitConfig) -> Result<(), Problem> {

@@ -4,16 +4,15 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
-
-use governor::DefaultKeyedRateLimiter;
-use governor::clock::Clock;
 
 use super::admit::{Admission, First};
 use super::events::{Counters, event_of};
+use super::gcra::{Cell, Origin, Rate};
 use super::{KeyedEvent, RateLimitConfig, RateLimitStats, RateLimited};
 use crate::resilience::Emitter;
+use crate::resilience::InvalidConfig;
 use crate::resilience::admission::Admit;
 
 /// The same limit applied to each key separately: `requests` per `per` for every host a client
@@ -41,7 +40,10 @@ pub struct KeyedRateLimit<K: Hash + Eq + Clone> {
 }
 
 struct Inner<K: Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
+    origin: Origin,
+    rate: Rate,
+    /// Each key's limit; a key's is made on its first call (a read lock finds it after that).
+    cells: RwLock<HashMap<K, Arc<Cell>>>,
     admission: Admission,
     counters: Counters,
     per_key: Mutex<HashMap<K, Arc<Counters>>>,
@@ -52,7 +54,9 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
     /// The limit of `config`, for each key.
     pub fn new(config: RateLimitConfig) -> Self {
         let inner = Inner {
-            limiter: DefaultKeyedRateLimiter::keyed(config.quota()),
+            origin: Origin::now(),
+            rate: Rate::of(&config),
+            cells: RwLock::default(),
             admission: Admission::of(&config),
             counters: Counters::default(),
             per_key: Mutex::default(),
@@ -130,7 +134,45 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
 
     /// Drops the limiter state of keys not used recently (their stats stay).
     pub fn retain_recent(&self) {
-        self.inner.limiter.retain_recent();
+        let now = self.inner.origin.elapsed();
+        let mut cells = self.inner.cells.write().unwrap_or_else(PoisonError::into_inner);
+        cells.retain(|_, cell| !cell.is_idle(now));
+    }
+
+    /// Applies `config` to every key's limit in place, as [`RateLimit::reconfigure`] does for
+    /// one: each key keeps its tokens, rescaled to the new rate, and its stats.
+    ///
+    /// [`RateLimit::reconfigure`]: super::RateLimit::reconfigure
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connfx::RateLimitConfig;
+    /// use connfx::resilience::rate_limit::{KeyedRateLimit, RateLimitMode};
+    /// let config = |requests| RateLimitConfig {
+    ///     requests,
+    ///     per: Duration::from_secs(60),
+    ///     mode: RateLimitMode::Reject,
+    ///     ..Default::default()
+    /// };
+    /// let hosts = KeyedRateLimit::new(config(1));
+    /// assert!(hosts.try_acquire(&"a").is_ok());
+    /// hosts.reconfigure(&config(2)).unwrap();
+    /// assert!(hosts.try_acquire(&"a").is_err(), "`a` used all of its burst, and still has");
+    /// assert!(hosts.try_acquire(&"b").is_ok() && hosts.try_acquire(&"b").is_ok());
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidConfig`] listing each value out of bounds; nothing changes then.
+    pub fn reconfigure(&self, config: &RateLimitConfig) -> Result<(), InvalidConfig> {
+        InvalidConfig::check(config)?;
+        let inner = &*self.inner;
+        // The write lock keeps a key from being made between the new rate and the rescale.
+        let cells = inner.cells.write().unwrap_or_else(PoisonError::into_inner);
+        inner
+            .rate
+            .set(config, inner.origin.elapsed(), cells.values().map(|c| &**c));
+        inner.admission.set(config);
+        Ok(())
     }
 
     /// Calls `callback` on every event (waits, rejections) with its key, synchronously.
@@ -144,10 +186,22 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
     }
 
     fn check(&self, key: &K) -> Result<(), Duration> {
-        let limiter = &self.inner.limiter;
-        limiter
-            .check_key(key)
-            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
+        let inner = &*self.inner;
+        let now = inner.origin.elapsed();
+        let found = inner
+            .cells
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned();
+        let cell = match found {
+            Some(cell) => cell,
+            None => {
+                let mut cells = inner.cells.write().unwrap_or_else(PoisonError::into_inner);
+                Arc::clone(cells.entry(key.clone()).or_default())
+            }
+        };
+        cell.check(&inner.rate, now)
     }
 
     fn per_key(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<Counters>>> {

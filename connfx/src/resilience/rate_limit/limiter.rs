@@ -1,21 +1,20 @@
-//! `RateLimit`: one limit for every call through it, on governor's GCRA.
+//! `RateLimit`: one limit for every call through it, on GCRA (see `gcra`).
 
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::DefaultDirectRateLimiter;
-use governor::clock::Clock;
-
 use super::admit::{Admission, First};
 use super::events::{Counters, event_of};
+use super::gcra::{Cell, Origin, Rate};
 use super::{RateLimitConfig, RateLimitEvent, RateLimitLayer, RateLimitStats, RateLimited};
 use crate::resilience::Emitter;
+use crate::resilience::InvalidConfig;
 use crate::resilience::admission::{self, Admit};
 
-/// A rate limit: `requests` per `per` with a `burst`, on governor (one atomic compare-and-swap
-/// per call). A call beyond it waits for its turn up to `max_wait` (and never past the caller's
+/// A rate limit: `requests` per `per` with a `burst`, on GCRA (one atomic compare-and-swap per
+/// call), the algorithm governor implements. A call beyond it waits for its turn up to `max_wait` (and never past the caller's
 /// [`Deadline`](crate::resilience::timeout::Deadline)) or is rejected at once, per `mode`. Cheap
 /// to clone; clones share the limit.
 ///
@@ -44,7 +43,9 @@ pub struct RateLimit {
 }
 
 struct Inner {
-    limiter: DefaultDirectRateLimiter,
+    origin: Origin,
+    rate: Rate,
+    cell: Cell,
     admission: Admission,
     counters: Counters,
     events: Emitter<RateLimitEvent>,
@@ -54,7 +55,9 @@ impl RateLimit {
     /// The limit of `config` (a zero `per` or `requests` is read as the smallest allowed).
     pub fn new(config: RateLimitConfig) -> Self {
         let inner = Inner {
-            limiter: DefaultDirectRateLimiter::direct(config.quota()),
+            origin: Origin::now(),
+            rate: Rate::of(&config),
+            cell: Cell::default(),
             admission: Admission::of(&config),
             counters: Counters::default(),
             events: Emitter::new(),
@@ -93,6 +96,40 @@ impl RateLimit {
         Ok(fut.await)
     }
 
+    /// Applies `config` to this limit in place, after checking it as
+    /// [`try_new`](RateLimit::try_new) does: the tokens are kept, rescaled to the new rate (a
+    /// limit with half its burst in use has half the new burst in use), and so are the stats,
+    /// the listeners and every handle already given out. A call already waiting for a permit
+    /// finishes the wait it started and then checks under the new rate; `mode` and `max_wait`
+    /// apply to calls from now on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connfx::RateLimitConfig;
+    /// use connfx::resilience::rate_limit::{RateLimit, RateLimitMode};
+    /// let config = |requests| RateLimitConfig {
+    ///     requests,
+    ///     per: Duration::from_secs(60),
+    ///     mode: RateLimitMode::Reject,
+    ///     ..Default::default()
+    /// };
+    /// let limit = RateLimit::new(config(4));
+    /// assert!(limit.try_acquire().is_ok() && limit.try_acquire().is_ok(), "half of 4 used");
+    /// limit.reconfigure(&config(40)).unwrap();
+    /// let left = (0..40).take_while(|_| limit.try_acquire().is_ok()).count();
+    /// assert_eq!(left, 20, "half of 40 left");
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidConfig`] listing each value out of bounds; the limit is then left as it was.
+    pub fn reconfigure(&self, config: &RateLimitConfig) -> Result<(), InvalidConfig> {
+        InvalidConfig::check(config)?;
+        let inner = &*self.inner;
+        inner.rate.set(config, inner.origin.elapsed(), [&inner.cell]);
+        inner.admission.set(config);
+        Ok(())
+    }
+
     /// A tower layer taking a permit before each call.
     pub fn layer(&self) -> RateLimitLayer {
         RateLimitLayer::new(self.clone())
@@ -104,10 +141,8 @@ impl RateLimit {
     }
 
     fn check(&self) -> Result<(), Duration> {
-        let limiter = &self.inner.limiter;
-        limiter
-            .check()
-            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
+        let inner = &*self.inner;
+        inner.cell.check(&inner.rate, inner.origin.elapsed())
     }
 
     fn record(&self, result: Result<Duration, RateLimited>) -> Result<(), RateLimited> {

@@ -2,15 +2,16 @@
 //!
 //! - [`RateLimitConfig`]: `rate_limit(requests = 100, per = "1s", burst = 20, mode = "wait",
 //!   max_wait = "1s")`.
-//! - [`RateLimit`]: one limit on governor's GCRA (one atomic per call); `acquire`, `try_acquire`,
-//!   `call`, `layer()`. In `wait` mode a call waits for its turn while that is within `max_wait`
+//! - [`RateLimit`]: one limit on GCRA (one atomic per call); `acquire`, `try_acquire`, `call`,
+//!   `layer()`, and `reconfigure`, which keeps its tokens. In `wait` mode a call waits for its turn while that is within `max_wait`
 //!   and the caller's deadline; one that would wait longer fails at once with [`RateLimited`],
 //!   which says when the next call is allowed. In `reject` mode every call beyond the rate fails.
 //! - [`KeyedRateLimit`]: the same limit for each key separately (per host), with per-key stats;
 //!   [`KeyedRateLimitLayer`] finds the key in each request.
 //! - [`RateLimitStats`] and [`RateLimitEvent`]s (`on_event`, `subscribe`).
 //!
-//! Governor reads its own monotonic clock, not tokio's: `tokio::time::pause()` does not move it.
+//! The limits read tokio's clock: `tokio::time::pause()` stops them too, and advancing the paused
+//! clock refills them.
 //!
 //! ```
 //! use std::time::Duration;
@@ -29,6 +30,7 @@ mod admit;
 mod config;
 mod error;
 mod events;
+mod gcra;
 mod keyed;
 mod layer;
 mod limiter;
