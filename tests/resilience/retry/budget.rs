@@ -110,3 +110,36 @@ async fn policies_can_share_one_budget() {
     );
     assert_eq!(shared.stats().withdrawals, 1);
 }
+
+/// A reload changes the retry rules and keeps the counters and the budget's balance: a budget
+/// spent in an outage is not refilled by changing `max_attempts`.
+#[tokio::test]
+async fn a_reconfigured_retry_keeps_its_counters_and_its_spent_budget() {
+    let config = |max_attempts| RetryConfig {
+        max_attempts,
+        initial_interval: std::time::Duration::from_millis(1),
+        budget: Some(0.1),
+        min_retries_per_sec: 0,
+        ..RetryConfig::default()
+    };
+    let retry = Retry::new(config(3));
+    let seen = outage(&retry, 20).await;
+    assert!(seen < 25, "20 requests, about 2 retries: {seen}");
+    let before = retry.stats();
+
+    let reloaded = retry.reconfigured(config(5)).unwrap();
+    assert_eq!(reloaded.max_attempts(), 5);
+    assert_eq!(reloaded.budget().unwrap().stats().available, 0, "still spent");
+    assert_eq!(reloaded.stats(), before, "the counters carry on");
+    assert!(Arc::ptr_eq(reloaded.budget().unwrap(), retry.budget().unwrap()));
+    let more = outage(&reloaded, 10).await;
+    assert!(more <= 12, "10 more requests earn 1 retry: {more}");
+    assert!(
+        retry
+            .reconfigured(RetryConfig {
+                max_attempts: 0,
+                ..config(1)
+            })
+            .is_err()
+    );
+}

@@ -81,3 +81,77 @@ async fn concurrent_calls_beyond_the_limit_are_turned_away() {
     assert_eq!(rejected, 2);
     assert_eq!(b.stats().in_flight, 0);
 }
+
+/// A reload to fewer slots lets the calls in flight finish and retires their slots as they
+/// end; a reload to more frees slots at once, to waiting calls too.
+#[tokio::test]
+async fn reconfigure_resizes_without_disturbing_calls_in_flight() {
+    let bulkhead = bulkhead(4, Duration::ZERO);
+    let (release, gate) = tokio::sync::watch::channel(false);
+    let mut running = Vec::new();
+    for _ in 0..4 {
+        let (bulkhead, mut gate) = (bulkhead.clone(), gate.clone());
+        running.push(tokio::spawn(async move {
+            bulkhead
+                .call(async move { gate.wait_for(|open| *open).await.map(drop) })
+                .await
+        }));
+    }
+    while bulkhead.stats().in_flight < 4 {
+        tokio::task::yield_now().await;
+    }
+
+    bulkhead
+        .reconfigure(&BulkheadConfig {
+            max_concurrent: 2,
+            ..BulkheadConfig::default()
+        })
+        .unwrap();
+    assert_eq!(bulkhead.stats().in_flight, 4, "every call in flight goes on");
+    assert!(bulkhead.try_acquire().is_err());
+    release.send(true).unwrap();
+    for call in running {
+        assert!(
+            matches!(call.await.unwrap(), Ok(Ok(()))),
+            "a call in flight finished"
+        );
+    }
+    assert_eq!(bulkhead.stats().in_flight, 0);
+    let held: Vec<_> = (0..4).filter_map(|_| bulkhead.try_acquire().ok()).collect();
+    assert_eq!(held.len(), 2, "two slots now");
+
+    // More slots: a call waiting for one gets it at once.
+    let patient = Bulkhead::clone(&bulkhead);
+    bulkhead
+        .reconfigure(&BulkheadConfig {
+            max_concurrent: 2,
+            max_wait: Duration::from_secs(5),
+            ..BulkheadConfig::default()
+        })
+        .unwrap();
+    let waiting = tokio::spawn(async move { patient.acquire().await.map(drop) });
+    tokio::time::sleep(ms(20)).await;
+    assert!(!waiting.is_finished(), "full: it waits");
+    let started = Instant::now();
+    bulkhead
+        .reconfigure(&BulkheadConfig {
+            max_concurrent: 3,
+            ..BulkheadConfig::default()
+        })
+        .unwrap();
+    waiting.await.unwrap().unwrap();
+    assert!(started.elapsed() < ms(500), "admitted when the slot appeared");
+    assert!(
+        bulkhead
+            .reconfigure(&BulkheadConfig {
+                max_concurrent: 0,
+                ..BulkheadConfig::default()
+            })
+            .is_err()
+    );
+    assert_eq!(
+        bulkhead.stats().max_concurrent,
+        3,
+        "a refused reload changes nothing"
+    );
+}

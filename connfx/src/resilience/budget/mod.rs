@@ -36,7 +36,8 @@
 //! assert_eq!(budget.stats().refused, 2);
 //! ```
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -55,14 +56,20 @@ const RESERVE: Duration = Duration::from_secs(1);
 
 /// A retry budget: see the [module docs](self). Share one per connection (`Arc`) between every
 /// retry policy that should draw from it.
+///
+/// Its ratio and `min_retries_per_sec` change in place ([`reconfigure`](RetryBudget::reconfigure)),
+/// so every value is an atomic.
 pub struct RetryBudget {
     origin: Instant,
     /// Units each request earns.
-    deposit: u64,
+    deposit: AtomicU64,
     /// Most units the bucket holds.
-    capacity: i64,
-    ratio: f64,
-    min_per_sec: u32,
+    capacity: AtomicI64,
+    /// The ratio's `f64` bits.
+    ratio: AtomicU64,
+    min_per_sec: AtomicU32,
+    /// Serializes reloads (never taken on a call).
+    reconfiguring: Mutex<()>,
     deposits: Striped,
     /// Units spent on retries or forfeited to the capacity, out of all ever earned: the bucket
     /// holds `credit - spent`, at most `capacity`.
@@ -88,22 +95,66 @@ impl RetryBudget {
     /// Retries at most `ratio` (0–1) of the requests, plus `min_retries_per_sec` per second, at
     /// most `max(min_retries_per_sec, 1)` of them at once.
     pub fn new(ratio: f64, min_retries_per_sec: u32) -> Self {
+        let budget = RetryBudget {
+            origin: Instant::now(),
+            deposit: AtomicU64::new(0),
+            capacity: AtomicI64::new(0),
+            ratio: AtomicU64::new(0),
+            min_per_sec: AtomicU32::new(0),
+            reconfiguring: Mutex::new(()),
+            deposits: Striped::default(),
+            spent: AtomicI64::new(0),
+            withdrawals: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        };
+        budget.set(ratio, min_retries_per_sec);
+        budget
+    }
+
+    fn set(&self, ratio: f64, min_retries_per_sec: u32) {
         let ratio = if ratio.is_nan() {
             0.0
         } else {
             ratio.clamp(0.0, 1.0)
         };
-        RetryBudget {
-            origin: Instant::now(),
-            deposit: (ratio * RETRY as f64).round() as u64,
-            capacity: i64::from(min_retries_per_sec.max(1)) * RETRY,
-            ratio,
-            min_per_sec: min_retries_per_sec,
-            deposits: Striped::default(),
-            spent: AtomicI64::new(0),
-            withdrawals: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
-        }
+        self.ratio.store(ratio.to_bits(), Ordering::Relaxed);
+        self.deposit
+            .store((ratio * RETRY as f64).round() as u64, Ordering::Relaxed);
+        let capacity = i64::from(min_retries_per_sec.max(1)) * RETRY;
+        self.capacity.store(capacity, Ordering::Relaxed);
+        self.min_per_sec.store(min_retries_per_sec, Ordering::Relaxed);
+    }
+
+    /// Changes the ratio and `min_retries_per_sec` in place, keeping the retries the bucket
+    /// holds now (at most what the new bucket holds): a reload neither refills a spent budget
+    /// nor empties a full one. From then on requests earn at the new ratio. Handles and stats
+    /// are kept.
+    ///
+    /// ```
+    /// use connfx::resilience::budget::RetryBudget;
+    /// let budget = RetryBudget::new(0.5, 2);
+    /// assert!(budget.withdraw() && budget.withdraw() && !budget.withdraw(), "spent");
+    /// budget.reconfigure(0.1, 0);
+    /// assert!(!budget.withdraw(), "still spent: the balance is kept");
+    /// (0..10).for_each(|_| budget.deposit());
+    /// assert!(budget.withdraw() && !budget.withdraw(), "10 requests earn 1 retry at 0.1");
+    /// assert_eq!(budget.ratio(), 0.1);
+    /// ```
+    pub fn reconfigure(&self, ratio: f64, min_retries_per_sec: u32) {
+        let _one_at_a_time = self.reconfiguring.lock().unwrap_or_else(PoisonError::into_inner);
+        let elapsed = self.origin.elapsed();
+        let held = self.held(elapsed);
+        self.set(ratio, min_retries_per_sec);
+        // The bucket is `credit - spent`: with the new rates the past earns another credit, so
+        // `spent` is set to leave exactly what was held.
+        let keep = held.min(self.capacity.load(Ordering::Relaxed));
+        self.spent.store(self.credit(elapsed) - keep, Ordering::Release);
+    }
+
+    /// Units in the bucket `elapsed` after it was built.
+    fn held(&self, elapsed: Duration) -> i64 {
+        let held = self.credit(elapsed) - self.spent.load(Ordering::Acquire);
+        held.min(self.capacity.load(Ordering::Relaxed))
     }
 
     /// The budget of a `retry(...)` config, if it sets `budget`.
@@ -115,12 +166,12 @@ impl RetryBudget {
 
     /// The share of requests that may be retried.
     pub fn ratio(&self) -> f64 {
-        self.ratio
+        f64::from_bits(self.ratio.load(Ordering::Relaxed))
     }
 
     /// Retries per second allowed whatever the ratio.
     pub fn min_retries_per_sec(&self) -> u32 {
-        self.min_per_sec
+        self.min_per_sec.load(Ordering::Relaxed)
     }
 
     /// Counts one request (call it once per call, not per try).
@@ -135,33 +186,35 @@ impl RetryBudget {
 
     /// Counters, and the retries available now.
     pub fn stats(&self) -> BudgetStats {
-        let held = self.credit(self.origin.elapsed()) - self.spent.load(Ordering::Acquire);
+        let held = self.held(self.origin.elapsed());
         BudgetStats {
             deposits: self.deposits.sum(),
             withdrawals: self.withdrawals.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
-            available: u64::try_from(held.min(self.capacity) / RETRY).unwrap_or(0),
+            available: u64::try_from(held / RETRY).unwrap_or(0),
         }
     }
 
     /// Units earned since the budget was built, `elapsed` after it: the deposits, and
     /// `min_retries_per_sec` for that time and the quiet second the bucket starts with.
     fn credit(&self, elapsed: Duration) -> i64 {
-        let earned = u128::from(self.deposits.sum()) * u128::from(self.deposit);
-        let reserve = (elapsed + RESERVE).as_millis() * u128::from(self.min_per_sec);
+        let deposit = self.deposit.load(Ordering::Relaxed);
+        let earned = u128::from(self.deposits.sum()) * u128::from(deposit);
+        let reserve = (elapsed + RESERVE).as_millis() * u128::from(self.min_retries_per_sec());
         i64::try_from(earned.saturating_add(reserve)).unwrap_or(i64::MAX)
     }
 
     fn withdraw_at(&self, elapsed: Duration) -> bool {
         let credit = self.credit(elapsed);
+        let capacity = self.capacity.load(Ordering::Relaxed);
         let mut spent = self.spent.load(Ordering::Acquire);
         loop {
             // What the bucket could not hold is forfeited now: it would have overflowed as it
             // was earned, had anyone been looking.
-            let floor = spent.max(credit - self.capacity);
+            let floor = spent.max(credit - capacity);
             if credit - floor < RETRY {
                 self.refused.fetch_add(1, Ordering::Relaxed);
-                debug!(ratio = self.ratio, "retry budget spent");
+                debug!(ratio = self.ratio(), "retry budget spent");
                 return false;
             }
             match self
@@ -180,8 +233,8 @@ impl RetryBudget {
 impl std::fmt::Debug for RetryBudget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RetryBudget")
-            .field("ratio", &self.ratio)
-            .field("min_retries_per_sec", &self.min_per_sec)
+            .field("ratio", &self.ratio())
+            .field("min_retries_per_sec", &self.min_retries_per_sec())
             .field("stats", &self.stats())
             .finish()
     }

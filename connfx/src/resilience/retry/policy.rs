@@ -97,6 +97,40 @@ impl Retry {
         self
     }
 
+    /// A policy of `config`, built as [`try_new`](Retry::try_new) builds it, that carries on
+    /// from this one: the same counters and listeners, and this one's budget with its balance
+    /// kept ([`RetryBudget::reconfigure`]) when both have one. A retry policy holds no other
+    /// state, so this is how a reload changes one: calls already running finish under the
+    /// policy they started with, and later calls use the new one.
+    ///
+    /// ```
+    /// use connfx::RetryConfig;
+    /// use connfx::resilience::retry::Retry;
+    /// let retry = Retry::new(RetryConfig::default());
+    /// retry.on_retry(|attempt, _| tracing::info!(attempt, "retrying"));
+    /// let reloaded = retry.reconfigured(RetryConfig { max_attempts: 5, ..Default::default() }).unwrap();
+    /// assert_eq!(reloaded.max_attempts(), 5);
+    /// assert!(std::sync::Arc::ptr_eq(reloaded.budget().unwrap(), retry.budget().unwrap()));
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidConfig`](crate::resilience::InvalidConfig) listing each value out of bounds.
+    pub fn reconfigured(&self, config: RetryConfig) -> Result<Retry, crate::resilience::InvalidConfig> {
+        Ok(Retry::try_new(config)?.carrying_on(self))
+    }
+
+    /// This policy with `earlier`'s counters, listeners and budget (see
+    /// [`reconfigured`](Retry::reconfigured)).
+    pub(crate) fn carrying_on(mut self, earlier: &Retry) -> Retry {
+        self.shared = Arc::clone(&earlier.shared);
+        if let (Some(kept), Some(new)) = (&earlier.policy.budget, &self.policy.budget) {
+            kept.reconfigure(new.ratio(), new.min_retries_per_sec());
+            let kept = Some(Arc::clone(kept));
+            return self.with_budget(kept);
+        }
+        self
+    }
+
     /// Tries in all, the first included.
     pub fn max_attempts(&self) -> u32 {
         self.policy.max_attempts
