@@ -136,6 +136,14 @@
 //! - **Policies are off until declared**, and `enabled` switches each one on or off from any
 //!   source (see [Switching a policy](#switching-a-policy)): a service declares the policies it
 //!   wants, a deployment can turn one off without deleting its settings.
+//! - **A reload changes the handle everyone holds**, not a copy: the derived struct's field,
+//!   the registry's entry and every clone see new settings, while each call keeps the settings
+//!   it started with to its end (an atomic pointer load per call, no lock). So the accessors
+//!   of an HTTP or GraphQL connection give owned values (`config()` an `Arc<HttpConfig>`,
+//!   `breaker()` a `CircuitBreaker` handle), not references into settings a reload replaces.
+//!   Policies change in place rather than being rebuilt, so an open breaker stays open and a
+//!   limit keeps its tokens; the rate limit is GCRA written here (`resilience/rate_limit/gcra.rs`)
+//!   because governor's rate is fixed at construction and its state cannot be read.
 //! - **`timeout = "10s"`** is the total time of a call, retries included, wherever it is
 //!   written: the attribute, a file (`timeout = "10s"`, `timeout: 10s`), the environment
 //!   (`APP_API_TIMEOUT`) or a registry target's properties. The shorthand is declared once with
@@ -275,6 +283,7 @@ mod lifecycle;
 pub mod probe;
 pub mod protocol;
 pub mod registry;
+pub mod reload;
 pub mod resilience;
 mod secret;
 pub mod settings;
@@ -308,6 +317,7 @@ pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
 #[cfg(feature = "websocket")]
 pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
 pub use registry::{HealthEvent, HealthMonitor, Registry};
+pub use reload::Applied;
 pub use resilience::{
     Bulkhead, BulkheadConfig, CallTimeoutConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup,
     CircuitState, Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig,

@@ -39,7 +39,7 @@ impl Http {
         )
     }
 
-    fn config(&self) -> &HttpConfig {
+    fn config(&self) -> std::sync::Arc<HttpConfig> {
         self.0.config()
     }
 }
@@ -53,7 +53,7 @@ impl Subject for Http {
         self.0.health().await
     }
 
-    fn breaker(&self) -> &CircuitBreaker {
+    fn breaker(&self) -> CircuitBreaker {
         self.0.breaker().expect("configured")
     }
 
@@ -96,7 +96,7 @@ async fn http_latency_under_the_per_attempt_limit_is_only_slower() {
 }
 
 impl Http {
-    fn retry(&self) -> &connfx::Retry {
+    fn retry(&self) -> connfx::Retry {
         self.0.retry().expect("configured")
     }
 

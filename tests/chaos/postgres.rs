@@ -87,8 +87,8 @@ impl Subject for Sql {
         self.0.health().await
     }
 
-    fn breaker(&self) -> &CircuitBreaker {
-        self.0.breaker().expect("configured")
+    fn breaker(&self) -> CircuitBreaker {
+        self.0.breaker().expect("configured").clone()
     }
 
     fn total(&self) -> Duration {

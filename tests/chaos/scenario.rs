@@ -60,7 +60,7 @@ pub trait Subject {
     /// The connection's health check.
     fn health(&self) -> impl Future<Output = Health>;
     /// The connection's circuit breaker.
-    fn breaker(&self) -> &CircuitBreaker;
+    fn breaker(&self) -> CircuitBreaker;
     /// The configured `timeout.total`.
     fn total(&self) -> Duration;
     /// The configured `health.timeout`.

@@ -14,6 +14,7 @@ mod errors;
 mod health;
 mod per_host;
 mod pipeline;
+mod reload;
 mod requests;
 mod server;
 mod setup;

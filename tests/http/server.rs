@@ -117,8 +117,4 @@ impl Server {
     }
 }
 
-/// A loopback port nothing listens on: bound, then released.
-pub fn refused_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    listener.local_addr().expect("bound address").port()
-}
+pub use crate::ports::closed_port as refused_port;

@@ -60,7 +60,8 @@ async fn the_attribute_switches_on_retry_and_off_the_breaker() {
     assert_eq!(hits, 3, "three tries");
     assert!(api.retry().is_some());
     assert!(api.breaker().is_none(), "`enabled = false` in the attribute");
-    let breaker = api.config().circuit_breaker.as_ref().unwrap();
+    let config = api.config();
+    let breaker = config.circuit_breaker.as_ref().unwrap();
     assert_eq!((breaker.enabled, breaker.failure_threshold), (false, 2));
 }
 
@@ -105,12 +106,13 @@ async fn enabled_true_turns_a_policy_on_with_its_defaults() {
     assert_eq!(hits, 2, "retry and breaker both on");
     assert!(api.retry().is_some(), "switched back on from the environment");
     assert!(api.breaker().is_some(), "switched on from the environment");
-    let breaker = api.config().circuit_breaker.as_ref().unwrap();
+    let config = api.config();
+    let breaker = config.circuit_breaker.as_ref().unwrap();
     assert_eq!(
         breaker.failure_threshold, 2,
         "the attribute's key, kept while it was off"
     );
-    let bulkhead = api.config().bulkhead.as_ref().unwrap();
+    let bulkhead = config.bulkhead.as_ref().unwrap();
     assert_eq!(
         bulkhead,
         &connfx::BulkheadConfig::default(),

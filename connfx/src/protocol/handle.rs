@@ -10,6 +10,13 @@
 ///
 /// A macro rather than a helper type or function: Rust cannot delegate trait methods, so with a
 /// shared helper each impl would still have to spell out the same methods to call it.
+#[cfg(any(
+    feature = "otlp",
+    feature = "redis",
+    feature = "sql",
+    feature = "sse",
+    feature = "websocket"
+))]
 macro_rules! handle_methods {
     (check = $check:path, telemetry) => {
         fn telemetry(&self) -> ::core::option::Option<&crate::telemetry::Telemetry> {
@@ -39,6 +46,13 @@ macro_rules! handle_methods {
         }
     };
 }
+#[cfg(any(
+    feature = "otlp",
+    feature = "redis",
+    feature = "sql",
+    feature = "sse",
+    feature = "websocket"
+))]
 pub(crate) use handle_methods;
 
 /// Starts the `Debug` of a built-in handle: its type name, then its name and URL (whose `Debug`

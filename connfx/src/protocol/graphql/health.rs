@@ -27,7 +27,7 @@ pub(super) async fn check(connection: &GraphqlConnection) -> Health {
     if connection.is_closed() {
         return Health::new(HealthState::Unknown, Duration::ZERO, "closed");
     }
-    let http = connection.http();
+    let http = connection.http().live();
     let timeout = http.config().health.timeout;
     let asked = format!("POST {}", http.base().path());
     let started = Instant::now();
@@ -47,7 +47,7 @@ async fn probe(
     connection: &GraphqlConnection,
     timeout: Duration,
 ) -> Result<(StatusCode, Option<Vec<u8>>), reqwest::Error> {
-    let http = connection.http();
+    let http = connection.http().live();
     let mut response = http
         .client()
         .post(http.base().clone())

@@ -134,7 +134,7 @@ impl GraphqlConnection {
     /// println!("querying {}", api.endpoint());
     /// # }
     /// ```
-    pub fn endpoint(&self) -> &ConnUrl {
+    pub fn endpoint(&self) -> ConnUrl {
         self.http.base_url()
     }
 
@@ -145,8 +145,23 @@ impl GraphqlConnection {
     /// let attempts = api.config().retry.as_ref().map_or(1, |r| r.max_attempts);
     /// # }
     /// ```
-    pub fn config(&self) -> &GraphqlConfig {
+    pub fn config(&self) -> std::sync::Arc<GraphqlConfig> {
         self.http.config()
+    }
+
+    /// Applies `config` to this live connection: see [`HttpConnection::reload`], which it is.
+    ///
+    /// # Errors
+    /// As [`HttpConnection::reload`]: the connection then keeps running as it was.
+    ///
+    /// ```
+    /// # async fn run(api: connfx::GraphqlConnection, config: connfx::GraphqlConfig) -> Result<(), connfx::ConnectError> {
+    /// let applied = api.reload(config).await?;
+    /// tracing::info!(?applied, "graphql settings reloaded");
+    /// # Ok(()) }
+    /// ```
+    pub async fn reload(&self, config: GraphqlConfig) -> Result<crate::Applied, ConnectError> {
+        self.http.reload(config).await
     }
 
     /// The HTTP connection underneath: its live [`breaker`](HttpConnection::breaker),
@@ -333,7 +348,7 @@ impl Connection for GraphqlConnection {
 
 impl fmt::Debug for GraphqlConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::handle::debug_handle(f, "GraphqlConnection", self.name(), self.endpoint())
+        super::handle::debug_handle(f, "GraphqlConnection", self.name(), &self.endpoint())
             .finish_non_exhaustive()
     }
 }

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, Response};
 use url::Url;
 
-use super::HttpConnection;
+use super::Live;
 use super::body::Body;
 use super::transport::{self, Limits};
 use crate::resilience::Outcome;
@@ -16,7 +16,7 @@ use crate::resilience::stack::{Attempt, Bound, Elapsed, Failure};
 
 /// What one try needs; shared by every try of a call.
 pub(super) struct HttpAttempt<'a> {
-    pub(super) connection: &'a HttpConnection,
+    pub(super) connection: &'a Live,
     pub(super) method: &'a Method,
     pub(super) url: &'a Url,
     pub(super) headers: &'a HeaderMap,

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, Response};
 use url::Url;
 
-use super::HttpConnection;
+use super::Live;
 use super::attempt::HttpAttempt;
 use super::body::Body;
 use super::target;
@@ -20,7 +20,7 @@ use crate::resilience::stack::{CallFacts, Called};
 /// cloning it would touch the handle's shared reference count on every call, a cache line all
 /// cores fight over when many calls run at once.
 pub(super) struct Call<'c> {
-    pub(super) connection: &'c HttpConnection,
+    pub(super) connection: &'c Live,
     pub(super) method: Method,
     pub(super) url: Url,
     pub(super) headers: HeaderMap,

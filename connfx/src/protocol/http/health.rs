@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use super::{HttpConnection, transport};
+use super::{Live, transport};
 use crate::{Health, HealthState};
 
 /// Checks `connection` once, within `health.timeout`. The message says what was asked and
 /// what came back: `HEAD /api 200 OK`, `GET /api/healthz 503 Service Unavailable`,
 /// `HEAD /api: cannot connect: Connection refused (os error 111)`.
-pub(super) async fn check(connection: &HttpConnection) -> Health {
-    if connection.is_closed() {
+pub(super) async fn check(connection: &Live) -> Health {
+    if connection.lifecycle().is_closed() {
         return Health::new(HealthState::Unknown, Duration::ZERO, "closed");
     }
     // Joined and checked at connect, as the loader checked it (`client::prepare`).
@@ -38,7 +38,7 @@ pub(super) async fn check(connection: &HttpConnection) -> Health {
     }
 }
 
-fn failure(connection: &HttpConnection, err: &reqwest::Error) -> String {
+fn failure(connection: &Live, err: &reqwest::Error) -> String {
     match err.is_timeout() {
         true => format!(
             "timed out after {}",
@@ -49,7 +49,7 @@ fn failure(connection: &HttpConnection, err: &reqwest::Error) -> String {
 }
 
 /// One request; only the status matters, the body is not read.
-async fn probe(connection: &HttpConnection, method: Method, url: &Url) -> Result<StatusCode, reqwest::Error> {
+async fn probe(connection: &Live, method: Method, url: &Url) -> Result<StatusCode, reqwest::Error> {
     let request = connection
         .client()
         .request(method, url.clone())

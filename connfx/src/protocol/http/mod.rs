@@ -89,12 +89,13 @@ pub(crate) mod transport;
 use std::fmt;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use reqwest::Method;
 
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
 use crate::registry::RegistrySlot;
 use crate::telemetry::Telemetry;
-use crate::{ConnUrl, ConnectError, Connection};
+use crate::{Applied, ConnUrl, ConnectError, Connection};
 
 pub use config::HttpConfig;
 pub use pool::HttpPoolConfig;
@@ -119,14 +120,32 @@ pub use response::HttpResponse;
 /// ```
 #[derive(Clone)]
 pub struct HttpConnection {
-    inner: Arc<Inner>,
+    handle: Arc<Handle>,
     /// The derived struct's registry, when this handle is one of its fields.
     slot: RegistrySlot,
 }
 
-struct Inner {
+/// One connection: what stays the same for its whole life, and its current settings, which
+/// [`HttpConnection::reload`] swaps whole (a call loads them once and keeps them to its end).
+struct Handle {
+    common: Arc<Common>,
+    current: ArcSwap<Inner>,
+    /// One reload at a time: each changes the policies in place before it swaps.
+    reloading: tokio::sync::Mutex<()>,
+}
+
+/// What every generation of a connection's settings shares.
+struct Common {
     name: String,
-    config: HttpConfig,
+    lifecycle: Lifecycle,
+    transport: stub::Transport,
+    telemetry: Telemetry,
+}
+
+/// One generation of a connection's settings, and what was built from them.
+struct Inner {
+    common: Arc<Common>,
+    config: Arc<HttpConfig>,
     /// The base URL without user-info: reqwest never sees a URL credential, so none can end up
     /// in one of its error messages.
     base: url::Url,
@@ -136,11 +155,12 @@ struct Inner {
     client: Arc<reqwest::Client>,
     /// Credentials sent only to the base URL's origin (`per_host` connections; else empty).
     origin_credentials: reqwest::header::HeaderMap,
-    lifecycle: Lifecycle,
     policies: crate::resilience::stack::Policies,
-    transport: stub::Transport,
-    telemetry: Telemetry,
 }
+
+/// The settings a call runs with, from its start to its end: one generation, held.
+#[derive(Clone)]
+pub(crate) struct Live(Arc<Inner>);
 
 impl HttpConnection {
     /// The connection's name (the field or registry name).
@@ -151,29 +171,31 @@ impl HttpConnection {
     /// # }
     /// ```
     pub fn name(&self) -> &str {
-        &self.inner.name
+        &self.handle.common.name
     }
 
-    /// The configured base URL; its `Display` and `Debug` redact the password.
+    /// The configured base URL (the current one, after a [`reload`](HttpConnection::reload));
+    /// its `Display` and `Debug` redact the password.
     ///
     /// ```
     /// # async fn run(api: connfx::HttpConnection) {
     /// println!("calling {}", api.base_url());
     /// # }
     /// ```
-    pub fn base_url(&self) -> &ConnUrl {
-        &self.inner.config.url
+    pub fn base_url(&self) -> ConnUrl {
+        self.live().config().url.clone()
     }
 
-    /// The settings this connection was built from.
+    /// The settings this connection runs with now: those it was built from, or those of its
+    /// last [`reload`](HttpConnection::reload).
     ///
     /// ```
     /// # async fn run(api: connfx::HttpConnection) {
     /// let total = api.config().timeout.total;
     /// # }
     /// ```
-    pub fn config(&self) -> &HttpConfig {
-        &self.inner.config
+    pub fn config(&self) -> Arc<HttpConfig> {
+        Arc::clone(&self.live().0.config)
     }
 
     /// The underlying client, for what [`HttpRequest`] does not cover. It carries the default
@@ -188,8 +210,8 @@ impl HttpConnection {
     /// let page = api.client().get("https://status.example/").send().await?;
     /// # Ok(()) }
     /// ```
-    pub fn client(&self) -> &reqwest::Client {
-        &self.inner.client
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::clone(&self.live().0.client)
     }
 
     /// Starts a `GET` of `path`, joined onto the base URL.
@@ -272,8 +294,9 @@ impl HttpConnection {
     /// # Ok(()) }
     /// ```
     pub fn request(&self, method: Method, path: &str) -> HttpRequest {
-        let url = target::resolve(&self.inner.base, path, self.inner.config.per_host);
-        HttpRequest::new(self.clone(), method, url)
+        let live = self.live();
+        let url = target::resolve(live.base(), path, live.config().per_host);
+        HttpRequest::new(live, method, url)
     }
 
     /// Whether [`Connection::close`] was called.
@@ -286,7 +309,7 @@ impl HttpConnection {
     /// # }
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.inner.lifecycle.is_closed()
+        self.handle.common.lifecycle.is_closed()
     }
 
     /// A connection whose requests never leave the process: `respond` answers every try, and
@@ -337,57 +360,86 @@ impl HttpConnection {
         let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");
         policies.watch(&telemetry);
-        let inner = Inner {
+        let common = Arc::new(Common {
             name: name.to_owned(),
-            config,
-            base: built.base,
-            health_url: built.health_url,
-            client: built.client,
-            origin_credentials: built.origin_credentials,
             lifecycle: Lifecycle::default(),
-            policies,
             transport,
             telemetry,
-        };
+        });
+        let inner = Inner::new(&common, config, built, policies);
         Ok(HttpConnection {
             slot: RegistrySlot::new(),
-            inner: Arc::new(inner),
+            handle: Arc::new(Handle {
+                common,
+                current: ArcSwap::from_pointee(inner),
+                reloading: tokio::sync::Mutex::new(()),
+            }),
         })
     }
 
-    /// Sends a request built on [`client`](HttpConnection::client), or hands it to the stub.
-    pub(crate) async fn send_raw(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, reqwest::Error> {
-        self.inner.transport.send(request).await
+    /// Applies `config` to this live connection, checked as [`Connection::connect`] checks
+    /// it, and says how ([`Applied`]). Nothing is dropped or reset on the way:
+    ///
+    /// - Policies change in place: a circuit breaker keeps its state and the end of an open
+    ///   period, a rate limit its tokens (rescaled), a bulkhead its calls in flight, a retry
+    ///   budget its balance; handles and listeners already given out stay live (see
+    ///   [`CircuitBreaker::reconfigure`](crate::resilience::CircuitBreaker::reconfigure) and its
+    ///   peers). A policy switched on starts fresh; one switched off is dropped.
+    /// - When only policies, timeouts or health settings change, the client is kept:
+    ///   [`Applied::Live`]. When the URL, headers, auth, TLS or pool change, a new client is
+    ///   built beside the old one: [`Applied::Reconnected`]. Either way, calls already started
+    ///   (and requests already built) finish with the settings they started with, on the old
+    ///   client; calls started after this returns use the new settings. The old client is
+    ///   dropped, closing its idle connections, when its last call ends.
+    ///
+    /// Every clone of this handle (the derived struct's field, the registry's entry) sees the
+    /// new settings.
+    ///
+    /// # Errors
+    /// A [`ConnectError`] when `config` cannot make a client (a missing CA file, say) or a
+    /// policy refuses it; the connection then keeps running as it was.
+    ///
+    /// ```
+    /// use connfx::{Applied, Connection, HttpConfig, HttpConnection};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+    /// let config = |json| serde_json::from_value::<HttpConfig>(json).expect("valid");
+    /// let api = HttpConnection::connect("api", config(serde_json::json!({ "url": "http://127.0.0.1:1/v1" }))).await?;
+    /// let slower = config(serde_json::json!({ "url": "http://127.0.0.1:1/v1", "timeout": { "total": "45s" } }));
+    /// assert_eq!(api.reload(slower).await?, Applied::Live);
+    /// let moved = config(serde_json::json!({ "url": "http://127.0.0.1:1/v2" }));
+    /// assert_eq!(api.reload(moved).await?, Applied::Reconnected);
+    /// assert_eq!(api.base_url().expose().path(), "/v2");
+    /// # Ok(()) }
+    /// ```
+    pub async fn reload(&self, config: HttpConfig) -> Result<Applied, ConnectError> {
+        let _one_at_a_time = self.handle.reloading.lock().await;
+        let common = &self.handle.common;
+        let name = common.name.as_str();
+        let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
+        let now = self.live();
+        let policies = now
+            .0
+            .policies
+            .reconfigured(name, config.policies(), &common.telemetry)
+            .map_err(|err| ConnectError::new(name, err.to_string()))?;
+        let applied = if Arc::ptr_eq(&built.client, &now.0.client)
+            && built.base == now.0.base
+            && built.origin_credentials == now.0.origin_credentials
+        {
+            Applied::Live
+        } else {
+            Applied::Reconnected
+        };
+        self.handle
+            .current
+            .store(Arc::new(Inner::new(common, config, built, policies)));
+        tracing::info!(connection = name, ?applied, "http connection reloaded");
+        Ok(applied)
     }
 
-    pub(crate) fn base(&self) -> &url::Url {
-        &self.inner.base
-    }
-
-    /// What the health check requests: `health.path` joined onto the base URL.
-    pub(crate) fn health_url(&self) -> &url::Url {
-        &self.inner.health_url
-    }
-
-    /// The credential headers a `per_host` connection adds to requests on its base URL's
-    /// origin (empty otherwise: the client sends them by default).
-    pub(crate) fn origin_credentials(&self) -> &reqwest::header::HeaderMap {
-        &self.inner.origin_credentials
-    }
-
-    pub(crate) fn telemetry(&self) -> &Telemetry {
-        &self.inner.telemetry
-    }
-
-    pub(crate) fn lifecycle(&self) -> &Lifecycle {
-        &self.inner.lifecycle
-    }
-
-    fn policies(&self) -> &crate::resilience::stack::Policies {
-        &self.inner.policies
+    /// The settings a call started now runs with.
+    pub(crate) fn live(&self) -> Live {
+        Live(self.handle.current.load_full())
     }
 
     /// The live circuit breaker (`circuit_breaker(...)` in the config), for its state, stats and
@@ -401,8 +453,8 @@ impl HttpConnection {
     /// }
     /// # }
     /// ```
-    pub fn breaker(&self) -> Option<&crate::resilience::circuit_breaker::CircuitBreaker> {
-        self.inner.policies.breaker.as_ref()?.one()
+    pub fn breaker(&self) -> Option<crate::resilience::circuit_breaker::CircuitBreaker> {
+        self.live().policies().breaker.as_ref()?.one().cloned()
     }
 
     /// The circuit breakers of a `per_host` connection, one per `host:port` called so far, with
@@ -418,8 +470,8 @@ impl HttpConnection {
     /// }
     /// # }
     /// ```
-    pub fn host_breakers(&self) -> Option<&crate::CircuitBreakerGroup> {
-        self.inner.policies.breaker.as_ref()?.per_host().map(|g| &**g)
+    pub fn host_breakers(&self) -> Option<Arc<crate::CircuitBreakerGroup>> {
+        self.live().policies().breaker.as_ref()?.per_host().cloned()
     }
 
     /// The live retry policy (its stats and events), if the connection has one.
@@ -429,8 +481,8 @@ impl HttpConnection {
     /// let retried = api.retry().map_or(0, |r| r.stats().retries);
     /// # }
     /// ```
-    pub fn retry(&self) -> Option<&crate::Retry> {
-        self.inner.policies.retry.as_ref()
+    pub fn retry(&self) -> Option<crate::Retry> {
+        self.live().policies().retry.clone()
     }
 
     /// The live rate limit, if the connection has one for all its calls (not `per_host`).
@@ -440,8 +492,8 @@ impl HttpConnection {
     /// let turned_away = api.rate_limit().map_or(0, |l| l.stats().rejected);
     /// # }
     /// ```
-    pub fn rate_limit(&self) -> Option<&crate::RateLimit> {
-        self.inner.policies.rate_limit.as_ref()?.one()
+    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
+        self.live().policies().rate_limit.as_ref()?.one().cloned()
     }
 
     /// The rate limits of a `per_host` connection, one per `host:port`, with per-host stats
@@ -457,8 +509,8 @@ impl HttpConnection {
     /// }
     /// # }
     /// ```
-    pub fn host_rate_limits(&self) -> Option<&crate::KeyedRateLimit<String>> {
-        self.inner.policies.rate_limit.as_ref()?.per_host()
+    pub fn host_rate_limits(&self) -> Option<crate::KeyedRateLimit<String>> {
+        self.live().policies().rate_limit.as_ref()?.per_host().cloned()
     }
 
     /// The live bulkhead, if the connection has one (a `per_host` connection has one for all
@@ -469,8 +521,76 @@ impl HttpConnection {
     /// let in_flight = api.bulkhead().map_or(0, |b| b.stats().in_flight);
     /// # }
     /// ```
-    pub fn bulkhead(&self) -> Option<&crate::Bulkhead> {
-        self.inner.policies.bulkhead.as_ref()
+    pub fn bulkhead(&self) -> Option<crate::Bulkhead> {
+        self.live().policies().bulkhead.clone()
+    }
+}
+
+impl Inner {
+    fn new(
+        common: &Arc<Common>,
+        config: HttpConfig,
+        built: client::Built,
+        policies: crate::resilience::stack::Policies,
+    ) -> Inner {
+        Inner {
+            common: Arc::clone(common),
+            config: Arc::new(config),
+            base: built.base,
+            health_url: built.health_url,
+            client: built.client,
+            origin_credentials: built.origin_credentials,
+            policies,
+        }
+    }
+}
+
+impl Live {
+    pub(crate) fn name(&self) -> &str {
+        &self.0.common.name
+    }
+
+    pub(crate) fn config(&self) -> &HttpConfig {
+        &self.0.config
+    }
+
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.0.client
+    }
+
+    /// Sends a request built on [`client`](Live::client), or hands it to the stub.
+    pub(crate) async fn send_raw(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        self.0.common.transport.send(request).await
+    }
+
+    pub(crate) fn base(&self) -> &url::Url {
+        &self.0.base
+    }
+
+    /// What the health check requests: `health.path` joined onto the base URL.
+    pub(crate) fn health_url(&self) -> &url::Url {
+        &self.0.health_url
+    }
+
+    /// The credential headers a `per_host` connection adds to requests on its base URL's
+    /// origin (empty otherwise: the client sends them by default).
+    pub(crate) fn origin_credentials(&self) -> &reqwest::header::HeaderMap {
+        &self.0.origin_credentials
+    }
+
+    pub(crate) fn telemetry(&self) -> &Telemetry {
+        &self.0.common.telemetry
+    }
+
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.0.common.lifecycle
+    }
+
+    fn policies(&self) -> &crate::resilience::stack::Policies {
+        &self.0.policies
     }
 }
 
@@ -492,16 +612,34 @@ impl Connection for HttpConnection {
     /// `pool.idle_timeout` passes, or when the last handle of the last connection sharing the
     /// client (same transport settings) is dropped.
     async fn close(&self) {
-        if self.inner.lifecycle.close(DRAIN_LIMIT).await {
+        if self.handle.common.lifecycle.close(DRAIN_LIMIT).await {
             tracing::debug!(connection = self.name(), "http connection closed");
         }
     }
 
-    super::handle::handle_methods!(check = health::check, telemetry);
+    async fn health(&self) -> crate::Health {
+        health::check(&self.live()).await
+    }
+
+    fn health_timeout(&self) -> std::time::Duration {
+        self.live().config().health.timeout
+    }
+
+    fn critical(&self) -> bool {
+        self.live().config().health.critical
+    }
+
+    fn telemetry(&self) -> Option<&Telemetry> {
+        Some(&self.handle.common.telemetry)
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
+    }
 }
 
 impl fmt::Debug for HttpConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::handle::fmt_handle(f, "HttpConnection", &self.inner.name, &self.inner.config.url)
+        super::handle::fmt_handle(f, "HttpConnection", self.name(), &self.live().config().url)
     }
 }

@@ -10,14 +10,14 @@ use url::Url;
 
 use tracing::Instrument;
 
-use super::{HttpConnection, HttpResponse, call, span};
+use super::{HttpResponse, Live, call, span};
 use crate::resilience::stack::Called;
 use crate::telemetry::Measure;
 use crate::{CallError, Headers};
 
 /// A request being built; [`HttpRequest::send`] sends it. Start one with
-/// [`HttpConnection::get`], [`post`](HttpConnection::post), … or
-/// [`request`](HttpConnection::request).
+/// [`HttpConnection::get`](super::HttpConnection::get), [`post`](super::HttpConnection::post), … or
+/// [`request`](super::HttpConnection::request).
 ///
 /// The connection's base URL, default headers, auth, TLS and timeouts apply without the
 /// caller's help. A mistake made while building (a bad header, a body that does not serialize, a
@@ -43,7 +43,7 @@ use crate::{CallError, Headers};
 /// ```
 #[must_use = "a request does nothing until it is sent"]
 pub struct HttpRequest {
-    connection: HttpConnection,
+    connection: Live,
     method: Method,
     url: Result<Url, String>,
     headers: HeaderMap,
@@ -57,7 +57,7 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    pub(super) fn new(connection: HttpConnection, method: Method, url: Result<Url, String>) -> Self {
+    pub(super) fn new(connection: Live, method: Method, url: Result<Url, String>) -> Self {
         HttpRequest {
             connection,
             method,

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use super::HttpConnection;
+use super::Live;
 use super::transport::{self, Limits};
 use crate::CallError;
 use crate::resilience::stack::{Bound, Elapsed};
@@ -30,13 +30,13 @@ const ERROR_BODY_LIMIT: usize = 4 * 1024;
 /// # Ok(()) }
 /// ```
 pub struct HttpResponse {
-    connection: HttpConnection,
+    connection: Live,
     inner: reqwest::Response,
     limits: Limits,
 }
 
 impl HttpResponse {
-    pub(super) fn new(connection: HttpConnection, inner: reqwest::Response, limits: Limits) -> Self {
+    pub(super) fn new(connection: Live, inner: reqwest::Response, limits: Limits) -> Self {
         HttpResponse {
             connection,
             inner,
@@ -157,7 +157,7 @@ impl fmt::Debug for HttpResponse {
 
 /// Reads the body with `read`, ended when the try's limit passes, as the send was.
 async fn read<T>(
-    connection: &HttpConnection,
+    connection: &Live,
     limits: Limits,
     read: impl Future<Output = Result<T, reqwest::Error>>,
 ) -> Result<T, CallError> {
@@ -201,7 +201,7 @@ fn bounded(response: reqwest::Response, until: Instant) -> reqwest::Response {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A failed body read: a timeout stays a timeout, anything else says it was the body.
-fn read_error(connection: &HttpConnection, err: reqwest::Error, limits: Limits) -> CallError {
+fn read_error(connection: &Live, err: reqwest::Error, limits: Limits) -> CallError {
     match transport::call_error(connection.name(), err, limits) {
         CallError::Transport { connection, message } => CallError::Transport {
             connection,

@@ -169,10 +169,10 @@ mod tests {
         )
         .await;
         assert!(
-            std::ptr::eq(a.client(), b.client()),
+            std::ptr::eq(a.live().client(), b.live().client()),
             "URL and policies are not transport settings"
         );
-        assert!(!std::ptr::eq(a.client(), other.client()));
+        assert!(!std::ptr::eq(a.live().client(), other.live().client()));
     }
 
     #[test]

@@ -11,11 +11,12 @@ use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::resilience::rate_limit::RateLimited;
 use crate::resilience::retry::{Classifier, RetryOn};
 use crate::resilience::{
-    Bulkhead, BulkheadConfig, CircuitBreakerConfig, CircuitBreakerGroup, KeyedRateLimit, RateLimit,
-    RateLimitConfig, Retry, RetryConfig,
+    Bulkhead, BulkheadConfig, CircuitBreakerConfig, CircuitBreakerGroup, InvalidConfig, KeyedRateLimit,
+    RateLimit, RateLimitConfig, Retry, RetryConfig,
 };
 
 /// The policy groups of a connection's config, as the stack reads them.
+#[derive(Clone, Copy)]
 pub(crate) struct PolicyConfig<'a> {
     pub(crate) retry: Option<&'a RetryConfig>,
     pub(crate) circuit_breaker: Option<&'a CircuitBreakerConfig>,
@@ -79,6 +80,10 @@ impl<One, PerHost> Scoped<One, PerHost> {
         }
     }
 
+    fn is_per_host(&self) -> bool {
+        matches!(self, Scoped::PerHost(_))
+    }
+
     pub(crate) fn one(&self) -> Option<&One> {
         match self {
             Scoped::Connection(one) => Some(one),
@@ -120,6 +125,76 @@ impl Policies {
             per_attempt: config.per_attempt,
             total: config.total,
         }
+    }
+
+    /// The policies of `config`, carrying on from these: how a reload changes a live connection.
+    ///
+    /// A breaker, rate limit or bulkhead on before and after is the same one, changed in place,
+    /// so it keeps its state (an open breaker and its open deadline, a limit's tokens rescaled,
+    /// calls in flight) and every handle and listener given out. The retry policy is rebuilt
+    /// but keeps its counters, listeners and budget balance. A policy switched on starts fresh
+    /// (watched in `telemetry` like one built at connect); one switched off is dropped. A change
+    /// of `per_host` starts the breaker and rate limit afresh: state kept per host cannot become
+    /// state kept per connection, or back.
+    ///
+    /// Every group is checked before anything changes, so a refused config changes nothing.
+    pub(crate) fn reconfigured(
+        &self,
+        name: &str,
+        config: PolicyConfig<'_>,
+        telemetry: &crate::telemetry::Telemetry,
+    ) -> Result<Policies, InvalidConfig> {
+        config.retry.map(InvalidConfig::check).transpose()?;
+        config.circuit_breaker.map(InvalidConfig::check).transpose()?;
+        config.rate_limit.map(InvalidConfig::check).transpose()?;
+        config.bulkhead.map(InvalidConfig::check).transpose()?;
+        let per_host = config.per_host;
+        let fresh = Policies::new(name, config);
+        let rate_limit = match (&self.rate_limit, config.rate_limit) {
+            (Some(kept), Some(c)) if kept.is_per_host() == per_host => {
+                match kept {
+                    Scoped::Connection(limit) => limit.reconfigure(c)?,
+                    Scoped::PerHost(limits) => limits.reconfigure(c)?,
+                }
+                Some(kept.clone())
+            }
+            _ => fresh.rate_limit.clone(),
+        };
+        let (breaker, new_breaker) = match (&self.breaker, config.circuit_breaker) {
+            (Some(kept), Some(c)) if kept.is_per_host() == per_host => {
+                match kept {
+                    Scoped::Connection(breaker) => breaker.reconfigure(c)?,
+                    Scoped::PerHost(group) => group.reconfigure(c)?,
+                }
+                (Some(kept.clone()), None)
+            }
+            _ => (fresh.breaker.clone(), fresh.breaker.clone()),
+        };
+        let bulkhead = match (&self.bulkhead, config.bulkhead) {
+            (Some(kept), Some(c)) => {
+                kept.reconfigure(c)?;
+                Some(kept.clone())
+            }
+            _ => fresh.bulkhead.clone(),
+        };
+        let (retry, new_retry) = match (&self.retry, fresh.retry.clone()) {
+            (Some(kept), Some(retry)) => (Some(retry.carrying_on(kept)), None),
+            (_, retry) => (retry.clone(), retry),
+        };
+        let started = Policies {
+            retry: new_retry,
+            breaker: new_breaker,
+            ..fresh
+        };
+        started.watch(telemetry);
+        Ok(Policies {
+            rate_limit,
+            bulkhead,
+            retry,
+            breaker,
+            per_attempt: started.per_attempt,
+            total: started.total,
+        })
     }
 
     /// Counts retries and breaker transitions in `telemetry`, and offers the breaker's gauge.
