@@ -41,6 +41,12 @@ pub fn expand(input: &DeriveInput) -> TokenStream {
             pub fn registry(&self) -> ::connfx::Registry {
                 ::core::unreachable!()
             }
+            pub async fn reload(
+                &self,
+                sources: ::connfx::Sources,
+            ) -> ::core::result::Result<::connfx::ReloadReport, ::connfx::ConfigError> {
+                ::core::unreachable!()
+            }
             pub async fn health(&self) -> ::connfx::HealthReport {
                 ::core::unreachable!()
             }

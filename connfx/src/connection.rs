@@ -9,8 +9,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::reload::Prepared;
 use crate::telemetry::Telemetry;
-use crate::{ConnectError, Health};
+use crate::{Applied, ConnectError, Health};
 
 /// A live connection to one outside service, built from its config.
 ///
@@ -102,6 +103,43 @@ pub trait Connection: Clone + Send + Sync + 'static {
     /// from an earlier one.
     fn registry_slot(&self) -> Option<&crate::registry::RegistrySlot> {
         None
+    }
+
+    /// How a reload applies a change of the key at `path` (relative to the connection, e.g.
+    /// `circuit_breaker.failure_threshold`): in place ([`Applied::Live`]), with a new client
+    /// beside the old one ([`Applied::Reconnected`]), or not at all (`None`: the change needs a
+    /// restart, and a reload that contains it is refused whole). The default refuses every
+    /// change, which is right for a connection without [`prepare_reload`](Connection::prepare_reload).
+    ///
+    /// ```
+    /// use connfx::{Applied, Connection, HttpConnection};
+    /// assert_eq!(HttpConnection::reload_applies("retry.max_attempts"), Some(Applied::Live));
+    /// assert_eq!(HttpConnection::reload_applies("url"), Some(Applied::Reconnected));
+    /// ```
+    fn reload_applies(path: &str) -> Option<Applied> {
+        let _ = path;
+        None
+    }
+
+    /// Checks `config` and builds what it needs (a new client, say) beside what runs now,
+    /// changing nothing yet: a reload applies the [`Prepared`] result only once every changed
+    /// connection of the struct has prepared its own. Called only when every changed key has a
+    /// [`reload_applies`](Connection::reload_applies) answer.
+    ///
+    /// # Errors
+    /// A [`ConnectError`] when `config` cannot be applied (a client that cannot be built); the
+    /// connection keeps running as it was. The default refuses.
+    fn prepare_reload(
+        &self,
+        config: Self::Config,
+    ) -> impl Future<Output = Result<Prepared, ConnectError>> + Send {
+        let _ = config;
+        async {
+            Err(ConnectError::new(
+                Self::PROTOCOL,
+                "this connection type cannot change its settings while it runs",
+            ))
+        }
     }
 }
 

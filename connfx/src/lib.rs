@@ -144,6 +144,14 @@
 //!   Policies change in place rather than being rebuilt, so an open breaker stays open and a
 //!   limit keeps its tokens; the rate limit is GCRA written here (`resilience/rate_limit/gcra.rs`)
 //!   because governor's rate is fixed at construction and its state cannot be read.
+//! - **A struct's reload is all or nothing, and compares what it loaded**: `conns.reload`
+//!   prepares every changed connection (clients built, policies checked) before it applies any,
+//!   so one refusal leaves every connection as it was. It compares the new load with the
+//!   configuration the struct last loaded (at `connect` or its last reload), key by key as the
+//!   config type serializes it, so `timeout = "1s"` and `timeout.total = "1s"` are no change. A
+//!   connection added or removed needs a restart: the fields are the struct's shape, and code
+//!   holding `conns.audit()` as `None` could not see it appear. A protocol that cannot yet change
+//!   a key live refuses the reload rather than ignoring the key.
 //! - **`timeout = "10s"`** is the total time of a call, retries included, wherever it is
 //!   written: the attribute, a file (`timeout = "10s"`, `timeout: 10s`), the environment
 //!   (`APP_API_TIMEOUT`) or a registry target's properties. The shorthand is declared once with
@@ -317,7 +325,7 @@ pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
 #[cfg(feature = "websocket")]
 pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
 pub use registry::{HealthEvent, HealthMonitor, Registry};
-pub use reload::Applied;
+pub use reload::{Applied, ReloadReport};
 pub use resilience::{
     Bulkhead, BulkheadConfig, CallTimeoutConfig, CircuitBreaker, CircuitBreakerConfig, CircuitBreakerGroup,
     CircuitState, Deadline, KeyedRateLimit, RateLimit, RateLimitConfig, Retry, RetryBudget, RetryConfig,

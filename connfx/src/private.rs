@@ -12,6 +12,7 @@ pub use crate::config::descriptor::{ConnectionSet, FieldDescriptor, SetDescripto
 pub use crate::config::load::{env_vars, json_schema, load_config, load_config_from};
 pub use crate::error::ConnectErrors;
 pub use crate::registry::{Registry, RegistrySlot};
+pub use crate::reload::SetReload;
 
 use crate::{ConnectError, Connection};
 
@@ -34,6 +35,14 @@ pub async fn connect_optional<T: Connection>(
     match config {
         Some(config) => T::connect(name, config).await.map(Some),
         None => Ok(None),
+    }
+}
+
+/// Keeps the configuration a derived struct was connected with in its registry, for its first
+/// reload to compare with (see [`SetReload`]).
+pub fn keep_loaded(registry: &Registry, config: Option<serde_json::Value>) {
+    if let Some(config) = config {
+        registry.keep_loaded(config);
     }
 }
 

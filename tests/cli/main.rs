@@ -7,6 +7,7 @@ mod env;
 mod explain;
 #[path = "../../examples/support/loopback.rs"]
 mod loopback;
+mod plan;
 mod probe;
 #[path = "../loader/sandbox.rs"]
 mod sandbox;

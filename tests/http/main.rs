@@ -17,6 +17,7 @@ mod pipeline;
 mod reload;
 mod requests;
 mod server;
+mod set_reload;
 mod setup;
 mod tls;
 

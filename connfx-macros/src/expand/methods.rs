@@ -15,6 +15,11 @@ pub fn set_impl(cont: &Container) -> TokenStream {
     let accessors = cont.fields.iter().map(accessor);
     let inserts = cont.fields.iter().map(registry_insert);
     let slots = cont.fields.iter().map(registry_slot);
+    let reloads = cont
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| reload_field(index, field));
     let bounds = where_connections(cont);
     let allow = allow_lints();
     quote! {
@@ -60,6 +65,25 @@ pub fn set_impl(cont: &Container) -> TokenStream {
                     #(#inserts)*
                     registry
                 })
+            }
+
+            /// Applies the configuration `sources` give to the live connections, all or
+            /// nothing: loaded and checked as at boot, compared key by key with what runs now,
+            /// and then each changed connection changes in place (policies keep their state)
+            /// or builds a new client beside its old one, which finishes the calls already
+            /// started. The report lists every changed key and how it was applied.
+            ///
+            /// # Errors
+            /// Every problem of the new configuration, every change that needs a restart, and
+            /// every connection that could not take its new settings; then nothing changed.
+            pub async fn reload(
+                &self,
+                sources: ::connfx::Sources,
+            ) -> ::core::result::Result<::connfx::ReloadReport, ::connfx::ConfigError> {
+                let (config, mut reload) =
+                    ::connfx::__private::SetReload::start::<Self>(self.registry(), sources).await?;
+                #(#reloads)*
+                reload.finish()
             }
 
             /// Checks every connection concurrently, each bounded by its own health timeout.
@@ -113,6 +137,22 @@ fn accessor(field: &Field) -> TokenStream {
     }
 }
 
+/// `reload.field::<T>(0, Some(&self.api), Some(config.api)).await;`
+fn reload_field(index: usize, field: &Field) -> TokenStream {
+    let (ident, ty) = (field.ident, field.ty);
+    let (running, config) = match field.presence {
+        Presence::Required => (
+            quote!(::core::option::Option::Some(&self.#ident)),
+            quote!(::core::option::Option::Some(config.#ident)),
+        ),
+        Presence::Optional => (
+            quote!(::core::option::Option::as_ref(&self.#ident)),
+            quote!(config.#ident),
+        ),
+    };
+    quote!(reload.field::<#ty>(#index, #running, #config).await;)
+}
+
 fn registry_insert(field: &Field) -> TokenStream {
     let (ident, name) = (field.ident, &field.name);
     match field.presence {
@@ -144,6 +184,8 @@ pub fn config_impl(cont: &Container) -> TokenStream {
     // Mixed-site hygiene: a field called `errors` cannot shadow the collector.
     let errors = Ident::new("errors", Span::mixed_site());
     let connected = Ident::new("connected", Span::mixed_site());
+    let loaded = Ident::new("loaded", Span::mixed_site());
+    let registry = Ident::new("registry", Span::mixed_site());
     let idents: Vec<&Ident> = cont.fields.iter().map(|field| field.ident).collect();
     let results = connect_all(&cont.fields);
     let bindings = tuple(idents.iter().map(|ident| quote!(#ident)));
@@ -163,6 +205,8 @@ pub fn config_impl(cont: &Container) -> TokenStream {
             /// # Errors
             /// Every connection that could not be built, each with its cause.
             pub async fn connect(self) -> ::core::result::Result<#ident, ::connfx::ConnectError> {
+                // What the struct's first reload compares with.
+                let #loaded = ::connfx::__private::serde_json::to_value(&self).ok();
                 let #bindings = #results;
                 let mut #errors = <::connfx::__private::ConnectErrors as ::core::default::Default>::default();
                 #(let #idents = #errors.check(#idents);)*
@@ -171,7 +215,9 @@ pub fn config_impl(cont: &Container) -> TokenStream {
                         let #connected = #ident { #(#idents),* };
                         // The one registry the struct owns for its life, built here from its
                         // fields and kept in their slots; telemetry bound once, explicitly.
-                        ::connfx::Registry::export_telemetry(&#ident::registry(&#connected));
+                        let #registry = #ident::registry(&#connected);
+                        ::connfx::Registry::export_telemetry(&#registry);
+                        ::connfx::__private::keep_loaded(&#registry, #loaded);
                         ::core::result::Result::Ok(#connected)
                     }
                     _ => ::core::result::Result::Err(#errors.into_error()),

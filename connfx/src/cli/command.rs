@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, ColorChoice, Subcommand, ValueEnum};
 
 use super::output::Output;
-use super::{Outcome, check, env, explain, schema};
+use super::{Outcome, check, env, explain, plan, schema};
 use crate::Sources;
 use crate::config::ConnectionSet;
 
@@ -29,6 +29,20 @@ pub enum Command {
     Env(OutputArgs),
     /// Print the effective configuration: every value and where it came from, secrets masked.
     Explain(OutputArgs),
+    /// Print what candidate config files would change on a running service and how each
+    /// change applies (live, reconnect); exit 2 if the candidate is invalid or needs a restart.
+    Plan(PlanArgs),
+}
+
+/// The arguments of `plan`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct PlanArgs {
+    /// The candidate files, read after the service's own (the environment still wins).
+    #[arg(required = true)]
+    pub candidate: Vec<std::path::PathBuf>,
+    /// How to print.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The arguments of `check`.
@@ -145,6 +159,7 @@ impl Command {
             Command::Schema(_) => schema::run::<S>(&mut out)?,
             Command::Env(_) => env::run::<S>(&mut out)?,
             Command::Explain(_) => explain::run::<S>(sources, &mut out)?,
+            Command::Plan(args) => plan::run::<S>(sources, &args.candidate, &mut out)?,
         };
         out.flush()?;
         Ok(outcome)
@@ -153,6 +168,7 @@ impl Command {
     fn output(&self) -> &OutputArgs {
         match self {
             Command::Check(args) => &args.output,
+            Command::Plan(args) => &args.output,
             Command::Schema(args) | Command::Env(args) | Command::Explain(args) => args,
         }
     }

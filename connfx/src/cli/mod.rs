@@ -1,4 +1,4 @@
-//! The operator CLI (feature `cli`): `check`, `schema`, `env` and `explain` for any
+//! The operator CLI (feature `cli`): `check`, `schema`, `env`, `explain` and `plan` for any
 //! `#[derive(Connections)]` struct, ready to mount in a service's binary.
 //!
 //! | command | what it prints | exit code |
@@ -8,6 +8,7 @@
 //! | `schema` | the JSON Schema of the configuration | 0 |
 //! | `env` | an env-file template: every variable with its type, default and description | 0 |
 //! | `explain` | the effective configuration: every value and where it came from | 0, or 2 invalid |
+//! | `plan FILE...` | what the candidate files would change on a running service: each key, old and new value, and how it applies (`live`, `reconnect`); a change that needs a restart is a problem | 0 applicable, 2 invalid or needing a restart |
 //!
 //! Every command takes `--format human` (the default: aligned, coloured on a terminal) or
 //! `--format json` (one JSON document on one line, for machines), and `--color auto|always|never`.
@@ -93,6 +94,7 @@ mod command;
 mod env;
 mod explain;
 mod output;
+mod plan;
 mod schema;
 
 use std::process::ExitCode;
@@ -101,7 +103,7 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::config::ConnectionSet;
 
-pub use command::{CheckArgs, Command, Format, OutputArgs};
+pub use command::{CheckArgs, Command, Format, OutputArgs, PlanArgs};
 
 /// How a command ended. Each outcome is a process exit code; `ExitCode::from(outcome)`.
 ///

@@ -82,6 +82,8 @@ pub struct FieldDescriptor {
     pub(crate) defaults: &'static str,
     pub(crate) shape: fn() -> &'static Shape,
     pub(crate) check: fn(&Value) -> Vec<(String, String)>,
+    /// How a reload applies a change of one of its keys: `T::reload_applies`.
+    pub(crate) applies: fn(&str) -> Option<crate::Applied>,
 }
 
 impl FieldDescriptor {
@@ -95,6 +97,7 @@ impl FieldDescriptor {
             defaults,
             shape: ty.shape,
             check: ty.rules,
+            applies: T::reload_applies,
         }
     }
 

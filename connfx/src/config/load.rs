@@ -107,8 +107,36 @@ pub fn explain<S: ConnectionSet>(sources: Sources) -> Result<Vec<Setting>, Confi
 fn load<S: ConnectionSet>(set: &SetDescriptor, sources: Sources) -> Result<S::Config, ConfigError> {
     let (tree, _) = load_layers(set, sources)?;
     debug!(set = set.name, "configuration loaded");
-    serde_json::from_value(tree)
-        .map_err(|e| ConfigError::new(vec![ConfigIssue::new("", ValueSource::Default, e.to_string())]))
+    typed::<S>(tree)
+}
+
+/// A load for a reload or a plan: the typed config, the same as its type serializes it (so two
+/// loads compare key by key whatever their sources wrote: `timeout = "1s"` or `timeout.total`),
+/// and every value's source.
+///
+/// # Errors
+/// As `load_config_from`.
+pub(crate) fn load_normalized<S: ConnectionSet>(
+    sources: Sources,
+) -> Result<(S::Config, Value, Vec<FieldLayers>), ConfigError> {
+    let (tree, layers) = load_layers(S::descriptor(), sources)?;
+    let config = typed::<S>(tree)?;
+    let normalized = serde_json::to_value(&config).map_err(whole)?;
+    Ok((config, normalized, layers))
+}
+
+fn typed<S: ConnectionSet>(tree: Value) -> Result<S::Config, ConfigError> {
+    serde_json::from_value(tree).map_err(whole)
+}
+
+/// A problem of the configuration as a whole (serde's, which the checks before it should leave
+/// nothing to find).
+fn whole(error: serde_json::Error) -> ConfigError {
+    ConfigError::new(vec![ConfigIssue::new(
+        "",
+        ValueSource::Default,
+        error.to_string(),
+    )])
 }
 
 fn load_layers(set: &SetDescriptor, mut sources: Sources) -> Result<(Value, Vec<FieldLayers>), ConfigError> {

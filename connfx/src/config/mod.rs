@@ -15,7 +15,7 @@ mod env;
 mod file;
 pub(crate) mod group;
 mod issue;
-mod layers;
+pub(crate) mod layers;
 mod leaf;
 pub(crate) mod load;
 mod schema;

@@ -57,6 +57,11 @@ struct Inner {
     /// Turns `true` when `close()` starts, so background work on the registry (a
     /// [`HealthMonitor`]) ends with it.
     closed: watch::Sender<bool>,
+    /// A derived struct's configuration as last loaded (by `connect` or a reload), as its
+    /// config type serializes it: what the next reload compares with.
+    loaded: std::sync::Mutex<Option<serde_json::Value>>,
+    /// One reload of the struct at a time.
+    reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Why [`Registry::get`] found nothing.
@@ -82,6 +87,25 @@ impl Registry {
         let registry = Registry::default();
         dynamic::register_builtin(&registry);
         registry
+    }
+
+    /// Keeps a derived struct's configuration as loaded, for its next reload to compare with.
+    pub(crate) fn keep_loaded(&self, config: serde_json::Value) {
+        *self.inner.loaded.lock().unwrap_or_else(|e| e.into_inner()) = Some(config);
+    }
+
+    /// The configuration [`keep_loaded`](Registry::keep_loaded) kept, if any.
+    pub(crate) fn loaded(&self) -> Option<serde_json::Value> {
+        self.inner
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits for the struct's turn to reload; the turn lasts as long as the guard.
+    pub(crate) async fn reload_turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        Arc::clone(&self.inner.reloading).lock_owned().await
     }
 
     /// Adds a live connection under `name`; a connection already called `name` is replaced and

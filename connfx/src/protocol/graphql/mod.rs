@@ -340,6 +340,15 @@ impl Connection for GraphqlConnection {
         self.config().health.critical
     }
 
+    /// As HTTP's: a GraphQL connection reloads its HTTP connection.
+    fn reload_applies(path: &str) -> Option<crate::Applied> {
+        HttpConnection::reload_applies(path)
+    }
+
+    async fn prepare_reload(&self, config: GraphqlConfig) -> Result<crate::reload::Prepared, ConnectError> {
+        self.http.prepare_reload(config).await
+    }
+
     /// The HTTP connection's: a GraphQL handle is its HTTP handle.
     fn registry_slot(&self) -> Option<&crate::registry::RegistrySlot> {
         Connection::registry_slot(&self.http)

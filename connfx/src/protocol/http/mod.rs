@@ -94,6 +94,7 @@ use reqwest::Method;
 
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
 use crate::registry::RegistrySlot;
+use crate::reload::Prepared;
 use crate::telemetry::Telemetry;
 use crate::{Applied, ConnUrl, ConnectError, Connection};
 
@@ -130,8 +131,9 @@ pub struct HttpConnection {
 struct Handle {
     common: Arc<Common>,
     current: ArcSwap<Inner>,
-    /// One reload at a time: each changes the policies in place before it swaps.
-    reloading: tokio::sync::Mutex<()>,
+    /// One reload at a time, from its preparation to its swap: each changes the policies in
+    /// place before it swaps.
+    reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// What every generation of a connection's settings shares.
@@ -372,7 +374,7 @@ impl HttpConnection {
             handle: Arc::new(Handle {
                 common,
                 current: ArcSwap::from_pointee(inner),
-                reloading: tokio::sync::Mutex::new(()),
+                reloading: Arc::default(),
             }),
         })
     }
@@ -412,16 +414,19 @@ impl HttpConnection {
     /// # Ok(()) }
     /// ```
     pub async fn reload(&self, config: HttpConfig) -> Result<Applied, ConnectError> {
-        let _one_at_a_time = self.handle.reloading.lock().await;
-        let common = &self.handle.common;
-        let name = common.name.as_str();
+        Ok(self.prepare(config).await?.apply())
+    }
+
+    /// The checks and the client of a reload to `config`; applying it changes the policies in
+    /// place and swaps. The reload's turn is held until it is applied or dropped.
+    async fn prepare(&self, config: HttpConfig) -> Result<Prepared, ConnectError> {
+        let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
+        let handle = Arc::clone(&self.handle);
+        let name = handle.common.name.as_str();
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
-        let now = self.live();
-        let policies = now
-            .0
-            .policies
-            .reconfigured(name, config.policies(), &common.telemetry)
+        crate::resilience::stack::Policies::check(config.policies())
             .map_err(|err| ConnectError::new(name, err.to_string()))?;
+        let now = self.live();
         let applied = if Arc::ptr_eq(&built.client, &now.0.client)
             && built.base == now.0.base
             && built.origin_credentials == now.0.origin_credentials
@@ -430,11 +435,27 @@ impl HttpConnection {
         } else {
             Applied::Reconnected
         };
-        self.handle
-            .current
-            .store(Arc::new(Inner::new(common, config, built, policies)));
-        tracing::info!(connection = name, ?applied, "http connection reloaded");
-        Ok(applied)
+        Ok(Prepared::new(applied, move || {
+            let _turn = turn;
+            let common = &handle.common;
+            let now = handle.current.load_full();
+            // Checked above, under the same turn: a refusal here would be a bug, and keeps
+            // the connection as it was.
+            match now
+                .policies
+                .reconfigured(&common.name, config.policies(), &common.telemetry)
+            {
+                Ok(policies) => {
+                    handle
+                        .current
+                        .store(Arc::new(Inner::new(common, config, built, policies)));
+                    tracing::info!(connection = %common.name, ?applied, "http connection reloaded");
+                }
+                Err(err) => {
+                    tracing::error!(connection = %common.name, %err, "http reload refused after its checks")
+                }
+            }
+        }))
     }
 
     /// The settings a call started now runs with.
@@ -631,6 +652,19 @@ impl Connection for HttpConnection {
 
     fn telemetry(&self) -> Option<&Telemetry> {
         Some(&self.handle.common.telemetry)
+    }
+
+    /// Policies, `timeout.total` and `health` change in place; any other key builds a new client.
+    fn reload_applies(path: &str) -> Option<Applied> {
+        crate::reload::policy_key(path).or(Some(if path.starts_with("health.") {
+            Applied::Live
+        } else {
+            Applied::Reconnected
+        }))
+    }
+
+    async fn prepare_reload(&self, config: HttpConfig) -> Result<Prepared, ConnectError> {
+        self.prepare(config).await
     }
 
     fn registry_slot(&self) -> Option<&RegistrySlot> {

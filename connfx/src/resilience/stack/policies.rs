@@ -127,6 +127,16 @@ impl Policies {
         }
     }
 
+    /// Whether every group of `config` makes a policy: what a reload asks before it changes
+    /// anything.
+    pub(crate) fn check(config: PolicyConfig<'_>) -> Result<(), InvalidConfig> {
+        config.retry.map(InvalidConfig::check).transpose()?;
+        config.circuit_breaker.map(InvalidConfig::check).transpose()?;
+        config.rate_limit.map(InvalidConfig::check).transpose()?;
+        config.bulkhead.map(InvalidConfig::check).transpose()?;
+        Ok(())
+    }
+
     /// The policies of `config`, carrying on from these: how a reload changes a live connection.
     ///
     /// A breaker, rate limit or bulkhead on before and after is the same one, changed in place,
@@ -137,17 +147,15 @@ impl Policies {
     /// of `per_host` starts the breaker and rate limit afresh: state kept per host cannot become
     /// state kept per connection, or back.
     ///
-    /// Every group is checked before anything changes, so a refused config changes nothing.
+    /// Every group is checked ([`Policies::check`]) before anything changes, so a refused
+    /// config changes nothing.
     pub(crate) fn reconfigured(
         &self,
         name: &str,
         config: PolicyConfig<'_>,
         telemetry: &crate::telemetry::Telemetry,
     ) -> Result<Policies, InvalidConfig> {
-        config.retry.map(InvalidConfig::check).transpose()?;
-        config.circuit_breaker.map(InvalidConfig::check).transpose()?;
-        config.rate_limit.map(InvalidConfig::check).transpose()?;
-        config.bulkhead.map(InvalidConfig::check).transpose()?;
+        Policies::check(config)?;
         let per_host = config.per_host;
         let fresh = Policies::new(name, config);
         let rate_limit = match (&self.rate_limit, config.rate_limit) {
