@@ -47,6 +47,12 @@ pub fn expand(input: &DeriveInput) -> TokenStream {
             ) -> ::core::result::Result<::connfx::ReloadReport, ::connfx::ConfigError> {
                 ::core::unreachable!()
             }
+            pub fn watch(
+                &self,
+                watch: ::connfx::reload::Watch,
+            ) -> ::core::result::Result<::connfx::reload::Watcher, ::connfx::reload::WatchError> {
+                ::core::unreachable!()
+            }
             pub async fn health(&self) -> ::connfx::HealthReport {
                 ::core::unreachable!()
             }

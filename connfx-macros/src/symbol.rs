@@ -19,12 +19,13 @@ pub const CONTAINER_KEYS: [&str; 3] = [ENV_PREFIX, FILE, DENY_UNKNOWN_ENV];
 
 /// The methods `expand::methods` adds to the struct: a field of the same name would clash with
 /// them (its accessor has the field's name). A unit test keeps this list and the expansion equal.
-pub const GENERATED_METHODS: [&str; 9] = [
+pub const GENERATED_METHODS: [&str; 10] = [
     "load_config",
     "load_config_from",
     "connect",
     "registry",
     "reload",
+    "watch",
     "health",
     "close",
     "json_schema",

@@ -152,6 +152,12 @@
 //!   connection added or removed needs a restart: the fields are the struct's shape, and code
 //!   holding `conns.audit()` as `None` could not see it appear. A protocol that cannot yet change
 //!   a key live refuses the reload rather than ignoring the key.
+//! - **Watching is always compiled in** (`notify`, tokio's `signal`): `watch` is a method of
+//!   every derived struct, and a generated method cannot depend on a feature of this crate. The
+//!   cost is two small dependencies. A watch looks at the files' folders, not the files, because
+//!   editors and Kubernetes replace a file by renaming another onto it. The environment of a
+//!   running process cannot change, so a watch re-reads files; the README says how a platform
+//!   delivers a change (a file and SIGHUP, or `conns.reload` from its own hook).
 //! - **`timeout = "10s"`** is the total time of a call, retries included, wherever it is
 //!   written: the attribute, a file (`timeout = "10s"`, `timeout: 10s`), the environment
 //!   (`APP_API_TIMEOUT`) or a registry target's properties. The shorthand is declared once with

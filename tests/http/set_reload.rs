@@ -373,3 +373,101 @@ async fn three_hundred_calls_in_flight_through_ten_struct_reloads_none_fails() {
     assert_eq!(reconnected, 10, "the URL changed on every reload");
     assert_eq!(a.seen().len() + b.seen().len(), 300, "each call answered once");
 }
+
+fn threshold(conns: &Shop) -> u32 {
+    conns
+        .payments()
+        .config()
+        .circuit_breaker
+        .as_ref()
+        .unwrap()
+        .failure_threshold
+}
+
+/// The next reload event, or a panic after 10 s.
+async fn next_event(
+    events: &mut tokio::sync::broadcast::Receiver<connfx::reload::ReloadEvent>,
+) -> connfx::reload::ReloadEvent {
+    tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("a reload within 10 s")
+        .expect("the watcher is running")
+}
+
+#[tokio::test]
+async fn a_watched_file_that_changes_is_reloaded_and_a_broken_one_is_refused() {
+    use connfx::reload::{ReloadEvent, Trigger, Watch};
+    let up = answering(|_, _| (StatusCode::OK, "up".to_owned())).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shop.toml");
+    std::fs::write(&file, "[payments.circuit_breaker]\nfailure_threshold = 2\n").unwrap();
+    let urls = [("SHOP_PAYMENTS_URL", up.url("")), ("SHOP_SEARCH_URL", up.url(""))];
+    let sources = env(&urls).file(&file);
+    let conns = shop(sources.clone()).await;
+    let watcher = conns
+        .watch(
+            Watch::new()
+                .sources(sources)
+                .debounce(Duration::from_millis(50))
+                .sighup(false),
+        )
+        .expect("watching");
+    assert_eq!(watcher.files(), [std::fs::canonicalize(&file).unwrap()]);
+    let mut events = watcher.subscribe();
+
+    std::fs::write(&file, "[payments.circuit_breaker]\nfailure_threshold = 9\n").unwrap();
+    let ReloadEvent::Applied { trigger, report } = next_event(&mut events).await else {
+        panic!("applied");
+    };
+    assert_eq!(trigger, Trigger::File(std::fs::canonicalize(&file).unwrap()));
+    let change = report
+        .change("payments.circuit_breaker.failure_threshold")
+        .expect("changed");
+    assert_eq!(change.new_value(), Some("9"));
+    assert_eq!(threshold(&conns), 9);
+
+    std::fs::write(&file, "[payments.circuit_breaker]\nfailure_threshold = 0\n").unwrap();
+    let ReloadEvent::Refused { error, .. } = next_event(&mut events).await else {
+        panic!("refused");
+    };
+    assert_eq!(
+        error.issues()[0].path(),
+        "payments.circuit_breaker.failure_threshold"
+    );
+    assert_eq!(threshold(&conns), 9, "unchanged");
+    assert_eq!(text(conns.payments(), "/").await.unwrap(), "up");
+
+    conns.close().await;
+    std::fs::write(&file, "[payments.circuit_breaker]\nfailure_threshold = 4\n").unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), events.recv())
+            .await
+            .is_err()
+            || matches!(
+                events.try_recv(),
+                Err(tokio::sync::broadcast::error::TryRecvError::Closed)
+            ),
+        "a closed struct stops watching"
+    );
+}
+
+#[tokio::test]
+async fn sighup_asks_a_watching_struct_to_reload() {
+    use connfx::reload::{ReloadEvent, Trigger, Watch};
+    let up = answering(|_, _| (StatusCode::OK, "up".to_owned())).await;
+    let sources = env(&[("SHOP_PAYMENTS_URL", up.url("")), ("SHOP_SEARCH_URL", up.url(""))]);
+    let conns = shop(sources.clone()).await;
+    // Listening for SIGHUP starts in `watch`, so the signal sent next cannot end the process.
+    let watcher = conns.watch(Watch::new().sources(sources)).expect("watching");
+    let mut events = watcher.subscribe();
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let ReloadEvent::Applied { trigger, report } = next_event(&mut events).await else {
+        panic!("applied");
+    };
+    assert_eq!(trigger, Trigger::Signal);
+    assert!(report.changes().is_empty(), "the same sources: {report:?}");
+}

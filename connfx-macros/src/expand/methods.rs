@@ -14,7 +14,17 @@ pub fn set_impl(cont: &Container) -> TokenStream {
     let (ident, config) = (cont.ident, cont.config_ident());
     let accessors = cont.fields.iter().map(accessor);
     let inserts = cont.fields.iter().map(registry_insert);
-    let slots = cont.fields.iter().map(registry_slot);
+    let slots = cont
+        .fields
+        .iter()
+        .map(|field| registry_slot(&quote!(self), field));
+    let copy = Ident::new("copy", Span::mixed_site());
+    let copy_slots = cont
+        .fields
+        .iter()
+        .map(|field| registry_slot(&quote!(#copy), field));
+    let registry = Ident::new("registry", Span::mixed_site());
+    let idents: Vec<&Ident> = cont.fields.iter().map(|field| field.ident).collect();
     let reloads = cont
         .fields
         .iter()
@@ -84,6 +94,34 @@ pub fn set_impl(cont: &Container) -> TokenStream {
                     ::connfx::__private::SetReload::start::<Self>(self.registry(), sources).await?;
                 #(#reloads)*
                 reload.finish()
+            }
+
+            /// Reloads (see `reload`) whenever a config file changes, after `watch`'s debounce,
+            /// and on SIGHUP; each reload's outcome is an event of the returned watcher and a
+            /// log line. Watching ends when the watcher is dropped or the struct is closed.
+            ///
+            /// # Errors
+            /// Outside a tokio runtime, or when the files or the signal cannot be watched.
+            pub fn watch(
+                &self,
+                watch: ::connfx::reload::Watch,
+            ) -> ::core::result::Result<::connfx::reload::Watcher, ::connfx::reload::WatchError> {
+                let #registry = self.registry();
+                // The watcher's own handles, given this struct's registry so they reload it.
+                let #copy = Self { #(#idents: ::core::clone::Clone::clone(&self.#idents)),* };
+                ::connfx::__private::struct_registry(&[#(#copy_slots),*], || {
+                    ::core::clone::Clone::clone(&#registry)
+                });
+                let #copy = ::std::sync::Arc::new(#copy);
+                ::connfx::reload::Watcher::start(
+                    <Self as ::connfx::__private::ConnectionSet>::descriptor(),
+                    &#registry,
+                    watch,
+                    move |sources| {
+                        let #copy = ::core::clone::Clone::clone(&#copy);
+                        async move { #copy.reload(sources).await }
+                    },
+                )
             }
 
             /// Checks every connection concurrently, each bounded by its own health timeout.
@@ -168,11 +206,11 @@ fn registry_insert(field: &Field) -> TokenStream {
 }
 
 /// `connfx::__private::slot::<T>(Some(&self.api))`: the field's registry slot, if any.
-fn registry_slot(field: &Field) -> TokenStream {
+fn registry_slot(receiver: &TokenStream, field: &Field) -> TokenStream {
     let (ident, ty) = (field.ident, field.ty);
     let connection = match field.presence {
-        Presence::Required => quote!(::core::option::Option::Some(&self.#ident)),
-        Presence::Optional => quote!(::core::option::Option::as_ref(&self.#ident)),
+        Presence::Required => quote!(::core::option::Option::Some(&#receiver.#ident)),
+        Presence::Optional => quote!(::core::option::Option::as_ref(&#receiver.#ident)),
     };
     quote!(::connfx::__private::slot::<#ty>(#connection))
 }

@@ -247,7 +247,7 @@ impl Registry {
     }
 
     /// Sees `true` once `close()` has started.
-    fn closed_signal(&self) -> watch::Receiver<bool> {
+    pub(crate) fn closed_signal(&self) -> watch::Receiver<bool> {
         self.inner.closed.subscribe()
     }
 

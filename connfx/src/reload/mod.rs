@@ -13,6 +13,7 @@
 mod diff;
 mod plan;
 mod set;
+mod watch;
 
 use std::fmt;
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 pub use plan::{Plan, plan};
 #[doc(hidden)]
 pub use set::SetReload;
+pub use watch::{ReloadEvent, Trigger, Watch, WatchError, Watcher};
 
 /// How a reload applies a connection's new settings.
 ///
