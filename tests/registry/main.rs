@@ -3,6 +3,7 @@
 
 #[path = "../derive/echo.rs"]
 mod echo;
+mod reload;
 
 use axum::Router;
 use axum::routing::get;

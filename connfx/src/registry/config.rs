@@ -213,6 +213,7 @@ impl RegistryConfig {
     /// A [`ConnectError`] listing every target that failed.
     pub async fn connect(self) -> Result<Registry, ConnectError> {
         let registry = Registry::new();
+        registry.keep_targets(self.clone());
         let adding = self
             .targets
             .into_iter()

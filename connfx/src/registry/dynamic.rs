@@ -13,8 +13,10 @@ use serde_json::{Map, Value};
 
 use super::builtin::BUILTINS;
 use super::{Registry, entry::Entry};
+use crate::config::shape::Shape;
 use crate::config::{ConfigIssue, ConfigType, Scope, ValueSource, check_tables, missing_without_env};
-use crate::{ConnUrl, ConnectError, Connection};
+use crate::reload::Prepared;
+use crate::{Applied, ConnUrl, ConnectError, Connection};
 
 /// One connection of the dynamic registry, as `CONN_TARGETS_<NAME>_…` variables or a file give it.
 ///
@@ -159,7 +161,44 @@ type BuildFn = dyn Fn(String, TargetConfig) -> BoxFuture<'static, Result<Entry, 
 
 /// Builds a connection of one protocol from a [`TargetConfig`]; see [`Registry::register_adapter`].
 #[derive(Clone)]
-pub struct AdapterFactory(Arc<BuildFn>);
+pub struct AdapterFactory {
+    build: Arc<BuildFn>,
+    /// How a target of a [`Connection`] type reloads; none for a hand-written factory.
+    reloader: Option<Reloader>,
+}
+
+/// How [`Registry::reload`] compares and reloads a target of one [`Connection`] type.
+#[derive(Clone, Copy)]
+pub(super) struct Reloader {
+    pub shape: fn() -> &'static Shape,
+    pub applies: fn(&str) -> Option<Applied>,
+    /// The target's settings as the type's config serializes them, checked as at `add`.
+    pub settings: fn(&str, &TargetConfig) -> Result<Value, ConnectError>,
+    pub prepare: fn(Entry, String, TargetConfig) -> BoxFuture<'static, Result<Prepared, ConnectError>>,
+}
+
+impl Reloader {
+    fn of<T: Connection>() -> Self {
+        Reloader {
+            shape: crate::config::shape::shape_of::<T>,
+            applies: T::reload_applies,
+            settings: |name, target| {
+                let config = typed_config::<T>(name, target)?;
+                serde_json::to_value(&config).map_err(|e| ConnectError::new(name, e.to_string()))
+            },
+            prepare: |entry, name, target| {
+                Box::pin(async move {
+                    let Some(connection) = entry.downcast::<T>() else {
+                        return Err(ConnectError::new(name, "the live connection is of another type"));
+                    };
+                    connection
+                        .prepare_reload(typed_config::<T>(&name, &target)?)
+                        .await
+                })
+            },
+        }
+    }
+}
 
 impl std::fmt::Debug for AdapterFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -170,12 +209,15 @@ impl std::fmt::Debug for AdapterFactory {
 /// The factory of a [`Connection`] type: the target is checked as the type's config, the one
 /// way every connection's values are checked ([`TargetConfig::check`]).
 pub(super) fn typed_factory<T: Connection>() -> AdapterFactory {
-    AdapterFactory(Arc::new(|name: String, target: TargetConfig| {
-        Box::pin(async move {
-            let config = typed_config::<T>(&name, &target)?;
-            T::connect(&name, config).await.map(Entry::new)
-        })
-    }))
+    AdapterFactory {
+        build: Arc::new(|name: String, target: TargetConfig| {
+            Box::pin(async move {
+                let config = typed_config::<T>(&name, &target)?;
+                T::connect(&name, config).await.map(Entry::new)
+            })
+        }),
+        reloader: Some(Reloader::of::<T>()),
+    }
 }
 
 fn typed_config<T: Connection>(name: &str, target: &TargetConfig) -> Result<T::Config, ConnectError> {
@@ -228,8 +270,13 @@ impl Registry {
                 let built = factory(name, target);
                 Box::pin(async move { built.await.map(Entry::new) })
             };
-        self.adapters()
-            .insert(protocol.into(), AdapterFactory(Arc::new(erased)));
+        self.adapters().insert(
+            protocol.into(),
+            AdapterFactory {
+                build: Arc::new(erased),
+                reloader: None,
+            },
+        );
     }
 
     /// Connects `target` with its protocol's adapter and adds it under `name`.
@@ -239,7 +286,7 @@ impl Registry {
     pub async fn add(&self, name: impl Into<String>, target: TargetConfig) -> Result<(), ConnectError> {
         let name = name.into();
         let factory = self.adapters().get(&target.protocol).cloned();
-        let Some(AdapterFactory(factory)) = factory else {
+        let Some(AdapterFactory { build: factory, .. }) = factory else {
             let known: Vec<String> = self.adapters().keys().cloned().collect();
             let message = format!(
                 "unknown protocol `{}`; registered: {}",
@@ -251,6 +298,11 @@ impl Registry {
         let entry = factory(name.clone(), target).await?;
         self.push(name, entry);
         Ok(())
+    }
+
+    /// How targets of `protocol` reload, if its factory is a connection type's.
+    pub(super) fn reloader(&self, protocol: &str) -> Option<Reloader> {
+        self.adapters().get(protocol)?.reloader
     }
 
     fn adapters(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, AdapterFactory>> {

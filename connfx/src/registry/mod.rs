@@ -5,6 +5,7 @@ mod config;
 mod dynamic;
 mod entry;
 mod monitor;
+mod reload;
 mod seed_env;
 mod seed_names;
 mod slot;
@@ -60,7 +61,9 @@ struct Inner {
     /// A derived struct's configuration as last loaded (by `connect` or a reload), as its
     /// config type serializes it: what the next reload compares with.
     loaded: std::sync::Mutex<Option<serde_json::Value>>,
-    /// One reload of the struct at a time.
+    /// The targets a dynamic registry was built from (or last reloaded), for `Registry::reload`.
+    targets: std::sync::Mutex<Option<RegistryConfig>>,
+    /// One reload of the struct (or registry) at a time.
     reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -98,6 +101,20 @@ impl Registry {
     pub(crate) fn loaded(&self) -> Option<serde_json::Value> {
         self.inner
             .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Keeps the targets of a dynamic registry, for its next reload to compare with.
+    pub(crate) fn keep_targets(&self, targets: RegistryConfig) {
+        *self.inner.targets.lock().unwrap_or_else(|e| e.into_inner()) = Some(targets);
+    }
+
+    /// The targets [`keep_targets`](Registry::keep_targets) kept, if any.
+    pub(crate) fn running_targets(&self) -> Option<RegistryConfig> {
+        self.inner
+            .targets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()

@@ -3,12 +3,12 @@
 
 use serde_json::Value;
 
-use super::Change;
+use super::{Applied, Change};
 use crate::config::ConfigIssue;
 use crate::config::ValueSource;
 use crate::config::descriptor::SetDescriptor;
 use crate::config::layers::FieldLayers;
-use crate::config::shape::join;
+use crate::config::shape::{Shape, join};
 
 /// The changes between two loads of a set, and the ones no reload can apply.
 #[derive(Debug, Default)]
@@ -24,53 +24,81 @@ pub(crate) struct Planned {
 pub(crate) fn changes(set: &SetDescriptor, old: &Value, new: &Value, layers: &[FieldLayers]) -> Planned {
     let mut planned = Planned::default();
     for (index, field) in set.fields.iter().enumerate() {
-        let (old, new) = (field_of(old, field.name), field_of(new, field.name));
-        if old == new {
-            continue;
-        }
+        let connection = Compared {
+            name: field.name,
+            shape: (field.shape)(),
+            applies: field.applies,
+        };
         let source = |path: &str| source_of(layers.get(index), path);
+        let (changes, refused) =
+            connection.changes(field_of(old, field.name), field_of(new, field.name), &source);
+        planned
+            .changes
+            .extend(changes.into_iter().map(|change| (index, change)));
+        planned.refused.extend(refused);
+    }
+    planned
+}
+
+/// One connection's configuration compared: its name, its key tree and how its protocol
+/// applies a change of each key.
+pub(crate) struct Compared<'a> {
+    pub name: &'a str,
+    pub shape: &'a Shape,
+    pub applies: fn(&str) -> Option<Applied>,
+}
+
+impl Compared<'_> {
+    /// The changes from `old` to `new` (`Null`: no such connection), and the refused ones,
+    /// each refusal blamed on the `source` of its key.
+    pub(crate) fn changes(
+        &self,
+        old: &Value,
+        new: &Value,
+        source: &dyn Fn(&str) -> ValueSource,
+    ) -> (Vec<Change>, Vec<ConfigIssue>) {
+        let (mut changes, mut refused) = (Vec::new(), Vec::new());
+        if old == new {
+            return (changes, refused);
+        }
         if old.is_null() || new.is_null() {
             let (verb, path) = if old.is_null() {
                 ("added", "url")
             } else {
                 ("removed", "")
             };
-            planned.refused.push(ConfigIssue::new(
-                field.name,
+            refused.push(ConfigIssue::new(
+                self.name,
                 source(path),
                 format!("a connection cannot be {verb} on a running service: restart it to apply this"),
             ));
-            continue;
+            return (changes, refused);
         }
-        let shape = (field.shape)();
-        for (path, leaf) in shape.root.leaves() {
+        for (path, leaf) in self.shape.root.leaves() {
             let (before, after) = (at(old, &path), at(new, &path));
             if before == after {
                 continue;
             }
-            let full = join(field.name, &path);
-            match (field.applies)(&path) {
-                Some(applied) => planned.changes.push((
-                    index,
-                    Change {
-                        path: full,
-                        old: leaf.shown(before),
-                        new: leaf.shown(after),
-                        applied,
-                    },
-                )),
-                None => planned.refused.push(ConfigIssue::new(
+            let full = join(self.name, &path);
+            match (self.applies)(&path) {
+                Some(applied) => changes.push(Change {
+                    path: full,
+                    old: leaf.shown(before),
+                    new: leaf.shown(after),
+                    applied,
+                }),
+                None => refused.push(ConfigIssue::new(
                     full,
                     source(&path),
                     format!(
                         "a running {} connection cannot change `{path}`: restart the service to apply this",
-                        shape.protocol
+                        self.shape.protocol
                     ),
                 )),
             }
         }
+        (changes, refused)
     }
-    planned
 }
 
 fn field_of<'a>(set: &'a Value, name: &str) -> &'a Value {
@@ -112,7 +140,6 @@ pub(super) fn source_of(layers: Option<&FieldLayers>, path: &str) -> ValueSource
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Applied;
 
     #[test]
     fn a_path_reads_nested_values_and_missing_groups_are_null() {

@@ -19,6 +19,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub(crate) use diff::Compared;
 pub use plan::{Plan, plan};
 #[doc(hidden)]
 pub use set::SetReload;
@@ -162,6 +163,10 @@ pub struct ReloadReport {
 }
 
 impl ReloadReport {
+    pub(crate) fn new(changes: Vec<Change>) -> Self {
+        ReloadReport { changes }
+    }
+
     /// Every changed key.
     ///
     /// ```
