@@ -381,3 +381,42 @@ async fn the_registry_builds_sse_targets_from_env() {
     registry.close().await;
     assert!(prices.is_closed());
 }
+
+/// `reload`: a stream open on the old URL keeps reading it; its next reopen, after the old
+/// server drops it, goes to the new URL, resuming after the last event it got.
+#[tokio::test]
+async fn a_reload_moves_each_stream_to_the_new_url_at_its_next_reopen() {
+    let old = SseServer::start(Feed::new(10, 3, None)).await;
+    let new = SseServer::start(Feed::new(10, 100, None)).await;
+    let prices = connect(&old.url("/events"), fast_retry()).await;
+    let mut stream = prices.events();
+    assert_eq!(take(&mut stream, 1).await[0].id.as_deref(), Some("1"));
+
+    let moved = config(&new.url("/events"), fast_retry());
+    assert_eq!(prices.reload(moved).await.unwrap(), connfx::Applied::Reconnected);
+    assert_eq!(prices.url().expose().as_str(), new.url("/events"));
+    let ids: Vec<_> = take(&mut stream, 5)
+        .await
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["2", "3", "4", "5", "6"],
+        "no event lost or repeated across the move"
+    );
+    assert_eq!(
+        old.feed.requests().len(),
+        1,
+        "the open stream finished on the old server"
+    );
+    let resumed: Vec<_> = new.feed.requests().into_iter().map(|r| r.last_event_id).collect();
+    assert_eq!(resumed, [Some("3".to_owned())]);
+
+    let slower = config(
+        &new.url("/events"),
+        serde_json::json!({ "retry": { "initial_interval": "20ms" } }),
+    );
+    assert_eq!(prices.reload(slower).await.unwrap(), connfx::Applied::Live);
+    prices.close().await;
+}

@@ -17,15 +17,11 @@ pub(super) async fn check(connection: &SseConnection) -> Health {
     if connection.is_closed() {
         return Health::new(HealthState::Unknown, Duration::ZERO, "closed");
     }
-    let path = connection.target().path().to_owned();
-    let limit = connection.config().health.timeout;
+    let live = connection.live();
+    let path = live.target.path().to_owned();
+    let limit = live.config.health.timeout;
     let started = Instant::now();
-    let sent = connection
-        .client()
-        .get(connection.target().clone())
-        .timeout(limit)
-        .send()
-        .await;
+    let sent = live.client.get(live.target.clone()).timeout(limit).send().await;
     let latency = started.elapsed();
     let response = match sent {
         Ok(response) => response,

@@ -90,9 +90,12 @@ use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
+use arc_swap::ArcSwap;
+
 use crate::protocol::reconnect::Reconnect;
 use crate::registry::RegistrySlot;
-use crate::{CallError, ConnUrl, ConnectError, Connection};
+use crate::reload::Prepared;
+use crate::{Applied, CallError, ConnUrl, ConnectError, Connection};
 
 /// A Server-Sent Events connection: a URL, a configured client, and the reconnect policy its
 /// streams follow.
@@ -114,40 +117,125 @@ use crate::{CallError, ConnUrl, ConnectError, Connection};
 /// ```
 #[derive(Clone)]
 pub struct SseConnection {
-    inner: Arc<Inner>,
+    handle: Arc<Handle>,
     /// The derived struct's registry, when this handle is one of its fields.
     slot: RegistrySlot,
 }
 
-struct Inner {
+/// One connection: its name and closed state, and its current settings, which
+/// [`SseConnection::reload`] swaps whole.
+struct Handle {
     name: String,
-    config: SseConfig,
-    /// The URL without user-info.
-    target: url::Url,
-    client: Arc<reqwest::Client>,
-    reconnect: Reconnect,
     closed: watch::Sender<bool>,
+    current: ArcSwap<Inner>,
+    /// One reload at a time, from its preparation to its swap.
+    reloading: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// One generation of the settings, and what was built from them. An open of a stream loads
+/// one and keeps it until the stream drops; the next open loads the current one.
+pub(super) struct Inner {
+    pub(super) config: Arc<SseConfig>,
+    /// The URL without user-info.
+    pub(super) target: url::Url,
+    pub(super) client: Arc<reqwest::Client>,
+    pub(super) reconnect: Reconnect,
+}
+
+impl Inner {
+    fn new(config: SseConfig, built: client::Built) -> Self {
+        Inner {
+            reconnect: Reconnect::new(config.retry.as_ref()),
+            target: built.url,
+            client: built.client,
+            config: Arc::new(config),
+        }
+    }
 }
 
 impl SseConnection {
     /// The connection's name (the field or registry name).
     pub fn name(&self) -> &str {
-        &self.inner.name
+        &self.handle.name
     }
 
-    /// The stream's URL; its `Display` and `Debug` redact the password.
-    pub fn url(&self) -> &ConnUrl {
-        &self.inner.config.url
+    /// The stream's URL (the current one, after a [`reload`](SseConnection::reload)); its
+    /// `Display` and `Debug` redact the password.
+    ///
+    /// ```no_run
+    /// # fn run(ticks: connfx::SseConnection) {
+    /// println!("listening to {}", ticks.url());
+    /// # }
+    /// ```
+    pub fn url(&self) -> ConnUrl {
+        self.live().config.url.clone()
     }
 
-    /// The settings it was built from.
-    pub fn config(&self) -> &SseConfig {
-        &self.inner.config
+    /// The settings it runs with now: those it was built from, or those of its last
+    /// [`reload`](SseConnection::reload).
+    ///
+    /// ```no_run
+    /// # fn run(ticks: connfx::SseConnection) {
+    /// let idle = ticks.config().read_timeout;
+    /// # }
+    /// ```
+    pub fn config(&self) -> Arc<SseConfig> {
+        Arc::clone(&self.live().config)
     }
 
     /// Whether [`Connection::close`] was called.
     pub fn is_closed(&self) -> bool {
-        *self.inner.closed.borrow()
+        *self.handle.closed.borrow()
+    }
+
+    /// Applies `config` to this live connection, checked as [`Connection::connect`] checks
+    /// it, and says how ([`Applied`]). Streams already open keep reading what they opened;
+    /// every open after this returns, a reopen after a drop included, uses the new settings:
+    /// so a new URL moves each stream at its next reopen, resuming after its last event id.
+    /// `retry`, `timeout.total` and `health` apply as they are ([`Applied::Live`]); any other
+    /// key builds a new client ([`Applied::Reconnected`]).
+    ///
+    /// # Errors
+    /// A [`ConnectError`] when `config` cannot make a client; the connection then keeps
+    /// running as it was.
+    ///
+    /// ```
+    /// use connfx::{Applied, Connection, SseConfig, SseConnection};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+    /// let config = |json| serde_json::from_value::<SseConfig>(json).expect("valid");
+    /// let ticks = SseConnection::connect("ticks", config(serde_json::json!({ "url": "http://127.0.0.1:1/ticks" }))).await?;
+    /// let moved = config(serde_json::json!({ "url": "http://127.0.0.1:1/v2/ticks" }));
+    /// assert_eq!(ticks.reload(moved).await?, Applied::Reconnected);
+    /// assert_eq!(ticks.url().expose().path(), "/v2/ticks");
+    /// # Ok(()) }
+    /// ```
+    pub async fn reload(&self, config: SseConfig) -> Result<Applied, ConnectError> {
+        Ok(self.prepare(config).await?.apply())
+    }
+
+    /// The client of a reload to `config`; applying it swaps. The reload's turn is held until
+    /// it is applied or dropped.
+    async fn prepare(&self, config: SseConfig) -> Result<Prepared, ConnectError> {
+        let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
+        let name = self.name();
+        let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
+        let now = self.live();
+        let applied = if Arc::ptr_eq(&built.client, &now.client) && built.url == now.target {
+            Applied::Live
+        } else {
+            Applied::Reconnected
+        };
+        let handle = Arc::clone(&self.handle);
+        Ok(Prepared::new(applied, move || {
+            let _turn = turn;
+            handle.current.store(Arc::new(Inner::new(config, built)));
+            tracing::info!(connection = %handle.name, ?applied, "sse connection reloaded");
+        }))
+    }
+
+    /// The settings an open started now runs with.
+    pub(super) fn live(&self) -> Arc<Inner> {
+        self.handle.current.load_full()
     }
 
     /// A new subscription: the stream's events from now on, reopened after every drop. Nothing
@@ -196,30 +284,18 @@ impl SseConnection {
     pub fn events_json<T: DeserializeOwned + Send + 'static>(
         &self,
     ) -> impl Stream<Item = Result<SseEvent<T>, CallError>> + Send + Unpin + 'static {
-        let name = self.inner.name.clone();
+        let name = self.handle.name.clone();
         self.events()
             .map(move |event| event.and_then(|event| event.decode(&name)))
     }
 
-    pub(crate) fn client(&self) -> &reqwest::Client {
-        &self.inner.client
-    }
-
-    pub(crate) fn target(&self) -> &url::Url {
-        &self.inner.target
-    }
-
-    fn reconnect(&self) -> &Reconnect {
-        &self.inner.reconnect
-    }
-
     fn closed_signal(&self) -> watch::Receiver<bool> {
-        self.inner.closed.subscribe()
+        self.handle.closed.subscribe()
     }
 
     fn closed_error(&self) -> CallError {
         CallError::Closed {
-            connection: self.inner.name.clone(),
+            connection: self.handle.name.clone(),
         }
     }
 }
@@ -234,33 +310,55 @@ impl Connection for SseConnection {
         let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
         super::handle::warn_unused_health_path(name, config.health.path.as_deref(), "SSE");
         tracing::debug!(connection = name, url = %config.url, "sse connection set up");
-        let inner = Inner {
-            name: name.to_owned(),
-            target: built.url,
-            client: built.client,
-            reconnect: Reconnect::new(config.retry.as_ref()),
-            closed: watch::Sender::new(false),
-            config,
-        };
         Ok(SseConnection {
             slot: RegistrySlot::new(),
-            inner: Arc::new(inner),
+            handle: Arc::new(Handle {
+                name: name.to_owned(),
+                closed: watch::Sender::new(false),
+                current: ArcSwap::from_pointee(Inner::new(config, built)),
+                reloading: Arc::default(),
+            }),
         })
     }
 
     /// Ends every open stream of the connection; streams asked for later yield
     /// [`CallError::Closed`].
     async fn close(&self) {
-        if !self.inner.closed.send_replace(true) {
+        if !self.handle.closed.send_replace(true) {
             tracing::debug!(connection = self.name(), "sse connection closed");
         }
     }
 
-    super::handle::handle_methods!(check = health::check);
+    async fn health(&self) -> crate::Health {
+        health::check(self).await
+    }
+
+    fn health_timeout(&self) -> std::time::Duration {
+        self.live().config.health.timeout
+    }
+
+    fn critical(&self) -> bool {
+        self.live().config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
+    }
+
+    /// `retry` (how streams reopen), `timeout.total` and `health` apply as they are; any
+    /// other key builds a new client.
+    fn reload_applies(path: &str) -> Option<Applied> {
+        let live = crate::reload::policy_key(path).is_some() || path.starts_with("health.");
+        Some(if live { Applied::Live } else { Applied::Reconnected })
+    }
+
+    async fn prepare_reload(&self, config: SseConfig) -> Result<Prepared, ConnectError> {
+        self.prepare(config).await
+    }
 }
 
 impl fmt::Debug for SseConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::handle::fmt_handle(f, "SseConnection", &self.inner.name, &self.inner.config.url)
+        super::handle::fmt_handle(f, "SseConnection", &self.handle.name, &self.live().config.url)
     }
 }

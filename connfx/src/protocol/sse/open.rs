@@ -102,7 +102,9 @@ impl std::fmt::Display for Failure {
 
 /// One `GET` of the stream, resuming after `last_event_id`.
 pub(super) async fn open(connection: &SseConnection, last_event_id: Option<&str>) -> Result<Body, Failure> {
-    let target = connection.target();
+    // One generation for the whole open: a reload meanwhile applies from the next one.
+    let live = connection.live();
+    let target = &live.target;
     let span = tracing::info_span!(
         target: "connfx",
         "sse.open",
@@ -115,12 +117,12 @@ pub(super) async fn open(connection: &SseConnection, last_event_id: Option<&str>
     );
     let mut trace_headers = reqwest::header::HeaderMap::new();
     crate::telemetry::trace_context::inject(&span, &mut trace_headers);
-    let mut request = connection.client().get(target.clone()).headers(trace_headers);
+    let mut request = live.client.get(target.clone()).headers(trace_headers);
     if let Some(id) = last_event_id {
         request = request.header("Last-Event-ID", id);
     }
     let sent = request.send().instrument(span);
-    let answer = match connection.config().timeout.per_attempt {
+    let answer = match live.config.timeout.per_attempt {
         Some(limit) => tokio::time::timeout(limit, sent)
             .await
             .map_err(|_| Failure::Timeout(limit))?,

@@ -210,7 +210,8 @@ impl Reader {
         self.failures += 1;
         self.round_started.get_or_insert_with(Instant::now);
         tracing::debug!(connection = self.name(), attempt = self.failures, %failure, "sse open failed");
-        let policy = self.connection.reconnect();
+        let live = self.connection.live();
+        let policy = &live.reconnect;
         match policy.decide(&failure.outcome()) {
             Decision::Retry { after } if self.failures < policy.max_attempts() => {
                 self.server_asked = after;
@@ -226,7 +227,8 @@ impl Reader {
     /// backoff from the server's `retry:` or from `initial_interval`.
     fn delay(&mut self) -> Duration {
         self.waits += 1;
-        let policy = self.connection.reconnect();
+        let live = self.connection.live();
+        let policy = &live.reconnect;
         let n = self.waits;
         match (self.server_asked.take(), self.server_retry) {
             (Some(wait), _) => policy.delay(n, Some(wait)),
@@ -237,7 +239,7 @@ impl Reader {
 
     /// `timeout.total` bounds a round of failed opens: give up rather than wait past it.
     fn past_deadline(&self, delay: Duration) -> Option<Step> {
-        let total = self.connection.config().timeout.total?;
+        let total = self.connection.live().config.timeout.total?;
         let started = self.round_started?;
         let remaining = total.saturating_sub(started.elapsed());
         (delay >= remaining).then(|| {
