@@ -453,3 +453,35 @@ async fn the_registry_builds_websocket_targets_from_env() {
     .unwrap_err();
     assert!(refused.to_string().contains("`ws` is not encrypted"), "{refused}");
 }
+
+/// `reload`: a new URL closes the open socket with a close frame and opens one to the new
+/// server at once; a `timeout.total` change keeps the socket.
+#[tokio::test]
+async fn a_reload_with_a_new_url_moves_the_socket_and_a_deadline_change_keeps_it() {
+    let (old, new) = (EchoServer::start().await, EchoServer::start().await);
+    let feed = connect(&old.url(), serde_json::json!({})).await;
+    let mut events = feed.subscribe();
+    feed.send_text("one").await.unwrap();
+    assert_eq!(recv(&feed).await.unwrap(), WebSocketMessage::Text("one".into()));
+
+    let patient = config(&old.url(), serde_json::json!({ "timeout": { "total": "9s" } }));
+    assert_eq!(feed.reload(patient).await.unwrap(), connfx::Applied::Live);
+    assert_eq!(old.connections(), 1, "the socket was kept");
+
+    let moved = config(&new.url(), serde_json::json!({}));
+    assert_eq!(feed.reload(moved).await.unwrap(), connfx::Applied::Reconnected);
+    wait_for(&mut events, |e| matches!(e, WebSocketEvent::Reconnected { .. })).await;
+    feed.send_text("two").await.unwrap();
+    assert_eq!(recv(&feed).await.unwrap(), WebSocketMessage::Text("two".into()));
+    assert_eq!(new.connections(), 1);
+    assert_eq!(old.connections(), 1, "no reconnect to the old server");
+    timeout(LIMIT, async {
+        while old.seen.close_frames.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the old socket got a close frame");
+    assert_eq!(feed.url().expose().as_str(), new.url());
+    feed.close().await;
+}

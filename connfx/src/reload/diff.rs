@@ -101,6 +101,26 @@ impl Compared<'_> {
     }
 }
 
+/// How a reload from `old` to `new` applies to a connection of type `T`: reconnected when one
+/// changed key needs it, else live. For a connection that reconnects only when it must.
+#[cfg(feature = "websocket")]
+pub(crate) fn applied<T: crate::Connection>(old: &T::Config, new: &T::Config) -> Applied {
+    let (Ok(old), Ok(new)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+        // Settings that do not serialize cannot be compared: rebuild, the safe way.
+        return Applied::Reconnected;
+    };
+    let compared = Compared {
+        name: "",
+        shape: crate::config::shape::shape_of::<T>(),
+        applies: T::reload_applies,
+    };
+    let (changes, _) = compared.changes(&old, &new, &|_| ValueSource::Default);
+    match changes.iter().any(|c| c.applied == Applied::Reconnected) {
+        true => Applied::Reconnected,
+        false => Applied::Live,
+    }
+}
+
 fn field_of<'a>(set: &'a Value, name: &str) -> &'a Value {
     set.get(name).unwrap_or(&Value::Null)
 }

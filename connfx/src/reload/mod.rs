@@ -20,6 +20,8 @@ use std::fmt;
 use serde::Serialize;
 
 pub(crate) use diff::Compared;
+#[cfg(feature = "websocket")]
+pub(crate) use diff::applied;
 pub use plan::{Plan, plan};
 #[doc(hidden)]
 pub use set::SetReload;

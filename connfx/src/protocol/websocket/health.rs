@@ -25,8 +25,9 @@ pub(super) async fn check(connection: &WebSocketConnection) -> Health {
     let started = Instant::now();
     // A little under `health.timeout`, so that the check's own words win the race against the
     // registry's timer.
-    let limit = connection.config().health.timeout.mul_f64(0.9);
-    match connection.handshake().open_within(limit).await {
+    let settings = connection.handshake_settings();
+    let limit = settings.config.health.timeout.mul_f64(0.9);
+    match settings.handshake.open_within(limit).await {
         Ok(mut socket) => {
             let latency = started.elapsed();
             let _ = tokio::time::timeout(CLOSE_LIMIT, socket.close(None)).await;

@@ -1,13 +1,16 @@
 //! What the connection's handles and its driver task share: the commands handles send, the
 //! state the driver publishes, and the settings both read.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use arc_swap::ArcSwap;
 
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::WebSocketEvent;
 use super::handshake::{Failure, Handshake};
+use super::{DEFAULT_WRITE_LIMIT, WebSocketConfig, WebSocketEvent};
 use crate::CallError;
 use crate::protocol::reconnect::Reconnect;
 use crate::resilience::Emitter;
@@ -24,6 +27,9 @@ pub(super) enum Command {
     Wake,
     /// Send a close frame and stop for good.
     Close { done: oneshot::Sender<()> },
+    /// The settings changed where a socket depends on them (URL, headers, TLS, timeouts):
+    /// close the open socket, if any, and open one with the new settings now.
+    Reconnect,
 }
 
 /// Where the socket is, as the driver publishes it.
@@ -79,16 +85,38 @@ impl LinkState {
     }
 }
 
-/// Settings and event hub shared by the handles and the driver.
+/// What the handle and its driver share: the name, the event emitter, and the current settings,
+/// which [`WebSocketConnection::reload`](super::WebSocketConnection::reload) swaps whole.
 pub(super) struct Shared {
     pub(super) name: String,
+    pub(super) events: Emitter<WebSocketEvent>,
+    /// Read by the driver at each handshake and each socket it serves, by a send for its
+    /// deadline and by the health check.
+    pub(super) settings: ArcSwap<Settings>,
+}
+
+/// One generation of a connection's settings, and what was built from them.
+pub(super) struct Settings {
+    pub(super) config: Arc<WebSocketConfig>,
     pub(super) handshake: Handshake,
     pub(super) reconnect: Reconnect,
-    pub(super) events: Emitter<WebSocketEvent>,
-    /// `None`: no pings.
+    /// `ping_interval`, `None` when zero (no pings).
     pub(super) ping_interval: Option<Duration>,
-    /// The longest one frame may take to write.
+    /// How long one write may take (`timeout.per_attempt`, else a default).
     pub(super) write_limit: Duration,
+}
+
+impl Settings {
+    /// The settings of `config`, or why its handshake cannot be made.
+    pub(super) fn new(config: WebSocketConfig) -> Result<Self, String> {
+        Ok(Settings {
+            handshake: Handshake::new(&config)?,
+            reconnect: Reconnect::new(config.retry.as_ref()),
+            ping_interval: Some(config.ping_interval).filter(|every| !every.is_zero()),
+            write_limit: config.timeout.per_attempt.unwrap_or(DEFAULT_WRITE_LIMIT),
+            config: Arc::new(config),
+        })
+    }
 }
 
 impl Shared {

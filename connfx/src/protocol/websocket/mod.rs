@@ -103,12 +103,13 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{Mutex, broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::protocol::reconnect::Reconnect;
+use arc_swap::ArcSwap;
+
 use crate::registry::RegistrySlot;
+use crate::reload::Prepared;
 use crate::resilience::Emitter;
-use crate::{CallError, ConnUrl, ConnectError, Connection};
-use handshake::Handshake;
-use link::{Command, LinkState, Shared};
+use crate::{Applied, CallError, ConnUrl, ConnectError, Connection};
+use link::{Command, LinkState, Settings, Shared};
 
 /// Received messages kept until `recv` takes them.
 const INBOUND_CAPACITY: usize = 256;
@@ -146,8 +147,9 @@ pub struct WebSocketConnection {
 }
 
 struct Inner {
-    config: WebSocketConfig,
     shared: Arc<Shared>,
+    /// One reload at a time, from its preparation to its swap.
+    reloading: Arc<Mutex<()>>,
     commands: mpsc::UnboundedSender<Command>,
     inbound: Mutex<mpsc::Receiver<WebSocketMessage>>,
     state: watch::Receiver<LinkState>,
@@ -160,14 +162,82 @@ impl WebSocketConnection {
         &self.inner.shared.name
     }
 
-    /// The server URL.
-    pub fn url(&self) -> &ConnUrl {
-        &self.inner.config.url
+    /// The server URL (the current one, after a [`reload`](WebSocketConnection::reload)); its
+    /// `Display` and `Debug` redact the password.
+    ///
+    /// ```no_run
+    /// # fn run(feed: connfx::WebSocketConnection) {
+    /// println!("feeding from {}", feed.url());
+    /// # }
+    /// ```
+    pub fn url(&self) -> ConnUrl {
+        self.settings().config.url.clone()
     }
 
-    /// The settings it was built from.
-    pub fn config(&self) -> &WebSocketConfig {
-        &self.inner.config
+    /// The settings it runs with now: those it was built from, or those of its last
+    /// [`reload`](WebSocketConnection::reload).
+    ///
+    /// ```no_run
+    /// # fn run(feed: connfx::WebSocketConnection) {
+    /// let every = feed.config().ping_interval;
+    /// # }
+    /// ```
+    pub fn config(&self) -> Arc<WebSocketConfig> {
+        Arc::clone(&self.settings().config)
+    }
+
+    /// Applies `config` to this live connection, checked as [`Connection::connect`] checks it,
+    /// and says how ([`Applied`]). `retry` (how it reconnects), `timeout.total` (how long a
+    /// send waits) and `health` apply as they are ([`Applied::Live`]). Any other key (the URL,
+    /// headers, TLS, `ping_interval`, `max_message_size`, the other timeouts) needs a new socket
+    /// ([`Applied::Reconnected`]): the open one is closed with a close frame once the frames
+    /// already handed to it are written, and one is opened with the new settings at once;
+    /// sends made meanwhile wait for it, as over any reconnect, and subscribers see
+    /// `Disconnected` then `Reconnected`.
+    ///
+    /// # Errors
+    /// A [`ConnectError`] when `config` cannot make a handshake; the connection then keeps
+    /// running as it was.
+    ///
+    /// ```
+    /// use connfx::{Applied, Connection, WebSocketConfig, WebSocketConnection};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+    /// let config = |json| serde_json::from_value::<WebSocketConfig>(json).expect("valid");
+    /// let feed = WebSocketConnection::connect("feed", config(serde_json::json!({ "url": "ws://127.0.0.1:9/feed" }))).await?;
+    /// let patient = config(serde_json::json!({ "url": "ws://127.0.0.1:9/feed", "timeout": { "total": "45s" } }));
+    /// assert_eq!(feed.reload(patient).await?, Applied::Live);
+    /// let moved = config(serde_json::json!({ "url": "ws://127.0.0.1:9/v2/feed" }));
+    /// assert_eq!(feed.reload(moved).await?, Applied::Reconnected);
+    /// feed.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn reload(&self, config: WebSocketConfig) -> Result<Applied, ConnectError> {
+        Ok(self.prepare(config).await?.apply())
+    }
+
+    /// The handshake of a reload to `config`; applying it swaps, and asks the driver for a new
+    /// socket when one is needed. The reload's turn is held until it is applied or dropped.
+    async fn prepare(&self, config: WebSocketConfig) -> Result<Prepared, ConnectError> {
+        let turn = Arc::clone(&self.inner.reloading).lock_owned().await;
+        let name = self.name();
+        let now = self.settings();
+        let applied = crate::reload::applied::<Self>(&*now.config, &config);
+        let settings = Settings::new(config).map_err(|m| ConnectError::new(name, m))?;
+        let inner = Arc::clone(&self.inner);
+        Ok(Prepared::new(applied, move || {
+            let _turn = turn;
+            inner.shared.settings.store(Arc::new(settings));
+            if applied == Applied::Reconnected {
+                // The driver gone (closed) has no socket to move.
+                let _ = inner.commands.send(Command::Reconnect);
+            }
+            tracing::info!(connection = %inner.shared.name, ?applied, "websocket connection reloaded");
+        }))
+    }
+
+    /// The settings in force now.
+    fn settings(&self) -> Arc<Settings> {
+        self.inner.shared.settings.load_full()
     }
 
     /// Whether a socket is open right now.
@@ -364,7 +434,7 @@ impl WebSocketConnection {
             .commands
             .send(Command::Send { frame, reply })
             .map_err(|_| self.closed())?;
-        let answer = match self.inner.config.timeout.total {
+        let answer = match self.settings().config.timeout.total {
             Some(limit) => tokio::time::timeout(limit, answer)
                 .await
                 .map_err(|_| CallError::Timeout {
@@ -386,8 +456,8 @@ impl WebSocketConnection {
         self.inner.state.borrow().clone()
     }
 
-    fn handshake(&self) -> &Handshake {
-        &self.inner.shared.handshake
+    fn handshake_settings(&self) -> Arc<Settings> {
+        self.settings()
     }
 }
 
@@ -400,25 +470,23 @@ impl Connection for WebSocketConnection {
     /// Checks the settings and starts the connection's task, which opens the socket in the
     /// background; no network I/O happens here.
     async fn connect(name: &str, config: WebSocketConfig) -> Result<Self, ConnectError> {
-        let handshake = Handshake::new(&config).map_err(|m| ConnectError::new(name, m))?;
         super::handle::warn_unused_health_path(name, config.health.path.as_deref(), "WebSocket");
+        let url = config.url.clone();
+        let settings = Settings::new(config).map_err(|m| ConnectError::new(name, m))?;
         let shared = Arc::new(Shared {
             name: name.to_owned(),
-            handshake,
-            reconnect: Reconnect::new(config.retry.as_ref()),
             events: Emitter::new(),
-            ping_interval: Some(config.ping_interval).filter(|every| !every.is_zero()),
-            write_limit: config.timeout.per_attempt.unwrap_or(DEFAULT_WRITE_LIMIT),
+            settings: ArcSwap::from_pointee(settings),
         });
         let (commands, orders) = mpsc::unbounded_channel();
         let (inbound, received) = mpsc::channel(INBOUND_CAPACITY);
         let (publish, state) = watch::channel(LinkState::Connecting);
         let driver = driver::Driver::new(shared.clone(), orders, inbound, publish);
         tokio::spawn(driver.run());
-        tracing::debug!(connection = name, url = %config.url, "websocket connection set up");
+        tracing::debug!(connection = name, %url, "websocket connection set up");
         let inner = Inner {
-            config,
             shared,
+            reloading: Arc::default(),
             commands,
             inbound: Mutex::new(received),
             state,
@@ -440,12 +508,37 @@ impl Connection for WebSocketConnection {
         }
     }
 
-    super::handle::handle_methods!(check = health::check);
+    async fn health(&self) -> crate::Health {
+        health::check(self).await
+    }
+
+    fn health_timeout(&self) -> Duration {
+        self.settings().config.health.timeout
+    }
+
+    fn critical(&self) -> bool {
+        self.settings().config.health.critical
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
+    }
+
+    /// `retry`, `timeout.total` and `health` apply as they are; any other key opens a new
+    /// socket.
+    fn reload_applies(path: &str) -> Option<Applied> {
+        let live = path.starts_with("retry.") || path == "timeout.total" || path.starts_with("health.");
+        Some(if live { Applied::Live } else { Applied::Reconnected })
+    }
+
+    async fn prepare_reload(&self, config: WebSocketConfig) -> Result<Prepared, ConnectError> {
+        self.prepare(config).await
+    }
 }
 
 impl fmt::Debug for WebSocketConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::handle::debug_handle(f, "WebSocketConnection", self.name(), &self.inner.config.url)
+        super::handle::debug_handle(f, "WebSocketConnection", self.name(), &self.url())
             .field("open", &self.is_open())
             .finish_non_exhaustive()
     }

@@ -35,6 +35,8 @@ enum Round {
 
 /// How serving an open socket ended.
 enum Served {
+    /// Closed for new settings: open the next socket at once, without a backoff.
+    Moved,
     Dropped,
     Stop,
 }
@@ -85,6 +87,7 @@ impl Driver {
             };
             match self.serve(socket).await {
                 Served::Dropped => after_drop = true,
+                Served::Moved => after_drop = false,
                 Served::Stop => return,
             }
         }
@@ -101,13 +104,13 @@ impl Driver {
     /// once is not hammered.
     async fn round(&mut self, after_drop: bool) -> Round {
         self.publish(LinkState::Connecting);
-        let max = self.shared.reconnect.max_attempts();
+        let max = self.shared.settings.load().reconnect.max_attempts();
         let mut server_asked = None;
         let mut last = None;
         for attempt in 1..=max {
             let retry = if after_drop { attempt } else { attempt - 1 };
             if retry > 0 {
-                let delay = self.shared.reconnect.delay(retry, server_asked);
+                let delay = self.shared.settings.load().reconnect.delay(retry, server_asked);
                 tracing::debug!(
                     connection = self.name(),
                     attempt,
@@ -119,8 +122,10 @@ impl Driver {
                     return Round::Stop;
                 }
             }
-            let shared = self.shared.clone();
-            let failure = match self.busy(async move { shared.handshake.open().await }).await {
+            // Each handshake with the settings in force when it starts (a reload meanwhile
+            // applies to the next one).
+            let settings = self.shared.settings.load_full();
+            let failure = match self.busy(async move { settings.handshake.open().await }).await {
                 None => return Round::Stop,
                 Some(Ok(socket)) => {
                     self.opened(attempt);
@@ -129,7 +134,7 @@ impl Driver {
                 Some(Err(failure)) => failure,
             };
             tracing::debug!(connection = self.name(), attempt, %failure, "websocket handshake failed");
-            match self.shared.reconnect.decide(&failure.outcome()) {
+            match self.shared.settings.load().reconnect.decide(&failure.outcome()) {
                 Decision::Retry { after } => {
                     server_asked = after;
                     last = Some(failure);
@@ -189,7 +194,8 @@ impl Driver {
     /// Waits, after giving up, for a call that wants the socket again. `false`: stop.
     async fn idle(&mut self) -> bool {
         match self.commands.recv().await {
-            Some(Command::Wake) => true,
+            // New settings: try them.
+            Some(Command::Wake | Command::Reconnect) => true,
             Some(Command::Send { frame, reply }) => {
                 self.pending.push_back(Pending { frame, reply });
                 true
@@ -213,7 +219,8 @@ impl Driver {
                 out = &mut work => return Some(out),
                 command = self.commands.recv() => match command {
                     Some(Command::Send { frame, reply }) => self.pending.push_back(Pending { frame, reply }),
-                    Some(Command::Wake) => {}
+                    // No socket yet: the next handshake reads the new settings anyway.
+                    Some(Command::Wake | Command::Reconnect) => {}
                     Some(Command::Close { done }) => {
                         self.finish(Some(done));
                         return None;
@@ -245,7 +252,7 @@ impl Driver {
                     let _ = reply.send(Err(closed()));
                 }
                 Command::Close { done } => dones.push(done),
-                Command::Wake => {}
+                Command::Wake | Command::Reconnect => {}
             }
         }
         self.publish(LinkState::Closed);

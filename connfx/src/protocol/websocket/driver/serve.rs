@@ -68,7 +68,9 @@ impl Driver {
             }
             let _ = reply.send(Ok(()));
         }
-        let mut pinger = self.shared.ping_interval.map(|every| {
+        // This socket's settings, for its whole life: a reload that changes them reconnects.
+        let settings = self.shared.settings.load_full();
+        let mut pinger = settings.ping_interval.map(|every| {
             let mut pinger = tokio::time::interval_at(Instant::now() + every, every);
             pinger.set_missed_tick_behavior(MissedTickBehavior::Delay);
             pinger
@@ -97,6 +99,10 @@ impl Driver {
                         }
                     }
                     Some(Command::Wake) => {}
+                    Some(Command::Reconnect) => {
+                        close_socket(sink, source).await;
+                        return self.moved();
+                    }
                     Some(Command::Close { done }) => {
                         close_socket(sink, source).await;
                         self.finish(Some(done));
@@ -112,7 +118,7 @@ impl Driver {
                     // Unless `recv` is behind (the buffer is full, so nothing is read), a ping
                     // left unanswered for a whole interval means the peer or the path is gone.
                     if unanswered && inbound.capacity() > 0 {
-                        let every = self.shared.ping_interval.unwrap_or_default();
+                        let every = settings.ping_interval.unwrap_or_default();
                         let reason = format!("no answer to ping within {}", humantime::format_duration(every));
                         return self.dropped(reason);
                     }
@@ -148,7 +154,7 @@ impl Driver {
 
     /// Writes and flushes one frame within the write limit.
     async fn write(&self, sink: &mut Sink, frame: Message) -> Result<(), Broken> {
-        let limit = self.shared.write_limit;
+        let limit = self.shared.settings.load().write_limit;
         match tokio::time::timeout(limit, sink.send(frame)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(Broken {
@@ -160,6 +166,12 @@ impl Driver {
                 timed_out: Some(limit),
             }),
         }
+    }
+
+    /// The socket was closed for new settings: reopen now, telling subscribers as a drop.
+    fn moved(&mut self) -> Served {
+        let _ = self.dropped("settings reloaded".to_owned());
+        Served::Moved
     }
 
     fn dropped(&mut self, reason: String) -> Served {
