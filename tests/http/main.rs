@@ -19,6 +19,7 @@ mod requests;
 mod server;
 mod set_reload;
 mod setup;
+mod switches;
 mod tls;
 
 use connfx::{Connection, HttpConfig, HttpConnection};

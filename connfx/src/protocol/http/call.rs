@@ -14,7 +14,7 @@ use super::body::Body;
 use super::target;
 use super::transport::Limits;
 use crate::resilience::retry::RequestInfo;
-use crate::resilience::stack::{CallFacts, Called};
+use crate::resilience::stack::{CallFacts, Called, Overrides};
 
 /// One request, ready to be tried as often as the policies allow. It borrows the connection:
 /// cloning it would touch the handle's shared reference count on every call, a cache line all
@@ -29,6 +29,8 @@ pub(super) struct Call<'c> {
     pub(super) timeout: Option<Duration>,
     /// The caller's say; `None` leaves it to the method and `retry.non_idempotent`.
     pub(super) idempotent: Option<bool>,
+    /// What the request switches off or replaces (`.no_retry()`, …).
+    pub(super) overrides: Overrides,
 }
 
 impl Call<'_> {
@@ -56,6 +58,7 @@ impl Call<'_> {
             request,
             timeout: self.timeout,
             host: host.as_ref(),
+            overrides: self.overrides,
         };
         connection.policies().call(&attempt, facts).await
     }

@@ -11,7 +11,7 @@ use url::Url;
 use tracing::Instrument;
 
 use super::{HttpResponse, Live, call, span};
-use crate::resilience::stack::Called;
+use crate::resilience::stack::{Called, Overrides};
 use crate::telemetry::Measure;
 use crate::{CallError, Headers};
 
@@ -52,6 +52,8 @@ pub struct HttpRequest {
     /// The caller's say (`.idempotent(..)`); `None` leaves it to the method and the connection's
     /// `retry.non_idempotent`.
     idempotent: Option<bool>,
+    /// What this request switches off of the connection's policies, or replaces.
+    overrides: Overrides,
     /// The first mistake made while building, reported by `send`.
     invalid: Option<String>,
 }
@@ -66,6 +68,7 @@ impl HttpRequest {
             body: None,
             timeout: None,
             idempotent: None,
+            overrides: Overrides::default(),
             invalid: None,
         }
     }
@@ -167,6 +170,50 @@ impl HttpRequest {
         self
     }
 
+    /// Replaces the connection's `timeout.total` for this call: the whole call, retries and
+    /// waits included, may take `limit`, longer or shorter than the connection allows
+    /// (`timeout.per_attempt` still bounds each try). The rule: [`timeout`](Self::timeout)
+    /// can only shorten a call; a request that must outlast its connection's total (an export,
+    /// a report) says so with this.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.post("/exports").total_timeout(std::time::Duration::from_secs(300));
+    /// # }
+    /// ```
+    pub fn total_timeout(mut self, limit: Duration) -> Self {
+        self.overrides.total = Some(limit);
+        self
+    }
+
+    /// Sends this request once, whatever the connection's retry policy says (seed 001's
+    /// `WithSkipRetry`); its retry budget is neither spent nor fed. Every other policy applies.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.post("/charges").no_retry();
+    /// # }
+    /// ```
+    pub fn no_retry(mut self) -> Self {
+        self.overrides.no_retry = true;
+        self
+    }
+
+    /// Sends this request past the connection's circuit breaker (seed 001's `WithSkipCircuit`):
+    /// an open breaker does not stop it, and its result is not counted. Every other policy
+    /// applies. For probes and operator actions that must reach the service whatever its
+    /// breaker says.
+    ///
+    /// ```
+    /// # fn run(api: connfx::HttpConnection) {
+    /// let request = api.get("/health/deep").no_circuit_breaker();
+    /// # }
+    /// ```
+    pub fn no_circuit_breaker(mut self) -> Self {
+        self.overrides.no_breaker = true;
+        self
+    }
+
     /// Says whether sending this request twice has the same effect as once. Defaults to `true`
     /// for every method but `POST` and `PATCH`.
     ///
@@ -244,6 +291,7 @@ impl HttpRequest {
             body: self.body,
             timeout: self.timeout,
             idempotent: self.idempotent,
+            overrides: self.overrides,
         };
         // Boxed: the stack's state is several KB, and a future that size costs more to move
         // (into a task, a `join_all`, each enclosing future) than one allocation.

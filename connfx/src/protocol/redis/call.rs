@@ -187,6 +187,7 @@ impl<'a> RedisCall<'a> {
             request,
             timeout: self.timeout,
             host: None,
+            overrides: Default::default(),
         };
         connection.policies().call(&attempt, facts).await.result
     }

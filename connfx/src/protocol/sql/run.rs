@@ -148,6 +148,7 @@ impl SqlConnection {
             request,
             timeout: None,
             host: None,
+            overrides: Default::default(),
         };
         self.policies().call(&attempt, facts).await.result
     }

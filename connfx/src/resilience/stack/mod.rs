@@ -50,6 +50,20 @@ pub(crate) struct CallFacts<'a> {
     pub(crate) timeout: Option<Duration>,
     /// The host a `per_host` connection keys its breaker and rate limit by.
     pub(crate) host: Option<&'a String>,
+    /// What this call changes of its connection's policies.
+    pub(crate) overrides: Overrides,
+}
+
+/// How one call changes its connection's policies (`HttpRequest::no_retry`, …): every policy
+/// not named here applies as configured.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Overrides {
+    /// One try, whatever the retry policy says; its budget is neither spent nor fed.
+    pub(crate) no_retry: bool,
+    /// The breaker neither guards nor counts this call.
+    pub(crate) no_breaker: bool,
+    /// Replaces `timeout.total` for this call, longer or shorter.
+    pub(crate) total: Option<Duration>,
 }
 
 /// How a call through the stack ended, and how many tries it made.
@@ -88,17 +102,24 @@ impl Policies {
             },
             None => None,
         };
-        let total = Some(Deadline::after(self.total, Limit::Total));
+        let overrides = facts.overrides;
+        let total = Some(match overrides.total {
+            Some(replaced) => Deadline::after(replaced, Limit::Caller),
+            None => Deadline::after(self.total, Limit::Total),
+        });
         let caller = facts.timeout.map(|d| Deadline::after(d, Limit::Caller));
         let deadline = Deadline::earliest(Deadline::earliest(total, caller), Deadline::current());
-        let breaker = self.breaker.as_ref().map(|b| b.for_host(facts.host));
+        let breaker = match overrides.no_breaker {
+            true => None,
+            false => self.breaker.as_ref().map(|b| b.for_host(facts.host)),
+        };
         let tries = Tries {
             attempt,
             breaker: breaker.as_deref(),
             deadline,
             per_attempt: self.per_attempt,
         };
-        let Some(retry) = &self.retry else {
+        let Some(retry) = self.retry.as_ref().filter(|_| !overrides.no_retry) else {
             let result = tries.once().await.map_err(|f| f.error);
             return Called { result, tries: 1 };
         };
