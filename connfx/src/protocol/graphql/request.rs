@@ -167,6 +167,50 @@ impl GraphqlRequest {
         self
     }
 
+    /// Replaces the connection's `timeout.total` for this operation, longer or shorter: see
+    /// [`HttpRequest::total_timeout`](crate::HttpRequest::total_timeout).
+    ///
+    /// ```
+    /// # use connfx::protocol::graphql::OperationType;
+    /// # fn run(api: connfx::GraphqlConnection) {
+    /// let request = api
+    ///     .request(OperationType::Query, "{ report { rows } }")
+    ///     .total_timeout(std::time::Duration::from_secs(120));
+    /// # }
+    /// ```
+    pub fn total_timeout(mut self, limit: Duration) -> Self {
+        self.http = self.http.total_timeout(limit);
+        self
+    }
+
+    /// Sends the operation once, whatever the retry policy says: see
+    /// [`HttpRequest::no_retry`](crate::HttpRequest::no_retry).
+    ///
+    /// ```
+    /// # use connfx::protocol::graphql::OperationType;
+    /// # fn run(api: connfx::GraphqlConnection) {
+    /// let request = api.request(OperationType::Mutation, "mutation { ping }").no_retry();
+    /// # }
+    /// ```
+    pub fn no_retry(mut self) -> Self {
+        self.http = self.http.no_retry();
+        self
+    }
+
+    /// Sends the operation past the circuit breaker, uncounted: see
+    /// [`HttpRequest::no_circuit_breaker`](crate::HttpRequest::no_circuit_breaker).
+    ///
+    /// ```
+    /// # use connfx::protocol::graphql::OperationType;
+    /// # fn run(api: connfx::GraphqlConnection) {
+    /// let request = api.request(OperationType::Query, "{ __typename }").no_circuit_breaker();
+    /// # }
+    /// ```
+    pub fn no_circuit_breaker(mut self) -> Self {
+        self.http = self.http.no_circuit_breaker();
+        self
+    }
+
     /// Says whether sending the operation twice has the same effect as once. Defaults to `true`
     /// for queries and `false` for mutations (see [`GraphqlConnection`'s
     /// retries](super::GraphqlConnection#retries)); set it for a mutation the server
