@@ -134,7 +134,8 @@ pub enum CallError {
         attempts: u32,
         /// Why no further try was made.
         reason: String,
-        /// The last failure.
+        /// The last failure, also its [`source`](std::error::Error::source).
+        #[source]
         last: Box<CallError>,
     },
     /// The server answered with an error status.
@@ -250,6 +251,57 @@ impl CallError {
             CallError::Graphql { .. } => "graphql",
             CallError::InvalidRequest { .. } => "invalid_request",
             CallError::Closed { .. } => "closed",
+        }
+    }
+
+    /// The HTTP status of the failure, found through any wrapping: a
+    /// [`Status`](CallError::Status) error's code, or that of the last try of
+    /// [`RetriesExhausted`](CallError::RetriesExhausted).
+    ///
+    /// ```
+    /// use connfx::CallError;
+    /// let last = CallError::Status { connection: "api".into(), code: 503, body: String::new() };
+    /// let err = CallError::RetriesExhausted {
+    ///     connection: "api".into(), attempts: 3, reason: "attempts used up".into(), last: Box::new(last),
+    /// };
+    /// assert_eq!(err.status(), Some(503));
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CallError::Status { code, .. } => Some(*code),
+            CallError::RetriesExhausted { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is transient, so the same call may succeed later: a timeout, a
+    /// transport failure (refused, reset, DNS, TLS), a status among `retry_on`'s default
+    /// (429, 502, 503, 504) or 500, a call turned away by an open breaker, the rate limit or
+    /// the bulkhead, or retries that ended on one of these. Not: other 4xx, a server's error
+    /// reply, a query the database rejected, an answer that does not decode, GraphQL errors, an
+    /// invalid request, a closed connection. Seed 001's `IsRetryable`, for a caller's own
+    /// retry or its `retry_if`.
+    ///
+    /// ```
+    /// use connfx::CallError;
+    /// let status = |code| CallError::Status { connection: "api".into(), code, body: String::new() };
+    /// assert!(status(503).is_retryable());
+    /// assert!(!status(404).is_retryable());
+    /// assert!(CallError::Timeout { connection: "api".into(), after: std::time::Duration::from_secs(1) }.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CallError::Timeout { .. }
+            | CallError::Transport { .. }
+            | CallError::CircuitOpen { .. }
+            | CallError::RateLimited { .. }
+            | CallError::BulkheadFull { .. } => true,
+            CallError::Status { code, .. } => {
+                *code == 500 || crate::resilience::retry::RetryOn::default().contains_status(*code)
+            }
+            CallError::RetriesExhausted { last, .. } => last.is_retryable(),
+            _ => false,
         }
     }
 
