@@ -198,3 +198,28 @@ async fn close_waits_for_a_request_in_flight() {
         "the request in flight completes"
     );
 }
+
+/// Each retry event names the error of the try that failed, and the error that ends the call
+/// keeps the last one as its source, with its status found through the wrapping.
+#[tokio::test]
+async fn retry_events_and_the_final_error_carry_the_cause() {
+    let down = super::server::status(503).await;
+    let api = super::connect(serde_json::json!({
+        "url": down.url(""),
+        "retry": { "max_attempts": 2, "initial_interval": "1ms" },
+    }))
+    .await;
+    let mut events = api.retry().unwrap().subscribe();
+    let err = api.get("/").send().await.unwrap_err();
+    let connfx::resilience::retry::RetryEvent::Retrying {
+        attempt: 1, error, ..
+    } = events.try_recv().unwrap()
+    else {
+        panic!("a retry first");
+    };
+    assert_eq!(error.as_deref(), Some("`api`: server answered 503"));
+    assert_eq!(err.status(), Some(503));
+    assert!(err.is_retryable());
+    let source = std::error::Error::source(&err).expect("the last try");
+    assert_eq!(source.to_string(), "`api`: server answered 503");
+}

@@ -204,6 +204,7 @@ async fn retry_after_is_capped_by_max_interval() {
             attempt: 1,
             delay: ms(50),
             server_asked: true,
+            error: None,
         };
         assert_eq!(events.try_recv().ok(), Some(expected), "{value}");
     }

@@ -78,6 +78,12 @@ pub(crate) trait Decide<T, E> {
 
     /// Try `attempt` failed with `result`; the next follows after `delay`.
     fn on_retry(&mut self, _attempt: u32, _result: &Result<T, E>, _delay: Duration) {}
+
+    /// The failed try's error as text, for [`RetryEvent::Retrying`]; `None` when the error
+    /// type cannot be printed.
+    fn describe(&self, _result: &Result<T, E>) -> Option<String> {
+        None
+    }
 }
 
 /// The rules [`RetryCall`]'s builder methods set.
@@ -308,6 +314,7 @@ where
             attempt,
             delay,
             server_asked,
+            error: self.rules.describe(result),
         });
     }
 

@@ -186,6 +186,10 @@ impl<T> Decide<T, Failure> for ByOutcome<'_> {
     fn decide(&self, retry: &Retry, result: &Result<T, Failure>) -> Decision {
         retry.decide(self.request, &outcome_of(result))
     }
+
+    fn describe(&self, result: &Result<T, Failure>) -> Option<String> {
+        result.as_ref().err().map(|failure| failure.error.to_string())
+    }
 }
 
 /// What the retry rules see of a try's result.
