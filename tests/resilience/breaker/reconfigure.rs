@@ -145,3 +145,36 @@ fn a_call_admitted_before_slow_calls_were_timed_is_not_slow() {
     );
     assert_eq!(cb.state(), CircuitState::Open);
 }
+
+/// A group member registered with its own config keeps it when the group is reconfigured.
+#[test]
+fn a_group_reconfigure_leaves_members_with_their_own_config() {
+    use connfx::resilience::circuit_breaker::CircuitBreakerGroup;
+    let group = CircuitBreakerGroup::new(CircuitBreakerConfig::standard());
+    group
+        .register("payments", CircuitBreakerConfig::aggressive())
+        .unwrap();
+    group.get("search");
+    group
+        .reconfigure(&CircuitBreakerConfig {
+            failure_threshold: 1,
+            ..CircuitBreakerConfig::default()
+        })
+        .unwrap();
+    group.get("search").try_acquire().unwrap().failure();
+    assert_eq!(
+        group.get("search").state(),
+        CircuitState::Open,
+        "the group's new threshold"
+    );
+    for _ in 0..2 {
+        group.get("payments").try_acquire().unwrap().failure();
+    }
+    assert_eq!(
+        group.get("payments").state(),
+        CircuitState::Closed,
+        "still its own 3"
+    );
+    group.get("payments").try_acquire().unwrap().failure();
+    assert_eq!(group.get("payments").state(), CircuitState::Open);
+}

@@ -22,4 +22,50 @@ impl CircuitBreakerConfig {
     pub fn check(&self) -> Result<(), InvalidConfig> {
         InvalidConfig::check(self)
     }
+
+    /// Seed 003's `DefaultConfig`: opens after 5 failures in a row, stays open 60 s, closes
+    /// after 2 successful probes. (Its `MaxConcurrentCalls`, unlimited here, is a bulkhead in
+    /// connfx: `bulkhead(max_concurrent = …)`.)
+    ///
+    /// ```
+    /// let cb = connfx::CircuitBreakerConfig::standard();
+    /// assert_eq!((cb.failure_threshold, cb.half_open_success_needed), (5, 2));
+    /// ```
+    pub fn standard() -> Self {
+        CircuitBreakerConfig::preset(5, 60, 2)
+    }
+
+    /// Seed 003's `AggressiveConfig`, fast tripping: opens after 3 failures in a row, stays
+    /// open 30 s, closes after 3 successful probes. Its `MaxConcurrentCalls: 100` is
+    /// `bulkhead(max_concurrent = 100)` in connfx.
+    ///
+    /// ```
+    /// let cb = connfx::CircuitBreakerConfig::aggressive();
+    /// assert_eq!(cb.reset_timeout, std::time::Duration::from_secs(30));
+    /// ```
+    pub fn aggressive() -> Self {
+        CircuitBreakerConfig::preset(3, 30, 3)
+    }
+
+    /// Seed 003's `ConservativeConfig`, slow tripping: opens after 10 failures in a row, stays
+    /// open 120 s, closes after 5 successful probes.
+    ///
+    /// ```
+    /// let cb = connfx::CircuitBreakerConfig::conservative();
+    /// assert_eq!(cb.failure_threshold, 10);
+    /// ```
+    pub fn conservative() -> Self {
+        CircuitBreakerConfig::preset(10, 120, 5)
+    }
+
+    fn preset(failures: u32, open_secs: u64, probes: u32) -> Self {
+        CircuitBreakerConfig {
+            failure_threshold: failures,
+            reset_timeout: Duration::from_secs(open_secs),
+            half_open_success_needed: probes,
+            // Enough probes at once to reach the successes needed without waiting for each.
+            half_open_max_calls: probes,
+            ..CircuitBreakerConfig::default()
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! [`CircuitBreakerGroup`]: one breaker per name (per host, per endpoint), made on first use.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -31,6 +31,9 @@ pub struct CircuitBreakerGroup {
     config: Mutex<CircuitBreakerConfig>,
     clock: Option<Arc<dyn Clock>>,
     members: RwLock<HashMap<Arc<str>, CircuitBreaker>>,
+    /// Members with a config of their own (`register`, `insert`): a group `reconfigure`
+    /// leaves them as they are.
+    own_config: RwLock<HashSet<Arc<str>>>,
     events: broadcast::Sender<CircuitEvent>,
 }
 
@@ -46,6 +49,7 @@ impl CircuitBreakerGroup {
             config: Mutex::new(config),
             clock: None,
             members: RwLock::default(),
+            own_config: RwLock::default(),
             events: broadcast::channel(CHANNEL_CAPACITY).0,
         }
     }
@@ -74,15 +78,96 @@ impl CircuitBreakerGroup {
         if let Some(member) = self.read().get(name) {
             return member.clone();
         }
-        let mut members = self.members.write().unwrap_or_else(PoisonError::into_inner);
+        let mut members = self.write();
         members
             .entry(Arc::from(name))
             .or_insert_with_key(|name| self.make(name.clone()))
             .clone()
     }
 
+    /// Adds a member called `name` with a config of its own (seed 001's `register`), replacing
+    /// any member of that name; a group [`reconfigure`](Self::reconfigure) leaves it as it is.
+    /// Its events reach the group's subscribers like any member's.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{CircuitBreakerGroup, CircuitState};
+    /// let group = CircuitBreakerGroup::new(connfx::CircuitBreakerConfig::standard());
+    /// group.register("payments", connfx::CircuitBreakerConfig::aggressive()).unwrap();
+    /// for _ in 0..3 {
+    ///     group.get("payments").try_acquire().unwrap().failure();
+    /// }
+    /// assert_eq!(group.get("payments").state(), CircuitState::Open);
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidConfig`] listing each value out of bounds; nothing changes then.
+    pub fn register(
+        &self,
+        name: &str,
+        config: CircuitBreakerConfig,
+    ) -> Result<CircuitBreaker, InvalidConfig> {
+        config.check()?;
+        let name: Arc<str> = Arc::from(name);
+        let member = self.make_from(config, name.clone());
+        self.pin(name.clone());
+        self.write().insert(name, member.clone());
+        Ok(member)
+    }
+
+    /// Adds `breaker`, built elsewhere, as the member called `name`, replacing any member of
+    /// that name; it keeps its config (a group `reconfigure` leaves it alone), its state and its
+    /// own subscribers, and the group's subscribers do not see its events.
+    ///
+    /// ```
+    /// use connfx::resilience::circuit_breaker::{CircuitBreaker, CircuitBreakerGroup};
+    /// let group = CircuitBreakerGroup::new(Default::default());
+    /// let legacy = CircuitBreaker::new(connfx::CircuitBreakerConfig::conservative());
+    /// group.insert("legacy", legacy.clone());
+    /// assert_eq!(group.get("legacy").stats(), legacy.stats());
+    /// ```
+    pub fn insert(&self, name: &str, breaker: CircuitBreaker) {
+        let name: Arc<str> = Arc::from(name);
+        self.pin(name.clone());
+        self.write().insert(name, breaker);
+    }
+
+    /// Runs `call` through the member called `name` (made now if it does not exist yet), as
+    /// [`CircuitBreaker::call`] does: seed 001's execute by name.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let group = connfx::resilience::circuit_breaker::CircuitBreakerGroup::new(Default::default());
+    /// let answer = group.call("ledger", async { Ok::<_, std::io::Error>(42) }).await;
+    /// assert_eq!(answer.unwrap(), 42);
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// As [`CircuitBreaker::call`]: the call's own error, or the rejection of an open member.
+    pub async fn call<F, T, E>(&self, name: &str, call: F) -> Result<T, super::BreakerError<E>>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        self.get(name).call(call).await
+    }
+
+    fn pin(&self, name: Arc<str>) {
+        self.own_config
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name);
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, CircuitBreaker>> {
+        self.members.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn make(&self, name: Arc<str>) -> CircuitBreaker {
-        let builder = CircuitBreaker::builder(self.config().clone())
+        self.make_from(self.config().clone(), name)
+    }
+
+    fn make_from(&self, config: CircuitBreakerConfig, name: Arc<str>) -> CircuitBreaker {
+        let builder = CircuitBreaker::builder(config)
             .name(name)
             .group_channel(self.events.clone());
         match &self.clock {
@@ -92,7 +177,8 @@ impl CircuitBreakerGroup {
     }
 
     /// Applies `config` to every member in place (see [`CircuitBreaker::reconfigure`]: each
-    /// keeps its state) and to members made from now on.
+    /// keeps its state) and to members made from now on; members with a config of their own
+    /// ([`register`](Self::register), [`insert`](Self::insert)) keep theirs.
     ///
     /// ```
     /// use connfx::resilience::circuit_breaker::{CircuitBreakerGroup, CircuitState};
@@ -111,7 +197,8 @@ impl CircuitBreakerGroup {
         // Under the members' write lock, so no member is made from the old config after this.
         let members = self.members.write().unwrap_or_else(PoisonError::into_inner);
         *self.config() = config.clone();
-        for member in members.values() {
+        let own = self.own_config.read().unwrap_or_else(PoisonError::into_inner);
+        for (_, member) in members.iter().filter(|(name, _)| !own.contains(*name)) {
             member.reconfigure(config)?;
         }
         Ok(())
@@ -139,10 +226,11 @@ impl CircuitBreakerGroup {
     /// assert!(group.remove("a").is_some());
     /// ```
     pub fn remove(&self, name: &str) -> Option<CircuitBreaker> {
-        self.members
+        self.own_config
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(name)
+            .remove(name);
+        self.write().remove(name)
     }
 
     /// Every member's name and stats, sorted by name.
