@@ -282,6 +282,8 @@
 //!   implements (which also connects the set, for the probe). Exit codes: 0 ok, 1 a connection
 //!   down, 2 invalid configuration. See the `cli` module's decisions.
 #![forbid(unsafe_code)]
+// docs.rs (nightly) badges each item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
