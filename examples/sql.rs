@@ -69,7 +69,7 @@ fn settings(url: &str) -> Result<SqlConfig, serde_json::Error> {
 }
 
 async fn postgres(db: &SqlConnection, table: &str) -> Result<(), Failure> {
-    let pool = db.postgres().ok_or("not PostgreSQL")?;
+    let pool = &db.postgres().ok_or("not PostgreSQL")?;
     let create =
         format!("CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, item TEXT NOT NULL, tags TEXT[] NOT NULL)");
     sqlx::query(sqlx::AssertSqlSafe(create)).execute(pool).await?;
@@ -107,7 +107,7 @@ async fn postgres(db: &SqlConnection, table: &str) -> Result<(), Failure> {
 }
 
 async fn sqlite(db: &SqlConnection, table: &str) -> Result<(), Failure> {
-    let pool = db.sqlite().ok_or("not SQLite")?;
+    let pool = &db.sqlite().ok_or("not SQLite")?;
     let create = format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY, item TEXT NOT NULL UNIQUE)");
     sqlx::query(sqlx::AssertSqlSafe(create)).execute(pool).await?;
     let insert = format!("INSERT INTO {table} (item) VALUES ('pen'), ('ink')");

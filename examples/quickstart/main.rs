@@ -69,7 +69,7 @@ async fn run() -> Result<(), Error> {
 
     // The typed sqlx pool: a `SqlitePool` here (`postgres()` or `mysql()` for other URLs).
     let not_sqlite = || connfx::ConnectError::new("db", "the quickstart expects a sqlite: URL");
-    let pool = conns.db().sqlite().ok_or_else(not_sqlite)?;
+    let pool = &conns.db().sqlite().ok_or_else(not_sqlite)?;
     let mut db_conn = pool.acquire().await.map_err(db)?;
     let create = "CREATE TABLE orders (id INTEGER PRIMARY KEY, item INTEGER NOT NULL)";
     connfx::sqlx::query(create)

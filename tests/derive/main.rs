@@ -58,7 +58,7 @@ async fn connect_gives_typed_accessors_to_live_connections() {
         .unwrap();
     assert_eq!(body, "item one");
     let (one,): (i32,) = connfx::sqlx::query_as("SELECT 1")
-        .fetch_one(conns.db().sqlite().unwrap())
+        .fetch_one(&conns.db().sqlite().unwrap())
         .await
         .unwrap();
     assert_eq!(one, 1);

@@ -12,6 +12,7 @@ mod services;
 mod causes;
 mod limits;
 mod policies;
+mod reload;
 mod restart;
 mod servers;
 mod sqlite;

@@ -18,7 +18,7 @@ async fn postgres_typed_pool_queries_with_native_types() {
     };
     let db = connect("pg", &url, json!({ "pool": { "max_size": 4 } })).await;
     assert_eq!(db.backend(), SqlBackend::Postgres);
-    let pool = db.postgres().unwrap();
+    let pool = &db.postgres().unwrap();
     let table = unique("pg_items");
     let create = format!(
         "CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, price NUMERIC(8,2), tags TEXT[] NOT NULL, paid BOOLEAN)"
@@ -83,7 +83,7 @@ async fn mariadb_typed_pool_queries_through_both_schemes() {
     for url in [url, mariadb_url] {
         let db = connect("my", &url, json!({})).await;
         assert_eq!(db.backend(), SqlBackend::MySql);
-        let pool = db.mysql().unwrap();
+        let pool = &db.mysql().unwrap();
         let table = unique("my_items");
         let create = format!(
             "CREATE TABLE {table} (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL, qty INT UNSIGNED NOT NULL)"
@@ -138,7 +138,8 @@ async fn pool_settings_reach_sqlx_and_min_idle_is_kept_open() {
         }),
     )
     .await;
-    let options = db.postgres().unwrap().options();
+    let pool = db.postgres().unwrap();
+    let options = pool.options();
     assert_eq!(options.get_max_connections(), 5);
     assert_eq!(options.get_min_connections(), 2);
     assert_eq!(options.get_max_lifetime(), Some(Duration::from_secs(600)));
@@ -254,11 +255,11 @@ async fn the_derive_connects_every_backend() {
     assert_eq!(dbs.stock().mysql().unwrap().options().get_max_connections(), 2);
     assert_eq!(dbs.stock().retry().unwrap().max_attempts(), 2);
     let (one,): (i32,) = sqlx::query_as("SELECT 1")
-        .fetch_one(dbs.orders().postgres().unwrap())
+        .fetch_one(&dbs.orders().postgres().unwrap())
         .await
         .unwrap();
     let (two,): (i64,) = sqlx::query_as("SELECT 2")
-        .fetch_one(dbs.stock().mysql().unwrap())
+        .fetch_one(&dbs.stock().mysql().unwrap())
         .await
         .unwrap();
     assert_eq!((one, two), (1, 2));
@@ -308,7 +309,7 @@ async fn registry_targets_build_postgres_and_mysql_connections() {
     let stock: SqlConnection = registry.get("stock").unwrap();
     assert_eq!(stock.mysql().unwrap().options().get_max_connections(), 2);
     let (n,): (i64,) = sqlx::query_as("SELECT 41 + 1")
-        .fetch_one(stock.mysql().unwrap())
+        .fetch_one(&stock.mysql().unwrap())
         .await
         .unwrap();
     assert_eq!(n, 42);

@@ -13,7 +13,7 @@ async fn typed_pool_run_and_health_on_sqlite() {
     assert_eq!(db.backend(), SqlBackend::Sqlite);
     assert!(matches!(db.pool(), SqlPool::Sqlite(_)));
     assert!(db.postgres().is_none() && db.mysql().is_none());
-    let pool = db.sqlite().unwrap();
+    let pool = &db.sqlite().unwrap();
     assert_eq!(pool.options().get_max_connections(), 3);
 
     // The in-memory database is shared by the pool's connections.
@@ -55,7 +55,7 @@ async fn typed_pool_run_and_health_on_sqlite() {
 #[tokio::test]
 async fn rejected_statements_keep_the_sqlx_error() {
     let db = connect("local", "sqlite::memory:", json!({})).await;
-    let pool = db.sqlite().unwrap();
+    let pool = &db.sqlite().unwrap();
     sqlx::query("CREATE TABLE users (email TEXT PRIMARY KEY)")
         .execute(pool)
         .await

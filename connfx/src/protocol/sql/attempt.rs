@@ -5,8 +5,8 @@
 use std::future::Future;
 use std::sync::Mutex;
 
+use super::SqlDatabase;
 use super::cause::{self, Kind};
-use super::{SqlConnection, SqlDatabase};
 use crate::resilience::stack::{Attempt, Bound, Failure, PolicyConfig};
 
 /// What `retry_on` means for SQL when it is left at its default: refusals, timeouts and broken
@@ -24,7 +24,9 @@ impl super::SqlConfig {
 
 /// What one try needs; shared by every try of a call.
 pub(super) struct SqlAttempt<'a, DB: SqlDatabase, F> {
-    pub(super) connection: &'a SqlConnection,
+    /// The connection's name and where its database is, for errors.
+    pub(super) connection: &'a str,
+    pub(super) target: &'a str,
     pub(super) pool: sqlx::Pool<DB>,
     /// The caller's closure; a try calls it once (the lock is never contended: tries follow
     /// one another).
@@ -40,11 +42,11 @@ where
     type Output = T;
 
     fn connection(&self) -> &str {
-        self.connection.name()
+        self.connection
     }
 
     async fn once(&self, bound: &Bound) -> Result<T, Failure> {
-        let name = self.connection.name();
+        let name = self.connection;
         let op = match self.op.lock() {
             Ok(mut op) => op(self.pool.clone()),
             Err(poisoned) => (poisoned.into_inner())(self.pool.clone()),
@@ -53,7 +55,7 @@ where
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
                 let kind: Kind = cause::kind(&error);
-                let error = cause::call_error(name, error, self.connection.target());
+                let error = cause::call_error(name, error, self.target);
                 Err(Failure::new(error, kind.outcome()))
             }
             Err(_) => Err(bound.timed_out(name)),

@@ -43,23 +43,25 @@ struct Check<'a> {
 /// `unknown database: …`); `Unknown` once closed.
 pub(super) async fn check(connection: &SqlConnection) -> Health {
     let started = Instant::now();
-    let pool = connection.pool();
+    let live = connection.live();
+    let pool = &*live.pool;
     if pool.is_closed() {
         return Health::new(HealthState::Unknown, Duration::ZERO, "closed");
     }
     // A little under `health.timeout`, so that the check's own words win the race against the
     // registry's timer, which stops it at `health.timeout`.
-    let limit = connection.config().health.timeout.mul_f64(0.9);
+    let config = &live.config;
+    let limit = config.health.timeout.mul_f64(0.9);
     let check = Check {
-        target: connection.target(),
+        target: &live.target,
         deadline: started + limit,
-        acquire: connection.config().health.timeout / 2,
-        connect: connection.config().timeout.connect,
+        acquire: config.health.timeout / 2,
+        connect: config.timeout.connect,
     };
     let found = match timeout(limit, check_any(pool, &check)).await {
         Ok(found) => found,
         Err(_) => {
-            let configured = connection.config().health.timeout;
+            let configured = config.health.timeout;
             Found::new(
                 HealthState::Error,
                 format!("no answer within {}", human(configured)),

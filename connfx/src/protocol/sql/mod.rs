@@ -15,9 +15,9 @@
 //! let db = SqlConnection::connect("orders", config).await?; // no I/O yet: the pool is lazy
 //!
 //! // The typed pool, for sqlx with native types.
-//! let pool: &PgPool = db.postgres().ok_or("not a PostgreSQL URL")?;
+//! let pool: PgPool = db.postgres().ok_or("not a PostgreSQL URL")?;
 //! let unpaid: Vec<(i64, String)> = connfx::sqlx::query_as("SELECT id, item FROM orders WHERE NOT paid")
-//!     .fetch_all(pool)
+//!     .fetch_all(&pool)
 //!     .await?;
 //!
 //! // The same through the connection's retry, circuit breaker and timeouts.
@@ -34,9 +34,9 @@
 //!
 //! | URL | backend | cargo feature | typed pool |
 //! |---|---|---|---|
-//! | `postgres://…`, `postgresql://…` | PostgreSQL | `postgres` | [`SqlConnection::postgres`] → `&PgPool` |
-//! | `mysql://…`, `mariadb://…` | MySQL, MariaDB (one driver) | `mysql` | [`SqlConnection::mysql`] → `&MySqlPool` |
-//! | `sqlite::memory:`, `sqlite://path.db`, `sqlite:path.db?mode=rwc` | SQLite | `sql` (default) | [`SqlConnection::sqlite`] → `&SqlitePool` |
+//! | `postgres://…`, `postgresql://…` | PostgreSQL | `postgres` | [`SqlConnection::postgres`] → `PgPool` |
+//! | `mysql://…`, `mariadb://…` | MySQL, MariaDB (one driver) | `mysql` | [`SqlConnection::mysql`] → `MySqlPool` |
+//! | `sqlite::memory:`, `sqlite://path.db`, `sqlite:path.db?mode=rwc` | SQLite | `sql` (default) | [`SqlConnection::sqlite`] → `SqlitePool` |
 //!
 //! Driver options stay in the URL, as sqlx reads them: `?sslmode=verify-full&sslrootcert=…`
 //! (PostgreSQL), `?ssl-mode=required` (MySQL), `?mode=rwc` (SQLite: create the file).
@@ -114,10 +114,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+
 use crate::lifecycle::Lifecycle;
 use crate::registry::RegistrySlot;
+use crate::reload::Prepared;
 use crate::telemetry::Telemetry;
-use crate::{ConnUrl, ConnectError, Connection};
+use crate::{Applied, ConnUrl, ConnectError, Connection};
 
 /// How long `close` waits for connections in use to come back to the pool.
 const CLOSE_LIMIT: Duration = Duration::from_secs(30);
@@ -132,43 +135,84 @@ const CLOSE_LIMIT: Duration = Duration::from_secs(30);
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let config: SqlConfig = serde_json::from_value(serde_json::json!({ "url": "sqlite::memory:" }))?;
 /// let db = SqlConnection::connect("orders", config).await?;
-/// let one: (i32,) = connfx::sqlx::query_as("SELECT 1").fetch_one(db.sqlite().unwrap()).await?;
+/// let one: (i32,) = connfx::sqlx::query_as("SELECT 1").fetch_one(&db.sqlite().unwrap()).await?;
 /// assert_eq!(one.0, 1);
 /// assert_eq!(db.health().await.state, connfx::HealthState::Ready);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct SqlConnection {
-    inner: Arc<Inner>,
+    handle: Arc<Handle>,
     /// The derived struct's registry, when this handle is one of its fields.
     slot: RegistrySlot,
 }
 
-struct Inner {
+/// One connection: what stays for its whole life, and its current pool and settings, which
+/// [`SqlConnection::reload`] swaps whole (a call loads them once and keeps them to its end).
+struct Handle {
     name: String,
-    config: SqlConfig,
-    pool: SqlPool,
+    lifecycle: Lifecycle,
+    telemetry: Telemetry,
+    current: ArcSwap<Inner>,
+    /// One reload at a time, from its preparation to its swap.
+    reloading: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// One generation: a pool and the settings it was built from.
+struct Inner {
+    config: Arc<SqlConfig>,
+    /// Shared with the next generation when a reload keeps the pool.
+    pool: Arc<OwnedPool>,
     /// `host:port` (or the SQLite file), for messages: never the user-info.
     target: String,
     policies: crate::resilience::stack::Policies,
-    lifecycle: Lifecycle,
-    telemetry: Telemetry,
+}
+
+/// A pool that closes itself, gracefully and bounded, once no generation holds it: the last
+/// call on a pool a reload replaced has ended. (A pool closed by `close` is closed already.)
+struct OwnedPool(SqlPool);
+
+impl std::ops::Deref for OwnedPool {
+    type Target = SqlPool;
+
+    fn deref(&self) -> &SqlPool {
+        &self.0
+    }
+}
+
+impl Drop for OwnedPool {
+    fn drop(&mut self) {
+        if self.0.is_closed() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime (a test's end, a blocking context): dropping the pool closes its
+            // idle connections without the goodbye.
+            return;
+        };
+        let pool = self.0.clone();
+        runtime.spawn(async move {
+            let _ = tokio::time::timeout(CLOSE_LIMIT, pool.close()).await;
+        });
+    }
 }
 
 impl SqlConnection {
     /// The connection's name (the field or registry name).
     pub fn name(&self) -> &str {
-        &self.inner.name
+        &self.handle.name
     }
 
-    /// The database URL; its `Display` and `Debug` redact the password.
-    pub fn url(&self) -> &ConnUrl {
-        &self.inner.config.url
+    /// The database URL (the current one, after a [`reload`](SqlConnection::reload)); its
+    /// `Display` and `Debug` redact the password.
+    pub fn url(&self) -> ConnUrl {
+        self.live().config.url.clone()
     }
 
-    /// The settings it was built from.
-    pub fn config(&self) -> &SqlConfig {
-        &self.inner.config
+    /// The settings it runs with now: those it was built from, or those of its last
+    /// [`reload`](SqlConnection::reload).
+    pub fn config(&self) -> Arc<SqlConfig> {
+        Arc::clone(&self.live().config)
     }
 
     /// The backend, from the URL's scheme.
@@ -180,10 +224,11 @@ impl SqlConnection {
     /// # }
     /// ```
     pub fn backend(&self) -> SqlBackend {
-        self.inner.pool.backend()
+        self.live().pool.backend()
     }
 
-    /// The typed sqlx pool, whichever the backend. Queries made on it directly bypass the
+    /// The typed sqlx pool (the current one, after a [`reload`](SqlConnection::reload)),
+    /// whichever the backend; a cheap handle. Queries made on it directly bypass the
     /// connection's retry, breaker and timeouts (see [`run`](SqlConnection::run)).
     ///
     /// ```no_run
@@ -191,8 +236,8 @@ impl SqlConnection {
     /// println!("{} connections open", db.pool().size());
     /// # }
     /// ```
-    pub fn pool(&self) -> &SqlPool {
-        &self.inner.pool
+    pub fn pool(&self) -> SqlPool {
+        SqlPool::clone(&self.live().pool)
     }
 
     /// The pool of database type `DB` (`sqlx::Postgres`, `sqlx::MySql`, `sqlx::Sqlite`), if the
@@ -200,11 +245,11 @@ impl SqlConnection {
     ///
     /// ```no_run
     /// # fn run(db: connfx::SqlConnection) {
-    /// let pool: Option<&connfx::sqlx::SqlitePool> = db.typed::<connfx::sqlx::Sqlite>();
+    /// let pool: Option<connfx::sqlx::SqlitePool> = db.typed::<connfx::sqlx::Sqlite>();
     /// # }
     /// ```
-    pub fn typed<DB: SqlDatabase>(&self) -> Option<&sqlx::Pool<DB>> {
-        DB::pool_of(&self.inner.pool)
+    pub fn typed<DB: SqlDatabase>(&self) -> Option<sqlx::Pool<DB>> {
+        DB::pool_of(&self.live().pool).cloned()
     }
 
     /// The PostgreSQL pool, if the URL is `postgres://` or `postgresql://`.
@@ -212,11 +257,11 @@ impl SqlConnection {
     /// ```no_run
     /// # async fn run(db: connfx::SqlConnection) -> Result<(), connfx::sqlx::Error> {
     /// let pool = db.postgres().expect("a PostgreSQL connection");
-    /// let now: (String,) = connfx::sqlx::query_as("SELECT now()::text").fetch_one(pool).await?;
+    /// let now: (String,) = connfx::sqlx::query_as("SELECT now()::text").fetch_one(&pool).await?;
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "postgres")]
-    pub fn postgres(&self) -> Option<&sqlx::PgPool> {
+    pub fn postgres(&self) -> Option<sqlx::PgPool> {
         self.typed()
     }
 
@@ -225,11 +270,11 @@ impl SqlConnection {
     /// ```no_run
     /// # async fn run(db: connfx::SqlConnection) -> Result<(), connfx::sqlx::Error> {
     /// let pool = db.mysql().expect("a MySQL connection");
-    /// let version: (String,) = connfx::sqlx::query_as("SELECT VERSION()").fetch_one(pool).await?;
+    /// let version: (String,) = connfx::sqlx::query_as("SELECT VERSION()").fetch_one(&pool).await?;
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "mysql")]
-    pub fn mysql(&self) -> Option<&sqlx::MySqlPool> {
+    pub fn mysql(&self) -> Option<sqlx::MySqlPool> {
         self.typed()
     }
 
@@ -238,16 +283,16 @@ impl SqlConnection {
     /// ```no_run
     /// # async fn run(db: connfx::SqlConnection) -> Result<(), connfx::sqlx::Error> {
     /// let pool = db.sqlite().expect("a SQLite connection");
-    /// connfx::sqlx::query("CREATE TABLE IF NOT EXISTS t (x INTEGER)").execute(pool).await?;
+    /// connfx::sqlx::query("CREATE TABLE IF NOT EXISTS t (x INTEGER)").execute(&pool).await?;
     /// # Ok(()) }
     /// ```
-    pub fn sqlite(&self) -> Option<&sqlx::SqlitePool> {
+    pub fn sqlite(&self) -> Option<sqlx::SqlitePool> {
         self.typed()
     }
 
     /// Whether [`Connection::close`] was called.
     pub fn is_closed(&self) -> bool {
-        self.inner.pool.is_closed()
+        self.handle.lifecycle.is_closed() || self.live().pool.is_closed()
     }
 
     /// The live circuit breaker (`circuit_breaker(...)` in the config) used by
@@ -260,13 +305,13 @@ impl SqlConnection {
     /// }
     /// # }
     /// ```
-    pub fn breaker(&self) -> Option<&crate::CircuitBreaker> {
-        self.inner.policies.breaker.as_ref()?.one()
+    pub fn breaker(&self) -> Option<crate::CircuitBreaker> {
+        self.live().policies.breaker.as_ref()?.one().cloned()
     }
 
     /// The live retry policy used by [`run`](SqlConnection::run), if any.
-    pub fn retry(&self) -> Option<&crate::Retry> {
-        self.inner.policies.retry.as_ref()
+    pub fn retry(&self) -> Option<crate::Retry> {
+        self.live().policies.retry.clone()
     }
 
     /// The live rate limit (`rate_limit(...)` in the config), if any.
@@ -276,8 +321,8 @@ impl SqlConnection {
     /// let turned_away = c.rate_limit().map_or(0, |l| l.stats().rejected);
     /// # }
     /// ```
-    pub fn rate_limit(&self) -> Option<&crate::RateLimit> {
-        self.inner.policies.rate_limit.as_ref()?.one()
+    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
+        self.live().policies.rate_limit.as_ref()?.one().cloned()
     }
 
     /// The live bulkhead (`bulkhead(...)` in the config), if any.
@@ -287,24 +332,113 @@ impl SqlConnection {
     /// let in_flight = c.bulkhead().map_or(0, |b| b.stats().in_flight);
     /// # }
     /// ```
-    pub fn bulkhead(&self) -> Option<&crate::Bulkhead> {
-        self.inner.policies.bulkhead.as_ref()
+    pub fn bulkhead(&self) -> Option<crate::Bulkhead> {
+        self.live().policies.bulkhead.clone()
+    }
+
+    /// Applies `config` to this live connection, checked as [`Connection::connect`] checks it,
+    /// and says how ([`Applied`]). Policies change in place keeping their state (an open
+    /// breaker stays open, a limit keeps its tokens) and `timeout.total` and `health` apply as
+    /// they are ([`Applied::Live`]). Any other key (the URL, `pool`, the other timeouts) builds
+    /// a new pool beside the old one ([`Applied::Reconnected`]): calls already started finish
+    /// on the old pool, which is closed when the last of them ends; later calls use the new
+    /// one. The backend cannot change (a PostgreSQL connection stays PostgreSQL): pool handles
+    /// given out are typed by it. A pool handle taken earlier with [`pool`](Self::pool) or
+    /// [`postgres`](Self::postgres) is the old pool, closed with it: take one per use, or go
+    /// through [`run`](Self::run), which always uses the current pool.
+    ///
+    /// # Errors
+    /// A [`ConnectError`] when `config` cannot make a pool, changes the backend, or a policy
+    /// refuses it; the connection then keeps running as it was.
+    ///
+    /// ```
+    /// use connfx::{Applied, Connection, SqlConfig, SqlConnection};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+    /// let config = |json| serde_json::from_value::<SqlConfig>(json).expect("valid");
+    /// let db = SqlConnection::connect("orders", config(serde_json::json!({ "url": "sqlite::memory:" }))).await?;
+    /// let patient = config(serde_json::json!({ "url": "sqlite::memory:", "timeout": { "total": "45s" } }));
+    /// assert_eq!(db.reload(patient).await?, Applied::Live);
+    /// let bigger = config(serde_json::json!({ "url": "sqlite::memory:", "pool": { "max_size": 4 } }));
+    /// assert_eq!(db.reload(bigger).await?, Applied::Reconnected);
+    /// # Ok(()) }
+    /// ```
+    pub async fn reload(&self, config: SqlConfig) -> Result<Applied, ConnectError> {
+        Ok(self.prepare(config).await?.apply())
+    }
+
+    /// The checks and, when needed, the new pool of a reload to `config`; applying it changes
+    /// the policies in place and swaps. The reload's turn is held until it is applied or
+    /// dropped.
+    async fn prepare(&self, config: SqlConfig) -> Result<Prepared, ConnectError> {
+        let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
+        let name = self.name();
+        let fail = |message: String| ConnectError::new(name, message);
+        crate::resilience::stack::Policies::check(config.policies()).map_err(|e| fail(e.to_string()))?;
+        let now = self.live();
+        let applied = crate::reload::applied::<Self>(&now.config, &config);
+        let pool = match applied {
+            Applied::Live => None,
+            Applied::Reconnected => {
+                pool::check_sizes(&config).map_err(fail)?;
+                let (backend, pool) = pool::build(&config).map_err(fail)?;
+                if backend != now.pool.backend() {
+                    return Err(fail(format!(
+                        "the backend cannot change on a running connection ({} to {backend}): restart to apply this",
+                        now.pool.backend()
+                    )));
+                }
+                Some(pool)
+            }
+        };
+        let handle = Arc::clone(&self.handle);
+        Ok(Prepared::new(applied, move || {
+            let _turn = turn;
+            let now = handle.current.load_full();
+            // Checked above, under the same turn: a refusal here would be a bug, and keeps
+            // the connection as it was.
+            let policies = match now
+                .policies
+                .reconfigured(&handle.name, config.policies(), &handle.telemetry)
+            {
+                Ok(policies) => policies,
+                Err(err) => {
+                    tracing::error!(connection = %handle.name, %err, "sql reload refused after its checks");
+                    return;
+                }
+            };
+            let (pool, target) = match pool {
+                Some(pool) => {
+                    let target = target_of(pool.backend(), &config.url);
+                    (Arc::new(OwnedPool(pool)), target)
+                }
+                None => (Arc::clone(&now.pool), now.target.clone()),
+            };
+            let min_idle = config.pool.min_idle;
+            let inner = Arc::new(Inner {
+                config: Arc::new(config),
+                pool,
+                target,
+                policies,
+            });
+            if applied == Applied::Reconnected && min_idle > 0 {
+                warm::spawn(Arc::downgrade(&inner), min_idle);
+            }
+            handle.current.store(inner);
+            tracing::info!(connection = %handle.name, ?applied, "sql connection reloaded");
+        }))
+    }
+
+    /// The pool and settings a call started now runs with.
+    fn live(&self) -> Arc<Inner> {
+        self.handle.current.load_full()
     }
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
-        &self.inner.lifecycle
+        &self.handle.lifecycle
     }
 
     pub(crate) fn telemetry_handle(&self) -> &Telemetry {
-        &self.inner.telemetry
-    }
-
-    pub(crate) fn target(&self) -> &str {
-        &self.inner.target
-    }
-
-    fn policies(&self) -> &crate::resilience::stack::Policies {
-        &self.inner.policies
+        &self.handle.telemetry
     }
 }
 
@@ -319,22 +453,25 @@ impl Connection for SqlConnection {
         pool::check_sizes(&config).map_err(fail)?;
         let (backend, pool) = pool::build(&config).map_err(fail)?;
         tracing::debug!(connection = name, %backend, url = %config.url, "sql pool set up (lazy)");
-        let inner = Inner {
-            name: name.to_owned(),
+        let inner = Arc::new(Inner {
             target: target_of(backend, &config.url),
             policies: crate::resilience::stack::Policies::new(name, config.policies()),
-            config,
-            pool,
-            lifecycle: Lifecycle::default(),
-            telemetry: Telemetry::new(name, "sql"),
-        };
-        let inner = Arc::new(inner);
-        offer_gauges(&inner);
+            config: Arc::new(config),
+            pool: Arc::new(OwnedPool(pool)),
+        });
         if inner.config.pool.min_idle > 0 {
             warm::spawn(Arc::downgrade(&inner), inner.config.pool.min_idle);
         }
+        let handle = Arc::new(Handle {
+            name: name.to_owned(),
+            lifecycle: Lifecycle::default(),
+            telemetry: Telemetry::new(name, "sql"),
+            current: ArcSwap::new(inner),
+            reloading: Arc::default(),
+        });
+        offer_gauges(&handle);
         Ok(SqlConnection {
-            inner,
+            handle,
             slot: RegistrySlot::new(),
         })
     }
@@ -344,11 +481,9 @@ impl Connection for SqlConnection {
     /// as they come back; waits for them at most 30 s.
     async fn close(&self) {
         // Calls through `run` first (they may still need a connection), then the pool.
-        self.inner.lifecycle.close(CLOSE_LIMIT).await;
-        if tokio::time::timeout(CLOSE_LIMIT, self.inner.pool.close())
-            .await
-            .is_err()
-        {
+        self.handle.lifecycle.close(CLOSE_LIMIT).await;
+        let pool = self.pool();
+        if tokio::time::timeout(CLOSE_LIMIT, pool.close()).await.is_err() {
             tracing::warn!(
                 connection = self.name(),
                 "sql pool close gave up waiting for connections in use"
@@ -357,15 +492,47 @@ impl Connection for SqlConnection {
         tracing::debug!(connection = self.name(), "sql pool closed");
     }
 
-    super::handle::handle_methods!(check = health::check, telemetry);
+    async fn health(&self) -> crate::Health {
+        health::check(self).await
+    }
+
+    fn health_timeout(&self) -> Duration {
+        self.live().config.health.timeout
+    }
+
+    fn critical(&self) -> bool {
+        self.live().config.health.critical
+    }
+
+    fn telemetry(&self) -> Option<&Telemetry> {
+        Some(&self.handle.telemetry)
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
+    }
+
+    /// Policies, `timeout.total` and `health` change in place; any other key builds a new
+    /// pool beside the old one.
+    fn reload_applies(path: &str) -> Option<Applied> {
+        crate::reload::policy_key(path).or(Some(if path.starts_with("health.") {
+            Applied::Live
+        } else {
+            Applied::Reconnected
+        }))
+    }
+
+    async fn prepare_reload(&self, config: SqlConfig) -> Result<Prepared, ConnectError> {
+        self.prepare(config).await
+    }
 }
 
 impl fmt::Debug for SqlConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqlConnection")
-            .field("name", &self.inner.name)
+            .field("name", &self.handle.name)
             .field("backend", &self.backend())
-            .field("url", &self.inner.config.url)
+            .field("url", &self.live().config.url)
             .finish_non_exhaustive()
     }
 }
@@ -374,21 +541,22 @@ impl fmt::Debug for SqlConnection {
 /// `connfx.pool.in_use` (open and not idle) and `connfx.pool.waiters`: calls through `run` in
 /// flight beyond the connections in use, i.e. about those waiting for a connection (sqlx does
 /// not tell its own count).
-fn offer_gauges(inner: &Arc<Inner>) {
-    let telemetry = &inner.telemetry;
-    inner.policies.watch(telemetry);
-    let in_use = |i: &Inner| i64::from(i.pool.size()) - i64::try_from(i.pool.num_idle()).unwrap_or(0);
-    telemetry.gauge_of("connfx.pool.size", "Connections of the pool", inner, |i| {
-        i64::from(i.pool.size())
+fn offer_gauges(handle: &Arc<Handle>) {
+    let telemetry = &handle.telemetry;
+    handle.current.load().policies.watch(telemetry);
+    let in_use = |p: &SqlPool| i64::from(p.size()) - i64::try_from(p.num_idle()).unwrap_or(0);
+    // Each reads the current pool, whichever generation it is.
+    telemetry.gauge_of("connfx.pool.size", "Connections of the pool", handle, |h| {
+        i64::from(h.current.load().pool.size())
     });
-    telemetry.gauge_of("connfx.pool.in_use", "Connections in use", inner, move |i| {
-        in_use(i).max(0)
+    telemetry.gauge_of("connfx.pool.in_use", "Connections in use", handle, move |h| {
+        in_use(&h.current.load().pool).max(0)
     });
     telemetry.gauge_of(
         "connfx.pool.waiters",
         "Calls waiting for a connection",
-        inner,
-        move |i| (i.lifecycle.in_flight() - in_use(i)).max(0),
+        handle,
+        move |h| (h.lifecycle.in_flight() - in_use(&h.current.load().pool)).max(0),
     );
 }
 

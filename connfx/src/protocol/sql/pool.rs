@@ -17,7 +17,7 @@ use crate::config::group::Problem;
 /// ```no_run
 /// # async fn run(db: connfx::SqlConnection) -> Result<(), connfx::sqlx::Error> {
 /// use connfx::protocol::sql::SqlPool;
-/// let tables: i64 = match db.pool() {
+/// let tables: i64 = match &db.pool() {
 ///     # #[cfg(feature = "postgres")]
 ///     SqlPool::Postgres(pool) => {
 ///         connfx::sqlx::query_scalar("SELECT count(*) FROM pg_tables").fetch_one(pool).await?

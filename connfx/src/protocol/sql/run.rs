@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use super::attempt::SqlAttempt;
-use super::{SqlConnection, SqlDatabase};
+use super::{Inner, SqlConnection, SqlDatabase};
 use tracing::{Instrument, Span};
 
 use crate::CallError;
@@ -92,20 +92,25 @@ impl SqlConnection {
         F: FnMut(sqlx::Pool<DB>) -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
-        let Some(_in_flight) = self.lifecycle().enter().filter(|_| !self.pool().is_closed()) else {
+        // One generation for the whole call: a reload meanwhile applies to the next call.
+        let live = self.live();
+        let Some(_in_flight) = self.lifecycle().enter().filter(|_| !live.pool.is_closed()) else {
             let connection = self.name().to_owned();
             return Err(CallError::Closed { connection });
         };
-        let span = self.span();
+        let span = self.span(&live);
         let measure = Measure::start(self.telemetry_handle(), "query");
-        let result = self.through_policies(op, request).instrument(span.clone()).await;
+        let result = self
+            .through_policies(&live, op, request)
+            .instrument(span.clone())
+            .await;
         measure.end(&span, result.as_ref().err());
         result
     }
 
     /// The span of a call, with the database client conventions.
-    fn span(&self) -> Span {
-        let system = match self.backend() {
+    fn span(&self, live: &Inner) -> Span {
+        let system = match live.pool.backend() {
             super::SqlBackend::Postgres => "postgresql",
             super::SqlBackend::MySql => "mysql",
             super::SqlBackend::Sqlite => "sqlite",
@@ -115,12 +120,13 @@ impl SqlConnection {
             otel.name = system,
             connection = self.name(),
             db.system.name = system,
-            server.address = self.target(),
+            server.address = live.target.as_str(),
         )
     }
 
     async fn through_policies<DB, F, Fut, T>(
         &self,
+        live: &Inner,
         op: F,
         request: RequestInfo<'static>,
     ) -> Result<T, CallError>
@@ -129,17 +135,18 @@ impl SqlConnection {
         F: FnMut(sqlx::Pool<DB>) -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
-        let Some(pool) = self.typed::<DB>().cloned() else {
+        let Some(pool) = DB::pool_of(&live.pool).cloned() else {
             let message = format!(
                 "the closure takes a {} pool, but this is a {} connection",
                 DB::BACKEND,
-                self.backend()
+                live.pool.backend()
             );
             let connection = self.name().to_owned();
             return Err(CallError::InvalidRequest { connection, message });
         };
         let attempt = SqlAttempt {
-            connection: self,
+            connection: self.name(),
+            target: &live.target,
             pool,
             op: Mutex::new(op),
         };
@@ -150,6 +157,6 @@ impl SqlConnection {
             host: None,
             overrides: Default::default(),
         };
-        self.policies().call(&attempt, facts).await.result
+        live.policies.call(&attempt, facts).await.result
     }
 }

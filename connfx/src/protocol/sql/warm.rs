@@ -21,7 +21,7 @@ pub(super) fn spawn(connection: Weak<Inner>, min_idle: u32) {
     tokio::spawn(async move {
         let mut pause = FIRST_PAUSE;
         loop {
-            let Some(pool) = connection.upgrade().map(|inner| inner.pool.clone()) else {
+            let Some(pool) = connection.upgrade().map(|inner| SqlPool::clone(&inner.pool)) else {
                 return;
             };
             if pool.is_closed() || fill_any(&pool, min_idle).await {
