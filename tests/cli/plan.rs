@@ -60,7 +60,7 @@ async fn an_invalid_candidate_or_one_needing_a_restart_exits_2_naming_the_key() 
     assert_eq!(outcome, Outcome::Invalid);
     assert!(out.starts_with("catalog.retry.max_attempts (file "), "{out}");
 
-    let sql = sandbox.file("sql.toml", "[orders]\ntimeout = \"9s\"\n");
+    let added = sandbox.file("audit.toml", "[audit]\nurl = \"http://127.0.0.1:9/audit\"\n");
     let (outcome, out) = shop(
         &["plan", sql.to_str().unwrap(), "--format", "json"],
         orders_in_memory(),
@@ -72,7 +72,7 @@ async fn an_invalid_candidate_or_one_needing_a_restart_exits_2_naming_the_key() 
         (doc["valid"].clone(), doc["applicable"].clone()),
         (true.into(), false.into())
     );
-    assert_eq!(doc["refused"][0]["path"], "orders.timeout.total");
+    assert_eq!(doc["refused"][0]["path"], "audit");
     assert!(
         doc["refused"][0]["message"].as_str().unwrap().contains("restart"),
         "{out}"
