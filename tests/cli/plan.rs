@@ -62,7 +62,7 @@ async fn an_invalid_candidate_or_one_needing_a_restart_exits_2_naming_the_key() 
 
     let added = sandbox.file("audit.toml", "[audit]\nurl = \"http://127.0.0.1:9/audit\"\n");
     let (outcome, out) = shop(
-        &["plan", sql.to_str().unwrap(), "--format", "json"],
+        &["plan", added.to_str().unwrap(), "--format", "json"],
         orders_in_memory(),
     )
     .await;
