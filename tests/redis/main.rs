@@ -11,6 +11,7 @@ mod services;
 
 mod faults;
 mod limits;
+mod reload;
 mod server;
 mod shared;
 mod tls;

@@ -4,16 +4,18 @@
 
 use redis::Value;
 
-use super::RedisConnection;
 use super::call::Request;
 use super::failure;
 use super::managers::Slot;
+use super::{Inner, RedisConnection};
 use crate::resilience::Outcome;
 use crate::resilience::stack::{Attempt, Bound, Failure};
 
 /// What one try needs; shared by every try of a call.
 pub(super) struct RedisAttempt<'a> {
     pub(super) connection: &'a RedisConnection,
+    /// The call's generation: its connections and settings, for every try.
+    pub(super) live: &'a Inner,
     pub(super) request: Request<'a>,
 }
 
@@ -26,14 +28,15 @@ impl Attempt for RedisAttempt<'_> {
 
     async fn once(&self, bound: &Bound) -> Result<Value, Failure> {
         let connection = self.connection;
-        let Some((slot, mut manager)) = connection.managers().pick() else {
+        let live = self.live;
+        let Some((slot, mut manager)) = live.managers.pick() else {
             return Err(Failure::new(connection.closed_error(), Outcome::Other));
         };
         match bound.run(self.request.send(&mut manager)).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(connection.failure(&e, slot)),
+            Ok(Err(e)) => Err(connection.failure(live, &e, slot)),
             Err(_) => {
-                connection.unanswered(slot);
+                connection.unanswered(live, slot);
                 Err(bound.timed_out(connection.name()))
             }
         }
@@ -46,22 +49,22 @@ impl RedisConnection {
     /// connection, its peer or a middlebox gone), and a multiplexed connection that is never
     /// replaced would hang every later command until TCP gives up, minutes later. Commands in
     /// flight on the old connection keep it until they end.
-    fn unanswered(&self, slot: Slot) {
+    fn unanswered(&self, live: &Inner, slot: Slot) {
         tracing::debug!(
             connection = self.name(),
             "redis command unanswered in time; the next call connects afresh"
         );
-        self.managers().renew(slot);
+        live.managers.renew(slot);
     }
 
     /// The meaning of `err`, met by the manager of `slot`; renews that manager when it would
     /// keep the failure.
-    pub(super) fn failure(&self, err: &redis::RedisError, slot: Slot) -> Failure {
-        let classified = failure::classify(self.name(), err, super::client::connect_timeout(self.config()));
+    pub(super) fn failure(&self, live: &Inner, err: &redis::RedisError, slot: Slot) -> Failure {
+        let classified = failure::classify(self.name(), err, super::client::connect_timeout(&live.config));
         if classified.renew {
             let error = &classified.failure.error;
             tracing::debug!(connection = self.name(), %error, "redis connection failed; the next call connects afresh");
-            self.managers().renew(slot);
+            live.managers.renew(slot);
         }
         classified.failure
     }

@@ -140,7 +140,8 @@ impl<'a> RedisCall<'a> {
     /// `db.operation.name` the command (`PIPELINE` for a pipeline), the server's address.
     fn span(&self) -> Span {
         // Host and port only: never the user-info.
-        let url = self.connection.url().expose();
+        let live = self.connection.live();
+        let url = live.config.url.expose();
         let span = crate::protocol::call_span::call_span!(
             "redis.client",
             otel.name = Empty,
@@ -178,8 +179,11 @@ impl<'a> RedisCall<'a> {
         // Neither the caller nor the list says so (`None`): the connection's `non_idempotent`
         // decides.
         request.idempotent = self.idempotent.or(self.request.is_idempotent().then_some(true));
+        // One generation for the whole call: a reload meanwhile applies to the next call.
+        let live = connection.live();
         let attempt = RedisAttempt {
             connection,
+            live: &live,
             request: self.request,
         };
         let facts = CallFacts {
@@ -189,6 +193,6 @@ impl<'a> RedisCall<'a> {
             host: None,
             overrides: Default::default(),
         };
-        connection.policies().call(&attempt, facts).await.result
+        live.policies.call(&attempt, facts).await.result
     }
 }

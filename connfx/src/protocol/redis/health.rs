@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use redis::aio::ConnectionManager;
 
-use super::RedisConnection;
 use super::managers::Slot;
+use super::{Inner, RedisConnection};
 use crate::{Health, HealthState};
 
 /// Checks `connection` once. `PONG` from every manager is Ready; a refusal, a failed
@@ -18,14 +18,15 @@ pub(super) async fn check(connection: &RedisConnection) -> Health {
     if connection.is_closed() {
         return Health::new(HealthState::Unknown, Duration::ZERO, "closed");
     }
-    let managers = connection.managers();
+    let live = connection.live();
+    let managers = &live.managers;
     let held: Vec<_> = (0..managers.len())
         .filter_map(|index| managers.get(index))
         .collect();
     let pings = held
         .iter()
-        .map(|(slot, manager)| ping(connection, *slot, manager.clone()));
-    let limit = connection.config().health.timeout;
+        .map(|(slot, manager)| ping(connection, &live, *slot, manager.clone()));
+    let limit = live.config.health.timeout;
     let started = Instant::now();
     let answers = tokio::time::timeout(limit, join_all(pings)).await;
     let latency = started.elapsed();
@@ -53,6 +54,7 @@ pub(super) async fn check(connection: &RedisConnection) -> Health {
 /// restarted since the last call answers; one still down refuses again).
 async fn ping(
     connection: &RedisConnection,
+    live: &Inner,
     slot: Slot,
     mut manager: ConnectionManager,
 ) -> Result<(), String> {
@@ -61,7 +63,7 @@ async fn ping(
         answer = redis::cmd("PING").query_async::<String>(&mut manager).await;
     }
     answer.map(drop).map_err(|e| {
-        let failure = connection.failure(&e, slot);
+        let failure = connection.failure(live, &e, slot);
         let text = failure.error.to_string();
         let prefix = format!("`{}`: ", connection.name());
         text.strip_prefix(&prefix).unwrap_or(&text).to_owned()

@@ -97,10 +97,13 @@ use redis::aio::ConnectionManager;
 use redis::{Cmd, FromRedisValue, Pipeline, ToRedisArgs, ToSingleRedisArg};
 
 use crate::lifecycle::{DRAIN_LIMIT, InFlight, Lifecycle};
+use arc_swap::ArcSwap;
+
 use crate::registry::RegistrySlot;
+use crate::reload::Prepared;
 use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::telemetry::Telemetry;
-use crate::{CallError, ConnUrl, ConnectError, Connection, Retry};
+use crate::{Applied, CallError, ConnUrl, ConnectError, Connection, Retry};
 use managers::Managers;
 
 pub use call::RedisCall;
@@ -128,34 +131,45 @@ const REDIS_RETRY_ON: &str = "connect,timeout,transport,503";
 /// ```
 #[derive(Clone)]
 pub struct RedisConnection {
-    inner: Arc<Inner>,
+    handle: Arc<Handle>,
     /// The derived struct's registry, when this handle is one of its fields.
     slot: RegistrySlot,
 }
 
-struct Inner {
+/// One connection: what stays for its whole life, and its current connections and settings,
+/// which [`RedisConnection::reload`] swaps whole (a call loads them once, for all its tries).
+struct Handle {
     name: String,
-    config: RedisConfig,
-    managers: Managers,
     lifecycle: Lifecycle,
     telemetry: Telemetry,
+    current: ArcSwap<Inner>,
+    /// One reload at a time, from its preparation to its swap.
+    reloading: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// One generation: the connection managers and the settings they were built from. Dropped
+/// (its connections with it) when no call holds it any more.
+struct Inner {
+    config: Arc<RedisConfig>,
+    /// Shared with the next generation when a reload keeps the connections.
+    managers: Arc<Managers>,
     policies: crate::resilience::stack::Policies,
 }
 
 impl RedisConnection {
     /// The connection's name (the field or registry name).
     pub fn name(&self) -> &str {
-        &self.inner.name
+        &self.handle.name
     }
 
     /// The server URL; its `Display` and `Debug` redact the password.
-    pub fn url(&self) -> &ConnUrl {
-        &self.inner.config.url
+    pub fn url(&self) -> ConnUrl {
+        self.live().config.url.clone()
     }
 
     /// The settings this connection was built from.
-    pub fn config(&self) -> &RedisConfig {
-        &self.inner.config
+    pub fn config(&self) -> Arc<RedisConfig> {
+        Arc::clone(&self.live().config)
     }
 
     /// Starts a call of `cmd` through the connection's policies; finish it with
@@ -284,7 +298,8 @@ impl RedisConnection {
     /// # Errors
     /// [`CallError::Closed`] once the connection is closed.
     pub fn manager(&self) -> Result<ConnectionManager, CallError> {
-        self.managers()
+        self.live()
+            .managers
             .pick()
             .map(|(_, manager)| manager)
             .ok_or_else(|| self.closed_error())
@@ -300,8 +315,8 @@ impl RedisConnection {
     /// pubsub.subscribe("events").await?;
     /// # Ok(()) }
     /// ```
-    pub fn client(&self) -> &redis::Client {
-        self.inner.managers.client()
+    pub fn client(&self) -> redis::Client {
+        self.live().managers.client().clone()
     }
 
     /// Whether [`Connection::close`] was called.
@@ -314,7 +329,7 @@ impl RedisConnection {
     /// # }
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.inner.lifecycle.is_closed()
+        self.handle.lifecycle.is_closed()
     }
 
     /// The live circuit breaker (`circuit_breaker(...)` in the config), for its state, stats and
@@ -327,8 +342,8 @@ impl RedisConnection {
     /// }
     /// # }
     /// ```
-    pub fn breaker(&self) -> Option<&CircuitBreaker> {
-        self.inner.policies.breaker.as_ref()?.one()
+    pub fn breaker(&self) -> Option<CircuitBreaker> {
+        self.live().policies.breaker.as_ref()?.one().cloned()
     }
 
     /// The live retry policy (its stats and events), if the connection has one.
@@ -340,8 +355,8 @@ impl RedisConnection {
     /// }
     /// # }
     /// ```
-    pub fn retry(&self) -> Option<&Retry> {
-        self.inner.policies.retry.as_ref()
+    pub fn retry(&self) -> Option<Retry> {
+        self.live().policies.retry.clone()
     }
 
     /// The live rate limit (`rate_limit(...)` in the config), if any.
@@ -351,8 +366,8 @@ impl RedisConnection {
     /// let turned_away = c.rate_limit().map_or(0, |l| l.stats().rejected);
     /// # }
     /// ```
-    pub fn rate_limit(&self) -> Option<&crate::RateLimit> {
-        self.inner.policies.rate_limit.as_ref()?.one()
+    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
+        self.live().policies.rate_limit.as_ref()?.one().cloned()
     }
 
     /// The live bulkhead (`bulkhead(...)` in the config), if any.
@@ -362,25 +377,88 @@ impl RedisConnection {
     /// let in_flight = c.bulkhead().map_or(0, |b| b.stats().in_flight);
     /// # }
     /// ```
-    pub fn bulkhead(&self) -> Option<&crate::Bulkhead> {
-        self.inner.policies.bulkhead.as_ref()
+    pub fn bulkhead(&self) -> Option<crate::Bulkhead> {
+        self.live().policies.bulkhead.clone()
     }
 
-    fn policies(&self) -> &crate::resilience::stack::Policies {
-        &self.inner.policies
+    /// Applies `config` to this live connection, checked as [`Connection::connect`] checks it,
+    /// and says how ([`Applied`]). Policies change in place keeping their state (an open
+    /// breaker stays open, a limit keeps its tokens) and `timeout.total` and `health` apply as
+    /// they are ([`Applied::Live`]). Any other key (the URL, TLS, `pool.max_size`, the other
+    /// timeouts) builds new connections beside the old ones ([`Applied::Reconnected`], lazily:
+    /// they connect on their first command): commands already started, their retries
+    /// included, finish on the old ones, which close when the last of them ends; later
+    /// commands use the new ones. A manager taken earlier with [`manager`](Self::manager) keeps
+    /// the old connection.
+    ///
+    /// # Errors
+    /// A [`ConnectError`] when `config` cannot make a client or a policy refuses it; the
+    /// connection then keeps running as it was.
+    ///
+    /// ```no_run
+    /// use connfx::{Applied, Connection, RedisConfig, RedisConnection};
+    /// # async fn run(cache: RedisConnection) -> Result<(), connfx::ConnectError> {
+    /// let config = |json| serde_json::from_value::<RedisConfig>(json).expect("valid");
+    /// let moved = config(serde_json::json!({ "url": "redis://127.0.0.1:6379/1" }));
+    /// assert_eq!(cache.reload(moved).await?, Applied::Reconnected);
+    /// # Ok(()) }
+    /// ```
+    pub async fn reload(&self, config: RedisConfig) -> Result<Applied, ConnectError> {
+        Ok(self.prepare(config).await?.apply())
     }
 
-    fn managers(&self) -> &Managers {
-        &self.inner.managers
+    /// The checks and, when needed, the new managers of a reload to `config`; applying it
+    /// changes the policies in place and swaps. The reload's turn is held until it is applied
+    /// or dropped.
+    async fn prepare(&self, config: RedisConfig) -> Result<Prepared, ConnectError> {
+        let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
+        let name = self.name();
+        crate::resilience::stack::Policies::check(config.policies())
+            .map_err(|e| ConnectError::new(name, e.to_string()))?;
+        let now = self.live();
+        let applied = crate::reload::applied::<Self>(&now.config, &config);
+        let managers = match applied {
+            Applied::Live => None,
+            Applied::Reconnected => Some(managers_of(name, &config)?),
+        };
+        let handle = Arc::clone(&self.handle);
+        Ok(Prepared::new(applied, move || {
+            let _turn = turn;
+            let now = handle.current.load_full();
+            // Checked above, under the same turn: a refusal here would be a bug, and keeps
+            // the connection as it was.
+            let policies = match now
+                .policies
+                .reconfigured(&handle.name, config.policies(), &handle.telemetry)
+            {
+                Ok(policies) => policies,
+                Err(err) => {
+                    tracing::error!(connection = %handle.name, %err, "redis reload refused after its checks");
+                    return;
+                }
+            };
+            let managers = managers.map_or_else(|| Arc::clone(&now.managers), Arc::new);
+            handle.current.store(Arc::new(Inner {
+                config: Arc::new(config),
+                managers,
+                policies,
+            }));
+            tracing::info!(connection = %handle.name, ?applied, "redis connection reloaded");
+        }))
+    }
+
+    /// The connections and settings a call started now runs with, for all its tries.
+    fn live(&self) -> Arc<Inner> {
+        self.handle.current.load_full()
     }
 
     /// Counts a call in flight until the guard drops; `None` once closed.
     fn enter(&self) -> Option<InFlight<'_>> {
-        self.inner.lifecycle.enter()
+        self.handle.lifecycle.enter()
     }
 
     fn telemetry_handle(&self) -> &Telemetry {
-        &self.inner.telemetry
+        &self.handle.telemetry
     }
 
     fn closed_error(&self) -> CallError {
@@ -398,30 +476,23 @@ impl Connection for RedisConnection {
 
     /// Sets the connection up without any network I/O: the managers connect on first use.
     async fn connect(name: &str, config: RedisConfig) -> Result<Self, ConnectError> {
-        let client = client::build(&config).map_err(|message| ConnectError::new(name, message))?;
-        let count = match &config.pool {
-            Some(pool) => {
-                warn_unused_pool_keys(name, pool);
-                usize::try_from(pool.max_size).unwrap_or(1)
-            }
-            None => 1,
-        };
-        let managers = Managers::new(client, client::manager_config(&config), count)
-            .map_err(|e| ConnectError::new(name, format!("invalid Redis settings: {e}")))?;
-        tracing::debug!(connection = name, url = %config.url, connections = count, "redis connection set up");
-        let telemetry = Telemetry::new(name, "redis");
+        let managers = managers_of(name, &config)?;
+        tracing::debug!(connection = name, url = %config.url, connections = managers.len(), "redis connection set up");
         let inner = Inner {
-            name: name.to_owned(),
             policies: crate::resilience::stack::Policies::new(name, config.policies()),
-            config,
-            managers,
-            lifecycle: Lifecycle::default(),
-            telemetry,
+            config: Arc::new(config),
+            managers: Arc::new(managers),
         };
-        let inner = Arc::new(inner);
-        offer_gauges(&inner);
+        let handle = Arc::new(Handle {
+            name: name.to_owned(),
+            lifecycle: Lifecycle::default(),
+            telemetry: Telemetry::new(name, "redis"),
+            current: ArcSwap::from_pointee(inner),
+            reloading: Arc::default(),
+        });
+        offer_gauges(&handle);
         Ok(RedisConnection {
-            inner,
+            handle,
             slot: RegistrySlot::new(),
         })
     }
@@ -430,32 +501,79 @@ impl Connection for RedisConnection {
     /// [`CallError::Closed`](crate::CallError::Closed), and drops its managers: calls in flight
     /// finish, and each socket closes with its last handle.
     async fn close(&self) {
-        if self.inner.lifecycle.close(DRAIN_LIMIT).await {
-            self.inner.managers.close();
+        if self.handle.lifecycle.close(DRAIN_LIMIT).await {
+            self.live().managers.close();
             tracing::debug!(connection = self.name(), "redis connection closed");
         }
     }
 
-    super::handle::handle_methods!(check = health::check, telemetry);
+    async fn health(&self) -> crate::Health {
+        health::check(self).await
+    }
+
+    fn health_timeout(&self) -> Duration {
+        self.live().config.health.timeout
+    }
+
+    fn critical(&self) -> bool {
+        self.live().config.health.critical
+    }
+
+    fn telemetry(&self) -> Option<&Telemetry> {
+        Some(&self.handle.telemetry)
+    }
+
+    fn registry_slot(&self) -> Option<&RegistrySlot> {
+        Some(&self.slot)
+    }
+
+    /// Policies, `timeout.total` and `health` change in place; any other key builds new
+    /// connections beside the old ones.
+    fn reload_applies(path: &str) -> Option<Applied> {
+        crate::reload::policy_key(path).or(Some(if path.starts_with("health.") {
+            Applied::Live
+        } else {
+            Applied::Reconnected
+        }))
+    }
+
+    async fn prepare_reload(&self, config: RedisConfig) -> Result<Prepared, ConnectError> {
+        self.prepare(config).await
+    }
 }
 
 impl fmt::Debug for RedisConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::handle::fmt_handle(f, "RedisConnection", &self.inner.name, &self.inner.config.url)
+        super::handle::fmt_handle(f, "RedisConnection", &self.handle.name, &self.live().config.url)
     }
 }
 
 /// Retries and breaker transitions, and the gauges: `connfx.pool.size` (managers) and
 /// `connfx.pool.in_use` (commands in flight). There is no waiters gauge: a multiplexed
 /// connection never makes a command wait for a connection.
-fn offer_gauges(inner: &Arc<Inner>) {
-    let telemetry = &inner.telemetry;
-    inner.policies.watch(telemetry);
-    telemetry.gauge_of("connfx.pool.size", "Connections of the pool", inner, |i| {
-        i64::try_from(i.managers.len()).unwrap_or(i64::MAX)
+/// The connection managers of `config` (lazy: they connect on their first command).
+fn managers_of(name: &str, config: &RedisConfig) -> Result<Managers, ConnectError> {
+    let client = client::build(config).map_err(|message| ConnectError::new(name, message))?;
+    let count = match &config.pool {
+        Some(pool) => {
+            warn_unused_pool_keys(name, pool);
+            usize::try_from(pool.max_size).unwrap_or(1)
+        }
+        None => 1,
+    };
+    Managers::new(client, client::manager_config(config), count)
+        .map_err(|e| ConnectError::new(name, format!("invalid Redis settings: {e}")))
+}
+
+fn offer_gauges(handle: &Arc<Handle>) {
+    let telemetry = &handle.telemetry;
+    handle.current.load().policies.watch(telemetry);
+    // Each reads the current generation.
+    telemetry.gauge_of("connfx.pool.size", "Connections of the pool", handle, |h| {
+        i64::try_from(h.current.load().managers.len()).unwrap_or(i64::MAX)
     });
-    telemetry.gauge_of("connfx.pool.in_use", "Calls in flight", inner, |i| {
-        i.lifecycle.in_flight().max(0)
+    telemetry.gauge_of("connfx.pool.in_use", "Calls in flight", handle, |h| {
+        h.lifecycle.in_flight().max(0)
     });
 }
 
