@@ -2,47 +2,60 @@
 //! [`Connection`](crate::Connection) methods read from their config's `health` group, their
 //! registry slot, their health check and their telemetry.
 
-/// Writes the [`Connection`](crate::Connection) methods that the built-in handles answer from
-/// the same places: `health_timeout` and `critical` from `self.inner.config.health`, and
-/// `registry_slot` from `self.slot`. With `check = f`, also `health` as `f(self).await`; with
-/// `telemetry`, also `telemetry` from `self.inner.telemetry`. Use it inside the
-/// `impl Connection` block of a type with those fields.
+/// Writes the [`Connection`](crate::Connection) methods that the built-in handles answer the
+/// same way. Always `health_timeout` and `critical` from `self.config().health`, and
+/// `registry_slot` from `self.slot`; then, for each part named:
+/// - `health = f`: `health` as `f(self).await`;
+/// - `telemetry = a.b`: `telemetry` as `Some(&self.a.b)`;
+/// - `reload`: `reload_applies` by the one rule of [`crate::reload::live_unless_transport`],
+///   and `prepare_reload` as `self.prepare(config).await`.
 ///
-/// A macro rather than a helper type or function: Rust cannot delegate trait methods, so with a
-/// shared helper each impl would still have to spell out the same methods to call it. HTTP (and
-/// GraphQL on it) answers from the settings a reload swaps, so it writes these by hand: a build
-/// with only `http` leaves the macro unused.
-#[allow(unused_macros)]
+/// Use it inside the `impl Connection` block. A macro rather than a helper type or function:
+/// Rust cannot delegate trait methods, so with a shared helper each impl would still have to
+/// spell out the same methods to call it.
 macro_rules! handle_methods {
-    (check = $check:path, telemetry) => {
-        fn telemetry(&self) -> ::core::option::Option<&crate::telemetry::Telemetry> {
-            ::core::option::Option::Some(&self.inner.telemetry)
-        }
-
-        crate::protocol::handle::handle_methods!(check = $check);
-    };
-    (check = $check:path) => {
-        async fn health(&self) -> crate::Health {
-            $check(self).await
-        }
-
-        crate::protocol::handle::handle_methods!();
-    };
     () => {
         fn health_timeout(&self) -> ::std::time::Duration {
-            self.inner.config.health.timeout
+            self.config().health.timeout
         }
 
         fn critical(&self) -> bool {
-            self.inner.config.health.critical
+            self.config().health.critical
         }
 
         fn registry_slot(&self) -> ::core::option::Option<&crate::registry::RegistrySlot> {
             ::core::option::Option::Some(&self.slot)
         }
     };
+    (health = $check:path $(, $($rest:tt)*)?) => {
+        async fn health(&self) -> crate::Health {
+            $check(self).await
+        }
+
+        crate::protocol::handle::handle_methods!($($($rest)*)?);
+    };
+    (telemetry = $($field:ident).+ $(, $($rest:tt)*)?) => {
+        fn telemetry(&self) -> ::core::option::Option<&crate::telemetry::Telemetry> {
+            ::core::option::Option::Some(&self.$($field).+)
+        }
+
+        crate::protocol::handle::handle_methods!($($($rest)*)?);
+    };
+    (reload $(, $($rest:tt)*)?) => {
+        fn reload_applies(path: &str) -> ::core::option::Option<crate::Applied> {
+            crate::reload::live_unless_transport(path)
+        }
+
+        async fn prepare_reload(
+            &self,
+            config: Self::Config,
+        ) -> ::core::result::Result<crate::reload::Prepared, crate::ConnectError> {
+            self.prepare(config).await
+        }
+
+        crate::protocol::handle::handle_methods!($($($rest)*)?);
+    };
 }
-#[allow(unused_imports)]
 pub(crate) use handle_methods;
 
 /// Starts the `Debug` of a built-in handle: its type name, then its name and URL (whose `Debug`

@@ -68,6 +68,23 @@ pub fn policy_key(path: &str) -> Option<Applied> {
     (GROUPS.contains(&group) || path == "timeout.total").then_some(Applied::Live)
 }
 
+/// How a reload applies a change of the key at `path` on a built-in connection: its policies,
+/// `timeout.total` and `health` change in place ([`Applied::Live`]); any other key is part of
+/// how it reaches the service (the URL, TLS, headers, pool, the other timeouts) and needs a new
+/// client, pool or socket beside the old one ([`Applied::Reconnected`]). The one rule of every
+/// built-in protocol that reloads.
+///
+/// ```
+/// use connfx::Applied;
+/// use connfx::reload::live_unless_transport;
+/// assert_eq!(live_unless_transport("health.timeout"), Some(Applied::Live));
+/// assert_eq!(live_unless_transport("pool.max_size"), Some(Applied::Reconnected));
+/// ```
+pub fn live_unless_transport(path: &str) -> Option<Applied> {
+    let live = policy_key(path).is_some() || path.starts_with("health.");
+    Some(if live { Applied::Live } else { Applied::Reconnected })
+}
+
 /// One changed key of a reload (or of a `plan`): its path, the old and new values as people
 /// may see them (secrets masked), and how it is applied.
 ///

@@ -245,9 +245,11 @@ impl Watcher {
         let task = runtime.spawn(async move {
             loop {
                 let trigger = tokio::select! {
+                    // A closed struct stops at once, whatever else is pending.
+                    biased;
+                    _ = closed.wait_for(|closed| *closed) => break,
                     Some(path) = changes.recv() => Trigger::File(path),
                     () = hangups.next() => Trigger::Signal,
-                    _ = closed.wait_for(|closed| *closed) => break,
                     else => break,
                 };
                 // Let a burst of events settle, so the reload reads whole files.

@@ -342,7 +342,7 @@ impl Connection for GraphqlConnection {
 
     /// As HTTP's: a GraphQL connection reloads its HTTP connection.
     fn reload_applies(path: &str) -> Option<crate::Applied> {
-        HttpConnection::reload_applies(path)
+        crate::reload::live_unless_transport(path)
     }
 
     async fn prepare_reload(&self, config: GraphqlConfig) -> Result<crate::reload::Prepared, ConnectError> {

@@ -439,22 +439,16 @@ impl HttpConnection {
             let _turn = turn;
             let common = &handle.common;
             let now = handle.current.load_full();
-            // Checked above, under the same turn: a refusal here would be a bug, and keeps
-            // the connection as it was.
-            match now
+            let Some(policies) = now
                 .policies
-                .reconfigured(&common.name, config.policies(), &common.telemetry)
-            {
-                Ok(policies) => {
-                    handle
-                        .current
-                        .store(Arc::new(Inner::new(common, config, built, policies)));
-                    tracing::info!(connection = %common.name, ?applied, "http connection reloaded");
-                }
-                Err(err) => {
-                    tracing::error!(connection = %common.name, %err, "http reload refused after its checks")
-                }
-            }
+                .carried_on(&common.name, config.policies(), &common.telemetry)
+            else {
+                return;
+            };
+            handle
+                .current
+                .store(Arc::new(Inner::new(common, config, built, policies)));
+            tracing::info!(connection = %common.name, ?applied, "http connection reloaded");
         }))
     }
 
@@ -642,34 +636,7 @@ impl Connection for HttpConnection {
         health::check(&self.live()).await
     }
 
-    fn health_timeout(&self) -> std::time::Duration {
-        self.live().config().health.timeout
-    }
-
-    fn critical(&self) -> bool {
-        self.live().config().health.critical
-    }
-
-    fn telemetry(&self) -> Option<&Telemetry> {
-        Some(&self.handle.common.telemetry)
-    }
-
-    /// Policies, `timeout.total` and `health` change in place; any other key builds a new client.
-    fn reload_applies(path: &str) -> Option<Applied> {
-        crate::reload::policy_key(path).or(Some(if path.starts_with("health.") {
-            Applied::Live
-        } else {
-            Applied::Reconnected
-        }))
-    }
-
-    async fn prepare_reload(&self, config: HttpConfig) -> Result<Prepared, ConnectError> {
-        self.prepare(config).await
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
-    }
+    super::handle::handle_methods!(telemetry = handle.common.telemetry, reload);
 }
 
 impl fmt::Debug for HttpConnection {

@@ -425,17 +425,11 @@ impl RedisConnection {
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
             let now = handle.current.load_full();
-            // Checked above, under the same turn: a refusal here would be a bug, and keeps
-            // the connection as it was.
-            let policies = match now
+            let Some(policies) = now
                 .policies
-                .reconfigured(&handle.name, config.policies(), &handle.telemetry)
-            {
-                Ok(policies) => policies,
-                Err(err) => {
-                    tracing::error!(connection = %handle.name, %err, "redis reload refused after its checks");
-                    return;
-                }
+                .carried_on(&handle.name, config.policies(), &handle.telemetry)
+            else {
+                return;
             };
             let managers = managers.map_or_else(|| Arc::clone(&now.managers), Arc::new);
             handle.current.store(Arc::new(Inner {
@@ -507,39 +501,7 @@ impl Connection for RedisConnection {
         }
     }
 
-    async fn health(&self) -> crate::Health {
-        health::check(self).await
-    }
-
-    fn health_timeout(&self) -> Duration {
-        self.live().config.health.timeout
-    }
-
-    fn critical(&self) -> bool {
-        self.live().config.health.critical
-    }
-
-    fn telemetry(&self) -> Option<&Telemetry> {
-        Some(&self.handle.telemetry)
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
-    }
-
-    /// Policies, `timeout.total` and `health` change in place; any other key builds new
-    /// connections beside the old ones.
-    fn reload_applies(path: &str) -> Option<Applied> {
-        crate::reload::policy_key(path).or(Some(if path.starts_with("health.") {
-            Applied::Live
-        } else {
-            Applied::Reconnected
-        }))
-    }
-
-    async fn prepare_reload(&self, config: RedisConfig) -> Result<Prepared, ConnectError> {
-        self.prepare(config).await
-    }
+    super::handle::handle_methods!(health = health::check, telemetry = handle.telemetry, reload);
 }
 
 impl fmt::Debug for RedisConnection {

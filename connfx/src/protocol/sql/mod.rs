@@ -394,17 +394,11 @@ impl SqlConnection {
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
             let now = handle.current.load_full();
-            // Checked above, under the same turn: a refusal here would be a bug, and keeps
-            // the connection as it was.
-            let policies = match now
+            let Some(policies) = now
                 .policies
-                .reconfigured(&handle.name, config.policies(), &handle.telemetry)
-            {
-                Ok(policies) => policies,
-                Err(err) => {
-                    tracing::error!(connection = %handle.name, %err, "sql reload refused after its checks");
-                    return;
-                }
+                .carried_on(&handle.name, config.policies(), &handle.telemetry)
+            else {
+                return;
             };
             let (pool, target) = match pool {
                 Some(pool) => {
@@ -492,39 +486,7 @@ impl Connection for SqlConnection {
         tracing::debug!(connection = self.name(), "sql pool closed");
     }
 
-    async fn health(&self) -> crate::Health {
-        health::check(self).await
-    }
-
-    fn health_timeout(&self) -> Duration {
-        self.live().config.health.timeout
-    }
-
-    fn critical(&self) -> bool {
-        self.live().config.health.critical
-    }
-
-    fn telemetry(&self) -> Option<&Telemetry> {
-        Some(&self.handle.telemetry)
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
-    }
-
-    /// Policies, `timeout.total` and `health` change in place; any other key builds a new
-    /// pool beside the old one.
-    fn reload_applies(path: &str) -> Option<Applied> {
-        crate::reload::policy_key(path).or(Some(if path.starts_with("health.") {
-            Applied::Live
-        } else {
-            Applied::Reconnected
-        }))
-    }
-
-    async fn prepare_reload(&self, config: SqlConfig) -> Result<Prepared, ConnectError> {
-        self.prepare(config).await
-    }
+    super::handle::handle_methods!(health = health::check, telemetry = handle.telemetry, reload);
 }
 
 impl fmt::Debug for SqlConnection {

@@ -329,32 +329,7 @@ impl Connection for SseConnection {
         }
     }
 
-    async fn health(&self) -> crate::Health {
-        health::check(self).await
-    }
-
-    fn health_timeout(&self) -> std::time::Duration {
-        self.live().config.health.timeout
-    }
-
-    fn critical(&self) -> bool {
-        self.live().config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
-    }
-
-    /// `retry` (how streams reopen), `timeout.total` and `health` apply as they are; any
-    /// other key builds a new client.
-    fn reload_applies(path: &str) -> Option<Applied> {
-        let live = crate::reload::policy_key(path).is_some() || path.starts_with("health.");
-        Some(if live { Applied::Live } else { Applied::Reconnected })
-    }
-
-    async fn prepare_reload(&self, config: SseConfig) -> Result<Prepared, ConnectError> {
-        self.prepare(config).await
-    }
+    super::handle::handle_methods!(health = health::check, reload);
 }
 
 impl fmt::Debug for SseConnection {

@@ -508,32 +508,7 @@ impl Connection for WebSocketConnection {
         }
     }
 
-    async fn health(&self) -> crate::Health {
-        health::check(self).await
-    }
-
-    fn health_timeout(&self) -> Duration {
-        self.settings().config.health.timeout
-    }
-
-    fn critical(&self) -> bool {
-        self.settings().config.health.critical
-    }
-
-    fn registry_slot(&self) -> Option<&RegistrySlot> {
-        Some(&self.slot)
-    }
-
-    /// `retry`, `timeout.total` and `health` apply as they are; any other key opens a new
-    /// socket.
-    fn reload_applies(path: &str) -> Option<Applied> {
-        let live = path.starts_with("retry.") || path == "timeout.total" || path.starts_with("health.");
-        Some(if live { Applied::Live } else { Applied::Reconnected })
-    }
-
-    async fn prepare_reload(&self, config: WebSocketConfig) -> Result<Prepared, ConnectError> {
-        self.prepare(config).await
-    }
+    super::handle::handle_methods!(health = health::check, reload);
 }
 
 impl fmt::Debug for WebSocketConnection {

@@ -205,6 +205,20 @@ impl Policies {
         })
     }
 
+    /// [`reconfigured`](Self::reconfigured) as a reload applies it, after [`check`](Self::check)
+    /// passed under the same reload turn: a refusal then is a bug, logged, and `None` keeps the
+    /// connection as it was.
+    pub(crate) fn carried_on(
+        &self,
+        name: &str,
+        config: PolicyConfig<'_>,
+        telemetry: &crate::telemetry::Telemetry,
+    ) -> Option<Policies> {
+        self.reconfigured(name, config, telemetry)
+            .inspect_err(|err| tracing::error!(connection = name, %err, "reload refused after its checks"))
+            .ok()
+    }
+
     /// Counts retries and breaker transitions in `telemetry`, and offers the breaker's gauge.
     pub(crate) fn watch(&self, telemetry: &crate::telemetry::Telemetry) {
         use crate::telemetry::policies::{Breaker, watch};
