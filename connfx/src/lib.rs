@@ -139,8 +139,10 @@
 //! - **A reload changes the handle everyone holds**, not a copy: the derived struct's field,
 //!   the registry's entry and every clone see new settings, while each call keeps the settings
 //!   it started with to its end (an atomic pointer load per call, no lock). So the accessors
-//!   of an HTTP or GraphQL connection give owned values (`config()` an `Arc<HttpConfig>`,
-//!   `breaker()` a `CircuitBreaker` handle), not references into settings a reload replaces.
+//!   of every connection that reloads (HTTP, GraphQL, SSE, WebSocket, SQL, Redis) give owned
+//!   values (`config()` an `Arc` of its config, `breaker()` a `CircuitBreaker` handle, `pool()`
+//!   a pool handle), not references into settings a reload replaces. A pool or manager handle
+//!   taken before a reload that reconnects is the old one, closed once no call holds it.
 //!   Policies change in place rather than being rebuilt, so an open breaker stays open and a
 //!   limit keeps its tokens; the rate limit is GCRA written here (`resilience/rate_limit/gcra.rs`)
 //!   because governor's rate is fixed at construction and its state cannot be read.
