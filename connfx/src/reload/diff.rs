@@ -103,7 +103,7 @@ impl Compared<'_> {
 
 /// How a reload from `old` to `new` applies to a connection of type `T`: reconnected when one
 /// changed key needs it, else live. For a connection that reconnects only when it must.
-#[cfg(feature = "websocket")]
+#[cfg(any(feature = "websocket", feature = "sql", feature = "redis"))]
 pub(crate) fn applied<T: crate::Connection>(old: &T::Config, new: &T::Config) -> Applied {
     let (Ok(old), Ok(new)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
         // Settings that do not serialize cannot be compared: rebuild, the safe way.

@@ -20,7 +20,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub(crate) use diff::Compared;
-#[cfg(feature = "websocket")]
+#[cfg(any(feature = "websocket", feature = "sql", feature = "redis"))]
 pub(crate) use diff::applied;
 pub use plan::{Plan, plan};
 #[doc(hidden)]
