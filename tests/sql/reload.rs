@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use connfx::resilience::circuit_breaker::CircuitState;
 use connfx::sqlx::{self, SqlitePool};
-use connfx::{Applied, CallError};
+use connfx::{Applied, CallError, Connection};
 use serde_json::json;
 
 use super::{config, connect, services};
@@ -189,4 +189,16 @@ async fn a_pool_change_on_postgres_reconnects_and_queries_go_on() {
     })
     .await
     .expect("the old pool is closed once no call holds it");
+}
+
+#[tokio::test]
+async fn a_closed_connection_refuses_a_reload() {
+    let db = connect("local", "sqlite::memory:", json!({})).await;
+    db.close().await;
+    let err = db
+        .reload(config("sqlite::memory:", json!({ "pool": { "max_size": 3 } })))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("closed"), "{err}");
+    assert!(db.sqlite().unwrap().is_closed());
 }

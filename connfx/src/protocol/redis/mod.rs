@@ -413,6 +413,10 @@ impl RedisConnection {
     async fn prepare(&self, config: RedisConfig) -> Result<Prepared, ConnectError> {
         let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
         let name = self.name();
+        if self.handle.lifecycle.is_closed() {
+            // `close` takes the turn too: after it, a reload would open what nothing closes.
+            return Err(ConnectError::new(name, "the connection is closed"));
+        }
         crate::resilience::stack::Policies::check(config.policies())
             .map_err(|e| ConnectError::new(name, e.to_string()))?;
         let now = self.live();
@@ -495,6 +499,8 @@ impl Connection for RedisConnection {
     /// [`CallError::Closed`](crate::CallError::Closed), and drops its managers: calls in flight
     /// finish, and each socket closes with its last handle.
     async fn close(&self) {
+        // After a reload under way, so none swaps new connections in behind the close.
+        let _turn = self.handle.reloading.lock().await;
         if self.handle.lifecycle.close(DRAIN_LIMIT).await {
             self.live().managers.close();
             tracing::debug!(connection = self.name(), "redis connection closed");

@@ -372,6 +372,10 @@ impl SqlConnection {
     async fn prepare(&self, config: SqlConfig) -> Result<Prepared, ConnectError> {
         let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
         let name = self.name();
+        if self.handle.lifecycle.is_closed() {
+            // `close` takes the turn too: after it, a reload would open what nothing closes.
+            return Err(ConnectError::new(name, "the connection is closed"));
+        }
         let fail = |message: String| ConnectError::new(name, message);
         crate::resilience::stack::Policies::check(config.policies()).map_err(|e| fail(e.to_string()))?;
         let now = self.live();
@@ -474,6 +478,8 @@ impl Connection for SqlConnection {
     /// [`CallError::Closed`](crate::CallError::Closed)), idle connections are closed, and connections in use are closed
     /// as they come back; waits for them at most 30 s.
     async fn close(&self) {
+        // After a reload under way, so none swaps a new pool in behind the close.
+        let _turn = self.handle.reloading.lock().await;
         // Calls through `run` first (they may still need a connection), then the pool.
         self.handle.lifecycle.close(CLOSE_LIMIT).await;
         let pool = self.pool();
