@@ -27,6 +27,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         check_method_clash(cx, cont, field);
     }
     check_env_collisions(cx, cont);
+    check_fleet_stores(cx, cont);
 }
 
 // Class 9: the derive reads one connection per named field of a plain struct. Enums, unions,
@@ -223,6 +224,29 @@ fn second_of<'e>(rule: &Rule, items: &'e [Entry]) -> Option<&'e Value> {
         .filter(|item| keys.contains(&item.name.text.as_str()))
         .filter_map(as_literal)
         .nth(1)
+}
+
+// Class 10: a fleet rate limit (`rate_limit(scope = "fleet", store = "cache")`) is kept in the
+// Redis connection its `store` names; written in the attribute, that is a field of this struct.
+// (Whether `scope` and `store` come together is checked at boot, as a file may give either.)
+fn check_fleet_stores(cx: &Ctxt, cont: &Container) {
+    for field in &cont.fields {
+        let items = field.entries.iter().find_map(|entry| match &entry.value {
+            EntryValue::Group(items) if entry.name.text == "rate_limit" => Some(items),
+            _ => None,
+        });
+        let Some(store) = items.and_then(|items| literal_of(items, "store")) else {
+            continue;
+        };
+        let LitValue::Str(name) = &store.lit else {
+            continue;
+        };
+        let target = cont.fields.iter().find(|other| other.name == *name);
+        let protocol = target.map(|t| t.protocol.table().map_or("adapter", |p| p.name));
+        if protocol != Some("redis") {
+            cx.error_spanned_by(&store.tokens, message::store_not_redis(name, protocol));
+        }
+    }
 }
 
 // Class 8 (prefix): the prefix starts every environment name the loader reads, and those are

@@ -320,3 +320,28 @@ pub fn unknown_env(name: &str, near: &[&str], listed_by: &str) -> String {
         ),
     }
 }
+
+/// `rate_limit(scope = "fleet")` without a `store`.
+pub fn fleet_needs_store() -> String {
+    "`scope = \"fleet\"` needs `store`, the name of the Redis connection that keeps the fleet's limit"
+        .to_owned()
+}
+
+/// `rate_limit(store = …)` on a limit that is not `scope = "fleet"`.
+pub fn store_needs_fleet() -> String {
+    "`store` is read only with `scope = \"fleet\"`; set both, or neither".to_owned()
+}
+
+/// A fleet limit's `store` names no connection, or one that is not Redis (`found`).
+pub fn store_not_redis(store: &str, found: Option<&str>) -> String {
+    match found {
+        None => format!(
+            "`store` = {} names no connection; it must name a Redis connection beside this one",
+            quoted(store)
+        ),
+        Some(protocol) => format!(
+            "`store` = {} names a `{protocol}` connection; a fleet limit is kept in a Redis connection",
+            quoted(store)
+        ),
+    }
+}

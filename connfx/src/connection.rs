@@ -89,6 +89,15 @@ pub trait Connection: Clone + Send + Sync + 'static {
         None
     }
 
+    /// The connection's rate limit when it is kept across a fleet (`rate_limit(scope = "fleet",
+    /// store = …)`): a registry (and a derived struct's `connect`) binds it to the Redis connection
+    /// its `store` names, at connect and after each reload. The built-in calling protocols
+    /// answer it; an adapter has none.
+    #[doc(hidden)]
+    fn fleet_rate_limit(&self) -> Option<crate::RateLimit> {
+        None
+    }
+
     /// Whether the service needs this connection to serve (`health(critical = …)`, default
     /// `true`). Only critical connections decide [`HealthReport::ready`](crate::HealthReport::ready)
     /// and the readiness probe; the others are reported but never block.

@@ -38,6 +38,19 @@ pub async fn connect_optional<T: Connection>(
     }
 }
 
+/// The last steps of a derived struct's `connect`, once every field is connected: binds the
+/// telemetry and the fleet limits' stores of its registry, and keeps the configuration for its
+/// first reload to compare with.
+///
+/// # Errors
+/// A fleet limit whose `store` is not connected (an optional field left out).
+pub fn connected(registry: &Registry, config: Option<serde_json::Value>) -> Result<(), ConnectError> {
+    registry.export_telemetry();
+    registry.bind_stores()?;
+    keep_loaded(registry, config);
+    Ok(())
+}
+
 /// Keeps the configuration a derived struct was connected with in its registry, for its first
 /// reload to compare with (see [`SetReload`]).
 pub fn keep_loaded(registry: &Registry, config: Option<serde_json::Value>) {

@@ -10,6 +10,7 @@ mod ports;
 mod services;
 
 mod faults;
+mod fleet;
 mod limits;
 mod reload;
 mod server;

@@ -252,10 +252,10 @@ pub fn config_impl(cont: &Container) -> TokenStream {
                     #somes => {
                         let #connected = #ident { #(#idents),* };
                         // The one registry the struct owns for its life, built here from its
-                        // fields and kept in their slots; telemetry bound once, explicitly.
+                        // fields and kept in their slots; telemetry and fleet stores bound once,
+                        // explicitly.
                         let #registry = #ident::registry(&#connected);
-                        ::connfx::Registry::export_telemetry(&#registry);
-                        ::connfx::__private::keep_loaded(&#registry, #loaded);
+                        ::connfx::__private::connected(&#registry, #loaded)?;
                         ::core::result::Result::Ok(#connected)
                     }
                     _ => ::core::result::Result::Err(#errors.into_error()),

@@ -17,7 +17,7 @@ macro_rules! rate_limit_group {
             rules [];
             shorthand [];
             switch [enabled];
-            check [rate_is_representable];
+            check [check_rate_limit];
             keys {
                 /// Calls allowed per `per`.
                 requests: u32 = 100 => Integer[1, 1_000_000_000];
@@ -36,6 +36,21 @@ macro_rules! rate_limit_group {
                 #[serde(with = "humantime_serde")]
                 #[schemars(with = "crate::HumanDuration")]
                 max_wait: Duration = Duration::from_secs(1) => Duration;
+                /// `local`: the limit holds for this instance's calls. `fleet`: for the calls of
+                /// every instance that names the same `store` and connection (needs the `redis`
+                /// feature).
+                scope: RateLimitScope = RateLimitScope::Local => OneOf["local", "fleet"];
+                /// With `scope = "fleet"`: the Redis connection (a field of the same struct, or a
+                /// target of the same registry) that keeps the fleet's limit.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                store: Option<String> = None => Str;
+                /// With `scope = "fleet"`: permits taken from the store at once and spent here,
+                /// one store round trip per `lease` calls; 1 keeps the limit exact.
+                lease: u32 = 1 => Integer[1, 10_000];
+                /// With `scope = "fleet"`, while the store cannot be reached: `local` keeps this
+                /// instance's share of the limit (the limit over the instances last seen),
+                /// `reject` fails every call, `allow` lets every call through.
+                on_store_error: StoreErrorRule = StoreErrorRule::Local => OneOf["local", "reject", "allow"];
             }
         }
     };

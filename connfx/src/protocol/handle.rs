@@ -8,7 +8,8 @@
 /// - `health = f`: `health` as `f(self).await`;
 /// - `telemetry = a.b`: `telemetry` as `Some(&self.a.b)`;
 /// - `reload`: `reload_applies` by the one rule of [`crate::reload::live_unless_transport`],
-///   and `prepare_reload` as `self.prepare(config).await`.
+///   and `prepare_reload` as `self.prepare(config).await`;
+/// - `fleet`: `fleet_rate_limit` as `self.rate_limit()`, when it is `scope = "fleet"`.
 ///
 /// Use it inside the `impl Connection` block. A macro rather than a helper type or function:
 /// Rust cannot delegate trait methods, so with a shared helper each impl would still have to
@@ -37,6 +38,13 @@ macro_rules! handle_methods {
     (telemetry = $($field:ident).+ $(, $($rest:tt)*)?) => {
         fn telemetry(&self) -> ::core::option::Option<&crate::telemetry::Telemetry> {
             ::core::option::Option::Some(&self.$($field).+)
+        }
+
+        crate::protocol::handle::handle_methods!($($($rest)*)?);
+    };
+    (fleet $(, $($rest:tt)*)?) => {
+        fn fleet_rate_limit(&self) -> ::core::option::Option<crate::RateLimit> {
+            self.rate_limit().filter(crate::RateLimit::is_fleet)
         }
 
         crate::protocol::handle::handle_methods!($($($rest)*)?);

@@ -225,6 +225,7 @@ impl RegistryConfig {
         let error = errors.into_error();
         if error.failures().is_empty() {
             registry.export_telemetry();
+            registry.bind_stores()?;
             Ok(registry)
         } else {
             Err(error)

@@ -20,6 +20,8 @@ trait Erased: Send + Sync {
     fn health_timeout(&self) -> Duration;
     fn telemetry(&self) -> Option<&Telemetry>;
     fn critical(&self) -> bool;
+    #[cfg(feature = "redis")]
+    fn fleet_rate_limit(&self) -> Option<crate::RateLimit>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -41,6 +43,10 @@ impl<T: Connection> Erased for T {
     }
     fn critical(&self) -> bool {
         Connection::critical(self)
+    }
+    #[cfg(feature = "redis")]
+    fn fleet_rate_limit(&self) -> Option<crate::RateLimit> {
+        Connection::fleet_rate_limit(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -80,5 +86,10 @@ impl Entry {
 
     pub(crate) fn critical(&self) -> bool {
         self.0.critical()
+    }
+
+    #[cfg(feature = "redis")]
+    pub(crate) fn fleet_rate_limit(&self) -> Option<crate::RateLimit> {
+        self.0.fleet_rate_limit()
     }
 }

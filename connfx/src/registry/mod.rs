@@ -178,6 +178,48 @@ impl Registry {
     #[cfg(not(feature = "otlp"))]
     pub fn export_telemetry(&self) {}
 
+    /// Binds each fleet rate limit (`rate_limit(scope = "fleet", store = …)`) of the registry's
+    /// connections to the Redis connection its `store` names. A derived struct's `connect` and
+    /// [`RegistryConfig::connect`] call it once every connection is in, and a reload after it has
+    /// applied; call it again after adding connections by hand.
+    ///
+    /// ```
+    /// connfx::Registry::new().bind_stores().unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ConnectError`](crate::ConnectError) naming each connection whose store is not in the
+    /// registry or is not a Redis connection; the others are bound.
+    pub fn bind_stores(&self) -> Result<(), crate::ConnectError> {
+        #[cfg(feature = "redis")]
+        {
+            let mut errors = crate::error::ConnectErrors::default();
+            for (name, entry) in self.snapshot() {
+                let Some(limit) = entry.fleet_rate_limit() else {
+                    continue;
+                };
+                let store = limit.store_name().unwrap_or_default();
+                let found = self.entry(&store);
+                match found.as_ref().and_then(Entry::downcast::<crate::RedisConnection>) {
+                    Some(redis) => limit.bind_store(redis),
+                    None => {
+                        let message =
+                            connfx_spec::message::store_not_redis(&store, found.map(|e| e.protocol()));
+                        errors.check::<()>(Err(crate::ConnectError::new(
+                            name,
+                            format!("rate_limit.store: {message}"),
+                        )));
+                    }
+                }
+            }
+            let error = errors.into_error();
+            if !error.failures().is_empty() {
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
     /// The connection called `name`, as type `T` (a cheap handle to the same live connection).
     ///
     /// # Errors

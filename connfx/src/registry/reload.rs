@@ -86,6 +86,10 @@ impl Registry {
         for prepared in prepared {
             let _applied = prepared.apply();
         }
+        // A fleet rate limit switched on by this reload meets its store (which cannot change).
+        if let Err(error) = self.bind_stores() {
+            warn!(%error, "a fleet rate limit's store is missing");
+        }
         self.keep_targets(config);
         info!(changes = changes.len(), "registry reloaded");
         Ok(ReloadReport::new(changes))

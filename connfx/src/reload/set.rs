@@ -114,6 +114,10 @@ impl SetReload {
         for prepared in self.prepared {
             let _applied = prepared.apply();
         }
+        // A fleet rate limit switched on by this reload meets its store (which cannot change).
+        if let Err(error) = self.registry.bind_stores() {
+            warn!(set = self.set.name, %error, "a fleet rate limit's store is missing");
+        }
         self.registry.keep_loaded(self.loaded);
         let changes: Vec<_> = self.planned.changes.into_iter().map(|(_, c)| c).collect();
         info!(

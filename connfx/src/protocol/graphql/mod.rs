@@ -341,6 +341,10 @@ impl Connection for GraphqlConnection {
     }
 
     /// As HTTP's: a GraphQL connection reloads its HTTP connection.
+    fn fleet_rate_limit(&self) -> Option<crate::RateLimit> {
+        self.http.fleet_rate_limit()
+    }
+
     fn reload_applies(path: &str) -> Option<crate::Applied> {
         crate::reload::live_unless_transport(path)
     }

@@ -87,11 +87,19 @@ fn prepare(config: &HttpConfig) -> Result<Prepared, Vec<Problem>> {
 /// problems. Those of `auth` are left to the `auth` group's own check, which reports them at
 /// their keys already.
 pub(super) fn check_http(config: &HttpConfig) -> Vec<Problem> {
-    let problems = prepare(config).err().unwrap_or_default();
+    let mut problems: Vec<Problem> = prepare(config).err().unwrap_or_default();
+    problems.retain(|problem| problem.key != "auth");
+    let fleet = config
+        .rate_limit
+        .as_ref()
+        .is_some_and(|r| r.scope == crate::resilience::rate_limit::RateLimitScope::Fleet);
+    if config.per_host && fleet {
+        problems.push(Problem::at(
+            "rate_limit.scope",
+            "`scope = \"fleet\"` keeps one limit for the connection across the fleet; with `per_host = true` limits are kept per host: set one of them",
+        ));
+    }
     problems
-        .into_iter()
-        .filter(|problem| problem.key != "auth")
-        .collect()
 }
 
 /// The client: user agent, default headers and auth, connect timeout, pool, TLS.

@@ -636,7 +636,7 @@ impl Connection for HttpConnection {
         health::check(&self.live()).await
     }
 
-    super::handle::handle_methods!(telemetry = handle.common.telemetry, reload);
+    super::handle::handle_methods!(telemetry = handle.common.telemetry, reload, fleet);
 }
 
 impl fmt::Debug for HttpConnection {

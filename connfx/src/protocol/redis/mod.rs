@@ -507,7 +507,12 @@ impl Connection for RedisConnection {
         }
     }
 
-    super::handle::handle_methods!(health = health::check, telemetry = handle.telemetry, reload);
+    super::handle::handle_methods!(
+        health = health::check,
+        telemetry = handle.telemetry,
+        reload,
+        fleet
+    );
 }
 
 impl fmt::Debug for RedisConnection {

@@ -492,7 +492,12 @@ impl Connection for SqlConnection {
         tracing::debug!(connection = self.name(), "sql pool closed");
     }
 
-    super::handle::handle_methods!(health = health::check, telemetry = handle.telemetry, reload);
+    super::handle::handle_methods!(
+        health = health::check,
+        telemetry = handle.telemetry,
+        reload,
+        fleet
+    );
 }
 
 impl fmt::Debug for SqlConnection {

@@ -77,7 +77,7 @@ impl Admission {
         }
     }
 
-    fn limited(retry_in: Duration, max_wait: Duration) -> RateLimited {
+    pub(crate) fn limited(retry_in: Duration, max_wait: Duration) -> RateLimited {
         debug!(?retry_in, ?max_wait, "rate limited");
         RateLimited { retry_in, max_wait }
     }
@@ -91,7 +91,7 @@ impl Admission {
     }
 
     /// The longest wait allowed: none in `reject` mode, else `max_wait` within the deadline.
-    fn bound(&self) -> Duration {
+    pub(crate) fn bound(&self) -> Duration {
         if self.reject.load(Relaxed) {
             return Duration::ZERO;
         }

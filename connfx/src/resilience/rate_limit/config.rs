@@ -33,6 +33,54 @@ crate::config::group::choice! {
     }
 }
 
+crate::config::group::choice! {
+    /// `scope = "local" | "fleet"`: whose calls the limit counts.
+    pub enum RateLimitScope {
+        /// This instance's calls, counted here.
+        #[default]
+        Local = "local",
+        /// The calls of every instance sharing the `store`, counted in Redis.
+        Fleet = "fleet",
+    }
+}
+
+crate::config::group::choice! {
+    /// `on_store_error = "local" | "reject" | "allow"`: what a fleet limit does while its store
+    /// cannot be reached.
+    pub enum StoreErrorRule {
+        /// Keep this instance's share of the limit here: the limit over the instances the store
+        /// last counted.
+        #[default]
+        Local = "local",
+        /// Fail every call.
+        Reject = "reject",
+        /// Let every call through.
+        Allow = "allow",
+    }
+}
+
+/// The group's checks beyond each key's bounds: a rate the limiter can keep, and a fleet limit
+/// with its store.
+fn check_rate_limit(c: &RateLimitConfig) -> Result<(), Problem> {
+    rate_is_representable(c)?;
+    fleet_is_complete(c)
+}
+
+/// `scope = "fleet"` needs a `store` (and the `redis` feature); a `store` means nothing without it.
+fn fleet_is_complete(c: &RateLimitConfig) -> Result<(), Problem> {
+    match (c.scope, &c.store) {
+        (RateLimitScope::Fleet, None) => Err(Problem::at("scope", connfx_spec::message::fleet_needs_store())),
+        (RateLimitScope::Local, Some(_)) => {
+            Err(Problem::at("store", connfx_spec::message::store_needs_fleet()))
+        }
+        (RateLimitScope::Fleet, Some(_)) if !cfg!(feature = "redis") => Err(Problem::at(
+            "scope",
+            "`scope = \"fleet\"` keeps the limit in Redis: build connfx with its `redis` feature",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The rate must be one the limiter can keep exactly: a zero period would make every rate
 /// infinite; the limit spaces calls in whole nanoseconds, so more than one call a nanosecond
 /// cannot be kept; and it counts a full burst's refill time in `u64` nanoseconds (584 years),

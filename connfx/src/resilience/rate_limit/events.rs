@@ -25,6 +25,11 @@ pub enum RateLimitEvent {
     },
     /// A call was turned away.
     Rejected(RateLimited),
+    /// A fleet limit's store could not be reached: calls follow `on_store_error` until it
+    /// answers again.
+    StoreDown,
+    /// A fleet limit's store answers again: calls are counted across the fleet once more.
+    StoreBack,
 }
 
 /// An event of a [`KeyedRateLimit`](super::KeyedRateLimit), with the key it concerns.
@@ -50,6 +55,24 @@ pub struct RateLimitStats {
     pub waited: u64,
     /// Calls turned away.
     pub rejected: u64,
+    /// For a `scope = "fleet"` limit, how it stands with its store.
+    pub fleet: Option<FleetStats>,
+}
+
+/// How a `scope = "fleet"` limit stands with its store ([`RateLimitStats::fleet`]).
+///
+/// ```
+/// let stats = connfx::resilience::rate_limit::FleetStats::default();
+/// assert_eq!((stats.instances, stats.store_down), (0, false));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FleetStats {
+    /// Instances that shared the limit when the store last answered (at least 1 once it has).
+    pub instances: u32,
+    /// Whether the store failed the last round trip (calls follow `on_store_error`).
+    pub store_down: bool,
+    /// Round trips to the store so far: with `lease = n`, about one per `n` calls.
+    pub round_trips: u64,
 }
 
 #[derive(Debug, Default)]
@@ -79,6 +102,7 @@ impl Counters {
             permitted: self.permitted.load(Relaxed),
             waited: self.waited.load(Relaxed),
             rejected: self.rejected.load(Relaxed),
+            fleet: None,
         }
     }
 }

@@ -110,6 +110,23 @@ impl Cell {
         }
     }
 
+    #[cfg(feature = "redis")]
+    /// The share of the burst in use at `now`, from 0 (fully replenished) to 1 (none left).
+    pub(crate) fn in_use(&self, rate: &Rate, now: u64) -> f64 {
+        let span = rate.span.load(Relaxed).max(1);
+        (self.tat.load(Acquire).saturating_sub(now).min(span) as f64) / span as f64
+    }
+
+    #[cfg(feature = "redis")]
+    /// Sets the share of the burst in use at `now` (a fleet limit's fallback starts where the
+    /// fleet stood, rather than with a fresh burst).
+    pub(crate) fn set_in_use(&self, rate: &Rate, now: u64, share: f64) {
+        let span = rate.span.load(Relaxed);
+        let ahead = (share.clamp(0.0, 1.0) * span as f64) as u64;
+        self.tat
+            .store(now.saturating_add(ahead), std::sync::atomic::Ordering::Release);
+    }
+
     /// Whether the limit is fully replenished at `now` (its state can be forgotten).
     pub(crate) fn is_idle(&self, now: u64) -> bool {
         self.tat.load(Relaxed) <= now

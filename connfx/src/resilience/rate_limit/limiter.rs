@@ -44,16 +44,33 @@ pub struct RateLimit {
 
 struct Inner {
     origin: Origin,
+    /// The limit counted here: the whole limit, or for a fleet limit this instance's share
+    /// (its fallback while the store is down).
     rate: Rate,
     cell: Cell,
     admission: Admission,
     counters: Counters,
     events: Emitter<RateLimitEvent>,
+    #[cfg(feature = "redis")]
+    fleet: Option<super::fleet::Fleet>,
 }
 
 impl RateLimit {
     /// The limit of `config` (a zero `per` or `requests` is read as the smallest allowed).
+    ///
+    /// A `scope = "fleet"` config is kept under the empty name here; see
+    /// [`named`](RateLimit::named).
     pub fn new(config: RateLimitConfig) -> Self {
+        RateLimit::named("", config)
+    }
+
+    /// The limit of `config` for the connection `name`. For a `scope = "fleet"` config (feature
+    /// `redis`), every instance's limit of that name on the same store is one limit; it is
+    /// counted across the fleet once a store is bound ([`bind_store`](RateLimit::bind_store)),
+    /// and until then follows `on_store_error` as when the store is down.
+    pub fn named(name: &str, config: RateLimitConfig) -> Self {
+        #[cfg(not(feature = "redis"))]
+        let _ = name;
         let inner = Inner {
             origin: Origin::now(),
             rate: Rate::of(&config),
@@ -61,6 +78,9 @@ impl RateLimit {
             admission: Admission::of(&config),
             counters: Counters::default(),
             events: Emitter::new(),
+            #[cfg(feature = "redis")]
+            fleet: (config.scope == super::RateLimitScope::Fleet)
+                .then(|| super::fleet::Fleet::new(name, &config)),
         };
         RateLimit {
             inner: Arc::new(inner),
@@ -72,19 +92,120 @@ impl RateLimit {
     /// # Errors
     /// [`RateLimited`] when no permit is free in time.
     pub async fn acquire(&self) -> Result<(), RateLimited> {
-        let result = match self.inner.admission.first(|| self.check()) {
-            First::Decided(result) => result,
-            First::Wait { retry_in, bound } => Admission::wait(retry_in, bound, || self.check()).await,
-        };
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &self.inner.fleet {
+            return self.record(self.fleet_acquire(fleet).await);
+        }
+        let result = self.local().await;
         self.record(result)
     }
 
-    /// Takes a permit only if one is free now, whatever the mode.
+    /// Takes a permit only if one is free now, whatever the mode. A fleet limit makes no round
+    /// trip for it: it spends a leased permit, if one is left (or follows `on_store_error`
+    /// while the store is down).
     ///
     /// # Errors
     /// [`RateLimited`] when none is.
     pub fn try_acquire(&self) -> Result<(), RateLimited> {
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &self.inner.fleet {
+            use super::StoreErrorRule;
+            let result = match (fleet.try_leased(), fleet.is_down(), fleet.rule()) {
+                (true, _, _) | (false, true, StoreErrorRule::Allow) => Ok(Duration::ZERO),
+                (false, true, StoreErrorRule::Local) => Admission::admit_now(|| self.check()),
+                (false, true, StoreErrorRule::Reject) => Err(super::fleet::store_down()),
+                (false, false, _) => Admission::admit_now(|| Err(Duration::ZERO)),
+            };
+            return self.record(result);
+        }
         self.record(Admission::admit_now(|| self.check()))
+    }
+
+    /// Binds a `scope = "fleet"` limit to the Redis connection that keeps it (a registry or
+    /// derived struct does this at connect, with the connection its `store` names); a local limit
+    /// ignores it.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) {
+    /// use connfx::RateLimitConfig;
+    /// use connfx::resilience::rate_limit::{RateLimit, RateLimitScope};
+    /// let limit = RateLimit::named("partner", RateLimitConfig {
+    ///     requests: 100,
+    ///     scope: RateLimitScope::Fleet,
+    ///     store: Some("cache".into()),
+    ///     ..Default::default()
+    /// });
+    /// limit.bind_store(cache);
+    /// limit.acquire().await.unwrap();
+    /// # }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn bind_store(&self, store: crate::RedisConnection) {
+        if let Some(fleet) = &self.inner.fleet {
+            fleet.bind(store);
+        }
+    }
+
+    /// Whether this is a `scope = "fleet"` limit (always `false` without the `redis` feature).
+    ///
+    /// ```
+    /// let limit = connfx::RateLimit::new(connfx::RateLimitConfig::default());
+    /// assert!(!limit.is_fleet());
+    /// ```
+    pub fn is_fleet(&self) -> bool {
+        #[cfg(feature = "redis")]
+        return self.inner.fleet.is_some();
+        #[cfg(not(feature = "redis"))]
+        false
+    }
+
+    /// The name of the Redis connection a fleet limit's config names, if it is one.
+    #[cfg(feature = "redis")]
+    pub(crate) fn store_name(&self) -> Option<String> {
+        self.inner
+            .fleet
+            .as_ref()
+            .and_then(super::fleet::Fleet::store_name)
+    }
+
+    /// The local admission: a permit from this instance's own limit.
+    async fn local(&self) -> Result<Duration, RateLimited> {
+        match self.inner.admission.first(|| self.check()) {
+            First::Decided(result) => result,
+            First::Wait { retry_in, bound } => Admission::wait(retry_in, bound, || self.check()).await,
+        }
+    }
+
+    /// The fleet admission: a permit from the store (or a lease), waiting for one as the mode
+    /// allows; while the store is down, `on_store_error`.
+    #[cfg(feature = "redis")]
+    async fn fleet_acquire(&self, fleet: &super::fleet::Fleet) -> Result<Duration, RateLimited> {
+        use super::StoreErrorRule;
+        use super::fleet::Take;
+        let start = tokio::time::Instant::now();
+        let mut slept = false;
+        let waited = |slept: bool| if slept { start.elapsed() } else { Duration::ZERO };
+        loop {
+            let local = LocalShare { limit: self, fleet };
+            match fleet.take(&local).await {
+                Take::Granted => return Ok(waited(slept)),
+                Take::Later(retry_in) => {
+                    let bound = self.inner.admission.bound();
+                    if retry_in > bound.saturating_sub(start.elapsed()) {
+                        return Err(Admission::limited(retry_in, bound));
+                    }
+                    tokio::time::sleep(retry_in).await;
+                    slept = true;
+                }
+                Take::StoreDown => {
+                    return match fleet.rule() {
+                        StoreErrorRule::Local => self.local().await.map(|wait| wait.max(waited(slept))),
+                        StoreErrorRule::Reject => Err(super::fleet::store_down()),
+                        StoreErrorRule::Allow => Ok(waited(slept)),
+                    };
+                }
+            }
+        }
     }
 
     /// Runs `fut` once a permit is taken; `fut` is not polled if none is.
@@ -125,6 +246,14 @@ impl RateLimit {
     pub fn reconfigure(&self, config: &RateLimitConfig) -> Result<(), InvalidConfig> {
         InvalidConfig::check(config)?;
         let inner = &*self.inner;
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &inner.fleet {
+            fleet.set(config);
+            let share = super::fleet::share(config, fleet.instances());
+            inner.rate.set(&share, inner.origin.elapsed(), [&inner.cell]);
+            inner.admission.set(config);
+            return Ok(());
+        }
         inner.rate.set(config, inner.origin.elapsed(), [&inner.cell]);
         inner.admission.set(config);
         Ok(())
@@ -137,7 +266,13 @@ impl RateLimit {
 
     /// Counters since the limit was built.
     pub fn stats(&self) -> RateLimitStats {
-        self.inner.counters.snapshot()
+        #[allow(unused_mut)]
+        let mut stats = self.inner.counters.snapshot();
+        #[cfg(feature = "redis")]
+        {
+            stats.fleet = self.inner.fleet.as_ref().map(super::fleet::Fleet::stats);
+        }
+        stats
     }
 
     fn check(&self) -> Result<(), Duration> {
@@ -154,6 +289,39 @@ impl RateLimit {
     }
 }
 
+/// What a fleet limit keeps here: this instance's share of the limit, its fallback while the
+/// store is down.
+#[cfg(feature = "redis")]
+struct LocalShare<'a> {
+    limit: &'a RateLimit,
+    fleet: &'a super::fleet::Fleet,
+}
+
+#[cfg(feature = "redis")]
+impl super::fleet::Local for LocalShare<'_> {
+    fn in_use(&self) -> f64 {
+        let inner = &*self.limit.inner;
+        inner.cell.in_use(&inner.rate, inner.origin.elapsed())
+    }
+
+    /// The share follows the number of instances; when the store goes down the share starts as
+    /// used as the fleet's limit was, and each turn of the store is an event.
+    fn changed(&self, instances: u32, down: Option<bool>, in_use: f64) {
+        let inner = &*self.limit.inner;
+        let now = inner.origin.elapsed();
+        let share = super::fleet::share(&self.fleet.config(), instances);
+        inner.rate.set(&share, now, [&inner.cell]);
+        match down {
+            Some(true) => {
+                inner.cell.set_in_use(&inner.rate, now, in_use);
+                inner.events.emit(RateLimitEvent::StoreDown);
+            }
+            Some(false) => inner.events.emit(RateLimitEvent::StoreBack),
+            None => {}
+        }
+    }
+}
+
 /// The layer's admission: the same decision as [`RateLimit::acquire`]; only a call that must wait
 /// for its turn allocates (its wait).
 impl<Req> admission::Admission<Req> for RateLimit {
@@ -161,6 +329,11 @@ impl<Req> admission::Admission<Req> for RateLimit {
     type Rejected = RateLimited;
 
     fn admit(&self, _request: &Req) -> Admit<(), RateLimited> {
+        #[cfg(feature = "redis")]
+        if self.inner.fleet.is_some() {
+            let limit = self.clone();
+            return Admit::after(async move { limit.acquire().await });
+        }
         match self.inner.admission.first(|| self.check()) {
             First::Decided(result) => Admit::now(self.record(result)),
             First::Wait { retry_in, bound } => {

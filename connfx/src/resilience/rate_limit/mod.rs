@@ -8,6 +8,9 @@
 //!   which says when the next call is allowed. In `reject` mode every call beyond the rate fails.
 //! - [`KeyedRateLimit`]: the same limit for each key separately (per host), with per-key stats;
 //!   [`KeyedRateLimitLayer`] finds the key in each request.
+//! - `scope = "fleet"` (feature `redis`): one limit for every instance of a service, kept in a
+//!   Redis connection named by `store`, one round trip per `lease` calls, with a fallback
+//!   (`on_store_error`) while the store is down. See [`RateLimit::bind_store`].
 //! - [`RateLimitStats`] and [`RateLimitEvent`]s (`on_event`, `subscribe`).
 //!
 //! The limits read tokio's clock: `tokio::time::pause()` stops them too, and advancing the paused
@@ -30,14 +33,18 @@ mod admit;
 mod config;
 mod error;
 mod events;
+#[cfg(feature = "redis")]
+mod fleet;
 mod gcra;
 mod keyed;
 mod layer;
 mod limiter;
 
-pub use config::{RateLimitConfig, RateLimitMode};
+pub use config::{RateLimitConfig, RateLimitMode, RateLimitScope, StoreErrorRule};
 pub use error::RateLimited;
-pub use events::{KeyedEvent, RateLimitEvent, RateLimitStats};
+pub use events::{FleetStats, KeyedEvent, RateLimitEvent, RateLimitStats};
+#[cfg(feature = "redis")]
+pub use fleet::{INSTANCE_TTL, RECHECK, STORE_TIMEOUT};
 pub use keyed::KeyedRateLimit;
 pub use layer::{ByKey, KeyedRateLimitLayer, KeyedRateLimitService, RateLimitLayer, RateLimitService};
 pub use limiter::RateLimit;

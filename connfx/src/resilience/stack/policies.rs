@@ -106,7 +106,7 @@ impl Policies {
         let rate_limit = config.rate_limit.map(|c| {
             Scoped::new(
                 per_host,
-                || RateLimit::new(c.clone()),
+                || RateLimit::named(name, c.clone()),
                 || KeyedRateLimit::new(c.clone()),
             )
         });

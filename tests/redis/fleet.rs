@@ -1,0 +1,279 @@
+//! `rate_limit(scope = "fleet", store = "cache")`: one limit for every instance of a service,
+//! kept in Redis. Four connected copies of one struct stand for four replicas; an axum upstream
+//! on 127.0.0.1 counts what reaches it in each second. A private `redis-server` is stopped in
+//! the middle of a run to show the fallback and the return to the fleet limit.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use connfx::prelude::*;
+use connfx::resilience::rate_limit::RateLimitEvent;
+use connfx::{HealthState, Sources};
+use tokio::time::Instant;
+
+use crate::server::{PrivateRedis, binary};
+use crate::services;
+
+/// A replica's connections: a partner API allowing 200 calls a second to the whole fleet.
+#[derive(Connections)]
+#[connections(env_prefix = "FLEET")]
+pub struct Replica {
+    /// The partner API.
+    #[connection(
+        protocol = "http",
+        rate_limit(requests = 200, per = "1s", scope = "fleet", store = "cache", max_wait = "5s")
+    )]
+    fleet_partner: HttpConnection,
+    /// Keeps the fleet's limit.
+    #[connection(protocol = "redis", timeout(per_attempt = "300ms"))]
+    cache: RedisConnection,
+}
+
+/// An upstream that notes when each request arrived.
+async fn upstream() -> (String, Arc<Mutex<Vec<Instant>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let noted = Arc::clone(&seen);
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let noted = Arc::clone(&noted);
+            async move {
+                noted.lock().unwrap().push(Instant::now());
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+async fn replica(upstream: &str, redis: &str, extra: &[(&str, &str)]) -> Replica {
+    let mut env = vec![
+        ("FLEET_FLEET_PARTNER_URL".to_owned(), upstream.to_owned()),
+        ("FLEET_CACHE_URL".to_owned(), redis.to_owned()),
+    ];
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let config = Replica::load_config_from(Sources::new().env_map(env)).unwrap();
+    config.connect().await.unwrap()
+}
+
+/// Clears the fleet's state in Redis, so an earlier run's TAT does not hold this one back.
+async fn clear(replica: &Replica) {
+    let keys = [
+        "{connfx:rate_limit:fleet_partner}:tat",
+        "{connfx:rate_limit:fleet_partner}:instances",
+    ];
+    replica.cache().del(&keys).await.unwrap();
+}
+
+/// Calls from `tasks` tasks on each replica until `until` (at most 20,000 calls in all);
+/// returns (ok, failed).
+fn load(replicas: &[Arc<Replica>], tasks: usize, until: Instant) -> tokio::task::JoinHandle<(u64, u64)> {
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let mut handles = Vec::new();
+    for replica in replicas {
+        for _ in 0..tasks {
+            let (replica, ok, failed) = (Arc::clone(replica), Arc::clone(&ok), Arc::clone(&failed));
+            handles.push(tokio::spawn(async move {
+                while Instant::now() < until && ok.load(Relaxed) + failed.load(Relaxed) < 20_000 {
+                    match replica.fleet_partner().get("/").send().await {
+                        Ok(_) => ok.fetch_add(1, Relaxed),
+                        Err(e) => {
+                            eprintln!("call failed: {e}");
+                            failed.fetch_add(1, Relaxed)
+                        }
+                    };
+                }
+            }));
+        }
+    }
+    tokio::spawn(async move {
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        (ok.load(Relaxed), failed.load(Relaxed))
+    })
+}
+
+/// Requests per whole second since the first one.
+fn per_second(seen: &[Instant]) -> Vec<usize> {
+    let Some(first) = seen.iter().min() else {
+        return Vec::new();
+    };
+    let mut counts = Vec::new();
+    for t in seen {
+        let second = usize::try_from(t.duration_since(*first).as_secs()).unwrap();
+        if counts.len() <= second {
+            counts.resize(second + 1, 0);
+        }
+        counts[second] += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_replicas_share_one_limit_of_200_a_second() {
+    let Some(redis) = services::redis("four_replicas_share_one_limit_of_200_a_second") else {
+        return;
+    };
+    let (url, seen) = upstream().await;
+    let mut replicas = Vec::new();
+    for _ in 0..4 {
+        replicas.push(Arc::new(replica(&url, &redis, &[]).await));
+    }
+    clear(&replicas[0]).await;
+    let run = Duration::from_millis(10_500);
+    let (ok, failed) = load(&replicas, 8, Instant::now() + run).await.unwrap();
+    assert_eq!(failed, 0, "no call fails: beyond the limit calls wait their turn");
+    let counts = per_second(&seen.lock().unwrap());
+    eprintln!("requests per second at the upstream: {counts:?} ({ok} calls)");
+    // The first second holds the burst (200) besides the rate; every whole second after it
+    // holds the fleet's rate, 200 ± 5 %.
+    let whole = &counts[1..counts.len() - 1];
+    assert!(whole.len() >= 9, "{counts:?}");
+    for (second, count) in whole.iter().enumerate() {
+        assert!(
+            (190..=210).contains(count),
+            "second {}: {count} requests, {counts:?}",
+            second + 1
+        );
+    }
+    let stats: Vec<_> = replicas
+        .iter()
+        .map(|r| r.fleet_partner().rate_limit().unwrap().stats().fleet.unwrap())
+        .collect();
+    assert!(
+        stats.iter().all(|s| s.instances == 4 && !s.store_down),
+        "{stats:?}"
+    );
+    for replica in replicas {
+        replica.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_store_falls_back_to_a_local_share_and_the_fleet_limit_resumes() {
+    let test = "a_stopped_store_falls_back_to_a_local_share_and_the_fleet_limit_resumes";
+    let Some(binary) = binary(test) else {
+        return;
+    };
+    let mut redis = PrivateRedis::started(binary, &[]);
+    let (url, seen) = upstream().await;
+    let replica = Arc::new(
+        replica(
+            &url,
+            &redis.url(),
+            &[("FLEET_FLEET_PARTNER_RATE_LIMIT_REQUESTS", "100")],
+        )
+        .await,
+    );
+    let limit = replica.fleet_partner().rate_limit().unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&events);
+    limit.on_event(move |event| heard.lock().unwrap().push(*event));
+
+    let start = Instant::now();
+    let running = load(std::slice::from_ref(&replica), 4, start + Duration::from_secs(6));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    redis.stop();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let health = replica.health().await;
+    let cache = health.get("cache").unwrap();
+    assert_eq!(
+        cache.health.state,
+        HealthState::Error,
+        "the store is down: {health}"
+    );
+    let during = limit.stats().fleet.unwrap();
+    assert!(during.store_down, "{during:?}");
+    redis.start();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let after = limit.stats().fleet.unwrap();
+    assert!(!after.store_down, "back on the fleet limit: {after:?}");
+    assert!(after.round_trips > during.round_trips);
+    let (ok, failed) = running.await.unwrap();
+    assert_eq!(
+        failed, 0,
+        "calls go on under the local share while the store is down"
+    );
+    let events = events.lock().unwrap().clone();
+    let turns: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, RateLimitEvent::StoreDown | RateLimitEvent::StoreBack))
+        .collect();
+    assert_eq!(
+        turns,
+        [&RateLimitEvent::StoreDown, &RateLimitEvent::StoreBack],
+        "{events:?}"
+    );
+    // One replica: its share is the whole limit, so the upstream sees about 100 a second
+    // throughout (the first second also holds the burst). The fallback starts as used as the
+    // fleet's limit was, and the fleet's state comes back as used as the fallback left it, so
+    // neither turn gives a second burst.
+    let counts = per_second(&seen.lock().unwrap());
+    eprintln!("requests per second at the upstream: {counts:?} ({ok} calls)");
+    for count in &counts[1..counts.len() - 1] {
+        assert!((85..=115).contains(count), "{counts:?}");
+    }
+    replica.close().await;
+}
+
+#[tokio::test]
+async fn a_store_that_is_not_a_redis_connection_fails_the_boot_naming_the_key() {
+    let test = "a_store_that_is_not_a_redis_connection_fails_the_boot_naming_the_key";
+    let Some(redis) = services::redis(test) else {
+        return;
+    };
+    let env = [
+        ("FLEET_FLEET_PARTNER_URL", "http://127.0.0.1:9"),
+        ("FLEET_CACHE_URL", redis.as_str()),
+        ("FLEET_FLEET_PARTNER_RATE_LIMIT_STORE", "fleet_partner"),
+    ];
+    let config = Replica::load_config_from(Sources::new().env_map(env)).unwrap();
+    let Err(error) = config.connect().await else {
+        panic!("connected with a store that is an HTTP connection");
+    };
+    let text = error.to_string();
+    assert!(
+        text.contains("fleet_partner")
+            && text.contains("rate_limit.store")
+            && text.contains("`http` connection"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_fleet_scope_without_a_store_is_a_boot_error_naming_the_key_and_source() {
+    let env = [
+        ("FLEET_FLEET_PARTNER_URL", "http://127.0.0.1:9"),
+        ("FLEET_CACHE_URL", "redis://127.0.0.1:6379"),
+        ("FLEET_CACHE_RATE_LIMIT_SCOPE", "fleet"),
+    ];
+    let error = Replica::load_config_from(Sources::new().env_map(env)).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("cache.rate_limit.scope") && text.contains("needs `store`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FLEET_CACHE_RATE_LIMIT_SCOPE"),
+        "the source is named: {text}"
+    );
+}
+
+#[test]
+fn the_fleet_keys_have_environment_variables() {
+    let names: Vec<String> = Replica::env_vars().into_iter().map(|v| v.name).collect();
+    for name in [
+        "FLEET_FLEET_PARTNER_RATE_LIMIT_SCOPE",
+        "FLEET_FLEET_PARTNER_RATE_LIMIT_STORE",
+        "FLEET_FLEET_PARTNER_RATE_LIMIT_LEASE",
+        "FLEET_FLEET_PARTNER_RATE_LIMIT_ON_STORE_ERROR",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+    }
+}
