@@ -283,6 +283,15 @@
 //!   `explain` for any derived struct, through the [`config::ConnectionSet`] trait the derive
 //!   implements (which also connects the set, for the probe). Exit codes: 0 ok, 1 a connection
 //!   down, 2 invalid configuration. See the `cli` module's decisions.
+//! - **A fleet rate limit lives in a Redis connection the app already declares**
+//!   (`rate_limit(scope = "fleet", store = "cache")`), bound by the registry at connect, rather
+//!   than in a Redis client of its own: one set of Redis settings, one health entry, and the
+//!   store's name checked at compile time. Its state is GCRA on Redis's clock (instances' clocks
+//!   may differ), changed by one script; `lease` defaults to 1 (exact, one round trip a call),
+//!   because a lease trades accuracy for speed and that trade is the user's to make. While the
+//!   store is down each instance keeps `requests / instances` with the instance count last seen
+//!   (an instance counts for 10 s after its last round trip), and the state is handed over both
+//!   ways so an outage never grants a second burst.
 #![forbid(unsafe_code)]
 // docs.rs (nightly) badges each item with the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]

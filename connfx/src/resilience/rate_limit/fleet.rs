@@ -3,12 +3,17 @@
 //! changed by one Lua script in one round trip (`EVALSHA`; the redis crate loads the script on
 //! the first `NOSCRIPT`).
 //!
-//! - **Leases.** One round trip takes up to `lease` permits; this instance spends them on its
-//!   next calls without asking again, for at most the time they stand for (`lease` intervals of
-//!   the fleet's rate), after which what is left is dropped. A permit is thus spent up to that
-//!   long after the fleet's clock granted it: in any window the fleet may send up to
-//!   `instances × (lease − 1)` calls more, or fewer, than an exact limit would, and never more
-//!   over the long run. `lease = 1` (the default) keeps the limit exact at one round trip a call.
+//! - **Waits are reservations.** A call that may wait (`mode = "wait"`, within `max_wait` and its
+//!   deadline) and finds no permit free reserves the next one in the same round trip and sleeps
+//!   until it is due: one round trip per call however long the queue, and the fleet's callers
+//!   served in the order they asked. A call that would wait too long reserves nothing.
+//! - **Leases.** One round trip takes up to `lease` permits when they are free; this instance
+//!   spends them on its next calls without asking again, for the time they stand for (`lease`
+//!   intervals of the fleet's rate) but at least [`LEASE_LIFE`], after which what is left is
+//!   dropped. A permit is thus spent a little after the fleet's clock granted it: in any window
+//!   the fleet may send up to `instances × (lease − 1)` calls more, or fewer, than an exact limit
+//!   would, and never more over the long run. `lease = 1` (the default) keeps the limit exact,
+//!   at one round trip a call.
 //! - **Instances.** Each round trip also marks this instance as seen (a sorted set beside the
 //!   state, [`INSTANCE_TTL`]) and learns how many instances shared the limit lately: the fallback
 //!   below keeps the limit over that many.
@@ -39,13 +44,20 @@ pub const INSTANCE_TTL: Duration = Duration::from_secs(10);
 /// `timeout.per_attempt`: a call waits at most this long to learn the store is down.
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The shortest time a leased permit stays usable: at a high rate the permits of a lease stand
+/// for less time than the next calls take to come.
+pub const LEASE_LIFE: Duration = Duration::from_millis(100);
+
 /// While the store is down, how long a limit keeps to its fallback before it asks the store again.
 pub const RECHECK: Duration = Duration::from_millis(500);
 
 /// GCRA with a cost, on Redis's clock in microseconds (a double holds them exactly until 2255).
-/// Grants as many of the wanted permits as fit, else says how long until one does; the state is
-/// first moved to at least `ARGV[6]` µs ahead (what an instance spent by itself while the store
-/// was down). Answers `{granted, retry µs, instances, burst in use in millionths}`.
+/// Grants as many of the `ARGV[3]` wanted permits as fit now. When none does, reserves one for
+/// the moment it will, if that is within `ARGV[7]` µs (the caller's longest wait): the caller
+/// sleeps until then and goes, with no second round trip, and callers across the fleet are
+/// served in the order they asked. The state is first moved to at least `ARGV[6]` µs ahead
+/// (what an instance spent by itself while the store was down). Answers `{granted, wait µs,
+/// instances, burst in use in millionths}`; `granted = 0` means the wait is beyond `ARGV[7]`.
 const SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -53,12 +65,17 @@ local interval, span, wanted = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(AR
 local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
 if tat < now + tonumber(ARGV[6]) then tat = now + tonumber(ARGV[6]) end
 local granted = math.min(wanted, math.floor((span - (tat - now)) / interval))
-local retry = 0
+local wait = 0
 if granted >= 1 then
   tat = tat + granted * interval
 else
-  granted = 0
-  retry = math.ceil(tat + interval - span - now)
+  wait = math.ceil(tat + interval - span - now)
+  if wait <= tonumber(ARGV[7]) then
+    granted = 1
+    tat = tat + interval
+  else
+    granted = 0
+  end
 end
 if tat > now then
   redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil((tat - now) / 1000) + 1)
@@ -67,14 +84,15 @@ local ttl = tonumber(ARGV[5])
 redis.call('ZADD', KEYS[2], now, ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl * 1000)
 redis.call('PEXPIRE', KEYS[2], ttl)
-return {granted, retry, redis.call('ZCARD', KEYS[2]), math.floor(1000000 * (tat - now) / span)}
+return {granted, wait, redis.call('ZCARD', KEYS[2]), math.floor(1000000 * math.min(1, (tat - now) / span))}
 ";
 
 /// What one attempt to take a fleet permit found.
 pub(super) enum Take {
-    /// A permit (leased earlier, or just now).
-    Granted,
-    /// None before `retry_in`.
+    /// A permit: leased earlier or granted now (`after` is zero), or reserved for `after` from
+    /// now (the caller sleeps that long and goes).
+    Granted { after: Duration },
+    /// None within the caller's longest wait: the next is due in `retry_in`.
     Later(Duration),
     /// The store could not be asked: follow `on_store_error`.
     StoreDown,
@@ -118,7 +136,9 @@ pub(super) trait Local {
 /// The store's answer to one round trip.
 struct Answer {
     granted: u32,
-    retry_in: Duration,
+    /// For a permit reserved ahead, how long until it is due; with none granted, until the
+    /// next one is.
+    wait: Duration,
     instances: u32,
     in_use_ppm: u32,
 }
@@ -192,24 +212,34 @@ impl Fleet {
         self.lease.try_lock().is_ok_and(|mut lease| lease.spend())
     }
 
-    /// Takes a permit: a leased one, else from the store. While the store is down (within
-    /// [`RECHECK`] of its last failure), says so at once.
+    /// Takes a permit: a leased one, else from the store, reserving one if the caller may wait
+    /// up to `bound` for it. While the store is down (within [`RECHECK`] of its last failure),
+    /// says so at once.
+    ///
+    /// With `lease > 1` one round trip at a time refills the lease, and callers that find it
+    /// empty wait for that one; with `lease = 1` every call makes its own round trip, side by
+    /// side on the multiplexed connection.
     ///
     /// `local` hears of a change in the number of instances, and of the store going down or
     /// coming back; the first round trip after an outage carries what `local` spent meanwhile,
     /// so the fleet's state does not come back as fresh as after a quiet spell.
-    pub(super) async fn take(&self, local: &impl Local) -> Take {
-        let mut lease = self.lease.lock().await;
-        if lease.spend() {
-            return Take::Granted;
+    pub(super) async fn take(&self, local: &impl Local, bound: Duration) -> Take {
+        let config = self.config.load_full();
+        let mut lease = match config.lease {
+            0 | 1 => None,
+            _ => Some(self.lease.lock().await),
+        };
+        if lease.as_mut().is_some_and(|lease| lease.spend()) {
+            return Take::Granted {
+                after: Duration::ZERO,
+            };
         }
         let was_down = self.is_down();
         if was_down && self.elapsed() < self.retry_after.load(Relaxed) {
             return Take::StoreDown;
         }
-        let config = self.config.load_full();
         let spent = if was_down { local.in_use() } else { 0.0 };
-        match self.ask(&config, spent).await {
+        match self.ask(&config, spent, bound).await {
             Ok(answer) => {
                 self.in_use.store(answer.in_use_ppm, Relaxed);
                 if self.down.swap(false, Relaxed) {
@@ -220,12 +250,15 @@ impl Fleet {
                 }
                 self.instances.store(answer.instances.max(1), Relaxed);
                 if answer.granted == 0 {
-                    return Take::Later(answer.retry_in);
+                    return Take::Later(answer.wait);
                 }
-                let (interval, _) = config.interval_and_burst();
-                lease.permits = answer.granted - 1;
-                lease.until = Some(Instant::now() + interval.saturating_mul(answer.granted));
-                Take::Granted
+                if let Some(lease) = lease.as_mut() {
+                    let (interval, _) = config.interval_and_burst();
+                    let stands_for = interval.saturating_mul(answer.granted);
+                    lease.permits = answer.granted - 1;
+                    lease.until = Some(Instant::now() + answer.wait + stands_for.max(LEASE_LIFE));
+                }
+                Take::Granted { after: answer.wait }
             }
             Err(error) => {
                 let retry_after = self.elapsed().saturating_add(nanos(RECHECK));
@@ -240,8 +273,9 @@ impl Fleet {
         }
     }
 
-    /// One round trip, carrying `spent` (the share of the burst this instance used by itself).
-    async fn ask(&self, config: &RateLimitConfig, spent: f64) -> Result<Answer, String> {
+    /// One round trip, carrying `spent` (the share of the burst this instance used by itself)
+    /// and `bound` (how long the caller may wait for a reserved permit).
+    async fn ask(&self, config: &RateLimitConfig, spent: f64, bound: Duration) -> Result<Answer, String> {
         let store = self
             .store
             .load_full()
@@ -259,13 +293,14 @@ impl Fleet {
             .arg(config.lease.clamp(1, burst))
             .arg(&self.instance)
             .arg(u64::try_from(INSTANCE_TTL.as_millis()).unwrap_or(u64::MAX))
-            .arg(spent.clamp(0.0, 1.0) * span_us);
+            .arg(spent.clamp(0.0, 1.0) * span_us)
+            .arg(u64::try_from(bound.as_micros()).unwrap_or(u64::MAX));
         let answer =
             tokio::time::timeout(timeout, call.invoke_async::<(u32, u64, u32, u32)>(&mut manager)).await;
         match answer {
-            Ok(Ok((granted, retry_us, instances, in_use_ppm))) => Ok(Answer {
+            Ok(Ok((granted, wait_us, instances, in_use_ppm))) => Ok(Answer {
                 granted,
-                retry_in: Duration::from_micros(retry_us),
+                wait: Duration::from_micros(wait_us),
                 instances,
                 in_use_ppm,
             }),

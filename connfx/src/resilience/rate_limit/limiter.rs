@@ -182,29 +182,21 @@ impl RateLimit {
     async fn fleet_acquire(&self, fleet: &super::fleet::Fleet) -> Result<Duration, RateLimited> {
         use super::StoreErrorRule;
         use super::fleet::Take;
-        let start = tokio::time::Instant::now();
-        let mut slept = false;
-        let waited = |slept: bool| if slept { start.elapsed() } else { Duration::ZERO };
-        loop {
-            let local = LocalShare { limit: self, fleet };
-            match fleet.take(&local).await {
-                Take::Granted => return Ok(waited(slept)),
-                Take::Later(retry_in) => {
-                    let bound = self.inner.admission.bound();
-                    if retry_in > bound.saturating_sub(start.elapsed()) {
-                        return Err(Admission::limited(retry_in, bound));
-                    }
-                    tokio::time::sleep(retry_in).await;
-                    slept = true;
+        let local = LocalShare { limit: self, fleet };
+        let bound = self.inner.admission.bound();
+        match fleet.take(&local, bound).await {
+            Take::Granted { after } => {
+                if !after.is_zero() {
+                    tokio::time::sleep(after).await;
                 }
-                Take::StoreDown => {
-                    return match fleet.rule() {
-                        StoreErrorRule::Local => self.local().await.map(|wait| wait.max(waited(slept))),
-                        StoreErrorRule::Reject => Err(super::fleet::store_down()),
-                        StoreErrorRule::Allow => Ok(waited(slept)),
-                    };
-                }
+                Ok(after)
             }
+            Take::Later(retry_in) => Err(Admission::limited(retry_in, bound)),
+            Take::StoreDown => match fleet.rule() {
+                StoreErrorRule::Local => self.local().await,
+                StoreErrorRule::Reject => Err(super::fleet::store_down()),
+                StoreErrorRule::Allow => Ok(Duration::ZERO),
+            },
         }
     }
 

@@ -44,7 +44,7 @@ pub use config::{RateLimitConfig, RateLimitMode, RateLimitScope, StoreErrorRule}
 pub use error::RateLimited;
 pub use events::{FleetStats, KeyedEvent, RateLimitEvent, RateLimitStats};
 #[cfg(feature = "redis")]
-pub use fleet::{INSTANCE_TTL, RECHECK, STORE_TIMEOUT};
+pub use fleet::{INSTANCE_TTL, LEASE_LIFE, RECHECK, STORE_TIMEOUT};
 pub use keyed::KeyedRateLimit;
 pub use layer::{ByKey, KeyedRateLimitLayer, KeyedRateLimitService, RateLimitLayer, RateLimitService};
 pub use limiter::RateLimit;
