@@ -226,25 +226,28 @@ fn second_of<'e>(rule: &Rule, items: &'e [Entry]) -> Option<&'e Value> {
         .nth(1)
 }
 
-// Class 10: a fleet rate limit (`rate_limit(scope = "fleet", store = "cache")`) is kept in the
-// Redis connection its `store` names; written in the attribute, that is a field of this struct.
-// (Whether `scope` and `store` come together is checked at boot, as a file may give either.)
+// Class 10: a fleet policy (`rate_limit(scope = "fleet", store = "cache")`, `retry(budget_scope =
+// "fleet", budget_store = "cache")`) is kept in the Redis connection its store key names; written
+// in the attribute, that is a field of this struct. (Whether the scope and the store come
+// together is checked at boot, as a file may give either.)
 fn check_fleet_stores(cx: &Ctxt, cont: &Container) {
     for field in &cont.fields {
-        let items = field.entries.iter().find_map(|entry| match &entry.value {
-            EntryValue::Group(items) if entry.name.text == "rate_limit" => Some(items),
-            _ => None,
-        });
-        let Some(store) = items.and_then(|items| literal_of(items, "store")) else {
-            continue;
-        };
-        let LitValue::Str(name) = &store.lit else {
-            continue;
-        };
-        let target = cont.fields.iter().find(|other| other.name == *name);
-        let protocol = target.map(|t| t.protocol.table().map_or("adapter", |p| p.name));
-        if protocol != Some("redis") {
-            cx.error_spanned_by(&store.tokens, message::store_not_redis(name, protocol));
+        for (group, key) in [("rate_limit", "store"), ("retry", "budget_store")] {
+            let items = field.entries.iter().find_map(|entry| match &entry.value {
+                EntryValue::Group(items) if entry.name.text == group => Some(items),
+                _ => None,
+            });
+            let Some(store) = items.and_then(|items| literal_of(items, key)) else {
+                continue;
+            };
+            let LitValue::Str(name) = &store.lit else {
+                continue;
+            };
+            let target = cont.fields.iter().find(|other| other.name == *name);
+            let protocol = target.map(|t| t.protocol.table().map_or("adapter", |p| p.name));
+            if protocol != Some("redis") {
+                cx.error_spanned_by(&store.tokens, message::store_not_redis(key, name, protocol));
+            }
         }
     }
 }

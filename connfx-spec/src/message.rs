@@ -321,26 +321,29 @@ pub fn unknown_env(name: &str, near: &[&str], listed_by: &str) -> String {
     }
 }
 
-/// `rate_limit(scope = "fleet")` without a `store`.
-pub fn fleet_needs_store() -> String {
-    "`scope = \"fleet\"` needs `store`, the name of the Redis connection that keeps the fleet's limit"
-        .to_owned()
+/// A fleet scope (`rate_limit(scope = "fleet")`, `retry(budget_scope = "fleet")`) without its
+/// store key.
+pub fn fleet_needs_store(scope_key: &str, store_key: &str) -> String {
+    format!(
+        "`{scope_key} = \"fleet\"` needs `{store_key}`, the name of the Redis connection that keeps the fleet's state"
+    )
 }
 
-/// `rate_limit(store = …)` on a limit that is not `scope = "fleet"`.
-pub fn store_needs_fleet() -> String {
-    "`store` is read only with `scope = \"fleet\"`; set both, or neither".to_owned()
+/// A store key (`store`, `budget_store`) without the fleet scope it belongs to.
+pub fn store_needs_fleet(scope_key: &str, store_key: &str) -> String {
+    format!("`{store_key}` is read only with `{scope_key} = \"fleet\"`; set both, or neither")
 }
 
-/// A fleet limit's `store` names no connection, or one that is not Redis (`found`).
-pub fn store_not_redis(store: &str, found: Option<&str>) -> String {
+/// A fleet policy's store key (`store_key`: `store`, `budget_store`) names no connection, or one
+/// that is not Redis (`found`).
+pub fn store_not_redis(store_key: &str, store: &str, found: Option<&str>) -> String {
     match found {
         None => format!(
-            "`store` = {} names no connection; it must name a Redis connection beside this one",
+            "`{store_key}` = {} names no connection; it must name a Redis connection beside this one",
             quoted(store)
         ),
         Some(protocol) => format!(
-            "`store` = {} names a `{protocol}` connection; a fleet limit is kept in a Redis connection",
+            "`{store_key}` = {} names a `{protocol}` connection; a fleet policy is kept in a Redis connection",
             quoted(store)
         ),
     }

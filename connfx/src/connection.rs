@@ -98,6 +98,13 @@ pub trait Connection: Clone + Send + Sync + 'static {
         None
     }
 
+    /// The connection's retry budget when it is kept across a fleet (`retry(budget_scope =
+    /// "fleet", budget_store = …)`), bound like [`fleet_rate_limit`](Connection::fleet_rate_limit).
+    #[doc(hidden)]
+    fn fleet_budget(&self) -> Option<std::sync::Arc<crate::RetryBudget>> {
+        None
+    }
+
     /// Whether the service needs this connection to serve (`health(critical = …)`, default
     /// `true`). Only critical connections decide [`HealthReport::ready`](crate::HealthReport::ready)
     /// and the readiness probe; the others are reported but never block.

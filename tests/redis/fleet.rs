@@ -276,4 +276,120 @@ fn the_fleet_keys_have_environment_variables() {
     ] {
         assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
     }
+    let names: Vec<String> = Retrier::env_vars().into_iter().map(|v| v.name).collect();
+    for name in [
+        "FLEETB_FLEET_FLAKY_RETRY_BUDGET_SCOPE",
+        "FLEETB_FLEET_FLAKY_RETRY_BUDGET_STORE",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+    }
+}
+
+/// A replica whose partner is down: its retries draw from one budget for the whole fleet.
+#[derive(Connections)]
+#[connections(env_prefix = "FLEETB")]
+pub struct Retrier {
+    /// The partner API, retried within a fleet-wide budget of 10 % plus 20 a second.
+    #[connection(
+        protocol = "http",
+        retry(
+            max_attempts = 3,
+            initial_interval = "1ms",
+            max_interval = "1ms",
+            budget = 0.1,
+            min_retries_per_sec = 20,
+            budget_scope = "fleet",
+            budget_store = "cache"
+        )
+    )]
+    fleet_flaky: HttpConnection,
+    /// Keeps the fleet's budget.
+    #[connection(protocol = "redis", timeout(per_attempt = "300ms"))]
+    cache: RedisConnection,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_budget_keeps_four_replicas_retries_within_the_fleet_budget_in_an_outage() {
+    let test = "a_fleet_budget_keeps_four_replicas_retries_within_the_fleet_budget_in_an_outage";
+    let Some(redis) = services::redis(test) else {
+        return;
+    };
+    // An upstream in a full outage: every request answered 503, and counted.
+    let seen = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&seen);
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            counted.fetch_add(1, Relaxed);
+            async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down") }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let env = [
+        ("FLEETB_FLEET_FLAKY_URL", url.as_str()),
+        ("FLEETB_CACHE_URL", redis.as_str()),
+    ];
+    let mut replicas = Vec::new();
+    for _ in 0..4 {
+        let config = Retrier::load_config_from(Sources::new().env_map(env)).unwrap();
+        replicas.push(Arc::new(config.connect().await.unwrap()));
+    }
+    replicas[0]
+        .cache()
+        .del("{connfx:retry_budget:fleet_flaky}")
+        .await
+        .unwrap();
+    // Let every replica settle with the store once, so its retries are the fleet's.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let run = Duration::from_secs(5);
+    let calls = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + run;
+    let mut tasks = Vec::new();
+    for replica in &replicas {
+        for _ in 0..2 {
+            let (replica, calls) = (Arc::clone(replica), Arc::clone(&calls));
+            tasks.push(tokio::spawn(async move {
+                while Instant::now() < until && calls.load(Relaxed) < 20_000 {
+                    let answer = replica.fleet_flaky().get("/").send().await;
+                    assert!(answer.is_err(), "the upstream is down");
+                    calls.fetch_add(1, Relaxed);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }));
+        }
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let (calls, requests) = (calls.load(Relaxed) as f64, seen.load(Relaxed) as f64);
+    let retries = requests - calls;
+    let seconds = run.as_secs_f64();
+    // The fleet's budget: 10 % of its requests, 20 a second, 20 saved up.
+    let fleet_budget = 0.1 * calls + 20.0 * seconds + 20.0;
+    // What four local budgets of the same config would allow.
+    let local_budgets = 0.1 * calls + 4.0 * (20.0 * seconds + 20.0);
+    eprintln!(
+        "{calls} calls, {retries} retries; the fleet's budget {fleet_budget}, four local budgets {local_budgets}, no budget {}",
+        2.0 * calls
+    );
+    assert!(
+        retries <= 1.2 * fleet_budget,
+        "{retries} retries over 1.2 x {fleet_budget}"
+    );
+    assert!(
+        retries >= 0.5 * fleet_budget,
+        "the budget is spent, not starved: {retries}"
+    );
+    for replica in &replicas {
+        let stats = replica.fleet_flaky().retry().unwrap().budget().unwrap().stats();
+        let fleet = stats.fleet.unwrap();
+        assert!(fleet.store_up && fleet.round_trips >= 40, "{stats:?}");
+    }
+    for replica in replicas {
+        replica.close().await;
+    }
 }

@@ -39,7 +39,7 @@ macro_rules! rate_limit_group {
                 /// `local`: the limit holds for this instance's calls. `fleet`: for the calls of
                 /// every instance that names the same `store` and connection (needs the `redis`
                 /// feature).
-                scope: RateLimitScope = RateLimitScope::Local => OneOf["local", "fleet"];
+                scope: Scope = Scope::Local => OneOf["local", "fleet"];
                 /// With `scope = "fleet"`: the Redis connection (a field of the same struct, or a
                 /// target of the same registry) that keeps the fleet's limit.
                 #[serde(skip_serializing_if = "Option::is_none")]

@@ -19,7 +19,7 @@ macro_rules! retry_group {
             rules [NotAbove(initial_interval, max_interval)];
             shorthand [];
             switch [enabled];
-            check [];
+            check [check_retry];
             keys {
                 /// Tries in all, the first one included (1 = no retry).
                 max_attempts: u32 = 3 => Integer[1, 100];
@@ -54,6 +54,14 @@ macro_rules! retry_group {
                 /// Retries allowed per second whatever the budget, so a quiet connection can
                 /// still retry; also the most the budget saves up (at least 1).
                 min_retries_per_sec: u32 = 10 => Integer[0, 1_000_000];
+                /// `local`: the budget counts this instance's requests and retries. `fleet`:
+                /// every instance's that names the same `budget_store` and connection (feature
+                /// `redis`); `min_retries_per_sec` is then the fleet's.
+                budget_scope: Scope = Scope::Local => OneOf["local", "fleet"];
+                /// With `budget_scope = "fleet"`: the Redis connection (a field of the same
+                /// struct, or a target of the same registry) that keeps the fleet's budget.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                budget_store: Option<String> = None => Str;
             }
         }
     };

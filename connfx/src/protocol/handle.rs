@@ -9,7 +9,8 @@
 /// - `telemetry = a.b`: `telemetry` as `Some(&self.a.b)`;
 /// - `reload`: `reload_applies` by the one rule of [`crate::reload::live_unless_transport`],
 ///   and `prepare_reload` as `self.prepare(config).await`;
-/// - `fleet`: `fleet_rate_limit` as `self.rate_limit()`, when it is `scope = "fleet"`.
+/// - `fleet`: `fleet_rate_limit` and `fleet_budget` from `self.rate_limit()` and
+///   `self.retry()`, when they are kept across the fleet.
 ///
 /// Use it inside the `impl Connection` block. A macro rather than a helper type or function:
 /// Rust cannot delegate trait methods, so with a shared helper each impl would still have to
@@ -45,6 +46,10 @@ macro_rules! handle_methods {
     (fleet $(, $($rest:tt)*)?) => {
         fn fleet_rate_limit(&self) -> ::core::option::Option<crate::RateLimit> {
             self.rate_limit().filter(crate::RateLimit::is_fleet)
+        }
+
+        fn fleet_budget(&self) -> ::core::option::Option<::std::sync::Arc<crate::RetryBudget>> {
+            self.retry()?.budget().filter(|budget| budget.is_fleet()).cloned()
         }
 
         crate::protocol::handle::handle_methods!($($($rest)*)?);

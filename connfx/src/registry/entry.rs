@@ -22,6 +22,8 @@ trait Erased: Send + Sync {
     fn critical(&self) -> bool;
     #[cfg(feature = "redis")]
     fn fleet_rate_limit(&self) -> Option<crate::RateLimit>;
+    #[cfg(feature = "redis")]
+    fn fleet_budget(&self) -> Option<Arc<crate::RetryBudget>>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -47,6 +49,10 @@ impl<T: Connection> Erased for T {
     #[cfg(feature = "redis")]
     fn fleet_rate_limit(&self) -> Option<crate::RateLimit> {
         Connection::fleet_rate_limit(self)
+    }
+    #[cfg(feature = "redis")]
+    fn fleet_budget(&self) -> Option<Arc<crate::RetryBudget>> {
+        Connection::fleet_budget(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -91,5 +97,10 @@ impl Entry {
     #[cfg(feature = "redis")]
     pub(crate) fn fleet_rate_limit(&self) -> Option<crate::RateLimit> {
         self.0.fleet_rate_limit()
+    }
+
+    #[cfg(feature = "redis")]
+    pub(crate) fn fleet_budget(&self) -> Option<Arc<crate::RetryBudget>> {
+        self.0.fleet_budget()
     }
 }

@@ -178,10 +178,11 @@ impl Registry {
     #[cfg(not(feature = "otlp"))]
     pub fn export_telemetry(&self) {}
 
-    /// Binds each fleet rate limit (`rate_limit(scope = "fleet", store = …)`) of the registry's
-    /// connections to the Redis connection its `store` names. A derived struct's `connect` and
-    /// [`RegistryConfig::connect`] call it once every connection is in, and a reload after it has
-    /// applied; call it again after adding connections by hand.
+    /// Binds each fleet policy of the registry's connections — a rate limit with
+    /// `scope = "fleet"`, a retry budget with `budget_scope = "fleet"` — to the Redis connection
+    /// its store key names. A derived struct's `connect` and [`RegistryConfig::connect`] call it
+    /// once every connection is in, and a reload after it has applied; call it again after
+    /// adding connections by hand.
     ///
     /// ```
     /// connfx::Registry::new().bind_stores().unwrap();
@@ -195,20 +196,18 @@ impl Registry {
         {
             let mut errors = crate::error::ConnectErrors::default();
             for (name, entry) in self.snapshot() {
-                let Some(limit) = entry.fleet_rate_limit() else {
-                    continue;
-                };
-                let store = limit.store_name().unwrap_or_default();
-                let found = self.entry(&store);
-                match found.as_ref().and_then(Entry::downcast::<crate::RedisConnection>) {
-                    Some(redis) => limit.bind_store(redis),
-                    None => {
-                        let message =
-                            connfx_spec::message::store_not_redis(&store, found.map(|e| e.protocol()));
-                        errors.check::<()>(Err(crate::ConnectError::new(
-                            name,
-                            format!("rate_limit.store: {message}"),
-                        )));
+                if let Some(limit) = entry.fleet_rate_limit() {
+                    let store = limit.store_name().unwrap_or_default();
+                    match self.store(&name, "rate_limit.store", &store) {
+                        Ok(redis) => limit.bind_store(redis),
+                        Err(error) => drop(errors.check::<()>(Err(error))),
+                    }
+                }
+                if let Some(budget) = entry.fleet_budget() {
+                    let store = budget.store_name().unwrap_or_default().to_owned();
+                    match self.store(&name, "retry.budget_store", &store) {
+                        Ok(redis) => budget.bind_store(&name, redis),
+                        Err(error) => drop(errors.check::<()>(Err(error))),
                     }
                 }
             }
@@ -218,6 +217,26 @@ impl Registry {
             }
         }
         Ok(())
+    }
+
+    /// The Redis connection `store` that the key `key` of the connection `name` names.
+    #[cfg(feature = "redis")]
+    fn store(
+        &self,
+        name: &str,
+        key: &str,
+        store: &str,
+    ) -> Result<crate::RedisConnection, crate::ConnectError> {
+        let found = self.entry(store);
+        found
+            .as_ref()
+            .and_then(Entry::downcast::<crate::RedisConnection>)
+            .ok_or_else(|| {
+                let store_key = key.rsplit('.').next().unwrap_or(key);
+                let message =
+                    connfx_spec::message::store_not_redis(store_key, store, found.map(|e| e.protocol()));
+                crate::ConnectError::new(name, format!("{key}: {message}"))
+            })
     }
 
     /// The connection called `name`, as type `T` (a cheap handle to the same live connection).

@@ -71,8 +71,7 @@ pub fn policy_key(path: &str) -> Option<Applied> {
 /// How a reload applies a change of the key at `path` on a built-in connection: its policies,
 /// `timeout.total` and `health` change in place ([`Applied::Live`]); any other key is part of
 /// how it reaches the service (the URL, TLS, headers, pool, the other timeouts) and needs a new
-/// client, pool or socket beside the old one ([`Applied::Reconnected`]). A rate limit's `scope`
-/// and `store` need a restart (`None`). The one rule of every
+/// client, pool or socket beside the old one ([`Applied::Reconnected`]). The one rule of every
 /// built-in protocol that reloads.
 ///
 /// ```
@@ -80,13 +79,8 @@ pub fn policy_key(path: &str) -> Option<Applied> {
 /// use connfx::reload::live_unless_transport;
 /// assert_eq!(live_unless_transport("health.timeout"), Some(Applied::Live));
 /// assert_eq!(live_unless_transport("pool.max_size"), Some(Applied::Reconnected));
-/// assert_eq!(live_unless_transport("rate_limit.store"), None, "a restart");
 /// ```
 pub fn live_unless_transport(path: &str) -> Option<Applied> {
-    // Whose calls a rate limit counts, and where: a fleet limit's state lives in its store.
-    if matches!(path, "rate_limit.scope" | "rate_limit.store") {
-        return None;
-    }
     let live = policy_key(path).is_some() || path.starts_with("health.");
     Some(if live { Applied::Live } else { Applied::Reconnected })
 }

@@ -12,6 +12,7 @@ mod invalid;
 mod outcome;
 pub mod rate_limit;
 pub mod retry;
+mod scope;
 #[cfg(any(feature = "http", feature = "sql", feature = "redis"))]
 pub(crate) mod stack;
 pub(crate) mod striped;
@@ -28,5 +29,6 @@ pub use rate_limit::RateLimitConfig;
 pub use rate_limit::{KeyedRateLimit, RateLimit};
 pub use retry::Retry;
 pub use retry::RetryConfig;
+pub use scope::Scope;
 pub use timeout::{CallTimeoutConfig, TimeoutConfig};
 pub use timeout::{Deadline, Timeout};

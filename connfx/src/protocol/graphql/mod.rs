@@ -345,6 +345,10 @@ impl Connection for GraphqlConnection {
         self.http.fleet_rate_limit()
     }
 
+    fn fleet_budget(&self) -> Option<std::sync::Arc<crate::RetryBudget>> {
+        self.http.fleet_budget()
+    }
+
     fn reload_applies(path: &str) -> Option<crate::Applied> {
         crate::reload::live_unless_transport(path)
     }

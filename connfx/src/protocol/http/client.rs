@@ -92,7 +92,7 @@ pub(super) fn check_http(config: &HttpConfig) -> Vec<Problem> {
     let fleet = config
         .rate_limit
         .as_ref()
-        .is_some_and(|r| r.scope == crate::resilience::rate_limit::RateLimitScope::Fleet);
+        .is_some_and(|r| r.scope == crate::resilience::Scope::Fleet);
     if config.per_host && fleet {
         problems.push(Problem::at(
             "rate_limit.scope",

@@ -47,6 +47,11 @@ use tracing::debug;
 use crate::RetryConfig;
 use crate::resilience::striped::Striped;
 
+#[cfg(feature = "redis")]
+mod fleet;
+#[cfg(feature = "redis")]
+pub use fleet::FLUSH;
+
 /// One retry, in the budget's fixed-point units (a deposit of 0.2 is 200 units; a millisecond of
 /// `min_retries_per_sec = n` is `n` units).
 const RETRY: i64 = 1000;
@@ -76,6 +81,9 @@ pub struct RetryBudget {
     spent: AtomicI64,
     withdrawals: AtomicU64,
     refused: AtomicU64,
+    /// `budget_scope = "fleet"`: the bucket is the fleet's, in Redis (see `fleet`).
+    #[cfg(feature = "redis")]
+    fleet: Option<fleet::FleetBudget>,
 }
 
 /// What a [`RetryBudget`] has seen since it was built.
@@ -87,8 +95,24 @@ pub struct BudgetStats {
     pub withdrawals: u64,
     /// Retries refused.
     pub refused: u64,
-    /// Whole retries available now.
+    /// Whole retries available now (in this instance's own bucket).
     pub available: u64,
+    /// For a `budget_scope = "fleet"` budget, how it stands with its store.
+    pub fleet: Option<BudgetFleetStats>,
+}
+
+/// How a `budget_scope = "fleet"` budget stands with its store ([`BudgetStats::fleet`]).
+///
+/// ```
+/// let stats = connfx::resilience::budget::BudgetFleetStats::default();
+/// assert!(!stats.store_up);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BudgetFleetStats {
+    /// The store answered the last settling: retries come from the fleet's bucket.
+    pub store_up: bool,
+    /// Settlings with the store so far (one each `FLUSH`).
+    pub round_trips: u64,
 }
 
 impl RetryBudget {
@@ -106,6 +130,8 @@ impl RetryBudget {
             spent: AtomicI64::new(0),
             withdrawals: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            #[cfg(feature = "redis")]
+            fleet: None,
         };
         budget.set(ratio, min_retries_per_sec);
         budget
@@ -157,11 +183,76 @@ impl RetryBudget {
         held.min(self.capacity.load(Ordering::Relaxed))
     }
 
-    /// The budget of a `retry(...)` config, if it sets `budget`.
+    /// The budget of a `retry(...)` config, if it sets `budget`. With `budget_scope = "fleet"`
+    /// (feature `redis`) it is the fleet's once bound to its store
+    /// ([`bind_store`](RetryBudget::bind_store)), and this instance's until then.
     pub fn from_config(config: &RetryConfig) -> Option<Self> {
-        config
-            .budget
-            .map(|ratio| RetryBudget::new(ratio, config.min_retries_per_sec))
+        let ratio = config.budget?;
+        #[allow(unused_mut)]
+        let mut budget = RetryBudget::new(ratio, config.min_retries_per_sec);
+        #[cfg(feature = "redis")]
+        if config.budget_scope == crate::resilience::Scope::Fleet {
+            budget.fleet = Some(fleet::FleetBudget::new(
+                config.budget_store.as_deref().unwrap_or_default(),
+            ));
+        }
+        Some(budget)
+    }
+
+    /// Whether this is a `budget_scope = "fleet"` budget (always `false` without the `redis`
+    /// feature).
+    ///
+    /// ```
+    /// assert!(!connfx::resilience::budget::RetryBudget::new(0.2, 10).is_fleet());
+    /// ```
+    pub fn is_fleet(&self) -> bool {
+        #[cfg(feature = "redis")]
+        return self.fleet.is_some();
+        #[cfg(not(feature = "redis"))]
+        false
+    }
+
+    /// Binds a `budget_scope = "fleet"` budget of the connection `name` to the Redis connection
+    /// that keeps it (a registry or derived struct does this at connect); its settlings with the
+    /// store start then, on the current tokio runtime. A local budget ignores it.
+    ///
+    /// ```no_run
+    /// # async fn run(cache: connfx::RedisConnection) {
+    /// use std::sync::Arc;
+    /// use connfx::RetryConfig;
+    /// use connfx::resilience::{Scope, budget::RetryBudget};
+    /// let config = RetryConfig {
+    ///     budget_scope: Scope::Fleet,
+    ///     budget_store: Some("cache".into()),
+    ///     ..Default::default()
+    /// };
+    /// let budget = Arc::new(RetryBudget::from_config(&config).unwrap());
+    /// budget.bind_store("partner", cache);
+    /// # }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn bind_store(self: &std::sync::Arc<Self>, name: &str, store: crate::RedisConnection) {
+        if let Some(fleet) = &self.fleet {
+            fleet::bind(self, fleet, name, store);
+        }
+    }
+
+    /// Whether `other` keeps its balance where this one does (both local, or both in the same
+    /// fleet store), so a reload may carry this one on with `other`'s rates.
+    pub(crate) fn is_kept_like(&self, other: &RetryBudget) -> bool {
+        #[cfg(feature = "redis")]
+        return self.store_name() == other.store_name();
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = other;
+            true
+        }
+    }
+
+    /// The name of the Redis connection a fleet budget's config names, if it is one.
+    #[cfg(feature = "redis")]
+    pub(crate) fn store_name(&self) -> Option<&str> {
+        self.fleet.as_ref().map(fleet::FleetBudget::store_name)
     }
 
     /// The share of requests that may be retried.
@@ -181,6 +272,12 @@ impl RetryBudget {
 
     /// Takes one retry from the budget; `false` if none is left.
     pub fn withdraw(&self) -> bool {
+        #[cfg(feature = "redis")]
+        if let Some(granted) = self.fleet.as_ref().and_then(fleet::FleetBudget::withdraw) {
+            let counter = if granted { &self.withdrawals } else { &self.refused };
+            counter.fetch_add(1, Ordering::Relaxed);
+            return granted;
+        }
         self.withdraw_at(self.origin.elapsed())
     }
 
@@ -192,6 +289,13 @@ impl RetryBudget {
             withdrawals: self.withdrawals.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
             available: u64::try_from(held / RETRY).unwrap_or(0),
+            #[cfg(feature = "redis")]
+            fleet: self.fleet.as_ref().map(|f| BudgetFleetStats {
+                store_up: f.is_up(),
+                round_trips: f.round_trips(),
+            }),
+            #[cfg(not(feature = "redis"))]
+            fleet: None,
         }
     }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::config::group::Problem;
+use crate::resilience::Scope;
 
 connfx_spec::rate_limit_group!(crate::config::group::config_group);
 
@@ -34,17 +35,6 @@ crate::config::group::choice! {
 }
 
 crate::config::group::choice! {
-    /// `scope = "local" | "fleet"`: whose calls the limit counts.
-    pub enum RateLimitScope {
-        /// This instance's calls, counted here.
-        #[default]
-        Local = "local",
-        /// The calls of every instance sharing the `store`, counted in Redis.
-        Fleet = "fleet",
-    }
-}
-
-crate::config::group::choice! {
     /// `on_store_error = "local" | "reject" | "allow"`: what a fleet limit does while its store
     /// cannot be reached.
     pub enum StoreErrorRule {
@@ -68,17 +58,7 @@ fn check_rate_limit(c: &RateLimitConfig) -> Result<(), Problem> {
 
 /// `scope = "fleet"` needs a `store` (and the `redis` feature); a `store` means nothing without it.
 fn fleet_is_complete(c: &RateLimitConfig) -> Result<(), Problem> {
-    match (c.scope, &c.store) {
-        (RateLimitScope::Fleet, None) => Err(Problem::at("scope", connfx_spec::message::fleet_needs_store())),
-        (RateLimitScope::Local, Some(_)) => {
-            Err(Problem::at("store", connfx_spec::message::store_needs_fleet()))
-        }
-        (RateLimitScope::Fleet, Some(_)) if !cfg!(feature = "redis") => Err(Problem::at(
-            "scope",
-            "`scope = \"fleet\"` keeps the limit in Redis: build connfx with its `redis` feature",
-        )),
-        _ => Ok(()),
-    }
+    Scope::check(c.scope, c.store.as_deref(), ("scope", "store"))
 }
 
 /// The rate must be one the limiter can keep exactly: a zero period would make every rate

@@ -79,7 +79,7 @@ impl RateLimit {
             counters: Counters::default(),
             events: Emitter::new(),
             #[cfg(feature = "redis")]
-            fleet: (config.scope == super::RateLimitScope::Fleet)
+            fleet: (config.scope == crate::resilience::Scope::Fleet)
                 .then(|| super::fleet::Fleet::new(name, &config)),
         };
         RateLimit {
@@ -128,10 +128,10 @@ impl RateLimit {
     /// ```no_run
     /// # async fn run(cache: connfx::RedisConnection) {
     /// use connfx::RateLimitConfig;
-    /// use connfx::resilience::rate_limit::{RateLimit, RateLimitScope};
+    /// use connfx::resilience::{Scope, rate_limit::RateLimit};
     /// let limit = RateLimit::named("partner", RateLimitConfig {
     ///     requests: 100,
-    ///     scope: RateLimitScope::Fleet,
+    ///     scope: Scope::Fleet,
     ///     store: Some("cache".into()),
     ///     ..Default::default()
     /// });
@@ -157,6 +157,18 @@ impl RateLimit {
         return self.inner.fleet.is_some();
         #[cfg(not(feature = "redis"))]
         false
+    }
+
+    /// Whether `config` keeps its limit where this one does (both local, or both in the same
+    /// fleet store), so a reload may change this one in place to it.
+    pub(crate) fn is_kept_like(&self, config: &RateLimitConfig) -> bool {
+        #[cfg(feature = "redis")]
+        return self.store_name() == config.store.clone().filter(|_| config.scope == crate::resilience::Scope::Fleet);
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = config;
+            true
+        }
     }
 
     /// The name of the Redis connection a fleet limit's config names, if it is one.

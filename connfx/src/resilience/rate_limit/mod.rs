@@ -40,7 +40,7 @@ mod keyed;
 mod layer;
 mod limiter;
 
-pub use config::{RateLimitConfig, RateLimitMode, RateLimitScope, StoreErrorRule};
+pub use config::{RateLimitConfig, RateLimitMode, StoreErrorRule};
 pub use error::RateLimited;
 pub use events::{FleetStats, KeyedEvent, RateLimitEvent, RateLimitStats};
 #[cfg(feature = "redis")]

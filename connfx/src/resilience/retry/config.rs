@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use super::RetryOn;
+use crate::config::group::Problem;
+use crate::resilience::Scope;
 
 connfx_spec::retry_group!(crate::config::group::config_group);
 
@@ -23,4 +25,20 @@ crate::config::group::choice! {
         /// `initial_interval` every time.
         Constant = "constant",
     }
+}
+
+/// A fleet budget names its store (see [`Scope::check`]) and has a budget to share.
+fn check_retry(c: &RetryConfig) -> Result<(), Problem> {
+    Scope::check(
+        c.budget_scope,
+        c.budget_store.as_deref(),
+        ("budget_scope", "budget_store"),
+    )?;
+    if c.budget_scope == Scope::Fleet && c.budget.is_none() {
+        return Err(Problem::at(
+            "budget_scope",
+            "`budget_scope = \"fleet\"` shares the retry budget, and `budget` is unset",
+        ));
+    }
+    Ok(())
 }

@@ -99,7 +99,8 @@ impl Retry {
 
     /// A policy of `config`, built as [`try_new`](Retry::try_new) builds it, that carries on
     /// from this one: the same counters and listeners, and this one's budget with its balance
-    /// kept ([`RetryBudget::reconfigure`]) when both have one. A retry policy holds no other
+    /// kept ([`RetryBudget::reconfigure`]) when both have one kept in the same place (this
+    /// instance, or the same fleet store; a budget that moves starts afresh). A retry policy holds no other
     /// state, so this is how a reload changes one: calls already running finish under the
     /// policy they started with, and later calls use the new one.
     ///
@@ -123,7 +124,9 @@ impl Retry {
     /// [`reconfigured`](Retry::reconfigured)).
     pub(crate) fn carrying_on(mut self, earlier: &Retry) -> Retry {
         self.shared = Arc::clone(&earlier.shared);
-        if let (Some(kept), Some(new)) = (&earlier.policy.budget, &self.policy.budget) {
+        if let (Some(kept), Some(new)) = (&earlier.policy.budget, &self.policy.budget)
+            && kept.is_kept_like(new)
+        {
             kept.reconfigure(new.ratio(), new.min_retries_per_sec());
             let kept = Some(Arc::clone(kept));
             return self.with_budget(kept);

@@ -145,7 +145,8 @@ impl Policies {
     /// but keeps its counters, listeners and budget balance. A policy switched on starts fresh
     /// (watched in `telemetry` like one built at connect); one switched off is dropped. A change
     /// of `per_host` starts the breaker and rate limit afresh: state kept per host cannot become
-    /// state kept per connection, or back.
+    /// state kept per connection, or back; so does a rate limit moved between this instance and
+    /// a fleet store (the reload then binds it to its store, see `Registry::bind_stores`).
     ///
     /// Every group is checked ([`Policies::check`]) before anything changes, so a refused
     /// config changes nothing.
@@ -159,7 +160,7 @@ impl Policies {
         let per_host = config.per_host;
         let fresh = Policies::new(name, config);
         let rate_limit = match (&self.rate_limit, config.rate_limit) {
-            (Some(kept), Some(c)) if kept.is_per_host() == per_host => {
+            (Some(kept), Some(c)) if kept.is_per_host() == per_host && kept.one().is_none_or(|l| l.is_kept_like(c)) => {
                 match kept {
                     Scoped::Connection(limit) => limit.reconfigure(c)?,
                     Scoped::PerHost(limits) => limits.reconfigure(c)?,
