@@ -393,3 +393,43 @@ async fn a_fleet_budget_keeps_four_replicas_retries_within_the_fleet_budget_in_a
         replica.close().await;
     }
 }
+
+/// A connection whose rate limit a reload moves into the fleet.
+#[derive(Connections)]
+#[connections(env_prefix = "FLEETM")]
+pub struct Movable {
+    /// The partner API, limited locally at first.
+    #[connection(protocol = "http", rate_limit(requests = 50, per = "1s"))]
+    fleet_moved: HttpConnection,
+    /// The store a reload may name.
+    #[connection(protocol = "redis")]
+    cache: RedisConnection,
+}
+
+#[tokio::test]
+async fn a_reload_moves_a_local_limit_into_the_fleet_and_binds_its_store() {
+    let test = "a_reload_moves_a_local_limit_into_the_fleet_and_binds_its_store";
+    let Some(redis) = services::redis(test) else {
+        return;
+    };
+    let (url, _seen) = upstream().await;
+    let base = vec![
+        ("FLEETM_FLEET_MOVED_URL".to_owned(), url.clone()),
+        ("FLEETM_CACHE_URL".to_owned(), redis.clone()),
+    ];
+    let config = Movable::load_config_from(Sources::new().env_map(base.clone())).unwrap();
+    let conns = config.connect().await.unwrap();
+    assert!(!conns.fleet_moved().rate_limit().unwrap().is_fleet());
+
+    let mut moved = base;
+    moved.push(("FLEETM_FLEET_MOVED_RATE_LIMIT_SCOPE".to_owned(), "fleet".to_owned()));
+    moved.push(("FLEETM_FLEET_MOVED_RATE_LIMIT_STORE".to_owned(), "cache".to_owned()));
+    let report = conns.reload(Sources::new().env_map(moved)).await.unwrap();
+    assert!(report.change("fleet_moved.rate_limit.scope").is_some(), "{report:?}");
+    let limit = conns.fleet_moved().rate_limit().unwrap();
+    assert!(limit.is_fleet(), "the limit is the fleet's now");
+    conns.fleet_moved().get("/").send().await.unwrap();
+    let fleet = limit.stats().fleet.unwrap();
+    assert!(fleet.round_trips >= 1 && !fleet.store_down, "bound to its store by the reload: {fleet:?}");
+    conns.close().await;
+}
