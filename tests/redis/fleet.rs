@@ -422,14 +422,26 @@ async fn a_reload_moves_a_local_limit_into_the_fleet_and_binds_its_store() {
     assert!(!conns.fleet_moved().rate_limit().unwrap().is_fleet());
 
     let mut moved = base;
-    moved.push(("FLEETM_FLEET_MOVED_RATE_LIMIT_SCOPE".to_owned(), "fleet".to_owned()));
-    moved.push(("FLEETM_FLEET_MOVED_RATE_LIMIT_STORE".to_owned(), "cache".to_owned()));
+    moved.push((
+        "FLEETM_FLEET_MOVED_RATE_LIMIT_SCOPE".to_owned(),
+        "fleet".to_owned(),
+    ));
+    moved.push((
+        "FLEETM_FLEET_MOVED_RATE_LIMIT_STORE".to_owned(),
+        "cache".to_owned(),
+    ));
     let report = conns.reload(Sources::new().env_map(moved)).await.unwrap();
-    assert!(report.change("fleet_moved.rate_limit.scope").is_some(), "{report:?}");
+    assert!(
+        report.change("fleet_moved.rate_limit.scope").is_some(),
+        "{report:?}"
+    );
     let limit = conns.fleet_moved().rate_limit().unwrap();
     assert!(limit.is_fleet(), "the limit is the fleet's now");
     conns.fleet_moved().get("/").send().await.unwrap();
     let fleet = limit.stats().fleet.unwrap();
-    assert!(fleet.round_trips >= 1 && !fleet.store_down, "bound to its store by the reload: {fleet:?}");
+    assert!(
+        fleet.round_trips >= 1 && !fleet.store_down,
+        "bound to its store by the reload: {fleet:?}"
+    );
     conns.close().await;
 }

@@ -158,6 +158,36 @@ async fn tls_true_with_a_plain_url_is_refused() {
     assert!(err.to_string().contains("not encrypted"), "{err}");
 }
 
+#[tokio::test]
+async fn a_lenient_connect_keeps_the_targets_that_connect_and_reports_the_others() {
+    let url = upstream().await;
+    let config = RegistryConfig::load(Sources::new().env_map([
+        ("CONN_TARGETS_API_PROTOCOL", "http"),
+        ("CONN_TARGETS_API_URL", url.as_str()),
+        ("CONN_TARGETS_BROKEN_PROTOCOL", "http"),
+        ("CONN_TARGETS_BROKEN_URL", "http://127.0.0.1:1"),
+        ("CONN_TARGETS_BROKEN_TLS", "true"),
+    ]))
+    .unwrap();
+    assert!(
+        config.clone().connect().await.is_err(),
+        "the strict connect fails as a whole"
+    );
+    let (registry, failed) = config.connect_lenient().await;
+    let failed = failed.expect("the broken target is reported");
+    assert_eq!(failed.failures().len(), 1);
+    assert_eq!(failed.failures()[0].connection, "broken");
+    assert!(failed.to_string().contains("not encrypted"), "{failed}");
+    assert_eq!(registry.names(), ["api"]);
+    let api: HttpConnection = registry.get("api").unwrap();
+    assert_eq!(
+        api.get("/ping").send().await.unwrap().text().await.unwrap(),
+        "pong"
+    );
+    assert_eq!(registry.health().await.worst(), HealthState::Ready);
+    registry.close().await;
+}
+
 #[test]
 fn registry_schema_describes_targets() {
     let schema = RegistryConfig::json_schema();

@@ -207,29 +207,60 @@ impl RegistryConfig {
     }
 
     /// Connects every target into a new [`Registry`] and binds their telemetry to its OTLP
-    /// target, if any ([`Registry::export_telemetry`]); all failures are reported together.
+    /// target, if any ([`Registry::export_telemetry`]), and their fleet policies to their stores
+    /// ([`Registry::bind_stores`]); all failures are reported together.
     ///
     /// # Errors
     /// A [`ConnectError`] listing every target that failed.
     pub async fn connect(self) -> Result<Registry, ConnectError> {
+        let (registry, failed) = self.connect_each().await;
+        match failed {
+            None => Ok(registry),
+            Some(error) => Err(error),
+        }
+    }
+
+    /// Connects every target it can, as [`connect`](RegistryConfig::connect) does, and gives
+    /// the registry of those that connected together with the failures of the others (seed 000:
+    /// a service that "handles failures gracefully" starts without one dependency and reports
+    /// it). A failed target is not in the registry, and not in what its next
+    /// [`reload`](Registry::reload) compares with, so a reload cannot add it: restart to retry it.
+    ///
+    /// ```no_run
+    /// # async fn run(config: connfx::RegistryConfig) {
+    /// let (registry, failed) = config.connect_lenient().await;
+    /// if let Some(failed) = failed {
+    ///     for failure in failed.failures() {
+    ///         tracing::warn!(target = %failure.connection, cause = %failure.message, "not connected");
+    ///     }
+    /// }
+    /// println!("{}", registry.health().await);
+    /// # }
+    /// ```
+    pub async fn connect_lenient(self) -> (Registry, Option<ConnectError>) {
+        self.connect_each().await
+    }
+
+    /// Connects each target; the registry of those that connected, and the failures, if any.
+    async fn connect_each(mut self) -> (Registry, Option<ConnectError>) {
         let registry = Registry::new();
-        registry.keep_targets(self.clone());
-        let adding = self
-            .targets
-            .into_iter()
-            .map(|(name, target)| registry.add(name, target));
+        let adding = self.targets.clone().into_iter().map(|(name, target)| {
+            let registry = &registry;
+            async move { registry.add(name.clone(), target).await.map_err(|e| (name, e)) }
+        });
         let mut errors = ConnectErrors::default();
         for result in futures_util::future::join_all(adding).await {
-            errors.check(result);
+            if let Err((name, error)) = result {
+                self.targets.remove(&name);
+                errors.check::<()>(Err(error));
+            }
         }
+        registry.keep_targets(self);
+        registry.export_telemetry();
+        errors.check(registry.bind_stores());
         let error = errors.into_error();
-        if error.failures().is_empty() {
-            registry.export_telemetry();
-            registry.bind_stores()?;
-            Ok(registry)
-        } else {
-            Err(error)
-        }
+        let failed = (!error.failures().is_empty()).then_some(error);
+        (registry, failed)
     }
 
     /// The JSON Schema (draft 2020-12) of a registry file.

@@ -163,7 +163,11 @@ impl RateLimit {
     /// fleet store), so a reload may change this one in place to it.
     pub(crate) fn is_kept_like(&self, config: &RateLimitConfig) -> bool {
         #[cfg(feature = "redis")]
-        return self.store_name() == config.store.clone().filter(|_| config.scope == crate::resilience::Scope::Fleet);
+        return self.store_name()
+            == config
+                .store
+                .clone()
+                .filter(|_| config.scope == crate::resilience::Scope::Fleet);
         #[cfg(not(feature = "redis"))]
         {
             let _ = config;

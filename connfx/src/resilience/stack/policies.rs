@@ -160,7 +160,9 @@ impl Policies {
         let per_host = config.per_host;
         let fresh = Policies::new(name, config);
         let rate_limit = match (&self.rate_limit, config.rate_limit) {
-            (Some(kept), Some(c)) if kept.is_per_host() == per_host && kept.one().is_none_or(|l| l.is_kept_like(c)) => {
+            (Some(kept), Some(c))
+                if kept.is_per_host() == per_host && kept.one().is_none_or(|l| l.is_kept_like(c)) =>
+            {
                 match kept {
                     Scoped::Connection(limit) => limit.reconfigure(c)?,
                     Scoped::PerHost(limits) => limits.reconfigure(c)?,
