@@ -7,6 +7,7 @@
 //! | `CONNFX_TEST_REDIS_URL` | `redis://127.0.0.1:6379` |
 //! | `CONNFX_TEST_POSTGRES_URL` | `postgres://postgres@127.0.0.1:5432/test` |
 //! | `CONNFX_TEST_MYSQL_URL` | `mysql://root@127.0.0.1:3306/test` |
+//! | `CONNFX_TEST_PYTHON` | a Python with `websockets` (a venv `.ci/run` makes) |
 
 #![allow(dead_code)] // each test binary uses the services it needs
 

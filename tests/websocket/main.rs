@@ -2,9 +2,12 @@
 //! server drops the socket, sends while disconnected, giving up and coming back, pings,
 //! health, close, the derive and the registry. Every wait is bounded.
 
+mod independent;
 #[path = "../support/ports.rs"]
 mod ports;
 mod server;
+#[path = "../support/services.rs"]
+mod services;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -66,6 +66,17 @@
 //!   reopened waits for it (up to `timeout.total`) and is written first on the new socket, in
 //!   call order. It fails if the round gives up, the wait times out, or the connection is
 //!   closed; a send whose caller stopped waiting is dropped, not written later behind its back.
+//! - **A server's close is a reconnect, not a failure**: once the server's close frame is read
+//!   (a redeploy's 1001), sends wait for the next socket instead of going out on the closing
+//!   one, and a frame the socket refuses unwritten (it was closing) goes out on the next socket
+//!   too; neither fails. Tested against Python's `websockets`, closing after every third message.
+//! - **What WebSocket itself cannot promise**: `send_*` resolves `Ok` once the frame is written
+//!   to a socket that is open as far as this side knows. A server that has already sent its
+//!   close frame discards the data frames that cross it on the wire, and nothing in the protocol
+//!   tells the sender which ones did: back to back against that server, 27 of 30 sends resolved
+//!   `Ok` before its close frame arrived, and only 3 were read. Resending them on the next socket
+//!   would deliver some twice. Where every message must arrive, acknowledge at the application
+//!   level (the server answers each message, the client resends what was not answered).
 //!   `Ok` means the frame was written and flushed to the socket: WebSocket has no
 //!   acknowledgement, so a frame in flight when the socket drops can still be lost; protocols
 //!   that need delivery acknowledge at the application level.
@@ -257,8 +268,9 @@ impl WebSocketConnection {
     }
 
     /// Sends a text or binary message (`&str`, `String`, `Vec<u8>`, `Bytes` or a
-    /// [`WebSocketMessage`]). While the socket is being reopened, waits for it (see the module's
-    /// decisions).
+    /// [`WebSocketMessage`]). While the socket is being reopened, or the server is closing it,
+    /// waits for the next one (see the module's decisions). `Ok` means written to an open
+    /// socket, not read by the server: see "What WebSocket itself cannot promise" there.
     ///
     /// # Errors
     /// [`CallError::Closed`] after `close`; [`CallError::Timeout`] past `timeout.total` (or a

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -38,6 +38,9 @@ enum Read<'a> {
 struct Broken {
     reason: String,
     timed_out: Option<Duration>,
+    /// The frame, when the socket refused it before writing any of it (it was closing or
+    /// closed): it goes out on the next socket instead of failing.
+    unsent: Option<Message>,
 }
 
 impl Broken {
@@ -63,8 +66,7 @@ impl Driver {
                 continue;
             }
             if let Err(broken) = self.write(&mut sink, frame).await {
-                let _ = reply.send(Err(broken.error(self.name())));
-                return self.dropped(broken.reason);
+                return self.broken(broken, reply);
             }
             let _ = reply.send(Ok(()));
         }
@@ -88,14 +90,17 @@ impl Driver {
                         if reply.is_closed() {
                             continue;
                         }
+                        // The server is closing this socket: the frame waits for the next one
+                        // rather than fail, or go out to a server that discards it.
+                        if closed_by_server.is_some() {
+                            self.pending.push_back(Pending { frame, reply });
+                            continue;
+                        }
                         match self.write(&mut sink, frame).await {
                             Ok(()) => {
                                 let _ = reply.send(Ok(()));
                             }
-                            Err(broken) => {
-                                let _ = reply.send(Err(broken.error(self.name())));
-                                return self.dropped(broken.reason);
-                            }
+                            Err(broken) => return self.broken(broken, reply),
                         }
                     }
                     Some(Command::Wake) => {}
@@ -123,6 +128,7 @@ impl Driver {
                         return self.dropped(reason);
                     }
                     if let Err(broken) = self.write(&mut sink, Message::Ping(Bytes::new())).await {
+                        // A ping is not worth keeping for the next socket.
                         return self.dropped(broken.reason);
                     }
                     unanswered = true;
@@ -135,6 +141,10 @@ impl Driver {
                     Read::Control(Message::Close(frame)) => {
                         unanswered = false;
                         closed_by_server = Some(close_reason(frame.as_ref()));
+                        // tungstenite queued the answering close frame; it leaves with the next
+                        // write or flush, and no data frame follows it here: flush, so the server
+                        // ends the socket now rather than at its own close timeout.
+                        let _ = tokio::time::timeout(CLOSE_LIMIT, sink.flush()).await;
                     }
                     Read::Control(_) => unanswered = false,
                     Read::Ended => {
@@ -154,18 +164,41 @@ impl Driver {
 
     /// Writes and flushes one frame within the write limit.
     async fn write(&self, sink: &mut Sink, frame: Message) -> Result<(), Broken> {
+        use tokio_tungstenite::tungstenite::Error;
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
         let limit = self.shared.settings.load().write_limit;
-        match tokio::time::timeout(limit, sink.send(frame)).await {
+        // A clone (a reference count): a socket that refuses the frame unwritten gives it back.
+        match tokio::time::timeout(limit, sink.send(frame.clone())).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(Broken {
-                reason: format!("write failed: {}", describe(&e)),
-                timed_out: None,
-            }),
+            Ok(Err(e)) => {
+                let unwritten = matches!(
+                    e,
+                    Error::AlreadyClosed | Error::Protocol(ProtocolError::SendAfterClosing)
+                );
+                Err(Broken {
+                    reason: format!("write failed: {}", describe(&e)),
+                    timed_out: None,
+                    unsent: unwritten.then_some(frame),
+                })
+            }
             Err(_) => Err(Broken {
                 reason: format!("a write took longer than {}", humantime::format_duration(limit)),
                 timed_out: Some(limit),
+                unsent: None,
             }),
         }
+    }
+
+    /// A write broke the socket: a frame it refused unwritten waits for the next socket, any
+    /// other failure is the caller's error; the socket is reopened either way.
+    fn broken(&mut self, broken: Broken, reply: oneshot::Sender<Result<(), CallError>>) -> Served {
+        match broken.unsent {
+            Some(frame) => self.pending.push_front(Pending { frame, reply }),
+            None => {
+                let _ = reply.send(Err(broken.error(self.name())));
+            }
+        }
+        self.dropped(broken.reason)
     }
 
     /// The socket was closed for new settings: reopen now, telling subscribers as a drop.
