@@ -256,7 +256,10 @@ impl Fleet {
                     let (interval, _) = config.interval_and_burst();
                     let stands_for = interval.saturating_mul(answer.granted);
                     lease.permits = answer.granted - 1;
-                    lease.until = Some(Instant::now() + answer.wait + stands_for.max(LEASE_LIFE));
+                    // At the slowest rate a lease may stand for years: held to an hour, so
+                    // the deadline is one a clock can hold.
+                    let life = stands_for.clamp(LEASE_LIFE, Duration::from_secs(3600));
+                    lease.until = Instant::now().checked_add(answer.wait.saturating_add(life));
                 }
                 Take::Granted { after: answer.wait }
             }
