@@ -227,7 +227,7 @@ impl RegistryConfig {
     /// [`reload`](Registry::reload) compares with, so a reload cannot add it: restart to retry it.
     ///
     /// ```no_run
-    /// # async fn run(config: connfx::RegistryConfig) {
+    /// # async fn run(config: connfx::registry::RegistryConfig) {
     /// let (registry, failed) = config.connect_lenient().await;
     /// if let Some(failed) = failed {
     ///     for failure in failed.failures() {
