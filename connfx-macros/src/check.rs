@@ -232,7 +232,11 @@ fn second_of<'e>(rule: &Rule, items: &'e [Entry]) -> Option<&'e Value> {
 // together is checked at boot, as a file may give either.)
 fn check_fleet_stores(cx: &Ctxt, cont: &Container) {
     for field in &cont.fields {
-        for (group, key) in [("rate_limit", "store"), ("retry", "budget_store")] {
+        for (group, key) in [
+            ("rate_limit", "store"),
+            ("retry", "budget_store"),
+            ("circuit_breaker", "store"),
+        ] {
             let items = field.entries.iter().find_map(|entry| match &entry.value {
                 EntryValue::Group(items) if entry.name.text == group => Some(items),
                 _ => None,

@@ -105,6 +105,15 @@ pub trait Connection: Clone + Send + Sync + 'static {
         None
     }
 
+    /// The quorum half of the connection's breaker when it is kept across a fleet
+    /// (`circuit_breaker(scope = "fleet", store = …, quorum = …)`), bound like
+    /// [`fleet_rate_limit`](Connection::fleet_rate_limit): whether the breaker is open for the
+    /// whole fleet, and how many instances vote.
+    #[cfg(feature = "redis")]
+    fn fleet_breaker(&self) -> Option<std::sync::Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+        None
+    }
+
     /// Whether the service needs this connection to serve (`health(critical = …)`, default
     /// `true`). Only critical connections decide [`HealthReport::ready`](crate::HealthReport::ready)
     /// and the readiness probe; the others are reported but never block.

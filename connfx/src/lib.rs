@@ -291,7 +291,10 @@
 //!   because a lease trades accuracy for speed and that trade is the user's to make. While the
 //!   store is down each instance keeps `requests / instances` with the instance count last seen
 //!   (an instance counts for 10 s after its last round trip), and the state is handed over both
-//!   ways so an outage never grants a second burst.
+//!   ways so an outage never grants a second burst. The fleet's retry budget settles every
+//!   100 ms in the background (a call never waits on Redis), and a fleet breaker is a quorum of
+//!   local breakers (votes every 250 ms) rather than one shared state, so one instance's bad
+//!   network cannot open it for all and a store outage leaves each instance its own breaker.
 #![forbid(unsafe_code)]
 // docs.rs (nightly) badges each item with the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]

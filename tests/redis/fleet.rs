@@ -445,3 +445,143 @@ async fn a_reload_moves_a_local_limit_into_the_fleet_and_binds_its_store() {
     );
     conns.close().await;
 }
+
+/// A replica whose partner breaker is shared by quorum: open for all once 3 of 4 are open.
+#[derive(Connections)]
+#[connections(env_prefix = "FLEETQ")]
+pub struct Voter {
+    /// The partner API.
+    #[connection(
+        protocol = "http",
+        circuit_breaker(
+            failure_threshold = 2,
+            reset_timeout = "1s",
+            scope = "fleet",
+            store = "cache",
+            quorum = 3
+        )
+    )]
+    fleet_voted: HttpConnection,
+    /// Keeps the fleet's votes.
+    #[connection(protocol = "redis", timeout(per_attempt = "300ms"))]
+    cache: RedisConnection,
+}
+
+/// An upstream that answers 503 while its switch is on, and counts what reaches it.
+async fn switchable() -> (String, Arc<std::sync::atomic::AtomicBool>, Arc<AtomicU64>) {
+    use std::sync::atomic::AtomicBool;
+    let (failing, hits) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+    let (fails, counts) = (Arc::clone(&failing), Arc::clone(&hits));
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            counts.fetch_add(1, Relaxed);
+            let status = if fails.load(Relaxed) {
+                axum::http::StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                axum::http::StatusCode::OK
+            };
+            async move { status }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, failing, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_of_three_of_four_opens_the_fleet_and_one_instance_probes() {
+    let test = "a_quorum_of_three_of_four_opens_the_fleet_and_one_instance_probes";
+    let Some(redis) = services::redis(test) else {
+        return;
+    };
+    let mut replicas = Vec::new();
+    let mut switches = Vec::new();
+    for _ in 0..4 {
+        let (url, failing, hits) = switchable().await;
+        let env = [
+            ("FLEETQ_FLEET_VOTED_URL", url.as_str()),
+            ("FLEETQ_CACHE_URL", redis.as_str()),
+        ];
+        let config = Voter::load_config_from(Sources::new().env_map(env)).unwrap();
+        replicas.push(config.connect().await.unwrap());
+        switches.push((failing, hits));
+    }
+    replicas[0]
+        .cache()
+        .del("{connfx:circuit_breaker:fleet_voted}:votes")
+        .await
+        .unwrap();
+    let (replicas, switches) = (&replicas, &switches);
+    let call = move |i: usize| replicas[i].fleet_voted().get("/").send();
+    let open_own_breaker = move |i: usize| {
+        switches[i].0.store(true, Relaxed);
+        async move {
+            for _ in 0..2 {
+                assert!(call(i).await.is_err());
+            }
+            assert_eq!(
+                replicas[i].fleet_voted().breaker().unwrap().state(),
+                connfx::CircuitState::Open
+            );
+        }
+    };
+    let settle = || tokio::time::sleep(connfx::resilience::circuit_breaker::VOTE_EVERY * 3);
+
+    // One sick instance opens its own breaker only.
+    open_own_breaker(0).await;
+    settle().await;
+    for i in 1..4 {
+        assert!(call(i).await.is_ok(), "replica {i} is not held back by one vote");
+    }
+    let fleet = replicas[3].fleet_voted().fleet_breaker().unwrap();
+    assert_eq!((fleet.voters(), fleet.is_open()), (1, false), "{fleet:?}");
+
+    // Three do: the fourth, whose upstream is fine, is turned away without calling it.
+    open_own_breaker(1).await;
+    open_own_breaker(2).await;
+    settle().await;
+    assert!(fleet.is_open(), "{fleet:?}");
+    let before = switches[3].1.load(Relaxed);
+    let refused = call(3).await.unwrap_err();
+    assert!(
+        matches!(refused, connfx::CallError::CircuitOpen { .. }),
+        "{refused}"
+    );
+    assert_eq!(switches[3].1.load(Relaxed), before, "not sent");
+
+    // Past reset_timeout, with the upstreams still failing, one instance probes for the fleet.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let hits = |i: usize| switches[i].1.load(Relaxed);
+    let before: Vec<u64> = (0..3).map(hits).collect();
+    for i in 0..3 {
+        let _ = call(i).await;
+    }
+    let probes: u64 = (0..3).map(|i| hits(i) - before[i]).sum();
+    assert_eq!(probes, 1, "one probe for the fleet (half_open_max_calls = 1)");
+
+    // Healed: the prober's breaker closes, the fleet closes, everyone calls again.
+    for (failing, _) in switches {
+        failing.store(false, Relaxed);
+    }
+    let healed = tokio::time::timeout(Duration::from_secs(8), async {
+        loop {
+            for i in 0..3 {
+                let _ = call(i).await;
+            }
+            if call(3).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(
+        healed.is_ok(),
+        "the fleet closes once the prober's breaker does: {fleet:?}"
+    );
+    for replica in replicas {
+        replica.close().await;
+    }
+}

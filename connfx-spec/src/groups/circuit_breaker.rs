@@ -27,7 +27,7 @@ macro_rules! circuit_breaker_group {
             rules [NotAbove(reset_timeout, max_reset_timeout)];
             shorthand [];
             switch [enabled];
-            check [];
+            check [check_breaker];
             keys {
                 /// Consecutive failures that open the circuit.
                 failure_threshold: u32 = 5 => Integer[1, 1_000_000];
@@ -71,6 +71,18 @@ macro_rules! circuit_breaker_group {
                 half_open_success_needed: u32 = 1 => Integer[1, 10_000];
                 /// HTTP statuses at or above this count as failures.
                 server_error_threshold: u16 = 500 => Integer[100, 599];
+                /// `local`: this instance's breaker decides alone. `fleet`: every instance keeps
+                /// its own breaker and votes while it is open; once `quorum` instances vote, the
+                /// breaker is open for the whole fleet, and one instance probes for all (feature
+                /// `redis`).
+                scope: Scope = Scope::Local => OneOf["local", "fleet"];
+                /// With `scope = "fleet"`: the Redis connection (a field of the same struct, or a
+                /// target of the same registry) that keeps the fleet's votes.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                store: Option<String> = None => Str;
+                /// With `scope = "fleet"`: instances whose breakers must be open before the
+                /// breaker opens for the whole fleet.
+                quorum: u32 = 2 => Integer[1, 10_000];
             }
         }
     };

@@ -24,6 +24,8 @@ trait Erased: Send + Sync {
     fn fleet_rate_limit(&self) -> Option<crate::RateLimit>;
     #[cfg(feature = "redis")]
     fn fleet_budget(&self) -> Option<Arc<crate::RetryBudget>>;
+    #[cfg(feature = "redis")]
+    fn fleet_breaker(&self) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -53,6 +55,10 @@ impl<T: Connection> Erased for T {
     #[cfg(feature = "redis")]
     fn fleet_budget(&self) -> Option<Arc<crate::RetryBudget>> {
         Connection::fleet_budget(self)
+    }
+    #[cfg(feature = "redis")]
+    fn fleet_breaker(&self) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+        Connection::fleet_breaker(self)
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -102,5 +108,10 @@ impl Entry {
     #[cfg(feature = "redis")]
     pub(crate) fn fleet_budget(&self) -> Option<Arc<crate::RetryBudget>> {
         self.0.fleet_budget()
+    }
+
+    #[cfg(feature = "redis")]
+    pub(crate) fn fleet_breaker(&self) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+        self.0.fleet_breaker()
     }
 }

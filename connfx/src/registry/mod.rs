@@ -178,8 +178,8 @@ impl Registry {
     #[cfg(not(feature = "otlp"))]
     pub fn export_telemetry(&self) {}
 
-    /// Binds each fleet policy of the registry's connections — a rate limit with
-    /// `scope = "fleet"`, a retry budget with `budget_scope = "fleet"` — to the Redis connection
+    /// Binds each fleet policy of the registry's connections — a rate limit or a circuit breaker
+    /// with `scope = "fleet"`, a retry budget with `budget_scope = "fleet"` — to the Redis connection
     /// its store key names. A derived struct's `connect` and [`RegistryConfig::connect`] call it
     /// once every connection is in, and a reload after it has applied; call it again after
     /// adding connections by hand.
@@ -200,6 +200,13 @@ impl Registry {
                     let store = limit.store_name().unwrap_or_default();
                     match self.store(&name, "rate_limit.store", &store) {
                         Ok(redis) => limit.bind_store(redis),
+                        Err(error) => drop(errors.check::<()>(Err(error))),
+                    }
+                }
+                if let Some(breaker) = entry.fleet_breaker() {
+                    let store = breaker.store_name().to_owned();
+                    match self.store(&name, "circuit_breaker.store", &store) {
+                        Ok(redis) => breaker.bind(&name, redis),
                         Err(error) => drop(errors.check::<()>(Err(error))),
                     }
                 }

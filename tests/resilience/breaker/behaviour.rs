@@ -501,6 +501,8 @@ fn config_reads_every_key_from_a_file_shape() {
         "half_open_max_calls": 2,
         "half_open_success_needed": 3,
         "server_error_threshold": 502,
+        "scope": "local",
+        "quorum": 3,
     });
     let config: CircuitBreakerConfig = serde_json::from_value(json.clone()).unwrap();
     assert_eq!(config.window_duration, Some(Duration::from_secs(60)));

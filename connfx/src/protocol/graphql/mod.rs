@@ -349,6 +349,11 @@ impl Connection for GraphqlConnection {
         self.http.fleet_budget()
     }
 
+    #[cfg(feature = "redis")]
+    fn fleet_breaker(&self) -> Option<std::sync::Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+        self.http.fleet_breaker()
+    }
+
     fn reload_applies(path: &str) -> Option<crate::Applied> {
         crate::reload::live_unless_transport(path)
     }

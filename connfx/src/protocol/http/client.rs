@@ -86,18 +86,26 @@ fn prepare(config: &HttpConfig) -> Result<Prepared, Vec<Problem>> {
 /// The protocol's declared check (`check [check_http]` in `connfx-spec`): [`prepare`]'s
 /// problems. Those of `auth` are left to the `auth` group's own check, which reports them at
 /// their keys already.
+use crate::resilience::Scope;
+
 pub(super) fn check_http(config: &HttpConfig) -> Vec<Problem> {
     let mut problems: Vec<Problem> = prepare(config).err().unwrap_or_default();
     problems.retain(|problem| problem.key != "auth");
-    let fleet = config
+    let fleet_limit = config
         .rate_limit
         .as_ref()
-        .is_some_and(|r| r.scope == crate::resilience::Scope::Fleet);
-    if config.per_host && fleet {
-        problems.push(Problem::at(
-            "rate_limit.scope",
-            "`scope = \"fleet\"` keeps one limit for the connection across the fleet; with `per_host = true` limits are kept per host: set one of them",
-        ));
+        .is_some_and(|r| r.scope == Scope::Fleet);
+    let fleet_breaker = config
+        .circuit_breaker
+        .as_ref()
+        .is_some_and(|c| c.scope == Scope::Fleet);
+    for (fleet, group) in [(fleet_limit, "rate_limit"), (fleet_breaker, "circuit_breaker")] {
+        if config.per_host && fleet {
+            problems.push(Problem::at(
+                format!("{group}.scope"),
+                format!("`scope = \"fleet\"` keeps one `{group}` for the connection across the fleet; with `per_host = true` it is kept per host: set one of them"),
+            ));
+        }
     }
     problems
 }

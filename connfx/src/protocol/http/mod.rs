@@ -637,6 +637,11 @@ impl Connection for HttpConnection {
     }
 
     super::handle::handle_methods!(telemetry = handle.common.telemetry, reload, fleet);
+
+    #[cfg(feature = "redis")]
+    fn fleet_breaker(&self) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+        self.live().policies().fleet_breaker.clone()
+    }
 }
 
 impl fmt::Debug for HttpConnection {

@@ -513,6 +513,11 @@ impl Connection for RedisConnection {
         reload,
         fleet
     );
+
+    #[cfg(feature = "redis")]
+    fn fleet_breaker(&self) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+        self.live().policies.fleet_breaker.clone()
+    }
 }
 
 impl fmt::Debug for RedisConnection {

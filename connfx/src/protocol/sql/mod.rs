@@ -498,6 +498,11 @@ impl Connection for SqlConnection {
         reload,
         fleet
     );
+
+    #[cfg(feature = "redis")]
+    fn fleet_breaker(&self) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+        self.live().policies.fleet_breaker.clone()
+    }
 }
 
 impl fmt::Debug for SqlConnection {

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::resilience::InvalidConfig;
+use crate::config::group::Problem;
+use crate::resilience::{InvalidConfig, Scope};
 
 connfx_spec::circuit_breaker_group!(crate::config::group::config_group);
 
@@ -68,4 +69,9 @@ impl CircuitBreakerConfig {
             ..CircuitBreakerConfig::default()
         }
     }
+}
+
+/// A fleet breaker names the store that keeps its votes (see [`Scope::check`]).
+fn check_breaker(c: &CircuitBreakerConfig) -> Result<(), Problem> {
+    Scope::check(c.scope, c.store.as_deref(), ("scope", "store"))
 }

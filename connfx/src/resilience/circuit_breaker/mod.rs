@@ -83,6 +83,8 @@ mod config;
 mod error;
 pub mod events;
 mod extras;
+#[cfg(feature = "redis")]
+mod fleet;
 mod group;
 mod layer;
 mod machine;
@@ -103,6 +105,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::CircuitBreakerConfig;
 pub use error::{BreakerError, Rejected};
 pub use events::{CircuitEvent, EventKind, TransitionReason};
+#[cfg(feature = "redis")]
+pub use fleet::{FleetBreaker, VOTE_EVERY, VOTE_TTL};
 pub use group::CircuitBreakerGroup;
 pub use layer::{CircuitBreakerLayer, CircuitBreakerService, ResponseFuture};
 pub use permit::{OwnedPermit, Permit};

@@ -352,7 +352,7 @@ fn nanos(d: Duration) -> u64 {
 }
 
 /// This instance among the fleet's: its process and when its limit was built.
-fn instance_id() -> String {
+pub(crate) fn instance_id() -> String {
     use std::sync::atomic::AtomicUsize;
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let host = std::env::var("HOSTNAME").unwrap_or_default();

@@ -44,6 +44,8 @@ pub use config::{RateLimitConfig, RateLimitMode, StoreErrorRule};
 pub use error::RateLimited;
 pub use events::{FleetStats, KeyedEvent, RateLimitEvent, RateLimitStats};
 #[cfg(feature = "redis")]
+pub(crate) use fleet::instance_id;
+#[cfg(feature = "redis")]
 pub use fleet::{INSTANCE_TTL, LEASE_LIFE, RECHECK, STORE_TIMEOUT};
 pub use keyed::KeyedRateLimit;
 pub use layer::{ByKey, KeyedRateLimitLayer, KeyedRateLimitService, RateLimitLayer, RateLimitService};

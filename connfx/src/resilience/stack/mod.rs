@@ -116,6 +116,8 @@ impl Policies {
         let tries = Tries {
             attempt,
             breaker: breaker.as_deref(),
+            #[cfg(feature = "redis")]
+            fleet: self.fleet_breaker.as_deref().filter(|_| !overrides.no_breaker),
             deadline,
             per_attempt: self.per_attempt,
         };
@@ -148,6 +150,9 @@ impl Policies {
 struct Tries<'a, A> {
     attempt: &'a A,
     breaker: Option<&'a CircuitBreaker>,
+    /// The breaker's quorum half, which turns calls away while the fleet is open.
+    #[cfg(feature = "redis")]
+    fleet: Option<&'a crate::resilience::circuit_breaker::FleetBreaker>,
     deadline: Option<Deadline>,
     per_attempt: Option<Duration>,
 }
@@ -158,6 +163,10 @@ impl<A: Attempt> Tries<'_, A> {
         let bound = Bound::new(self.per_attempt, self.deadline);
         if let Some(deadline) = bound.expired() {
             return Err(Failure::deadline(self.attempt.connection(), deadline));
+        }
+        #[cfg(feature = "redis")]
+        if self.fleet.is_some_and(|fleet| fleet.blocks()) {
+            return Err(Failure::circuit_open(self.attempt.connection()));
         }
         let permit = match self.breaker {
             Some(breaker) => match breaker.try_acquire() {

@@ -60,6 +60,9 @@ pub(crate) struct Policies {
     pub(crate) bulkhead: Option<Bulkhead>,
     pub(crate) retry: Option<Retry>,
     pub(crate) breaker: Option<Scoped<CircuitBreaker, Arc<CircuitBreakerGroup>>>,
+    /// The quorum half of a `scope = "fleet"` breaker (see `circuit_breaker::FleetBreaker`).
+    #[cfg(feature = "redis")]
+    pub(crate) fleet_breaker: Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>>,
     pub(super) per_attempt: Option<Duration>,
     pub(super) total: Duration,
 }
@@ -121,6 +124,8 @@ impl Policies {
             rate_limit,
             bulkhead: config.bulkhead.cloned().map(Bulkhead::new),
             retry: config.retry.map(|c| retry(c, config.retry_on_default)),
+            #[cfg(feature = "redis")]
+            fleet_breaker: fleet_breaker(None, config.circuit_breaker, breaker.as_ref()),
             breaker,
             per_attempt: config.per_attempt,
             total: config.total,
@@ -202,6 +207,12 @@ impl Policies {
             rate_limit,
             bulkhead,
             retry,
+            #[cfg(feature = "redis")]
+            fleet_breaker: fleet_breaker(
+                self.fleet_breaker.as_ref(),
+                config.circuit_breaker,
+                breaker.as_ref(),
+            ),
             breaker,
             per_attempt: started.per_attempt,
             total: started.total,
@@ -230,6 +241,28 @@ impl Policies {
             Scoped::PerHost(group) => Breaker::PerHost(group),
         });
         watch(telemetry, self.retry.as_ref(), breaker);
+    }
+}
+
+/// The quorum half of a `scope = "fleet"` breaker of `config`, guarding `breaker`: `previous`
+/// carried on when it guards the same breaker in the same store (its quorum changed in place),
+/// else a new one, which the registry binds to its store.
+#[cfg(feature = "redis")]
+fn fleet_breaker(
+    previous: Option<&Arc<crate::resilience::circuit_breaker::FleetBreaker>>,
+    config: Option<&CircuitBreakerConfig>,
+    breaker: Option<&Scoped<CircuitBreaker, Arc<CircuitBreakerGroup>>>,
+) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
+    use crate::resilience::circuit_breaker::FleetBreaker;
+    let config = config.filter(|c| c.scope == crate::resilience::Scope::Fleet)?;
+    let local = breaker?.one()?;
+    let store = config.store.as_deref().unwrap_or_default();
+    match previous {
+        Some(kept) if kept.guards(local) && kept.store_name() == store => {
+            kept.set_quorum(config.quorum);
+            Some(Arc::clone(kept))
+        }
+        _ => Some(Arc::new(FleetBreaker::new(local.clone(), store, config.quorum))),
     }
 }
 
