@@ -295,6 +295,11 @@
 //!   100 ms in the background (a call never waits on Redis), and a fleet breaker is a quorum of
 //!   local breakers (votes every 250 ms) rather than one shared state, so one instance's bad
 //!   network cannot open it for all and a store outage leaves each instance its own breaker.
+//! - **A fleet store that stops answering makes its users `live`, not `error`**: the connection
+//!   still serves on its policy's fallback, so it should not fail readiness by itself (the
+//!   store's own health entry, usually critical, says the store is down). `quorum_share` adds to
+//!   `quorum` rather than replacing it: the fleet opens at `max(quorum, ⌈share × live⌉)` votes,
+//!   so a fleet shrunk to one instance is not opened by that one alone unless `quorum = 1`.
 #![forbid(unsafe_code)]
 // docs.rs (nightly) badges each item with the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]

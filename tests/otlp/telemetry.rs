@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
 use connfx::prelude::*;
-use connfx::{Connection, Sources};
+use connfx::{Connection, HealthState, Sources};
 use tracing::Instrument;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -401,10 +401,7 @@ async fn the_health_monitor_records_states_and_changes() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        (first.connection.as_str(), first.to),
-        ("api", connfx::HealthState::Ready)
-    );
+    assert_eq!((first.connection.as_str(), first.to), ("api", HealthState::Ready));
     monitor.stop();
     conns.close().await;
     let got = receiver.received();
@@ -495,4 +492,81 @@ async fn redis_commands_are_measured_and_traced() {
         assert_eq!(span.1.get("db.system.name").map(String::as_str), Some("redis"));
         assert_eq!(span.1.get("db.operation.name").map(String::as_str), Some(command));
     }
+}
+
+/// An API whose rate limit and breaker are kept across a fleet, in a Redis store.
+#[derive(Connections)]
+#[connections(env_prefix = "FTEL")]
+struct FleetTelemetry {
+    #[connection(
+        protocol = "http",
+        rate_limit(requests = 1000, per = "1s", scope = "fleet", store = "cache"),
+        circuit_breaker(scope = "fleet", store = "cache", quorum = 2)
+    )]
+    fleet_telemetry_api: HttpConnection,
+    #[connection(protocol = "redis", timeout(per_attempt = "300ms"))]
+    cache: RedisConnection,
+    #[connection(protocol = "otlp", service_name = "telemetry-test")]
+    otel: OtlpConnection,
+}
+
+/// The last value exported for `name` on the connection `connection` (a gauge's latest reading).
+fn last(got: &crate::otlp_receiver::Received, name: &str, connection: &str) -> Option<f64> {
+    let points = got.points(name).into_iter();
+    let on =
+        |a: &BTreeMap<String, String>| a.get("connfx.connection").map(String::as_str) == Some(connection);
+    points.rev().find(|(a, _)| on(a)).map(|(_, v)| v)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_policys_store_shows_in_gauges_and_health() {
+    let test = "otlp::telemetry::a_fleet_policys_store_shows_in_gauges_and_health";
+    let Some(redis) = crate::services::redis(test) else {
+        return;
+    };
+    let receiver = Receiver::http().await.unwrap();
+    let upstream = upstream().await;
+    let mut env = collector_env("FTEL", &receiver);
+    env.push(("FTEL_FLEET_TELEMETRY_API_URL".into(), upstream.url.clone()));
+    env.push(("FTEL_CACHE_URL".into(), redis));
+    let conns = FleetTelemetry::load_config_from(Sources::new().env_map(env))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let api = conns.fleet_telemetry_api();
+    api.get("/ok").send().await.unwrap();
+    // A few votes (one every 250 ms) for the breaker's store to have answered.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    flush_metrics(conns.otel()).await;
+    let got = receiver.received();
+    let on = "fleet_telemetry_api";
+    assert_eq!(last(&got, "connfx.rate_limit.store.up", on), Some(1.0));
+    assert_eq!(last(&got, "connfx.circuit_breaker.store.up", on), Some(1.0));
+    assert_eq!(last(&got, "connfx.circuit_breaker.fleet.state", on), Some(0.0));
+    let health = conns.health().await;
+    assert_eq!(
+        health.get(on).unwrap().health.state,
+        HealthState::Ready,
+        "{health}"
+    );
+
+    // The store goes away: the limit falls back (the call still goes), the gauges say so, and
+    // the API's health names the store while readiness holds.
+    conns.cache().close().await;
+    api.get("/ok").send().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    flush_metrics(conns.otel()).await;
+    let got = receiver.received();
+    assert_eq!(last(&got, "connfx.rate_limit.store.up", on), Some(0.0));
+    assert_eq!(last(&got, "connfx.circuit_breaker.store.up", on), Some(0.0));
+    let health = conns.health().await;
+    let entry = &health.get(on).unwrap().health;
+    assert_eq!(entry.state, HealthState::Live, "{health}");
+    assert!(
+        entry.message.contains("rate_limit.store `cache`")
+            && entry.message.contains("circuit_breaker.store `cache`"),
+        "{health}"
+    );
+    conns.close().await;
 }

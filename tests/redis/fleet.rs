@@ -188,6 +188,12 @@ async fn a_stopped_store_falls_back_to_a_local_share_and_the_fleet_limit_resumes
         HealthState::Error,
         "the store is down: {health}"
     );
+    // The partner itself serves on the fallback: up (it does not fail readiness by itself),
+    // not at full service, and its health names the store.
+    let partner = &health.get("fleet_partner").unwrap().health;
+    assert_eq!(partner.state, HealthState::Live, "{health}");
+    assert!(partner.message.contains("rate_limit.store `cache`"), "{health}");
+    assert!(partner.state.is_up(), "{health}");
     let during = limit.stats().fleet.unwrap();
     assert!(during.store_down, "{during:?}");
     redis.start();
@@ -262,6 +268,30 @@ fn a_fleet_scope_without_a_store_is_a_boot_error_naming_the_key_and_source() {
     assert!(
         text.contains("FLEET_CACHE_RATE_LIMIT_SCOPE"),
         "the source is named: {text}"
+    );
+}
+
+#[test]
+fn a_quorum_share_on_a_local_breaker_is_a_boot_error_and_a_share_past_one_too() {
+    let boot = |share: &str| {
+        let env = [
+            ("FLEET_FLEET_PARTNER_URL", "http://127.0.0.1:9"),
+            ("FLEET_CACHE_URL", "redis://127.0.0.1:6379"),
+            ("FLEET_CACHE_CIRCUIT_BREAKER_QUORUM_SHARE", share),
+        ];
+        Replica::load_config_from(Sources::new().env_map(env))
+            .unwrap_err()
+            .to_string()
+    };
+    let local = boot("0.5");
+    assert!(
+        local.contains("cache.circuit_breaker.quorum_share") && local.contains("scope = \"fleet\""),
+        "{local}"
+    );
+    let past = boot("1.5");
+    assert!(
+        past.contains("FLEET_CACHE_CIRCUIT_BREAKER_QUORUM_SHARE") && past.contains("1.5"),
+        "{past}"
     );
 }
 
@@ -496,23 +526,56 @@ async fn a_quorum_of_three_of_four_opens_the_fleet_and_one_instance_probes() {
     let Some(redis) = services::redis(test) else {
         return;
     };
+    three_of_four_open_the_fleet(&redis, &[]).await;
+}
+
+/// `quorum_share = 0.75` with `quorum = 1`: three quarters of four live instances, three votes.
+/// In its own Redis database, so the two quorum tests do not count each other's instances.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_share_of_three_quarters_counts_the_live_instances() {
+    let test = "a_quorum_share_of_three_quarters_counts_the_live_instances";
+    let Some(redis) = services::redis(test) else {
+        return;
+    };
+    let share = [
+        ("FLEETQ_FLEET_VOTED_CIRCUIT_BREAKER_QUORUM", "1"),
+        ("FLEETQ_FLEET_VOTED_CIRCUIT_BREAKER_QUORUM_SHARE", "0.75"),
+    ];
+    three_of_four_open_the_fleet(&format!("{}/7", redis.trim_end_matches('/')), &share).await;
+}
+
+/// Four replicas on `redis` (with the `extra` variables) whose breaker needs three votes: one
+/// sick instance opens its own breaker only, three open the fleet's, one probes for all.
+async fn three_of_four_open_the_fleet(redis: &str, extra: &[(&str, &str)]) {
+    use connfx::resilience::circuit_breaker::EventKind;
     let mut replicas = Vec::new();
     let mut switches = Vec::new();
     for _ in 0..4 {
         let (url, failing, hits) = switchable().await;
-        let env = [
+        let mut env = vec![
             ("FLEETQ_FLEET_VOTED_URL", url.as_str()),
-            ("FLEETQ_CACHE_URL", redis.as_str()),
+            ("FLEETQ_CACHE_URL", redis),
         ];
+        env.extend_from_slice(extra);
         let config = Voter::load_config_from(Sources::new().env_map(env)).unwrap();
         replicas.push(config.connect().await.unwrap());
         switches.push((failing, hits));
     }
-    replicas[0]
-        .cache()
-        .del("{connfx:circuit_breaker:fleet_voted}:votes")
-        .await
-        .unwrap();
+    for key in ["votes", "instances"] {
+        let key = format!("{{connfx:circuit_breaker:fleet_voted}}:{key}");
+        replicas[0].cache().del(key).await.unwrap();
+    }
+    let fleet_events = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&fleet_events);
+    replicas[3]
+        .fleet_voted()
+        .breaker()
+        .unwrap()
+        .on_event(move |event| {
+            if let EventKind::FleetChanged { open, .. } = event.kind {
+                heard.lock().unwrap().push(open);
+            }
+        });
     let (replicas, switches) = (&replicas, &switches);
     let call = move |i: usize| replicas[i].fleet_voted().get("/").send();
     let open_own_breaker = move |i: usize| {
@@ -537,6 +600,9 @@ async fn a_quorum_of_three_of_four_opens_the_fleet_and_one_instance_probes() {
     }
     let fleet = replicas[3].fleet_voted().fleet_breaker().unwrap();
     assert_eq!((fleet.voters(), fleet.is_open()), (1, false), "{fleet:?}");
+    let stats = fleet.stats();
+    assert_eq!((stats.instances, stats.votes_needed), (4, 3), "{stats:?}");
+    assert!(stats.store_up && stats.round_trips > 0, "{stats:?}");
 
     // Three do: the fourth, whose upstream is fine, is turned away without calling it.
     open_own_breaker(1).await;
@@ -550,6 +616,12 @@ async fn a_quorum_of_three_of_four_opens_the_fleet_and_one_instance_probes() {
         "{refused}"
     );
     assert_eq!(switches[3].1.load(Relaxed), before, "not sent");
+    assert_eq!(fleet.stats().rejected, 1, "{fleet:?}");
+    assert_eq!(
+        *fleet_events.lock().unwrap(),
+        [true],
+        "the fleet opening is an event"
+    );
 
     // Past reset_timeout, with the upstreams still failing, one instance probes for the fleet.
     tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -581,6 +653,9 @@ async fn a_quorum_of_three_of_four_opens_the_fleet_and_one_instance_probes() {
         healed.is_ok(),
         "the fleet closes once the prober's breaker does: {fleet:?}"
     );
+    // The event comes with the vote that sees the fleet close.
+    tokio::time::sleep(connfx::resilience::circuit_breaker::VOTE_EVERY * 2).await;
+    assert_eq!(*fleet_events.lock().unwrap(), [true, false], "and its closing");
     for replica in replicas {
         replica.close().await;
     }

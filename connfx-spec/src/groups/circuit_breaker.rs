@@ -83,6 +83,12 @@ macro_rules! circuit_breaker_group {
                 /// With `scope = "fleet"`: instances whose breakers must be open before the
                 /// breaker opens for the whole fleet.
                 quorum: u32 = 2 => Integer[1, 10_000];
+                /// With `scope = "fleet"`: a share (0–1) of the fleet's live instances whose
+                /// breakers must be open as well; the breaker opens for the whole fleet when at
+                /// least `quorum` instances and at least this share of them vote. Unset means
+                /// `quorum` alone.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                quorum_share: Option<f64> = None => Number[0, 1];
             }
         }
     };

@@ -4,6 +4,8 @@ mod builtin;
 mod config;
 mod dynamic;
 mod entry;
+#[cfg(feature = "redis")]
+mod fleet;
 mod monitor;
 mod reload;
 mod seed_env;
@@ -193,57 +195,8 @@ impl Registry {
     /// registry or is not a Redis connection; the others are bound.
     pub fn bind_stores(&self) -> Result<(), crate::ConnectError> {
         #[cfg(feature = "redis")]
-        {
-            let mut errors = crate::error::ConnectErrors::default();
-            for (name, entry) in self.snapshot() {
-                if let Some(limit) = entry.fleet_rate_limit() {
-                    let store = limit.store_name().unwrap_or_default();
-                    match self.store(&name, "rate_limit.store", &store) {
-                        Ok(redis) => limit.bind_store(redis),
-                        Err(error) => drop(errors.check::<()>(Err(error))),
-                    }
-                }
-                if let Some(breaker) = entry.fleet_breaker() {
-                    let store = breaker.store_name().to_owned();
-                    match self.store(&name, "circuit_breaker.store", &store) {
-                        Ok(redis) => breaker.bind(&name, redis),
-                        Err(error) => drop(errors.check::<()>(Err(error))),
-                    }
-                }
-                if let Some(budget) = entry.fleet_budget() {
-                    let store = budget.store_name().unwrap_or_default().to_owned();
-                    match self.store(&name, "retry.budget_store", &store) {
-                        Ok(redis) => budget.bind_store(&name, redis),
-                        Err(error) => drop(errors.check::<()>(Err(error))),
-                    }
-                }
-            }
-            let error = errors.into_error();
-            if !error.failures().is_empty() {
-                return Err(error);
-            }
-        }
+        fleet::bind_stores(self)?;
         Ok(())
-    }
-
-    /// The Redis connection `store` that the key `key` of the connection `name` names.
-    #[cfg(feature = "redis")]
-    fn store(
-        &self,
-        name: &str,
-        key: &str,
-        store: &str,
-    ) -> Result<crate::RedisConnection, crate::ConnectError> {
-        let found = self.entry(store);
-        found
-            .as_ref()
-            .and_then(Entry::downcast::<crate::RedisConnection>)
-            .ok_or_else(|| {
-                let store_key = key.rsplit('.').next().unwrap_or(key);
-                let message =
-                    connfx_spec::message::store_not_redis(store_key, store, found.map(|e| e.protocol()));
-                crate::ConnectError::new(name, format!("{key}: {message}"))
-            })
     }
 
     /// The connection called `name`, as type `T` (a cheap handle to the same live connection).
@@ -289,6 +242,8 @@ impl Registry {
                 Ok(health) => health,
                 Err(_) => Health::error(started.elapsed(), format!("no answer within {limit:?}")),
             };
+            #[cfg(feature = "redis")]
+            let health = fleet::noted(entry, health);
             HealthEntry {
                 name: name.clone(),
                 protocol: entry.protocol(),

@@ -15,6 +15,8 @@ pub mod retry;
 mod scope;
 #[cfg(any(feature = "http", feature = "sql", feature = "redis"))]
 pub(crate) mod stack;
+#[cfg(feature = "redis")]
+pub(crate) mod store;
 pub(crate) mod striped;
 pub mod timeout;
 

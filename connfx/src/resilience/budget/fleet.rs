@@ -15,14 +15,13 @@
 //! that succeeds. The bucket's key is `{connfx:retry_budget:<connection>}`.
 
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
-
-use arc_swap::ArcSwap;
 
 use super::RetryBudget;
 use crate::RedisConnection;
+use crate::resilience::store::{self, Store};
 
 /// How often an instance settles with the fleet's bucket.
 pub const FLUSH: Duration = Duration::from_millis(100);
@@ -49,30 +48,21 @@ return granted
 /// The fleet state of one budget.
 pub(super) struct FleetBudget {
     store_name: String,
-    bound: OnceLock<Bound>,
+    /// `{connfx:retry_budget:<connection>}`, bound by the registry.
+    store: Arc<Store>,
     /// Retries this instance may spend until the next flush.
     allowance: AtomicI64,
     /// Retries asked for since the last flush, spent or refused.
     demand: AtomicU64,
-    /// The store answered the last flush: retries come from the allowance.
-    up: AtomicBool,
-    round_trips: AtomicU64,
-}
-
-struct Bound {
-    key: String,
-    store: ArcSwap<RedisConnection>,
 }
 
 impl FleetBudget {
     pub(super) fn new(store_name: &str) -> FleetBudget {
         FleetBudget {
             store_name: store_name.to_owned(),
-            bound: OnceLock::new(),
+            store: Arc::default(),
             allowance: AtomicI64::new(0),
             demand: AtomicU64::new(0),
-            up: AtomicBool::new(false),
-            round_trips: AtomicU64::new(0),
         }
     }
 
@@ -83,7 +73,7 @@ impl FleetBudget {
     /// Takes a retry from the allowance; `None` while the store is not answering (spend from
     /// the local budget).
     pub(super) fn withdraw(&self) -> Option<bool> {
-        if !self.up.load(Relaxed) {
+        if !self.is_up() {
             return None;
         }
         self.demand.fetch_add(1, Relaxed);
@@ -94,36 +84,28 @@ impl FleetBudget {
         )
     }
 
-    pub(super) fn round_trips(&self) -> u64 {
-        self.round_trips.load(Relaxed)
+    pub(super) fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
+    pub(super) fn round_trips(&self) -> u64 {
+        self.store.round_trips()
+    }
+
+    /// Whether the store answered the last flush: retries come from the fleet's bucket.
     pub(super) fn is_up(&self) -> bool {
-        self.up.load(Relaxed)
+        self.store.is_up()
     }
 }
 
 /// Binds `budget` (a fleet budget) to `store` for the connection `name`; the first binding
 /// starts its flushes on the current tokio runtime, a later one only changes the store.
 pub(super) fn bind(budget: &Arc<RetryBudget>, fleet: &FleetBudget, name: &str, store: RedisConnection) {
-    if let Some(bound) = fleet.bound.get() {
-        bound.store.store(Arc::new(store));
-        return;
-    }
-    let bound = Bound {
-        key: format!("{{connfx:retry_budget:{name}}}"),
-        store: ArcSwap::from_pointee(store),
-    };
-    if fleet.bound.set(bound).is_ok() {
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(flushes(Arc::downgrade(budget)));
-            }
-            Err(_) => tracing::warn!(
-                connection = name,
-                "a fleet retry budget was bound outside a tokio runtime: it stays local"
-            ),
-        }
+    if fleet
+        .store
+        .bind(|| format!("{{connfx:retry_budget:{name}}}"), store)
+    {
+        store::spawn(name, "retry budget", flushes(Arc::downgrade(budget)));
     }
 }
 
@@ -138,45 +120,39 @@ async fn flushes(budget: Weak<RetryBudget>) {
         let Some(budget) = budget.upgrade() else {
             return;
         };
-        let Some((fleet, bound)) = budget.fleet.as_ref().and_then(|f| Some((f, f.bound.get()?))) else {
+        let Some(fleet) = &budget.fleet else {
             return;
         };
-        let store = bound.store.load_full();
+        let store = &fleet.store;
         if store.is_closed() {
-            fleet.up.store(false, Relaxed);
+            store.answered(false);
             return;
         }
         let deposits = budget.deposits.sum();
         let unused = fleet.allowance.swap(0, Relaxed).max(0);
         let want = fleet.demand.swap(0, Relaxed).max(1);
-        fleet.round_trips.fetch_add(1, Relaxed);
         let min_per_sec = budget.min_retries_per_sec();
-        let mut call = script.key(&bound.key);
+        let mut call = script.key(store.key());
         call.arg(deposits - settled)
             .arg(budget.ratio())
             .arg(min_per_sec)
             .arg(min_per_sec.max(1))
             .arg(want)
             .arg(unused);
-        let timeout = store.config().timeout.per_attempt.unwrap_or(FLUSH);
-        let answer = match store.manager() {
-            Ok(mut manager) => tokio::time::timeout(timeout, call.invoke_async::<i64>(&mut manager))
-                .await
-                .map_err(|_| format!("no answer within {timeout:?}"))
-                .and_then(|answer| answer.map_err(|e| e.to_string())),
-            Err(e) => Err(e.to_string()),
-        };
-        match answer {
+        match store.invoke::<i64>(&call, FLUSH).await {
             Ok(granted) => {
                 settled = deposits;
                 fleet.allowance.fetch_add(granted, Relaxed);
-                if !fleet.up.swap(true, Relaxed) {
-                    tracing::info!(key = %bound.key, "the fleet retry budget's store answers: retries are the fleet's");
+                if store.answered(true) {
+                    tracing::info!(
+                        key = store.key(),
+                        "the fleet retry budget's store answers: retries are the fleet's"
+                    );
                 }
             }
             Err(error) => {
-                if fleet.up.swap(false, Relaxed) {
-                    tracing::warn!(key = %bound.key, %error, "the fleet retry budget's store cannot be reached: retries are this instance's budget's");
+                if store.answered(false) {
+                    tracing::warn!(key = store.key(), %error, "the fleet retry budget's store cannot be reached: retries are this instance's budget's");
                 }
             }
         }

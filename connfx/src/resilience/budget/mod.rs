@@ -255,6 +255,14 @@ impl RetryBudget {
         self.fleet.as_ref().map(fleet::FleetBudget::store_name)
     }
 
+    /// A fleet budget's store, and how it has been answering.
+    #[cfg(feature = "redis")]
+    pub(crate) fn fleet_store(&self) -> Option<std::sync::Arc<crate::resilience::store::Store>> {
+        self.fleet
+            .as_ref()
+            .map(|fleet| std::sync::Arc::clone(fleet.store()))
+    }
+
     /// The share of requests that may be retried.
     pub fn ratio(&self) -> f64 {
         f64::from_bits(self.ratio.load(Ordering::Relaxed))

@@ -73,5 +73,12 @@ impl CircuitBreakerConfig {
 
 /// A fleet breaker names the store that keeps its votes (see [`Scope::check`]).
 fn check_breaker(c: &CircuitBreakerConfig) -> Result<(), Problem> {
-    Scope::check(c.scope, c.store.as_deref(), ("scope", "store"))
+    Scope::check(c.scope, c.store.as_deref(), ("scope", "store"))?;
+    if c.quorum_share.is_some() && c.scope != Scope::Fleet {
+        return Err(Problem::at(
+            "quorum_share",
+            "`quorum_share` is read only with `scope = \"fleet\"`: a local breaker has no fleet to count",
+        ));
+    }
+    Ok(())
 }

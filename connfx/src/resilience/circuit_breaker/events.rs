@@ -77,6 +77,15 @@ pub enum EventKind {
         /// The state that rejected it.
         state: CircuitState,
     },
+    /// The fleet's breaker (`circuit_breaker(scope = "fleet", …)`) opened or closed: `quorum`
+    /// instances voted, or no longer do. Sent through the breaker of each instance that sees
+    /// the change; this instance's own breaker keeps its state.
+    FleetChanged {
+        /// Whether the breaker is now open for the whole fleet.
+        open: bool,
+        /// Instances whose breakers were open or half-open when the store answered.
+        voters: u32,
+    },
 }
 
 impl EventKind {

@@ -106,7 +106,9 @@ pub use config::CircuitBreakerConfig;
 pub use error::{BreakerError, Rejected};
 pub use events::{CircuitEvent, EventKind, TransitionReason};
 #[cfg(feature = "redis")]
-pub use fleet::{FleetBreaker, VOTE_EVERY, VOTE_TTL};
+pub(crate) use fleet::Quorum;
+#[cfg(feature = "redis")]
+pub use fleet::{FleetBreaker, FleetBreakerStats, VOTE_EVERY, VOTE_TTL};
 pub use group::CircuitBreakerGroup;
 pub use layer::{CircuitBreakerLayer, CircuitBreakerService, ResponseFuture};
 pub use permit::{OwnedPermit, Permit};

@@ -27,15 +27,17 @@
 //! them on one node, as a script needs. Every instance that names the same connection on the same
 //! Redis database shares the limit.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use std::sync::atomic::{AtomicU32, AtomicU64};
 use std::time::Duration;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
+use arc_swap::ArcSwap;
 use tokio::time::Instant;
 
 use super::{RateLimitConfig, RateLimited};
 use crate::RedisConnection;
+use crate::resilience::store::Store;
 
 /// How long an instance counts as one of the fleet after its last round trip.
 pub const INSTANCE_TTL: Duration = Duration::from_secs(10);
@@ -100,12 +102,13 @@ pub(super) enum Take {
 
 /// The fleet state of one limit, and its way to the store.
 pub(super) struct Fleet {
-    /// The state's key; the instances' set is `<key>:instances`.
-    key: String,
+    /// The connection whose limit this is: its state is `{connfx:rate_limit:<name>}:tat`, the
+    /// instances' set `…:instances`.
+    name: String,
     /// This instance in the fleet's set.
     instance: String,
     /// The store, once the registry has bound it (see [`RateLimit::bind_store`](super::RateLimit::bind_store)).
-    store: ArcSwapOption<RedisConnection>,
+    store: Arc<Store>,
     config: ArcSwap<RateLimitConfig>,
     script: redis::Script,
     /// Permits leased and not spent yet. One round trip at a time: callers that find it empty
@@ -113,11 +116,8 @@ pub(super) struct Fleet {
     lease: tokio::sync::Mutex<Lease>,
     /// Instances that shared the limit at the last round trip (at least 1).
     instances: AtomicU32,
-    /// The store failed its last round trip.
-    down: AtomicBool,
-    /// While down: when (nanoseconds on `origin`'s clock) to ask the store again.
+    /// While the store is down: when (nanoseconds on `origin`'s clock) to ask it again.
     retry_after: AtomicU64,
-    round_trips: AtomicU64,
     /// The share of the fleet's burst in use at the last answer, in millionths: where this
     /// instance's fallback starts when the store goes down.
     in_use: AtomicU32,
@@ -153,16 +153,14 @@ impl Fleet {
     /// The fleet half of `config`'s limit for the connection `name`; not bound to a store yet.
     pub(super) fn new(name: &str, config: &RateLimitConfig) -> Fleet {
         Fleet {
-            key: format!("{{connfx:rate_limit:{name}}}"),
+            name: name.to_owned(),
             instance: instance_id(),
-            store: ArcSwapOption::empty(),
+            store: Arc::default(),
             config: ArcSwap::from_pointee(config.clone()),
             script: redis::Script::new(SCRIPT),
             lease: tokio::sync::Mutex::default(),
             instances: AtomicU32::new(0),
-            down: AtomicBool::new(false),
             retry_after: AtomicU64::new(0),
-            round_trips: AtomicU64::new(0),
             in_use: AtomicU32::new(0),
             origin: Instant::now(),
         }
@@ -173,15 +171,20 @@ impl Fleet {
         self.config.load().store.clone()
     }
 
+    pub(super) fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
     pub(super) fn bind(&self, store: RedisConnection) {
-        self.store.store(Some(std::sync::Arc::new(store)));
+        self.store
+            .bind(|| format!("{{connfx:rate_limit:{}}}", self.name), store);
     }
 
     pub(super) fn set(&self, config: &RateLimitConfig) {
-        self.config.store(std::sync::Arc::new(config.clone()));
+        self.config.store(Arc::new(config.clone()));
     }
 
-    pub(super) fn config(&self) -> std::sync::Arc<RateLimitConfig> {
+    pub(super) fn config(&self) -> Arc<RateLimitConfig> {
         self.config.load_full()
     }
 
@@ -193,7 +196,7 @@ impl Fleet {
         super::FleetStats {
             instances: self.instances.load(Relaxed),
             store_down: self.is_down(),
-            round_trips: self.round_trips.load(Relaxed),
+            round_trips: self.store.round_trips(),
         }
     }
 
@@ -204,7 +207,7 @@ impl Fleet {
 
     /// Whether the store failed its last round trip.
     pub(super) fn is_down(&self) -> bool {
-        self.down.load(Relaxed)
+        self.store.is_down()
     }
 
     /// Takes a leased permit if one is left, without a round trip.
@@ -242,8 +245,11 @@ impl Fleet {
         match self.ask(&config, spent, bound).await {
             Ok(answer) => {
                 self.in_use.store(answer.in_use_ppm, Relaxed);
-                if self.down.swap(false, Relaxed) {
-                    tracing::info!(key = %self.key, "the fleet rate limit's store answers again");
+                if self.store.answered(true) && was_down {
+                    tracing::info!(
+                        key = self.store.key(),
+                        "the fleet rate limit's store answers again"
+                    );
                     local.changed(answer.instances, Some(false), 0.0);
                 } else if self.instances.load(Relaxed) != answer.instances {
                     local.changed(answer.instances, None, 0.0);
@@ -266,8 +272,8 @@ impl Fleet {
             Err(error) => {
                 let retry_after = self.elapsed().saturating_add(nanos(RECHECK));
                 self.retry_after.store(retry_after, Relaxed);
-                if !self.down.swap(true, Relaxed) {
-                    tracing::warn!(key = %self.key, %error, rule = ?config.on_store_error, "the fleet rate limit's store cannot be reached");
+                if self.store.answered(false) {
+                    tracing::warn!(key = self.store.key(), %error, rule = ?config.on_store_error, "the fleet rate limit's store cannot be reached");
                     let in_use = f64::from(self.in_use.load(Relaxed)) / 1e6;
                     local.changed(self.instances(), Some(true), in_use);
                 }
@@ -279,18 +285,12 @@ impl Fleet {
     /// One round trip, carrying `spent` (the share of the burst this instance used by itself)
     /// and `bound` (how long the caller may wait for a reserved permit).
     async fn ask(&self, config: &RateLimitConfig, spent: f64, bound: Duration) -> Result<Answer, String> {
-        let store = self
-            .store
-            .load_full()
-            .ok_or("no store is bound (the registry binds it at connect)")?;
-        let mut manager = store.manager().map_err(|e| e.to_string())?;
-        let timeout = store.config().timeout.per_attempt.unwrap_or(STORE_TIMEOUT);
-        self.round_trips.fetch_add(1, Relaxed);
         let (interval, burst) = config.interval_and_burst();
         let interval_us = interval.as_secs_f64() * 1e6;
         let span_us = interval_us * f64::from(burst);
-        let mut call = self.script.key(format!("{}:tat", self.key));
-        call.key(format!("{}:instances", self.key))
+        let key = self.store.key();
+        let mut call = self.script.key(format!("{key}:tat"));
+        call.key(format!("{key}:instances"))
             .arg(interval_us)
             .arg(span_us)
             .arg(config.lease.clamp(1, burst))
@@ -298,18 +298,16 @@ impl Fleet {
             .arg(u64::try_from(INSTANCE_TTL.as_millis()).unwrap_or(u64::MAX))
             .arg(spent.clamp(0.0, 1.0) * span_us)
             .arg(u64::try_from(bound.as_micros()).unwrap_or(u64::MAX));
-        let answer =
-            tokio::time::timeout(timeout, call.invoke_async::<(u32, u64, u32, u32)>(&mut manager)).await;
-        match answer {
-            Ok(Ok((granted, wait_us, instances, in_use_ppm))) => Ok(Answer {
-                granted,
-                wait: Duration::from_micros(wait_us),
-                instances,
-                in_use_ppm,
-            }),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {timeout:?}")),
-        }
+        let (granted, wait_us, instances, in_use_ppm) = self
+            .store
+            .invoke::<(u32, u64, u32, u32)>(&call, STORE_TIMEOUT)
+            .await?;
+        Ok(Answer {
+            granted,
+            wait: Duration::from_micros(wait_us),
+            instances,
+            in_use_ppm,
+        })
     }
 
     fn elapsed(&self) -> u64 {

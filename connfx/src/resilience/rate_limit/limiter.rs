@@ -184,6 +184,15 @@ impl RateLimit {
             .and_then(super::fleet::Fleet::store_name)
     }
 
+    /// A fleet limit's store, and how it has been answering.
+    #[cfg(feature = "redis")]
+    pub(crate) fn fleet_store(&self) -> Option<std::sync::Arc<crate::resilience::store::Store>> {
+        self.inner
+            .fleet
+            .as_ref()
+            .map(|fleet| std::sync::Arc::clone(fleet.store()))
+    }
+
     /// The local admission: a permit from this instance's own limit.
     async fn local(&self) -> Result<Duration, RateLimited> {
         match self.inner.admission.first(|| self.check()) {

@@ -253,16 +253,20 @@ fn fleet_breaker(
     config: Option<&CircuitBreakerConfig>,
     breaker: Option<&Scoped<CircuitBreaker, Arc<CircuitBreakerGroup>>>,
 ) -> Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>> {
-    use crate::resilience::circuit_breaker::FleetBreaker;
+    use crate::resilience::circuit_breaker::{FleetBreaker, Quorum};
     let config = config.filter(|c| c.scope == crate::resilience::Scope::Fleet)?;
     let local = breaker?.one()?;
     let store = config.store.as_deref().unwrap_or_default();
     match previous {
         Some(kept) if kept.guards(local) && kept.store_name() == store => {
-            kept.set_quorum(config.quorum);
+            kept.set_quorum(Quorum::of(config));
             Some(Arc::clone(kept))
         }
-        _ => Some(Arc::new(FleetBreaker::new(local.clone(), store, config.quorum))),
+        _ => Some(Arc::new(FleetBreaker::new(
+            local.clone(),
+            store,
+            Quorum::of(config),
+        ))),
     }
 }
 
