@@ -155,3 +155,70 @@ async fn absolute_urls_need_per_host() {
         "{err}"
     );
 }
+
+/// A crawler's life: 100,000 distinct hosts through one `per_host` connection (a stub answers
+/// every one, so no DNS and no sockets are needed) never keep more than `max_hosts` breakers and
+/// limits, and the hosts called lately are the ones kept.
+#[tokio::test]
+async fn a_hundred_thousand_hosts_stay_under_max_hosts() {
+    let config: connfx::HttpConfig = serde_json::from_value(json!({
+        "url": "http://home.test",
+        "per_host": true,
+        "max_hosts": 1000,
+        "circuit_breaker": { "failure_threshold": 3 },
+        "rate_limit": { "requests": 10, "per": "1s", "mode": "reject" },
+    }))
+    .unwrap();
+    let crawler = connfx::HttpConnection::stub("crawler", config, |_| {
+        http::Response::builder().status(200).body("ok").unwrap()
+    })
+    .unwrap();
+    let (breakers, limits) = (
+        crawler.host_breakers().unwrap(),
+        crawler.host_rate_limits().unwrap(),
+    );
+    let mut most = 0;
+    for i in 0..100_000 {
+        crawler.get(&format!("http://h{i}.test/")).send().await.unwrap();
+        most = most.max(breakers.len()).max(limits.len());
+    }
+    assert!(most <= 1000, "at most {most} hosts kept at once");
+    assert!(
+        breakers.len() >= 900 && limits.len() >= 900,
+        "{breakers:?} {limits:?}"
+    );
+    assert!(
+        breakers.find("h99999.test:80").is_some(),
+        "the last host called is kept"
+    );
+    assert!(breakers.find("h0.test:80").is_none(), "the first is long gone");
+}
+
+/// A host not called for `host_idle` goes when the next new host comes; its breaker starts
+/// afresh if it is called again.
+#[tokio::test]
+async fn a_host_idle_past_host_idle_is_dropped() {
+    let config: connfx::HttpConfig = serde_json::from_value(json!({
+        "url": "http://home.test",
+        "per_host": true,
+        "host_idle": "100ms",
+        "circuit_breaker": { "failure_threshold": 1 },
+    }))
+    .unwrap();
+    let crawler = connfx::HttpConnection::stub("crawler", config, |request| {
+        let status = if request.url().host_str() == Some("down.test") {
+            503
+        } else {
+            200
+        };
+        http::Response::builder().status(status).body("").unwrap()
+    })
+    .unwrap();
+    let breakers = crawler.host_breakers().unwrap();
+    let _ = crawler.get("http://down.test/").send().await;
+    assert_eq!(breakers.get("down.test:80").state(), CircuitState::Open);
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    crawler.get("http://up.test/").send().await.unwrap();
+    assert!(breakers.find("down.test:80").is_none(), "{breakers:?}");
+    assert_eq!(breakers.len(), 1);
+}

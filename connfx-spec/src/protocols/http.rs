@@ -48,6 +48,16 @@ macro_rules! http_protocol {
                 /// only to `url`'s own scheme, host and port.
                 #[serde(default, skip_serializing_if = "std::ops::Not::not")]
                 per_host: bool => Bool;
+                /// With `per_host`: the most hosts whose breaker and rate limit are kept; past
+                /// it the least recently used tenth are dropped, and start afresh when called
+                /// again.
+                #[serde(default = "default_max_hosts")]
+                max_hosts: u32 => Integer[1, 10_000_000];
+                /// With `per_host`: a host not called for this long has its breaker and rate
+                /// limit dropped (at most 30 days).
+                #[serde(with = "humantime_serde", default = "default_host_idle")]
+                #[schemars(with = "crate::HumanDuration")]
+                host_idle: Duration => Duration[2_592_000];
             }
         }
     };

@@ -11,6 +11,7 @@ mod face;
 mod invalid;
 mod outcome;
 pub mod rate_limit;
+pub mod recent;
 pub mod retry;
 mod scope;
 #[cfg(any(feature = "http", feature = "sql", feature = "redis"))]

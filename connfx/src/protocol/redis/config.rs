@@ -13,7 +13,7 @@ impl RedisConfig {
     pub(crate) fn policies(&self) -> crate::resilience::stack::PolicyConfig<'_> {
         crate::resilience::stack::policy_config!(
             self,
-            per_host: false,
+            per_host: None,
             retry_on_default: Some(super::REDIS_RETRY_ON)
         )
     }

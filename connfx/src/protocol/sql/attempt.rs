@@ -18,7 +18,7 @@ const SQL_RETRY_ON: &str = "connect,timeout,transport";
 impl super::SqlConfig {
     /// The policy groups, as the policy stack reads them.
     pub(crate) fn policies(&self) -> PolicyConfig<'_> {
-        crate::resilience::stack::policy_config!(self, per_host: false, retry_on_default: Some(SQL_RETRY_ON))
+        crate::resilience::stack::policy_config!(self, per_host: None, retry_on_default: Some(SQL_RETRY_ON))
     }
 }
 

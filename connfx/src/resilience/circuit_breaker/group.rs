@@ -1,6 +1,6 @@
 //! [`CircuitBreakerGroup`]: one breaker per name (per host, per endpoint), made on first use.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -10,6 +10,7 @@ use super::events::CHANNEL_CAPACITY;
 use super::{
     CircuitBreaker, CircuitBreakerConfig, CircuitEvent, CircuitState, CircuitStats, Clock, InvalidConfig,
 };
+use crate::resilience::recent::{Bounds, Recent};
 
 /// Breakers by name, all built from one config, made on first use.
 ///
@@ -30,9 +31,9 @@ pub struct CircuitBreakerGroup {
     /// What new members are built from; changed by [`reconfigure`](Self::reconfigure).
     config: Mutex<CircuitBreakerConfig>,
     clock: Option<Arc<dyn Clock>>,
-    members: RwLock<HashMap<Arc<str>, CircuitBreaker>>,
+    members: Recent<Arc<str>, CircuitBreaker>,
     /// Members with a config of their own (`register`, `insert`): a group `reconfigure`
-    /// leaves them as they are.
+    /// leaves them as they are, and bounds never evict them.
     own_config: RwLock<HashSet<Arc<str>>>,
     events: broadcast::Sender<CircuitEvent>,
 }
@@ -48,7 +49,7 @@ impl CircuitBreakerGroup {
         CircuitBreakerGroup {
             config: Mutex::new(config),
             clock: None,
-            members: RwLock::default(),
+            members: Recent::new(Bounds::NONE),
             own_config: RwLock::default(),
             events: broadcast::channel(CHANNEL_CAPACITY).0,
         }
@@ -67,6 +68,26 @@ impl CircuitBreakerGroup {
         self
     }
 
+    /// Keeps at most `bounds.max` members made on first use, and drops those unused for
+    /// `bounds.idle` (members with a config of their own stay): a `per_host` connection's
+    /// breakers, one per host it called. A dropped member starts afresh, closed, when its name
+    /// is used again. Unbounded unless set; may be set again later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connfx::resilience::circuit_breaker::CircuitBreakerGroup;
+    /// use connfx::resilience::recent::Bounds;
+    /// let hosts = CircuitBreakerGroup::new(Default::default());
+    /// hosts.set_bounds(Bounds { max: 100, idle: Duration::from_secs(600) });
+    /// for i in 0..1000 {
+    ///     hosts.get(&format!("host-{i}"));
+    /// }
+    /// assert!(hosts.len() <= 100);
+    /// ```
+    pub fn set_bounds(&self, bounds: Bounds) {
+        self.members.set_bounds(bounds);
+    }
+
     /// The member called `name`, made now if it does not exist yet.
     ///
     /// ```
@@ -75,14 +96,15 @@ impl CircuitBreakerGroup {
     /// assert_eq!(group.len(), 1);
     /// ```
     pub fn get(&self, name: &str) -> CircuitBreaker {
-        if let Some(member) = self.read().get(name) {
-            return member.clone();
+        if let Some(member) = self.members.get(name) {
+            return member;
         }
-        let mut members = self.write();
-        members
-            .entry(Arc::from(name))
-            .or_insert_with_key(|name| self.make(name.clone()))
-            .clone()
+        let own = self.own();
+        let make = || {
+            let name: Arc<str> = Arc::from(name);
+            (name.clone(), self.make(name))
+        };
+        self.members.get_or_make(name, make, |name| own.contains(name))
     }
 
     /// Adds a member called `name` with a config of its own (seed 001's `register`), replacing
@@ -110,7 +132,9 @@ impl CircuitBreakerGroup {
         let name: Arc<str> = Arc::from(name);
         let member = self.make_from(config, name.clone());
         self.pin(name.clone());
-        self.write().insert(name, member.clone());
+        let own = self.own();
+        self.members
+            .insert(name, member.clone(), |name| own.contains(name));
         Ok(member)
     }
 
@@ -128,7 +152,8 @@ impl CircuitBreakerGroup {
     pub fn insert(&self, name: &str, breaker: CircuitBreaker) {
         let name: Arc<str> = Arc::from(name);
         self.pin(name.clone());
-        self.write().insert(name, breaker);
+        let own = self.own();
+        self.members.insert(name, breaker, |name| own.contains(name));
     }
 
     /// Runs `call` through the member called `name` (made now if it does not exist yet), as
@@ -158,8 +183,13 @@ impl CircuitBreakerGroup {
             .insert(name);
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, CircuitBreaker>> {
-        self.members.write().unwrap_or_else(PoisonError::into_inner)
+    /// The members with a config of their own, copied (few), so no lock on them is held while
+    /// the members' lock is.
+    fn own(&self) -> HashSet<Arc<str>> {
+        self.own_config
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn make(&self, name: Arc<str>) -> CircuitBreaker {
@@ -194,14 +224,14 @@ impl CircuitBreakerGroup {
     /// [`InvalidConfig`] listing each value out of bounds; nothing changes then.
     pub fn reconfigure(&self, config: &CircuitBreakerConfig) -> Result<(), InvalidConfig> {
         config.check()?;
+        let own = self.own();
         // Under the members' write lock, so no member is made from the old config after this.
-        let members = self.members.write().unwrap_or_else(PoisonError::into_inner);
-        *self.config() = config.clone();
-        let own = self.own_config.read().unwrap_or_else(PoisonError::into_inner);
-        for (_, member) in members.iter().filter(|(name, _)| !own.contains(*name)) {
-            member.reconfigure(config)?;
-        }
-        Ok(())
+        self.members.exclusive(|members| {
+            *self.config() = config.clone();
+            members
+                .filter(|(name, _)| !own.contains(*name))
+                .try_for_each(|(_, member)| member.reconfigure(config))
+        })
     }
 
     fn config(&self) -> std::sync::MutexGuard<'_, CircuitBreakerConfig> {
@@ -215,7 +245,7 @@ impl CircuitBreakerGroup {
     /// assert!(group.find("a").is_none());
     /// ```
     pub fn find(&self, name: &str) -> Option<CircuitBreaker> {
-        self.read().get(name).cloned()
+        self.members.get(name)
     }
 
     /// Removes the member called `name`; handles already given out keep working on their own.
@@ -230,7 +260,7 @@ impl CircuitBreakerGroup {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(name);
-        self.write().remove(name)
+        self.members.remove(name)
     }
 
     /// Every member's name and stats, sorted by name.
@@ -285,7 +315,7 @@ impl CircuitBreakerGroup {
     /// assert_eq!(group.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.read().len()
+        self.members.len()
     }
 
     /// Whether there are no members.
@@ -294,7 +324,7 @@ impl CircuitBreakerGroup {
     /// assert!(connfx::resilience::circuit_breaker::CircuitBreakerGroup::new(Default::default()).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.read().is_empty()
+        self.members.len() == 0
     }
 
     /// A copy of the member list, so no lock is held while members are used.
@@ -306,22 +336,21 @@ impl CircuitBreakerGroup {
             CircuitState::HalfOpen => 1,
             CircuitState::Open => 2,
         };
-        self.read()
-            .values()
-            .map(CircuitBreaker::state)
-            .max_by_key(rank)
-            .unwrap_or(CircuitState::Closed)
+        let mut worst = CircuitState::Closed;
+        self.members.for_each(|_, member| {
+            let state = member.state();
+            if rank(&state) > rank(&worst) {
+                worst = state;
+            }
+        });
+        worst
     }
 
     fn members(&self) -> Vec<(Arc<str>, CircuitBreaker)> {
-        self.read()
-            .iter()
-            .map(|(name, cb)| (name.clone(), cb.clone()))
-            .collect()
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Arc<str>, CircuitBreaker>> {
-        self.members.read().unwrap_or_else(PoisonError::into_inner)
+        let mut members = Vec::new();
+        self.members
+            .for_each(|name, member| members.push((name.clone(), member.clone())));
+        members
     }
 }
 

@@ -1,10 +1,9 @@
 //! `KeyedRateLimit`: one limit per key (per host, say), each with its own stats.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::admit::{Admission, First};
@@ -14,6 +13,7 @@ use super::{KeyedEvent, RateLimitConfig, RateLimitStats, RateLimited};
 use crate::resilience::Emitter;
 use crate::resilience::InvalidConfig;
 use crate::resilience::admission::Admit;
+use crate::resilience::recent::{Bounds, Recent};
 
 /// The same limit applied to each key separately: `requests` per `per` for every host a client
 /// calls, say. Keys are independent: one key at its limit does not slow another. Stats are kept
@@ -42,12 +42,19 @@ pub struct KeyedRateLimit<K: Hash + Eq + Clone> {
 struct Inner<K: Hash + Eq + Clone> {
     origin: Origin,
     rate: Rate,
-    /// Each key's limit; a key's is made on its first call (a read lock finds it after that).
-    cells: RwLock<HashMap<K, Arc<Cell>>>,
+    /// Each key's limit and counters, made on its first call (a read lock finds them after
+    /// that), kept within the bounds set.
+    keys: Recent<K, Arc<Key>>,
     admission: Admission,
     counters: Counters,
-    per_key: Mutex<HashMap<K, Arc<Counters>>>,
     events: Emitter<KeyedEvent<K>>,
+}
+
+/// One key's limit and counters.
+#[derive(Default)]
+struct Key {
+    cell: Cell,
+    counters: Counters,
 }
 
 impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
@@ -56,10 +63,9 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
         let inner = Inner {
             origin: Origin::now(),
             rate: Rate::of(&config),
-            cells: RwLock::default(),
+            keys: Recent::new(Bounds::NONE),
             admission: Admission::of(&config),
             counters: Counters::default(),
-            per_key: Mutex::default(),
             events: Emitter::new(),
         };
         KeyedRateLimit {
@@ -119,24 +125,65 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
         self.inner.counters.snapshot()
     }
 
-    /// Counters of `key`, if it was ever used.
+    /// Counters of `key`, if it is kept (used, and not dropped since).
     pub fn stats_for(&self, key: &K) -> Option<RateLimitStats> {
-        self.per_key().get(key).map(|c| c.snapshot())
+        self.inner.keys.get(key).map(|k| k.counters.snapshot())
     }
 
-    /// Counters of every key used so far.
+    /// Counters of every key kept.
     pub fn stats_by_key(&self) -> Vec<(K, RateLimitStats)> {
-        self.per_key()
-            .iter()
-            .map(|(k, c)| (k.clone(), c.snapshot()))
-            .collect()
+        let mut stats = Vec::new();
+        self.inner
+            .keys
+            .for_each(|key, state| stats.push((key.clone(), state.counters.snapshot())));
+        stats
     }
 
-    /// Drops the limiter state of keys not used recently (their stats stay).
+    /// Drops the keys whose limit is back to full (their state and stats): what a key used
+    /// again would start from anyway.
     pub fn retain_recent(&self) {
         let now = self.inner.origin.elapsed();
-        let mut cells = self.inner.cells.write().unwrap_or_else(PoisonError::into_inner);
-        cells.retain(|_, cell| !cell.is_idle(now));
+        self.inner.keys.retain(|_, state| !state.cell.is_idle(now));
+    }
+
+    /// Keeps at most `bounds.max` keys, dropping the least recently used, and drops keys unused
+    /// for `bounds.idle` (a `per_host` connection's limits, one per host it called). A dropped
+    /// key starts afresh, with its full burst and no stats, when used again. Unbounded unless
+    /// set; may be set again later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connfx::resilience::rate_limit::KeyedRateLimit;
+    /// use connfx::resilience::recent::Bounds;
+    /// let hosts = KeyedRateLimit::new(connfx::RateLimitConfig::default());
+    /// hosts.set_bounds(Bounds { max: 100, idle: Duration::from_secs(600) });
+    /// for i in 0..1000 {
+    ///     hosts.try_acquire(&i).unwrap();
+    /// }
+    /// assert!(hosts.len() <= 100);
+    /// ```
+    pub fn set_bounds(&self, bounds: Bounds) {
+        self.inner.keys.set_bounds(bounds);
+    }
+
+    /// How many keys are kept.
+    ///
+    /// ```
+    /// let hosts = connfx::resilience::rate_limit::KeyedRateLimit::new(connfx::RateLimitConfig::default());
+    /// hosts.try_acquire(&"a").unwrap();
+    /// assert_eq!(hosts.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.inner.keys.len()
+    }
+
+    /// Whether no key is kept.
+    ///
+    /// ```
+    /// assert!(connfx::resilience::rate_limit::KeyedRateLimit::<String>::new(Default::default()).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Applies `config` to every key's limit in place, as [`RateLimit::reconfigure`] does for
@@ -167,10 +214,10 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
         InvalidConfig::check(config)?;
         let inner = &*self.inner;
         // The write lock keeps a key from being made between the new rate and the rescale.
-        let cells = inner.cells.write().unwrap_or_else(PoisonError::into_inner);
-        inner
-            .rate
-            .set(config, inner.origin.elapsed(), cells.values().map(|c| &**c));
+        inner.keys.exclusive(|keys| {
+            let now = inner.origin.elapsed();
+            inner.rate.set(config, now, keys.map(|(_, state)| &state.cell));
+        });
         inner.admission.set(config);
         Ok(())
     }
@@ -188,30 +235,18 @@ impl<K: Hash + Eq + Clone> KeyedRateLimit<K> {
     fn check(&self, key: &K) -> Result<(), Duration> {
         let inner = &*self.inner;
         let now = inner.origin.elapsed();
-        let found = inner
-            .cells
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(key)
-            .cloned();
-        let cell = match found {
-            Some(cell) => cell,
-            None => {
-                let mut cells = inner.cells.write().unwrap_or_else(PoisonError::into_inner);
-                Arc::clone(cells.entry(key.clone()).or_default())
-            }
-        };
-        cell.check(&inner.rate, now)
+        self.key(key).cell.check(&inner.rate, now)
     }
 
-    fn per_key(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<Counters>>> {
-        self.inner.per_key.lock().unwrap_or_else(PoisonError::into_inner)
+    /// `key`'s state, made now if it is not kept.
+    fn key(&self, key: &K) -> Arc<Key> {
+        let make = || (key.clone(), Arc::default());
+        self.inner.keys.get_or_make(key, make, |_| false)
     }
 
     fn record(&self, key: &K, result: Result<Duration, RateLimited>) -> Result<(), RateLimited> {
         self.inner.counters.record(&result);
-        let counters = Arc::clone(self.per_key().entry(key.clone()).or_default());
-        counters.record(&result);
+        self.key(key).counters.record(&result);
         if let Some(event) = event_of(&result) {
             let key = key.clone();
             self.inner.events.emit(KeyedEvent { key, event });
@@ -232,7 +267,7 @@ impl<K: Hash + Eq + Clone> fmt::Debug for KeyedRateLimit<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyedRateLimit")
             .field("admission", &self.inner.admission)
-            .field("keys", &self.per_key().len())
+            .field("keys", &self.len())
             .finish()
     }
 }

@@ -26,8 +26,8 @@ pub(crate) struct PolicyConfig<'a> {
     pub(crate) per_attempt: Option<Duration>,
     /// `timeout.total`, which every calling connection has.
     pub(crate) total: Duration,
-    /// Breaker and rate limit per host.
-    pub(crate) per_host: bool,
+    /// Breaker and rate limit per host, within these bounds (`max_hosts`, `host_idle`).
+    pub(crate) per_host: Option<crate::resilience::recent::Bounds>,
     /// What `retry_on` means for this protocol when the config leaves it at its default.
     pub(crate) retry_on_default: Option<&'static str>,
 }
@@ -75,11 +75,10 @@ pub(crate) enum Scoped<One, PerHost> {
 }
 
 impl<One, PerHost> Scoped<One, PerHost> {
-    fn new(per_host: bool, one: impl FnOnce() -> One, each: impl FnOnce() -> PerHost) -> Self {
-        if per_host {
-            Scoped::PerHost(each())
-        } else {
-            Scoped::Connection(one())
+    fn new<B>(per_host: Option<B>, one: impl FnOnce() -> One, each: impl FnOnce(B) -> PerHost) -> Self {
+        match per_host {
+            Some(bounds) => Scoped::PerHost(each(bounds)),
+            None => Scoped::Connection(one()),
         }
     }
 
@@ -110,14 +109,22 @@ impl Policies {
             Scoped::new(
                 per_host,
                 || RateLimit::named(name, c.clone()),
-                || KeyedRateLimit::new(c.clone()),
+                |bounds| {
+                    let limits = KeyedRateLimit::new(c.clone());
+                    limits.set_bounds(bounds);
+                    limits
+                },
             )
         });
         let breaker = config.circuit_breaker.map(|c| {
             Scoped::new(
                 per_host,
                 || CircuitBreaker::builder(c.clone()).name(name).build(),
-                || Arc::new(CircuitBreakerGroup::new(c.clone())),
+                |bounds| {
+                    let group = CircuitBreakerGroup::new(c.clone());
+                    group.set_bounds(bounds);
+                    Arc::new(group)
+                },
             )
         });
         Policies {
@@ -162,7 +169,8 @@ impl Policies {
         telemetry: &crate::telemetry::Telemetry,
     ) -> Result<Policies, InvalidConfig> {
         Policies::check(config)?;
-        let per_host = config.per_host;
+        let per_host = config.per_host.is_some();
+        let bounds = config.per_host.unwrap_or(crate::resilience::recent::Bounds::NONE);
         let fresh = Policies::new(name, config);
         let rate_limit = match (&self.rate_limit, config.rate_limit) {
             (Some(kept), Some(c))
@@ -170,7 +178,10 @@ impl Policies {
             {
                 match kept {
                     Scoped::Connection(limit) => limit.reconfigure(c)?,
-                    Scoped::PerHost(limits) => limits.reconfigure(c)?,
+                    Scoped::PerHost(limits) => {
+                        limits.reconfigure(c)?;
+                        limits.set_bounds(bounds);
+                    }
                 }
                 Some(kept.clone())
             }
@@ -180,7 +191,10 @@ impl Policies {
             (Some(kept), Some(c)) if kept.is_per_host() == per_host => {
                 match kept {
                     Scoped::Connection(breaker) => breaker.reconfigure(c)?,
-                    Scoped::PerHost(group) => group.reconfigure(c)?,
+                    Scoped::PerHost(group) => {
+                        group.reconfigure(c)?;
+                        group.set_bounds(bounds);
+                    }
                 }
                 (Some(kept.clone()), None)
             }
