@@ -451,15 +451,35 @@ async fn a_reload_moves_a_local_limit_into_the_fleet_and_binds_its_store() {
     let conns = config.connect().await.unwrap();
     assert!(!conns.fleet_moved().rate_limit().unwrap().is_fleet());
 
-    let mut moved = base;
-    moved.push((
-        "FLEETM_FLEET_MOVED_RATE_LIMIT_SCOPE".to_owned(),
-        "fleet".to_owned(),
-    ));
-    moved.push((
-        "FLEETM_FLEET_MOVED_RATE_LIMIT_STORE".to_owned(),
-        "cache".to_owned(),
-    ));
+    // A store that is not a Redis connection of the struct: refused before anything changes,
+    // naming the key and where it came from.
+    let fleet_in = |store: &str| {
+        let mut moved = base.clone();
+        moved.push((
+            "FLEETM_FLEET_MOVED_RATE_LIMIT_SCOPE".to_owned(),
+            "fleet".to_owned(),
+        ));
+        moved.push(("FLEETM_FLEET_MOVED_RATE_LIMIT_STORE".to_owned(), store.to_owned()));
+        moved
+    };
+    for store in ["missing", "fleet_moved"] {
+        let refused = conns
+            .reload(Sources::new().env_map(fleet_in(store)))
+            .await
+            .unwrap_err();
+        let text = refused.to_string();
+        assert!(
+            text.contains("fleet_moved.rate_limit.store")
+                && text.contains("FLEETM_FLEET_MOVED_RATE_LIMIT_STORE"),
+            "{text}"
+        );
+        assert!(
+            !conns.fleet_moved().rate_limit().unwrap().is_fleet(),
+            "nothing changed"
+        );
+    }
+
+    let moved = fleet_in("cache");
     let report = conns.reload(Sources::new().env_map(moved)).await.unwrap();
     assert!(
         report.change("fleet_moved.rate_limit.scope").is_some(),

@@ -99,3 +99,30 @@ async fn a_registry_not_built_from_targets_cannot_reload() {
     let err = registry.reload(RegistryConfig::default()).await.unwrap_err();
     assert!(err.to_string().contains("RegistryConfig"), "{err}");
 }
+
+/// A reload that keeps a limit in a fleet store that is not a Redis target is refused before
+/// anything changes (without the check it applied, and the limit stayed on its fallback).
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn a_fleet_store_that_is_not_a_redis_target_refuses_the_reload() {
+    let url = upstream().await;
+    let base = [
+        ("CONN_TARGETS_API_PROTOCOL", "http"),
+        ("CONN_TARGETS_API_URL", url.as_str()),
+        ("CONN_TARGETS_API_PROPERTIES_RATE_LIMIT_REQUESTS", "10"),
+        ("CONN_TARGETS_DB_PROTOCOL", "sql"),
+        ("CONN_TARGETS_DB_DSN", "sqlite::memory:"),
+    ];
+    let registry = targets(&base).connect().await.unwrap();
+    let mut fleet = base.to_vec();
+    fleet.push(("CONN_TARGETS_API_PROPERTIES_RATE_LIMIT_SCOPE", "fleet"));
+    fleet.push(("CONN_TARGETS_API_PROPERTIES_RATE_LIMIT_STORE", "db"));
+    let err = registry.reload(targets(&fleet)).await.unwrap_err();
+    let [issue] = err.issues() else {
+        panic!("one problem: {err}");
+    };
+    assert_eq!(issue.path(), "targets.api.rate_limit.store");
+    assert!(issue.message().contains("Redis"), "{issue}");
+    let api: HttpConnection = registry.get("api").unwrap();
+    assert!(!api.rate_limit().unwrap().is_fleet(), "nothing changed");
+}

@@ -123,16 +123,49 @@ fn store_of(
     key: &str,
     store: &str,
 ) -> Result<RedisConnection, ConnectError> {
+    redis_named(registry, key, store).map_err(|message| ConnectError::new(name, format!("{key}: {message}")))
+}
+
+/// The Redis connection called `store`, or why the store key `key` cannot name it.
+fn redis_named(registry: &Registry, key: &str, store: &str) -> Result<RedisConnection, String> {
     let found = registry.entry(store);
     found
         .as_ref()
         .and_then(Entry::downcast::<RedisConnection>)
         .ok_or_else(|| {
             let store_key = key.rsplit('.').next().unwrap_or(key);
-            let message =
-                connfx_spec::message::store_not_redis(store_key, store, found.map(|e| e.protocol()));
-            ConnectError::new(name, format!("{key}: {message}"))
+            connfx_spec::message::store_not_redis(store_key, store, found.map(|e| e.protocol()))
         })
+}
+
+/// The fleet store keys of `settings` (a connection's config, as it serializes or as a file
+/// nests it) that name no Redis connection, each as (key, problem); `protocol_of` gives the
+/// protocol of the connection a name names, if any. A reload checks them before it applies
+/// anything, so one that moves a policy to a store that is not there is refused rather than
+/// left on its fallback.
+pub(crate) fn unknown_stores<'a>(
+    settings: &serde_json::Value,
+    protocol_of: impl Fn(&str) -> Option<&'a str>,
+) -> Vec<(String, String)> {
+    const KEYS: [(&str, &str, &str); 3] = [
+        ("rate_limit", "scope", "store"),
+        ("retry", "budget_scope", "budget_store"),
+        ("circuit_breaker", "scope", "store"),
+    ];
+    KEYS.iter()
+        .filter_map(|&(group, scope, store_key)| {
+            let settings = settings.get(group)?;
+            if settings.get(scope)?.as_str()? != "fleet" {
+                return None;
+            }
+            let store = settings.get(store_key)?.as_str()?;
+            let found = protocol_of(store);
+            (found != Some("redis")).then(|| {
+                let problem = connfx_spec::message::store_not_redis(store_key, store, found);
+                (format!("{group}.{store_key}"), problem)
+            })
+        })
+        .collect()
 }
 
 /// `health` of `entry`, with each fleet policy whose store failed its last round trip named:

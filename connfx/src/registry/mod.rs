@@ -6,6 +6,8 @@ mod dynamic;
 mod entry;
 #[cfg(feature = "redis")]
 mod fleet;
+#[cfg(feature = "redis")]
+pub(crate) use fleet::unknown_stores;
 mod monitor;
 mod reload;
 mod seed_env;

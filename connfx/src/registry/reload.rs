@@ -71,6 +71,14 @@ impl Registry {
                 Err(issues) => refused.extend(issues),
             }
         }
+        #[cfg(feature = "redis")]
+        for (name, target) in &config.targets {
+            let settings = serde_json::Value::Object(target.properties.clone());
+            let protocol_of = |store: &str| config.targets.get(store).map(|t| t.protocol.as_str());
+            for (key, problem) in super::unknown_stores(&settings, protocol_of) {
+                refused.push(refusal(&format!("targets.{name}.{key}"), &problem));
+            }
+        }
         let prepared = if refused.is_empty() {
             self.prepare(changed, &mut refused).await
         } else {

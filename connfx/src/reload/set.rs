@@ -95,14 +95,37 @@ impl SetReload {
         }
     }
 
+    /// Each fleet store key of the new configuration that names no Redis connection of the
+    /// struct, with its source.
+    #[cfg(feature = "redis")]
+    fn unknown_stores(&self) -> Vec<ConfigIssue> {
+        let mut issues = Vec::new();
+        for (index, field) in self.set.fields.iter().enumerate() {
+            let Some(settings) = self.loaded.get(field.name) else {
+                continue;
+            };
+            let protocol_of = |store: &str| self.registry.entry(store).map(|e| e.protocol());
+            for (key, problem) in crate::registry::unknown_stores(settings, protocol_of) {
+                let source = source_of(self.layers.get(index), &key);
+                issues.push(ConfigIssue::new(format!("{}.{key}", field.name), source, problem));
+            }
+        }
+        issues
+    }
+
     /// Applies every prepared connection, or none when one change was refused or one
     /// connection could not be prepared.
     ///
     /// # Errors
     /// Every refused change and every connection that refused its new settings.
     pub fn finish(self) -> Result<ReloadReport, ConfigError> {
+        #[cfg(feature = "redis")]
+        let unknown = self.unknown_stores();
+        #[cfg(not(feature = "redis"))]
+        let unknown = Vec::new();
         let mut problems = self.planned.refused;
         problems.extend(self.failed);
+        problems.extend(unknown);
         if !problems.is_empty() {
             warn!(
                 set = self.set.name,
