@@ -570,3 +570,51 @@ async fn a_fleet_policys_store_shows_in_gauges_and_health() {
     );
     conns.close().await;
 }
+
+/// Two collectors in one registry (seed 000's "multiple OTLP environments"): the one the
+/// configuration names receives connfx's metrics, here by seed 000's own variable; the other
+/// receives none. A name that is not an OTLP target is a load error naming the variable.
+#[tokio::test]
+async fn the_registry_exports_to_the_otlp_target_it_names() {
+    let (business, ops) = (Receiver::http().await.unwrap(), Receiver::http().await.unwrap());
+    let api = upstream().await;
+    let otlp = |name: &str, receiver: &Receiver| {
+        let var = |key: &str| format!("CONN_TARGETS_{name}_{key}");
+        vec![
+            (var("PROTOCOL"), "otlp".to_owned()),
+            (var("URL"), receiver.url()),
+            (var("PROPERTIES_EXPORT_INTERVAL"), "1h".to_owned()),
+        ]
+    };
+    let mut env = vec![
+        ("CONN_TARGETS_API_PROTOCOL".to_owned(), "http".to_owned()),
+        ("CONN_TARGETS_API_URL".to_owned(), api.url.clone()),
+        ("METRICS_OTLP_CONNECTION_NAME".to_owned(), "otel_ops".to_owned()),
+    ];
+    env.extend(otlp("OTEL_BUSINESS", &business));
+    env.extend(otlp("OTEL_OPS", &ops));
+    let load =
+        |env: Vec<(String, String)>| connfx::registry::RegistryConfig::load(Sources::new().env_map(env));
+    let config = load(env.clone()).unwrap();
+    assert_eq!(config.telemetry.as_deref(), Some("otel_ops"));
+    let registry = config.connect().await.unwrap();
+    let client: HttpConnection = registry.get("api").unwrap();
+    client.get("/ok").send().await.unwrap();
+    for name in ["otel_business", "otel_ops"] {
+        flush_metrics(&registry.get::<OtlpConnection>(name).unwrap()).await;
+    }
+    let requests = |got: crate::otlp_receiver::Received| got.points("connfx.client.requests").len();
+    assert!(
+        requests(ops.received()) > 0,
+        "the named collector has the metrics"
+    );
+    assert_eq!(requests(business.received()), 0, "the other has none");
+    registry.close().await;
+
+    env.push(("CONN_TELEMETRY".to_owned(), "api".to_owned()));
+    let err = load(env).unwrap_err().to_string();
+    assert!(
+        err.contains("CONN_TELEMETRY") && err.contains("`http` target"),
+        "{err}"
+    );
+}

@@ -46,7 +46,18 @@ pub struct RegistryConfig {
     /// Connections by name.
     #[serde(default)]
     pub targets: BTreeMap<String, TargetConfig>,
+    /// The OTLP target that receives every target's telemetry (connfx's own metrics); unset,
+    /// the first OTLP target does. In the environment `CONN_TELEMETRY`, or seed 000's
+    /// `METRICS_OTLP_CONNECTION_NAME` (ajan's connfx), the former winning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telemetry: Option<String>,
 }
+
+/// The variable naming the OTLP target that receives the targets' telemetry.
+pub const TELEMETRY_VAR: &str = "CONN_TELEMETRY";
+
+/// Seed 000's (ajan's connfx) name for [`TELEMETRY_VAR`], read as written.
+pub const SEED_TELEMETRY_VAR: &str = "METRICS_OTLP_CONNECTION_NAME";
 
 /// One target's raw settings while loading: the merged table, the latest source that touched
 /// it, and each source's own part, so that a problem found once every source is in (a bound, a
@@ -176,8 +187,14 @@ impl RegistryConfig {
                 .map(|(own, message)| ConfigIssue::new("targets", ValueSource::Env(own), message));
             issues.extend(problems);
         }
+        let mut telemetry = None;
         for file in &sources.files {
-            read_targets_file(&file.path, &mut raw, &mut issues);
+            read_targets_file(&file.path, &mut raw, &mut telemetry, &mut issues);
+        }
+        for var in [SEED_TELEMETRY_VAR, TELEMETRY_VAR] {
+            if let Some((_, name)) = sources.env.iter().rev().find(|(k, _)| k == var) {
+                telemetry = Some((name.clone(), ValueSource::Env(var.to_owned())));
+            }
         }
         // Protocols first: a property variable is read by its target's protocol.
         let (protocols, others): (Vec<_>, Vec<_>) = variables
@@ -199,8 +216,20 @@ impl RegistryConfig {
                 Err(e) => issues.push(ConfigIssue::new(format!("targets.{name}"), source, e.to_string())),
             }
         }
+        if let Some((name, source)) = &telemetry {
+            let protocol = targets.get(name).map(|t| t.protocol.as_str());
+            if protocol != Some("otlp") {
+                let found = match protocol {
+                    Some(other) => format!("a `{other}` target"),
+                    None => "no target".to_owned(),
+                };
+                let message = format!("`telemetry` = {name:?} names {found}; it must name an OTLP target");
+                issues.push(ConfigIssue::new("telemetry", source.clone(), message));
+            }
+        }
         if issues.is_empty() {
-            Ok(RegistryConfig { targets })
+            let telemetry = telemetry.map(|(name, _)| name);
+            Ok(RegistryConfig { targets, telemetry })
         } else {
             Err(ConfigError::new(issues))
         }
@@ -255,8 +284,15 @@ impl RegistryConfig {
                 errors.check::<()>(Err(error));
             }
         }
+        let telemetry = self.telemetry.clone();
         registry.keep_targets(self);
-        registry.export_telemetry();
+        match telemetry {
+            // Checked at load to name an OTLP target; one that failed to connect is reported
+            // with the failures above, and the others then export nowhere.
+            #[cfg(feature = "otlp")]
+            Some(otlp) => drop(registry.export_telemetry_to(&otlp)),
+            _ => registry.export_telemetry(),
+        }
         errors.check(registry.bind_stores());
         let error = errors.into_error();
         let failed = (!error.failures().is_empty()).then_some(error);
@@ -300,7 +336,12 @@ fn same_variables(raw: &BTreeMap<String, Raw>, issues: &mut Vec<ConfigIssue>) {
     }
 }
 
-fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, issues: &mut Vec<ConfigIssue>) {
+fn read_targets_file(
+    path: &std::path::Path,
+    raw: &mut BTreeMap<String, Raw>,
+    telemetry: &mut Option<(String, ValueSource)>,
+    issues: &mut Vec<ConfigIssue>,
+) {
     let source = ValueSource::File(path.to_path_buf());
     let Some(table) = read_file(path, true, &source, issues) else {
         return;
@@ -320,10 +361,16 @@ fn read_targets_file(path: &std::path::Path, raw: &mut BTreeMap<String, Raw>, is
                     raw.entry(name).or_default().merge(&source, target);
                 }
             }
+            ("telemetry", Value::String(name)) => *telemetry = Some((name, source.clone())),
+            ("telemetry", _) => issues.push(ConfigIssue::new(
+                "telemetry",
+                source.clone(),
+                "expected the name of an OTLP target",
+            )),
             (other, _) => issues.push(ConfigIssue::new(
                 other,
                 source.clone(),
-                connfx_spec::message::unknown_key("registry", other, ["targets"]),
+                connfx_spec::message::unknown_key("registry", other, ["targets", "telemetry"]),
             )),
         }
     }

@@ -155,12 +155,41 @@ impl Registry {
     #[cfg(feature = "otlp")]
     pub fn export_telemetry(&self) {
         let entries = self.snapshot();
-        let Some(otlp) = entries
+        if let Some(otlp) = entries
             .iter()
             .find_map(|(_, entry)| entry.downcast::<crate::OtlpConnection>())
-        else {
-            return;
-        };
+        {
+            Self::export_each(&entries, &otlp);
+        }
+    }
+
+    /// [`export_telemetry`](Registry::export_telemetry) to the OTLP connection called `otlp`
+    /// rather than the first: an app with several collectors (seed 000's
+    /// `METRICS_OTLP_CONNECTION_NAME`, a registry file's `telemetry = "…"`) chooses which one
+    /// receives connfx's own metrics.
+    ///
+    /// ```
+    /// # async fn demo(business: connfx::OtlpConnection, ops: connfx::OtlpConnection) {
+    /// let registry = connfx::Registry::new();
+    /// registry.insert("otel-business", business);
+    /// registry.insert("otel-ops", ops);
+    /// registry.export_telemetry_to("otel-ops").unwrap();
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`LookupError`] when there is no connection called `otlp`, or it is not an OTLP one;
+    /// nothing is bound then.
+    #[cfg(feature = "otlp")]
+    pub fn export_telemetry_to(&self, otlp: &str) -> Result<(), LookupError> {
+        let collector = self.get::<crate::OtlpConnection>(otlp)?;
+        Self::export_each(&self.snapshot(), &collector);
+        Ok(())
+    }
+
+    /// Binds each connection of `entries` not exporting yet to `otlp`'s meter.
+    #[cfg(feature = "otlp")]
+    fn export_each(entries: &[(String, Entry)], otlp: &crate::OtlpConnection) {
         let unbound: Vec<_> = entries
             .iter()
             .filter_map(|(_, entry)| entry.telemetry().filter(|t| !t.is_exported()))
