@@ -316,6 +316,8 @@ mod health;
 mod lifecycle;
 #[cfg(feature = "axum")]
 pub mod probe;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
 pub mod protocol;
 pub mod registry;
 pub mod reload;

@@ -15,6 +15,8 @@ mod services;
 mod tls_server;
 
 mod config;
+#[cfg(feature = "prometheus")]
+mod prometheus;
 mod secrets;
 mod shutdown;
 mod telemetry;

@@ -187,6 +187,24 @@ impl Registry {
         Ok(())
     }
 
+    /// Binds the telemetry of every connection not exporting yet to `meter` (an OpenTelemetry
+    /// meter of your own, or `prometheus::PrometheusMetrics` through its `watch`, feature
+    /// `prometheus`).
+    ///
+    /// ```
+    /// use connfx::opentelemetry::metrics::MeterProvider as _;
+    /// let provider = connfx::opentelemetry_sdk::metrics::SdkMeterProvider::default();
+    /// connfx::Registry::new().export_telemetry_to_meter(&provider.meter("connfx"));
+    /// ```
+    #[cfg(feature = "otlp")]
+    pub fn export_telemetry_to_meter(&self, meter: &opentelemetry::metrics::Meter) {
+        for (_, entry) in self.snapshot() {
+            if let Some(telemetry) = entry.telemetry() {
+                telemetry.export_to(meter);
+            }
+        }
+    }
+
     /// Binds each connection of `entries` not exporting yet to `otlp`'s meter.
     #[cfg(feature = "otlp")]
     fn export_each(entries: &[(String, Entry)], otlp: &crate::OtlpConnection) {
