@@ -222,3 +222,33 @@ async fn a_host_idle_past_host_idle_is_dropped() {
     assert!(breakers.find("down.test:80").is_none(), "{breakers:?}");
     assert_eq!(breakers.len(), 1);
 }
+
+/// `max_hosts` changes in place: the same breakers, bounded from the next new host on.
+#[tokio::test]
+async fn a_reload_of_max_hosts_applies_live() {
+    let config = |max: u32| -> connfx::HttpConfig {
+        serde_json::from_value(json!({
+            "url": "http://home.test",
+            "per_host": true,
+            "max_hosts": max,
+            "circuit_breaker": { "failure_threshold": 3 },
+        }))
+        .unwrap()
+    };
+    let crawler = connfx::HttpConnection::stub("crawler", config(1000), |_| {
+        http::Response::builder().status(200).body("").unwrap()
+    })
+    .unwrap();
+    let breakers = crawler.host_breakers().unwrap();
+    for i in 0..50 {
+        crawler.get(&format!("http://h{i}.test/")).send().await.unwrap();
+    }
+    assert_eq!(breakers.len(), 50);
+    assert_eq!(crawler.reload(config(10)).await.unwrap(), connfx::Applied::Live);
+    crawler.get("http://new.test/").send().await.unwrap();
+    assert!(breakers.len() <= 10, "{breakers:?}");
+    assert!(
+        std::sync::Arc::ptr_eq(&breakers, &crawler.host_breakers().unwrap()),
+        "the same group"
+    );
+}

@@ -60,12 +60,15 @@ impl fmt::Display for Applied {
 /// use connfx::reload::policy_key;
 /// assert_eq!(policy_key("circuit_breaker.failure_threshold"), Some(Applied::Live));
 /// assert_eq!(policy_key("timeout.total"), Some(Applied::Live));
+/// assert_eq!(policy_key("max_hosts"), Some(Applied::Live));
 /// assert_eq!(policy_key("url"), None);
 /// ```
 pub fn policy_key(path: &str) -> Option<Applied> {
     const GROUPS: [&str; 4] = ["retry", "circuit_breaker", "rate_limit", "bulkhead"];
+    // The bounds of a `per_host` connection's breakers and limits, set on them in place.
+    const KEYS: [&str; 3] = ["timeout.total", "max_hosts", "host_idle"];
     let group = path.split('.').next().unwrap_or(path);
-    (GROUPS.contains(&group) || path == "timeout.total").then_some(Applied::Live)
+    (GROUPS.contains(&group) || KEYS.contains(&path)).then_some(Applied::Live)
 }
 
 /// How a reload applies a change of the key at `path` on a built-in connection: its policies,
