@@ -84,11 +84,23 @@ impl PrometheusMetrics {
 
     /// Measures every connection of `registry` not exported elsewhere yet; call it again after
     /// adding connections.
+    ///
+    /// ```
+    /// # fn demo(registry: connfx::Registry) {
+    /// let metrics = connfx::prometheus::PrometheusMetrics::new().expect("an exporter");
+    /// metrics.watch(&registry);
+    /// # }
+    /// ```
     pub fn watch(&self, registry: &Registry) {
         registry.export_telemetry_to_meter(&self.inner.provider.meter("connfx"));
     }
 
     /// The metrics now, in the text exposition format.
+    ///
+    /// ```
+    /// let metrics = connfx::prometheus::PrometheusMetrics::new().unwrap();
+    /// assert_eq!(metrics.render(), "");
+    /// ```
     pub fn render(&self) -> String {
         use prometheus::Encoder as _;
         let mut text = Vec::new();
@@ -101,6 +113,11 @@ impl PrometheusMetrics {
 
     /// A router serving [`METRICS_PATH`]; merge it with [`probe::router`](crate::probe::router)
     /// or your own.
+    ///
+    /// ```
+    /// let metrics = connfx::prometheus::PrometheusMetrics::new().unwrap();
+    /// let app: axum::Router = connfx::probe::router(connfx::Registry::new()).merge(metrics.router());
+    /// ```
     pub fn router(&self) -> Router {
         let metrics = self.clone();
         Router::new().route(
