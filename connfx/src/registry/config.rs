@@ -48,7 +48,8 @@ pub struct RegistryConfig {
     pub targets: BTreeMap<String, TargetConfig>,
     /// The OTLP target that receives every target's telemetry (connfx's own metrics); unset,
     /// the first OTLP target does. In the environment `CONN_TELEMETRY`, or seed 000's
-    /// `METRICS_OTLP_CONNECTION_NAME` (ajan's connfx), the former winning.
+    /// `METRICS_OTLP_CONNECTION_NAME` (ajan's connfx), the former winning. Read at connect: a
+    /// reload does not move the telemetry to another target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telemetry: Option<String>,
 }
