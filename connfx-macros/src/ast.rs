@@ -7,8 +7,9 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, DeriveInput, Expr, ExprLit, GenericArgument, Ident, Lit, Meta, PathArguments, Type};
 
 use crate::attr::value::{Entry, Text};
-use crate::attr::{container, field};
+use crate::attr::{container, field, setting};
 use crate::ctxt::Ctxt;
+use crate::symbol::{SETTING, VALIDATE};
 
 /// `env_prefix` when the attribute gives none.
 pub const DEFAULT_ENV_PREFIX: &str = "CONN";
@@ -21,6 +22,23 @@ pub struct Container<'a> {
     pub doc: String,
     pub attrs: container::ContainerAttrs,
     pub fields: Vec<Field<'a>>,
+    /// The plain `#[setting]` fields, in order.
+    pub settings: Vec<Setting<'a>>,
+}
+
+/// One `#[setting]` field: any `Deserialize + Serialize + JsonSchema + Clone + Debug` type,
+/// loaded beside the connections.
+pub struct Setting<'a> {
+    pub ident: &'a Ident,
+    /// Its key in files (`port`) and, upper-cased under the prefix, its variable (`APP_PORT`).
+    pub name: String,
+    pub doc_attrs: Vec<&'a Attribute>,
+    /// The field's type as written (an `Option<T>` stays one).
+    pub ty: &'a Type,
+    pub presence: Presence,
+    /// The `#[validate(...)]` rules, moved onto the generated settings struct.
+    pub rules: Vec<&'a Attribute>,
+    pub attrs: setting::SettingAttrs,
 }
 
 /// One connection field.
@@ -81,7 +99,13 @@ impl<'a> Container<'a> {
             attrs: container::parse(cx, &input.attrs),
             fields: fields
                 .iter()
+                .filter(|field| !is_setting(field))
                 .filter_map(|field| Field::from_ast(cx, field))
+                .collect(),
+            settings: fields
+                .iter()
+                .filter(|field| is_setting(field))
+                .filter_map(|field| Setting::from_ast(cx, field))
                 .collect(),
         }
     }
@@ -108,9 +132,57 @@ pub fn config_ident(ident: &Ident) -> Ident {
     quote::format_ident!("{}Config", ident)
 }
 
+/// Whether a field is a plain setting (carries `#[setting]`).
+fn is_setting(field: &syn::Field) -> bool {
+    field.attrs.iter().any(|attr| attr.path().is_ident(SETTING))
+}
+
+impl<'a> Setting<'a> {
+    fn from_ast(cx: &Ctxt, field: &'a syn::Field) -> Option<Self> {
+        let ident = field.ident.as_ref()?;
+        let attrs = setting::parse(cx, &field.attrs)?;
+        setting::reject_connection(cx, &field.attrs);
+        let (presence, _) = split_option(&field.ty);
+        Some(Setting {
+            ident,
+            name: ident.unraw().to_string(),
+            doc_attrs: doc_attrs(&field.attrs),
+            ty: &field.ty,
+            presence,
+            rules: field
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident(VALIDATE))
+                .collect(),
+            attrs,
+        })
+    }
+}
+
+impl Setting<'_> {
+    /// The type's last path segment, `Option` seen through: `u16` for `Option<u16>`.
+    pub fn type_name(&self) -> Option<String> {
+        type_name(split_option(self.ty).1)
+    }
+
+    /// The kind of literal the type takes, for a primitive type the derive can name.
+    pub fn literal_kind(&self) -> Option<connfx_spec::Kind> {
+        use connfx_spec::Kind;
+        Some(match self.type_name()?.as_str() {
+            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+            | "isize" => Kind::Integer,
+            "f32" | "f64" => Kind::Number,
+            "bool" => Kind::Bool,
+            "String" => Kind::Str,
+            _ => return None,
+        })
+    }
+}
+
 impl<'a> Field<'a> {
     fn from_ast(cx: &Ctxt, field: &'a syn::Field) -> Option<Self> {
         let ident = field.ident.as_ref()?;
+        setting::reject_validate(cx, &field.attrs);
         let attrs = field::parse(cx, &field.attrs);
         let (presence, ty) = split_option(&field.ty);
         Some(Field {

@@ -12,7 +12,7 @@ use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::{Data, DeriveInput, Fields, Token};
 
-use crate::ast::{Container, Field, Resolution};
+use crate::ast::{Container, Field, Resolution, Setting};
 use crate::attr::value::{Entry, EntryValue, LitValue, Name, Value};
 use crate::ctxt::Ctxt;
 use crate::symbol::{GENERATED_METHODS, PROTOCOL};
@@ -24,8 +24,13 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         check_protocol_known(cx, field);
         check_type_matches_protocol(cx, field);
         check_keys(cx, field);
-        check_method_clash(cx, cont, field);
+        check_method_clash(cx, cont, &field.name, field.ident);
     }
+    for setting in &cont.settings {
+        check_method_clash(cx, cont, &setting.name, setting.ident);
+        check_setting_default(cx, setting);
+    }
+    check_some_connection(cx, cont);
     check_env_collisions(cx, cont);
     check_fleet_stores(cx, cont);
 }
@@ -292,6 +297,14 @@ fn check_env_collisions(cx: &Ctxt, cont: &Container) {
             cx.error_at(field.ident.span(), message);
         }
     }
+    // A setting of a primitive type is one variable; a setting of another type has its keys
+    // checked at boot.
+    for setting in cont.settings.iter().filter(|s| s.literal_kind().is_some()) {
+        let name = vec![(env_name(prefix, "", &setting.name), setting.name.clone())];
+        if let Some(message) = claim(&mut owners, name) {
+            cx.error_at(setting.ident.span(), message);
+        }
+    }
 }
 
 /// Records each name's owner; the message for the first name already owned, if any.
@@ -330,13 +343,52 @@ fn group_paths(group: &Group) -> Vec<String> {
 
 // A field's accessor is a method named after the field, so a field cannot take the name of
 // another generated method.
-fn check_method_clash(cx: &Ctxt, cont: &Container, field: &Field) {
-    if GENERATED_METHODS.contains(&field.name.as_str()) {
+fn check_method_clash(cx: &Ctxt, cont: &Container, name: &str, ident: &syn::Ident) {
+    if GENERATED_METHODS.contains(&name) {
         let message = format!(
-            "field `{0}` clashes with the generated method `{1}::{0}`; rename the field",
-            field.name, cont.ident
+            "field `{name}` clashes with the generated method `{0}::{name}`; rename the field",
+            cont.ident
         );
-        cx.error_at(field.ident.span(), message);
+        cx.error_at(ident.span(), message);
+    }
+}
+
+// Class 9 (settings only): the struct connects its connections; a struct of plain settings
+// alone has nothing to connect.
+fn check_some_connection(cx: &Ctxt, cont: &Container) {
+    if cont.fields.is_empty() && !cont.settings.is_empty() {
+        cx.error_spanned_by(
+            cont.ident,
+            "`#[derive(Connections)]` needs at least one connection field beside its `#[setting]` fields",
+        );
+    }
+}
+
+// Class 10: a setting's `default` literal against its type, where the type is a primitive the
+// derive can name (`u16`, `f64`, `bool`, `String`): a string for a number, or a number for a
+// string, is an error here. A number of the right kind is then typed by rustc itself (see
+// `expand::settings`), so `70000` for a `u16` fails as an out-of-range literal. Any other type
+// takes its default at boot, through its own `Deserialize`, with the loader's message.
+fn check_setting_default(cx: &Ctxt, setting: &Setting) {
+    let (Some(default), Some(expected)) = (&setting.attrs.default, setting.literal_kind()) else {
+        return;
+    };
+    let found = match default.lit {
+        LitValue::Str(_) => Kind::Str,
+        LitValue::Bool(_) => Kind::Bool,
+        LitValue::Float { .. } => Kind::Number,
+        LitValue::Int(_) => Kind::Integer,
+    };
+    let fits = found == expected || (expected == Kind::Number && found == Kind::Integer);
+    if !fits {
+        let message = format!(
+            "the default of setting `{}` must be {} (its type is `{}`), found {}",
+            setting.name,
+            expected.expected(),
+            setting.type_name().unwrap_or_default(),
+            default.tokens
+        );
+        cx.error_spanned_by(&default.tokens, message);
     }
 }
 

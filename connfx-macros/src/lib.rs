@@ -43,7 +43,7 @@ mod symbol;
 use proc_macro::TokenStream;
 
 /// Declares a set of connections; see `connfx::Connections`.
-#[proc_macro_derive(Connections, attributes(connections, connection))]
+#[proc_macro_derive(Connections, attributes(connections, connection, setting, validate))]
 pub fn derive_connections(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()

@@ -11,6 +11,14 @@ pub const ENV_PREFIX: &str = "env_prefix";
 pub const FILE: &str = "file";
 /// `#[connections(deny_unknown_env = false)]`.
 pub const DENY_UNKNOWN_ENV: &str = "deny_unknown_env";
+/// A plain setting's attribute: `#[setting]`.
+pub const SETTING: &str = "setting";
+/// `#[setting(default = 8080)]`.
+pub const DEFAULT: &str = "default";
+/// `#[setting(secret)]`.
+pub const SECRET: &str = "secret";
+/// A setting's `validator` rules: `#[validate(range(min = 1))]`.
+pub const VALIDATE: &str = "validate";
 /// `#[connection(protocol = "http")]`.
 pub const PROTOCOL: &str = "protocol";
 

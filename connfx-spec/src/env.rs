@@ -12,15 +12,20 @@
 pub const CONFIG_FILE_OWNER: &str = "the config file variable";
 
 /// The variable that setting `path` (dotted, relative to the connection) of connection `field`
-/// is read from, under the struct's `prefix`.
+/// is read from, under the struct's `prefix`. A plain `#[setting]` has no connection: its
+/// `field` is empty and its variable is `<PREFIX>_<PATH>`.
 ///
 /// ```
 /// use connfx_spec::env::env_name;
 /// assert_eq!(env_name("CHECKOUT", "payments", "retry.max_attempts"), "CHECKOUT_PAYMENTS_RETRY_MAX_ATTEMPTS");
 /// assert_eq!(env_name("APP", "db", "url"), "APP_DB_URL");
+/// assert_eq!(env_name("APP", "", "listen.port"), "APP_LISTEN_PORT");
 /// ```
 pub fn env_name(prefix: &str, field: &str, path: &str) -> String {
-    env_key(&format!("{prefix}_{field}_{path}"))
+    match field.is_empty() {
+        true => env_key(&format!("{prefix}_{path}")),
+        false => env_key(&format!("{prefix}_{field}_{path}")),
+    }
 }
 
 /// The part of a variable's name that names key `path`: dots become `_`, letters upper case.

@@ -41,10 +41,13 @@ pub enum Kind {
     Secret,
     /// A map of names to text; one JSON object in an environment variable.
     Map,
+    /// A list (of a plain `#[setting]`); one JSON array in an environment variable.
+    List,
 }
 
 impl Kind {
-    /// The kind's short name: `bool`, `integer`, `number`, `duration`, `url`, `string`, `secret`, `map`.
+    /// The kind's short name: `bool`, `integer`, `number`, `duration`, `url`, `string`, `secret`,
+    /// `map`, `list`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Bool => "bool",
@@ -55,6 +58,7 @@ impl Kind {
             Kind::Str => "string",
             Kind::Secret => "secret",
             Kind::Map => "map",
+            Kind::List => "list",
         }
     }
 
@@ -68,6 +72,7 @@ impl Kind {
             Kind::Url => "an absolute URL",
             Kind::Str | Kind::Secret => "a string",
             Kind::Map => "a map of names to strings (a JSON object in an environment variable)",
+            Kind::List => "a list (a JSON array in an environment variable)",
         }
     }
 }

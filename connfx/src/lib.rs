@@ -6,6 +6,7 @@
 //!
 //! ## Contents
 //! - [The derive](#the-derive)
+//! - [Plain settings](#plain-settings)
 //! - [Sources and names](#sources-and-names)
 //! - [Switching a policy](#switching-a-policy)
 //! - [Errors](#errors)
@@ -35,6 +36,53 @@
 //! let body = conns.payments().get("/charges/ch_1").send().await?.text().await?;
 //! println!("{}", conns.health().await);
 //! conns.close().await;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Plain settings
+//!
+//! A field marked `#[setting]` is a plain value of the app's configuration beside its
+//! connections: any `Deserialize + Serialize + JsonSchema + Clone + Debug` type (a number, a
+//! string, a list, your own struct). It is loaded by the same loader — `default = …` in the
+//! attribute < files < `<PREFIX>_CONFIG_FILE` < `<PREFIX>_<FIELD>` (nested keys joined by `_`) —
+//! with the same errors, and shows in `json_schema()`, `env_vars()`, `explain` and the CLI. Its
+//! doc comment is its description, `#[validate(...)]` rules (the `validator` crate's) run at
+//! every load and their bounds go into the schema, `secret` hides it everywhere connfx prints
+//! it, and an accessor of the same name hands it out typed.
+//!
+//! ```no_run
+//! use connfx::prelude::*;
+//!
+//! #[derive(Clone, Debug, serde::Deserialize, serde::Serialize, schemars::JsonSchema, validator::Validate)]
+//! pub struct Listen {
+//!     /// The address to bind.
+//!     pub host: String,
+//!     /// Seconds to drain calls on shutdown.
+//!     #[validate(range(max = 600))]
+//!     pub drain_seconds: u32,
+//! }
+//!
+//! #[derive(Connections)]
+//! #[connections(env_prefix = "SHOP")]
+//! pub struct App {
+//!     #[connection(url = "https://api.pay.example/v1")]
+//!     payments: HttpConnection,
+//!     /// The port to serve on: `SHOP_PORT`, `port = 9090` in a file.
+//!     #[setting(default = 8080)]
+//!     #[validate(range(min = 1024))]
+//!     port: u16,
+//!     /// `[listen]` in a file, `SHOP_LISTEN_HOST`, `SHOP_LISTEN_DRAIN_SECONDS`.
+//!     #[setting]
+//!     #[validate(nested)]
+//!     listen: Listen,
+//!     /// Never printed: `[redacted]` in `explain`, `env`, errors and `Debug`.
+//!     #[setting(secret)]
+//!     cookie_key: String,
+//! }
+//!
+//! # async fn run() -> Result<(), connfx::Error> {
+//! let app = App::connect().await?;
+//! let port: u16 = *app.port();
 //! # Ok(()) }
 //! ```
 //!
@@ -128,6 +176,21 @@
 //!
 //! ## Decisions
 //!
+//! - **A `#[setting]` is read once, at start.** Its accessor hands out a reference (`&u16`), as
+//!   the issue asked, so a reload cannot change it under a caller: a reload that changes a
+//!   setting is refused, naming it, like a connection added at run time. A setting's `default`
+//!   is checked at compile time where the type is a primitive the derive can name (`u16`,
+//!   `f64`, `bool`, `String`; rustc itself then refuses `70000` for a `u16`); any other type
+//!   takes its default through its own `Deserialize` at boot. A list comes from a file, or from
+//!   the environment as a JSON array. A struct must keep at least one connection: a struct of
+//!   settings alone has nothing to connect.
+//! - **config-rs and figment are layers, not the loader.** [`Sources::config`] and
+//!   [`Sources::figment`] take a configuration the service already builds and read it, one
+//!   table per origin the library recorded, as a file's table is read: the same checks and
+//!   messages, the origin in [`ValueSource::Layer`]. Text where a number, a switch, a map or a
+//!   list is expected is parsed as a variable's text, because config-rs's environment gives only
+//!   text. The layer takes its place in the order it is added; connfx's environment still comes
+//!   last. A registry reads files and the environment only and refuses such a layer.
 //! - **Files are parsed directly** (`toml`, `serde_yaml_ng`, `serde_json`), not through the
 //!   `config` crate: the loader must know, for every value, which file it came from, and must be no
 //!   slower than `config` alone; layering `config` underneath could not be (see `BENCHMARKS.md`).

@@ -8,13 +8,25 @@ pub use serde;
 pub use serde_json;
 pub use std::sync::OnceLock;
 
+pub use crate::config::SettingsType;
 pub use crate::config::descriptor::{ConnectionSet, FieldDescriptor, SetDescriptor};
 pub use crate::config::load::{env_vars, json_schema, load_config, load_config_from};
 pub use crate::error::ConnectErrors;
 pub use crate::registry::{Registry, RegistrySlot};
 pub use crate::reload::SetReload;
+pub use schemars;
+pub use validator;
 
 use crate::{ConnectError, Connection};
+
+/// Shown in place of a secret setting by `<Name>Config`'s `Debug`.
+pub struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
 
 /// Connects a required field.
 ///

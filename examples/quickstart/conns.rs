@@ -24,4 +24,9 @@ pub struct Conns {
     /// An audit sink; left unconfigured, it stays absent.
     #[connection(protocol = "http")]
     audit: Option<HttpConnection>,
+
+    /// The port the service listens on (a plain setting, loaded like the connections).
+    #[setting(default = 8080)]
+    #[validate(range(min = 1024))]
+    port: u16,
 }

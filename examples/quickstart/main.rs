@@ -62,6 +62,7 @@ async fn run() -> Result<(), Error> {
 
     let conns = Conns::load_config_from(sources)?.connect().await?;
     assert!(conns.audit().is_none());
+    println!("\n== the service would listen on port {}", conns.port());
 
     println!("\n== calls");
     let item: Item = conns.catalog().get("/items/7").send().await?.json().await?;

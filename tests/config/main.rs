@@ -2,3 +2,5 @@
 //! every value it cannot represent is refused at load, with the key and the longest allowed.
 
 mod edges;
+#[cfg(all(feature = "config-rs", feature = "figment"))]
+mod foreign;

@@ -3,6 +3,7 @@
 
 mod echo;
 mod owns;
+mod settings;
 
 use axum::Router;
 use axum::routing::get;

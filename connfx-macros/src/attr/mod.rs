@@ -2,4 +2,5 @@
 
 pub mod container;
 pub mod field;
+pub mod setting;
 pub mod value;

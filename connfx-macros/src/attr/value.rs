@@ -215,7 +215,8 @@ fn parse_name(input: ParseStream) -> syn::Result<Name> {
     Err(input.error("expected a key name"))
 }
 
-fn parse_value(input: ParseStream) -> syn::Result<Value> {
+/// A literal (a minus sign allowed before a number), or the grammar's error.
+pub fn parse_value(input: ParseStream) -> syn::Result<Value> {
     let minus: Option<Token![-]> = input.parse()?;
     if !input.peek(Lit) {
         return Err(input.error(EXPECTED_LITERAL));

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{allow_lints, defaults, where_connections};
-use crate::ast::{Container, Field, Presence};
+use crate::ast::{Container, Field, Presence, Setting};
 
 /// The plain-data config struct: one field per connection, holding its protocol's config type.
 pub fn config_struct(cont: &Container) -> TokenStream {
@@ -16,8 +16,10 @@ pub fn config_struct(cont: &Container) -> TokenStream {
         cont.ident
     );
     let fields = cont.fields.iter().map(config_field);
+    let settings = cont.settings.iter().map(setting_field);
     let bounds = where_connections(cont);
     let allow = allow_lints();
+    let debug = config_debug(cont);
     quote! {
         #(#docs)*
         #separator
@@ -25,14 +27,56 @@ pub fn config_struct(cont: &Container) -> TokenStream {
         #allow
         #[derive(
             ::core::clone::Clone,
-            ::core::fmt::Debug,
             ::connfx::__private::serde::Serialize,
             ::connfx::__private::serde::Deserialize,
         )]
         #[serde(crate = "::connfx::__private::serde", deny_unknown_fields)]
         #vis struct #config #bounds {
             #(#fields,)*
+            #(#settings,)*
         }
+
+        #debug
+    }
+}
+
+/// `Debug` for `<Name>Config`, written out so a secret setting shows as `[redacted]` (connection
+/// configs hide their own secrets).
+fn config_debug(cont: &Container) -> TokenStream {
+    let (config, bounds, allow) = (cont.config_ident(), where_connections(cont), allow_lints());
+    let name = config.to_string();
+    let fields = cont.fields.iter().map(|field| {
+        let (ident, name) = (field.ident, &field.name);
+        quote!(.field(#name, &self.#ident))
+    });
+    let settings = cont.settings.iter().map(|setting| {
+        let (ident, name) = (setting.ident, &setting.name);
+        match setting.attrs.secret {
+            true => quote!(.field(#name, &::connfx::__private::Redacted)),
+            false => quote!(.field(#name, &self.#ident)),
+        }
+    });
+    quote! {
+        #allow
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #config #bounds {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#name) #(#fields)* #(#settings)* .finish()
+            }
+        }
+    }
+}
+
+/// A setting in `<Name>Config`: the field's own type, with its docs.
+fn setting_field(setting: &Setting) -> TokenStream {
+    let (ident, ty, docs) = (setting.ident, setting.ty, &setting.doc_attrs);
+    match setting.presence {
+        Presence::Required => quote!(#(#docs)* pub #ident: #ty),
+        Presence::Optional => quote! {
+            #(#docs)*
+            #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+            pub #ident: #ty
+        },
     }
 }
 
@@ -66,7 +110,11 @@ pub fn connection_set_impl(cont: &Container) -> TokenStream {
         &cont.attrs.files,
         cont.deny_unknown_env(),
     );
-    let fields = cont.fields.iter().map(field_descriptor);
+    let fields = cont
+        .fields
+        .iter()
+        .map(field_descriptor)
+        .chain(super::settings::descriptor(cont));
     let bounds = where_connections(cont);
     let allow = allow_lints();
     quote! {

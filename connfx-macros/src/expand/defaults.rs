@@ -6,7 +6,7 @@ use std::fmt::{self, Display, Write};
 
 use connfx_spec::Protocol;
 
-use crate::ast::Field;
+use crate::ast::{Field, Setting};
 use crate::attr::value::{Entry, EntryValue, LitValue};
 
 /// A JSON value built from attribute literals.
@@ -18,6 +18,15 @@ enum Json<'a> {
 /// The field's defaults as compact JSON text.
 pub fn json(field: &Field) -> String {
     object(&field.entries, field.protocol.table()).to_string()
+}
+
+/// The settings' `default = …` values as one compact JSON object: `{"port":8080}`.
+pub fn settings_json(settings: &[Setting]) -> String {
+    let members = settings.iter().filter_map(|setting| {
+        let default = setting.attrs.default.as_ref()?;
+        Some((setting.name.as_str(), Json::Lit(&default.lit)))
+    });
+    Json::Object(members.collect()).to_string()
 }
 
 fn object<'a>(entries: &'a [Entry], table: Option<&Protocol>) -> Json<'a> {

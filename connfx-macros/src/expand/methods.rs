@@ -7,12 +7,17 @@ use syn::Ident;
 use syn::spanned::Spanned;
 
 use super::{allow_lints, where_connections};
-use crate::ast::{Container, Field, Presence};
+use crate::ast::{Container, Field, Presence, Setting, split_option};
 
 /// `impl Conns { ... }`. The method names are `symbol::GENERATED_METHODS`.
 pub fn set_impl(cont: &Container) -> TokenStream {
     let (ident, config) = (cont.ident, cont.config_ident());
-    let accessors = cont.fields.iter().map(accessor);
+    let accessors = cont
+        .fields
+        .iter()
+        .map(accessor)
+        .chain(cont.settings.iter().map(setting_accessor));
+    let setting_idents: Vec<&Ident> = cont.settings.iter().map(|setting| setting.ident).collect();
     let inserts = cont.fields.iter().map(registry_insert);
     let slots = cont
         .fields
@@ -108,7 +113,10 @@ pub fn set_impl(cont: &Container) -> TokenStream {
             ) -> ::core::result::Result<::connfx::reload::Watcher, ::connfx::reload::WatchError> {
                 let #registry = self.registry();
                 // The watcher's own handles, given this struct's registry so they reload it.
-                let #copy = Self { #(#idents: ::core::clone::Clone::clone(&self.#idents)),* };
+                let #copy = Self {
+                    #(#idents: ::core::clone::Clone::clone(&self.#idents),)*
+                    #(#setting_idents: ::core::clone::Clone::clone(&self.#setting_idents),)*
+                };
                 ::connfx::__private::struct_registry(&[#(#copy_slots),*], || {
                     ::core::clone::Clone::clone(&#registry)
                 });
@@ -175,6 +183,34 @@ fn accessor(field: &Field) -> TokenStream {
     }
 }
 
+/// `conns.port() -> &u16`, `conns.level() -> Option<&String>`.
+fn setting_accessor(setting: &Setting) -> TokenStream {
+    let ident = setting.ident;
+    match split_option(setting.ty) {
+        (Presence::Required, ty) => {
+            let doc = format!("The `{}` setting.", setting.name);
+            quote! {
+                #[doc = #doc]
+                pub fn #ident(&self) -> &#ty {
+                    &self.#ident
+                }
+            }
+        }
+        (Presence::Optional, ty) => {
+            let doc = format!(
+                "The `{}` setting, or `None` when no source gives it.",
+                setting.name
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #ident(&self) -> ::core::option::Option<&#ty> {
+                    ::core::option::Option::as_ref(&self.#ident)
+                }
+            }
+        }
+    }
+}
+
 /// `reload.field::<T>(0, Some(&self.api), Some(config.api)).await;`
 fn reload_field(index: usize, field: &Field) -> TokenStream {
     let (ident, ty) = (field.ident, field.ty);
@@ -225,6 +261,7 @@ pub fn config_impl(cont: &Container) -> TokenStream {
     let loaded = Ident::new("loaded", Span::mixed_site());
     let registry = Ident::new("registry", Span::mixed_site());
     let idents: Vec<&Ident> = cont.fields.iter().map(|field| field.ident).collect();
+    let setting_idents: Vec<&Ident> = cont.settings.iter().map(|setting| setting.ident).collect();
     let results = connect_all(&cont.fields);
     let bindings = tuple(idents.iter().map(|ident| quote!(#ident)));
     let somes = tuple(
@@ -250,7 +287,10 @@ pub fn config_impl(cont: &Container) -> TokenStream {
                 #(let #idents = #errors.check(#idents);)*
                 match #bindings {
                     #somes => {
-                        let #connected = #ident { #(#idents),* };
+                        let #connected = #ident {
+                            #(#idents,)*
+                            #(#setting_idents: self.#setting_idents,)*
+                        };
                         // The one registry the struct owns for its life, built here from its
                         // fields and kept in their slots; telemetry and fleet stores bound once,
                         // explicitly.

@@ -4,6 +4,7 @@
 mod config;
 mod defaults;
 mod methods;
+mod settings;
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -37,12 +38,16 @@ fn expand(cont: &Container) -> TokenStream {
     let assertions = cont.fields.iter().filter_map(config::protocol_assertion);
     let methods = methods::set_impl(cont);
     let connect = methods::config_impl(cont);
+    let settings_struct = settings::settings_struct(cont);
+    let default_checks = settings::default_checks(cont);
     quote! {
         #config_struct
         const _: () = {
             #(#assertions)*
+            #settings_struct
             #connection_set
         };
+        #default_checks
         #methods
         #connect
     }

@@ -24,10 +24,12 @@ fn example() -> syn::DeriveInput {
     }
 }
 
-/// The method names of every `impl <self_ty>` block.
+/// The method names of every inherent `impl <self_ty>` block (not its trait impls, `Debug`).
 fn methods(file: &syn::File, self_ty: &str) -> Vec<String> {
     let impls = file.items.iter().filter_map(|item| match item {
-        Item::Impl(imp) if imp.self_ty.to_token_stream().to_string() == self_ty => Some(imp),
+        Item::Impl(imp) if imp.trait_.is_none() && imp.self_ty.to_token_stream().to_string() == self_ty => {
+            Some(imp)
+        }
         _ => None,
     });
     let items = impls.flat_map(|imp| imp.items.iter());

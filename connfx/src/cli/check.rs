@@ -87,6 +87,7 @@ fn statuses<C: Serialize>(set: &SetDescriptor, config: &C) -> Vec<ConnectionStat
     let tree = serde_json::to_value(config).unwrap_or_default();
     set.fields
         .iter()
+        .filter(|field| !field.is_settings())
         .map(|field| ConnectionStatus {
             name: field.name,
             protocol: (field.shape)().protocol,

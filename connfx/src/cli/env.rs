@@ -57,8 +57,7 @@ pub(crate) fn run<S: ConnectionSet>(out: &mut Output<'_>) -> io::Result<Outcome>
         out.line("")?;
         let heading = out.paint(Paint::Bold, &heading(field));
         out.line(&heading)?;
-        let prefix = format!("{}.", field.name);
-        for var in vars.iter().filter(|v| v.path.starts_with(&prefix)) {
+        for var in vars.iter().filter(|v| field.holds(&v.path)) {
             out.line("")?;
             block(var, required(set, var), out)?;
         }
@@ -80,9 +79,12 @@ fn preamble(set: &SetDescriptor, out: &mut Output<'_>) -> io::Result<()> {
     out.line(&format!("#{}=", set.config_file_var()))
 }
 
-/// `## payments (http): Payment provider API.`
+/// `## payments (http): Payment provider API.`, or `## settings` for the plain settings.
 fn heading(field: &FieldDescriptor) -> String {
     let protocol = (field.shape)().protocol;
+    if field.is_settings() {
+        return format!("## {protocol}");
+    }
     let optional = if field.optional {
         ", optional: leave every variable unset to go without it"
     } else {
@@ -135,11 +137,12 @@ fn block(var: &EnvVar, required: bool, out: &mut Output<'_>) -> io::Result<()> {
 /// Whether a variable must be given: a required top-level key of a required connection, with
 /// no default from the attribute or the type.
 fn required(set: &SetDescriptor, var: &EnvVar) -> bool {
-    let Some((field, key)) = var.path.split_once('.') else {
+    let Some(field) = set.fields.iter().find(|f| f.holds(&var.path)) else {
         return false;
     };
-    let Some(field) = set.fields.iter().find(|f| f.name == field) else {
-        return false;
+    let key = match field.is_settings() {
+        true => var.path.as_str(),
+        false => var.path.split_once('.').map_or("", |(_, key)| key),
     };
     let root = &(field.shape)().root;
     !field.optional

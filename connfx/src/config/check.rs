@@ -4,12 +4,11 @@
 //! all are in, [`check_layers`] reports the required keys without a value and then runs the
 //! config type's own rules (serde, then `validator`), naming the connection's path.
 
-use serde::Deserialize;
 use serde_json::Value;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::layers::FieldLayers;
-use super::shape::{Group, Node, Shape, join, shape_of};
+use super::shape::{Group, Node, Shape, join, settings_shape, shape_of};
 use super::{ConfigIssue, ValueSource};
 use crate::Connection;
 
@@ -27,10 +26,24 @@ impl ConfigType {
     pub const fn of<T: Connection>() -> Self {
         ConfigType {
             shape: shape_of::<T>,
-            rules: check_config::<T>,
+            rules: check_config::<T::Config>,
+        }
+    }
+
+    /// The plain `#[setting]` fields of a derived struct, gathered by the derive in `S`.
+    pub fn settings<S: SettingsType>() -> Self {
+        ConfigType {
+            shape: settings_shape::<S>,
+            rules: check_config::<S>,
         }
     }
 }
+
+/// What the derive's struct of plain settings is: a config type like a connection's, read the
+/// same way, with the user's `validator` rules.
+pub trait SettingsType: schemars::JsonSchema + serde::de::DeserializeOwned + Validate + 'static {}
+
+impl<S: schemars::JsonSchema + serde::de::DeserializeOwned + Validate + 'static> SettingsType for S {}
 
 /// How one connection is named in its problems.
 pub(crate) struct Scope<'a> {
@@ -115,9 +128,10 @@ pub(crate) fn missing_without_env(key: &str, _path: &str) -> String {
     format!("`{key}` has no value")
 }
 
-/// Deserializes and validates one connection's merged tree: `(relative path, message)` per problem.
-fn check_config<T: Connection>(value: &Value) -> Vec<(String, String)> {
-    match T::Config::deserialize(value) {
+/// Deserializes and validates one connection's (or the plain settings') merged tree:
+/// `(relative path, message)` per problem.
+fn check_config<C: serde::de::DeserializeOwned + Validate>(value: &Value) -> Vec<(String, String)> {
+    match C::deserialize(value) {
         Err(e) => vec![(String::new(), e.to_string())],
         Ok(config) => match config.validate() {
             Ok(()) => Vec::new(),

@@ -68,6 +68,14 @@ impl SetDescriptor {
         self.plan.get_or_init(|| Plan::new(self))
     }
 
+    /// The keys a file may have at its top: the connections' names and the plain settings.
+    pub(crate) fn top_level_keys(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().flat_map(|field| match field.is_settings() {
+            true => (field.shape)().root.names().collect::<Vec<_>>(),
+            false => vec![field.name],
+        })
+    }
+
     /// `<PREFIX>_CONFIG_FILE`.
     pub(crate) fn config_file_var(&self) -> String {
         connfx_spec::env::config_file_var(self.env_prefix)
@@ -107,6 +115,57 @@ impl FieldDescriptor {
             shape: self.shape,
             rules: self.check,
         }
+    }
+
+    /// A derived struct's plain `#[setting]` fields, gathered in `S`; `defaults` are their
+    /// `default = …` values as a JSON object. It has no name: its keys are the top-level keys
+    /// of the struct's files and its variables are `<PREFIX>_<KEY>`. A reload cannot change a
+    /// setting (the struct hands out references to its values): it is refused.
+    pub fn settings<S: super::check::SettingsType>(defaults: &'static str) -> Self {
+        let ty = ConfigType::settings::<S>();
+        FieldDescriptor {
+            name: "",
+            doc: "",
+            optional: false,
+            defaults,
+            shape: ty.shape,
+            check: ty.rules,
+            applies: |_| None,
+        }
+    }
+
+    /// Whether this is the plain settings, not a connection.
+    pub(crate) fn is_settings(&self) -> bool {
+        self.name.is_empty()
+    }
+
+    /// The config path of `key` (a path below this field): `payments.retry.max_attempts`, or
+    /// `port` for a plain setting.
+    pub(crate) fn path_of(&self, key: &str) -> String {
+        super::shape::join(self.name, key)
+    }
+
+    /// Whether `path` (a config path of the set) belongs to this field.
+    pub(crate) fn holds(&self, path: &str) -> bool {
+        let top = path.split('.').next().unwrap_or(path);
+        match self.is_settings() {
+            true => (self.shape)().root.child(top).is_some(),
+            false => top == self.name,
+        }
+    }
+
+    /// This field's part of a whole set's tree: the connection's table, or for the plain
+    /// settings the top-level keys that are settings.
+    pub(crate) fn value_in(&self, tree: &Value) -> Value {
+        if !self.is_settings() {
+            return tree.get(self.name).cloned().unwrap_or(Value::Null);
+        }
+        let root = &(self.shape)().root;
+        let Value::Object(map) = tree else {
+            return Value::Null;
+        };
+        let settings = map.iter().filter(|(key, _)| root.child(key).is_some());
+        Value::Object(settings.map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
     /// A field of type `Option<T>`.

@@ -64,7 +64,7 @@ pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<En
                 .or(leaf.default.as_ref());
             vars.push(EnvVar {
                 name: env_name(set.env_prefix, field.name, &path),
-                path: format!("{}.{path}", field.name),
+                path: field.path_of(&path),
                 kind: leaf.kind,
                 default: default.and_then(|v| leaf.shown(v)),
                 description: leaf.description.clone(),
@@ -130,7 +130,7 @@ pub(crate) fn index(
         // `payments.timeout.total`); it is left out of `env_vars()`, which lists each key once.
         for (group, key) in (field.shape)().root.shorthands() {
             let name = env_name(set.env_prefix, field.name, &group);
-            let path = format!("{}.{group}", field.name);
+            let path = field.path_of(&group);
             if let Some(first) = owner.get(&name) {
                 let msg = message::env_collision(&name, first, &path);
                 issues.push(ConfigIssue::new(

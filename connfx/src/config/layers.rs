@@ -138,7 +138,7 @@ impl Walk<'_> {
                         leaf,
                         shape: self.shape,
                     };
-                    match leaf::from_value(&target, value) {
+                    match self.check(&target, value) {
                         Ok(value) => self.layers.set(path, value, self.source.clone()),
                         Err(message) => self.issue(&path, message),
                     }
@@ -168,9 +168,17 @@ impl Walk<'_> {
             leaf,
             shape: self.shape,
         };
-        match leaf::from_value(&target, value) {
+        match self.check(&target, value) {
             Ok(value) => self.layers.set(join(prefix, key), value, self.source.clone()),
             Err(message) => self.issue(prefix, message),
+        }
+    }
+
+    /// One value, checked as its source's values are.
+    fn check(&self, target: &Target<'_>, value: &Value) -> Result<Value, String> {
+        match self.source {
+            ValueSource::Layer { .. } => leaf::from_foreign(target, value),
+            _ => leaf::from_value(target, value),
         }
     }
 

@@ -21,9 +21,21 @@ pub(crate) fn from_value(t: &Target<'_>, value: &Value) -> Result<Value, String>
         (Kind::Bool, Value::Bool(_)) => Ok(value.clone()),
         (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => number(t, value),
         (Kind::Number, Value::Number(_)) => number(t, value),
-        (Kind::Map, Value::Object(_)) => Ok(value.clone()),
+        (Kind::Map, Value::Object(_)) | (Kind::List, Value::Array(_)) => Ok(value.clone()),
         (Kind::Duration | Kind::Url | Kind::Str | Kind::Secret, Value::String(s)) => text(t, s),
         _ => Err(message::wrong_kind(kind, &found())),
+    }
+}
+
+/// Checks a value of another library's layer (config-rs, figment): as a file's, except that
+/// text where a number, a switch, a map or a list is expected is read as the environment's text
+/// is, because config-rs's environment gives only text.
+pub(crate) fn from_foreign(t: &Target<'_>, value: &Value) -> Result<Value, String> {
+    match (t.leaf.kind, value) {
+        (Kind::Bool | Kind::Integer | Kind::Number | Kind::Map | Kind::List, Value::String(raw)) => {
+            from_env(t, raw)
+        }
+        _ => from_value(t, value),
     }
 }
 
@@ -54,6 +66,10 @@ pub(crate) fn from_env(t: &Target<'_>, raw: &str) -> Result<Value, String> {
         Kind::Map => match serde_json::from_str::<Value>(raw) {
             Ok(v @ Value::Object(_)) => Ok(v),
             _ => Err(message::wrong_kind(kind, "text that is not a JSON object")),
+        },
+        Kind::List => match serde_json::from_str::<Value>(raw) {
+            Ok(v @ Value::Array(_)) => Ok(v),
+            _ => Err(message::wrong_kind(kind, "text that is not a JSON array")),
         },
         Kind::Duration | Kind::Url | Kind::Str | Kind::Secret => text(t, raw),
     }

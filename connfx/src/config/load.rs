@@ -14,7 +14,7 @@ use super::env::EnvVar;
 use super::layers::FieldLayers;
 use super::leaf::{self, Target};
 use super::shape::{Group, Node, join};
-use super::source::SourceFile;
+use super::source::{Layer, SourceFile};
 use super::{ConfigError, ConfigIssue, Sources, ValueSource, file};
 
 /// `Conns::load_config()`: the attribute's files (missing ones skipped), the file named by
@@ -95,7 +95,7 @@ pub fn explain<S: ConnectionSet>(sources: Sources) -> Result<Vec<Setting>, Confi
                 continue;
             };
             settings.push(Setting {
-                path: join(field.name, &path),
+                path: field.path_of(&path),
                 value,
                 source,
             });
@@ -145,13 +145,23 @@ fn load_layers(set: &SetDescriptor, mut sources: Sources) -> Result<(Value, Vec<
     let mut layers = plan.defaults.clone();
     let config_file_var = set.config_file_var();
     if let Some((_, path)) = sources.env.iter().rev().find(|(k, _)| *k == config_file_var) {
-        sources.files.push(SourceFile {
-            path: path.into(),
-            required: true,
-        });
+        let path = path.into();
+        sources.push_required_file(path);
     }
-    for source in &sources.files {
-        read_file(set, source, &mut layers, &mut issues);
+    for layer in &sources.layers {
+        match layer {
+            Layer::File(source) => read_file(set, source, &mut layers, &mut issues),
+            Layer::Tables(tables) => {
+                for (origin, table) in tables {
+                    if let Value::Object(table) = table {
+                        read_table(set, origin, table, &mut layers, &mut issues);
+                    }
+                }
+            }
+            Layer::Unreadable(origin, message) => {
+                issues.push(ConfigIssue::new("", origin.clone(), message.clone()));
+            }
+        }
     }
     read_env(set, &sources.env, &config_file_var, &mut layers, &mut issues);
     let tree = assemble(set, &layers, &mut issues);
@@ -168,16 +178,32 @@ fn read_file(
     issues: &mut Vec<ConfigIssue>,
 ) {
     let origin = ValueSource::File(source.path.clone());
-    let table = match file::read(&source.path, source.required) {
-        Ok(Some(Value::Object(table))) => table,
-        Ok(_) => return,
-        Err(message) => return issues.push(ConfigIssue::new("", origin, message)),
-    };
-    for (name, value) in &table {
-        match set.fields.iter().position(|f| f.name == name) {
-            Some(i) => layers[i].absorb((set.fields[i].shape)(), name, value, &origin, issues),
+    match file::read(&source.path, source.required) {
+        Ok(Some(Value::Object(table))) => read_table(set, &origin, &table, layers, issues),
+        Ok(_) => {}
+        Err(message) => issues.push(ConfigIssue::new("", origin, message)),
+    }
+}
+
+/// A whole set's table (a file's, or one origin's of another library), key by key into the
+/// connections' and the settings' layers.
+fn read_table(
+    set: &SetDescriptor,
+    origin: &ValueSource,
+    table: &Map<String, Value>,
+    layers: &mut [FieldLayers],
+    issues: &mut Vec<ConfigIssue>,
+) {
+    for (name, value) in table {
+        match set.fields.iter().position(|f| f.holds(name)) {
+            Some(i) if set.fields[i].is_settings() => {
+                // A plain setting is a top-level key: its layers hold it at its own name.
+                let one = Value::Object(Map::from_iter([(name.clone(), value.clone())]));
+                layers[i].absorb((set.fields[i].shape)(), "", &one, origin, issues);
+            }
+            Some(i) => layers[i].absorb((set.fields[i].shape)(), name, value, origin, issues),
             None => {
-                let names = set.fields.iter().map(|f| f.name);
+                let names = set.top_level_keys();
                 issues.push(ConfigIssue::new(
                     name.clone(),
                     origin.clone(),
@@ -249,11 +275,18 @@ fn read_env(
 }
 
 fn find_leaf<'a>(group: &'a Group, path: &str) -> Option<&'a super::shape::Leaf> {
+    match find_node(group, path)? {
+        Node::Leaf(leaf) => Some(leaf),
+        Node::Group(_) => None,
+    }
+}
+
+fn find_node<'a>(group: &'a Group, path: &str) -> Option<&'a Node> {
     let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
     match (group.child(head)?, rest) {
-        (Node::Leaf(leaf), None) => Some(leaf),
-        (Node::Group(inner), Some(rest)) => find_leaf(inner, rest),
-        _ => None,
+        (node, None) => Some(node),
+        (Node::Group(inner), Some(rest)) => find_node(inner, rest),
+        (Node::Leaf(_), Some(_)) => None,
     }
 }
 
@@ -265,15 +298,28 @@ fn assemble(set: &SetDescriptor, layers: &[FieldLayers], issues: &mut Vec<Config
         if field.optional && !layer.configured {
             continue;
         }
-        let missing =
-            |key: &str, path: &str| message::missing(key, &env_name(set.env_prefix, field.name, path));
+        let root = &(field.shape)().root;
+        let missing = |key: &str, path: &str| {
+            let var = env_name(set.env_prefix, field.name, path);
+            // A table is given key by key: `APP_LISTEN_HOST`, `APP_LISTEN_PORT`.
+            match find_node(root, path) {
+                Some(Node::Group(_)) => message::missing(key, &format!("{var}_*")),
+                _ => message::missing(key, &var),
+            }
+        };
         let scope = Scope {
             path: field.name,
             source: ValueSource::Default,
             missing: &missing,
         };
         let value = check_layers(field.config_type(), &scope, layer, issues);
-        tree.insert(field.name.to_owned(), value);
+        match (field.is_settings(), value) {
+            // The plain settings are top-level keys of the set's tree.
+            (true, Value::Object(settings)) => tree.extend(settings),
+            (_, value) => {
+                tree.insert(field.name.to_owned(), value);
+            }
+        }
     }
     Value::Object(tree)
 }

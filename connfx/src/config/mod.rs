@@ -13,6 +13,8 @@ mod check;
 pub(crate) mod descriptor;
 mod env;
 mod file;
+#[cfg(any(feature = "config-rs", feature = "figment"))]
+mod foreign;
 pub(crate) mod group;
 mod issue;
 pub(crate) mod layers;
@@ -23,12 +25,16 @@ pub(crate) mod shape;
 mod source;
 mod targets;
 
+pub use check::SettingsType;
 pub(crate) use check::{ConfigType, Scope, check_tables, missing_without_env};
 pub use connfx_spec::Kind;
 pub use descriptor::ConnectionSet;
 pub use env::EnvVar;
+#[cfg(feature = "figment")]
+pub use foreign::FigmentProvider;
 pub use issue::{ConfigError, ConfigIssue};
 pub use load::{Setting, explain};
 pub(crate) use schema::inline_schema;
+pub(crate) use source::Layer;
 pub use source::{Sources, ValueSource};
 pub(crate) use targets::{env_value, insert_path, read_file};

@@ -27,6 +27,13 @@ pub(crate) fn of_set(set: &SetDescriptor) -> Value {
         for (path, entry) in &defaults.leaves {
             set_default(&mut schema, &shape.root, path, &entry.value);
         }
+        if field.is_settings() {
+            // The plain settings are top-level keys, each with its own schema.
+            if let Some(Value::Object(settings)) = schema.get_mut("properties").map(Value::take) {
+                properties.extend(settings);
+            }
+            continue;
+        }
         if !field.doc.is_empty() {
             schema["description"] = Value::from(field.doc);
         }

@@ -80,6 +80,9 @@ impl Leaf {
                 let hidden = map.keys().map(|k| (k.clone(), Value::from("[redacted]")));
                 Some(Value::Object(hidden.collect()).to_string())
             }
+            Value::Null => None,
+            // A `#[setting(secret)]` of a kind other than text.
+            _ if self.secret => Some("[redacted]".to_owned()),
             _ => super::env::shown(self.kind, value),
         }
     }
@@ -155,41 +158,63 @@ pub(crate) fn join(prefix: &str, name: &str) -> String {
 
 /// The shape of `T`'s config, built on first use and kept for the life of the process.
 pub(crate) fn shape_of<T: Connection>() -> &'static Shape {
+    cached(TypeId::of::<T>(), || {
+        let spec = builtin_spec::<T>();
+        build(schema_of::<T::Config>(), T::PROTOCOL, T::URL_SCHEMES, spec)
+    })
+}
+
+/// The protocol name of a derived struct's plain `#[setting]` fields, which scopes the messages
+/// about their keys.
+pub(crate) const SETTINGS: &str = "settings";
+
+/// The shape of a derived struct's plain settings (`S` is the struct the derive writes with
+/// one field per `#[setting]`), built on first use and kept for the life of the process.
+pub(crate) fn settings_shape<S: schemars::JsonSchema + 'static>() -> &'static Shape {
+    cached(TypeId::of::<S>(), || build(schema_of::<S>(), SETTINGS, &[], None))
+}
+
+fn cached(id: TypeId, build: impl FnOnce() -> Shape) -> &'static Shape {
     static SHAPES: OnceLock<RwLock<HashMap<TypeId, &'static Shape>>> = OnceLock::new();
     let shapes = SHAPES.get_or_init(Default::default);
-    let id = TypeId::of::<T>();
     if let Some(shape) = shapes.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
         return shape;
     }
-    let built: &'static Shape = Box::leak(Box::new(build::<T>()));
+    let built: &'static Shape = Box::leak(Box::new(build()));
     let mut shapes = shapes.write().unwrap_or_else(|e| e.into_inner());
     // Another thread may have built it meanwhile: keep the first, so every caller shares one.
     let shape: &'static Shape = shapes.entry(id).or_insert(built);
     shape
 }
 
-fn build<T: Connection>() -> Shape {
+/// `C`'s JSON Schema with every subschema inlined, without `$schema` and `title`.
+fn schema_of<C: schemars::JsonSchema>() -> Value {
     let mut settings = SchemaSettings::draft2020_12();
     settings.inline_subschemas = true;
-    let mut schema = settings
-        .into_generator()
-        .root_schema_for::<T::Config>()
-        .to_value();
+    let mut schema = settings.into_generator().root_schema_for::<C>().to_value();
     if let Some(map) = schema.as_object_mut() {
         map.remove("$schema");
         map.remove("title");
     }
-    let spec = builtin_spec::<T>();
+    schema
+}
+
+fn build(
+    mut schema: Value,
+    protocol: &'static str,
+    schemes: &'static [&'static str],
+    spec: Option<&'static connfx_spec::Protocol>,
+) -> Shape {
     if let Some(spec) = spec {
         add_spec_bounds(&mut schema, spec);
     }
-    add_url_pattern(&mut schema, T::URL_SCHEMES);
+    add_url_pattern(&mut schema, schemes);
     close_objects(&mut schema);
-    let root = group_of(T::PROTOCOL, &schema);
+    let root = group_of(protocol, &schema);
     add_shorthands(&mut schema, &root);
     Shape {
-        protocol: T::PROTOCOL,
-        schemes: T::URL_SCHEMES,
+        protocol,
+        schemes,
         schema,
         root,
     }
@@ -462,7 +487,11 @@ fn kind_of(schema: &Value) -> Kind {
     if schema.get("format").and_then(Value::as_str) == Some("uri") {
         return Kind::Url;
     }
-    if schema.get("writeOnly") == Some(&Value::Bool(true)) {
+    // A `writeOnly` string is a secret; a `#[setting(secret)]` of another type keeps its kind
+    // and is hidden all the same (see `leaf_of`).
+    let other = schema.get("type").and_then(Value::as_str);
+    let text = !matches!(other, Some("integer" | "number" | "boolean" | "array" | "object"));
+    if schema.get("writeOnly") == Some(&Value::Bool(true)) && text {
         return Kind::Secret;
     }
     let types: Vec<&str> = match schema.get("type") {
@@ -479,6 +508,7 @@ fn kind_of(schema: &Value) -> Kind {
         Some("integer") => Kind::Integer,
         Some("number") => Kind::Number,
         Some("object") => Kind::Map,
+        Some("array") => Kind::List,
         _ => Kind::Str,
     }
 }

@@ -26,6 +26,15 @@ pub enum ValueSource {
     File(PathBuf),
     /// An environment variable.
     Env(String),
+    /// A value of another library's built configuration ([`Sources::config`],
+    /// [`Sources::figment`]), with the origin that library recorded for it: `config-rs
+    /// config/app.toml`, `config-rs the environment`, `figment TOML file config/app.toml`.
+    Layer {
+        /// `config-rs` or `figment`.
+        library: String,
+        /// Where the library says the value came from.
+        origin: String,
+    },
 }
 
 impl fmt::Display for ValueSource {
@@ -35,6 +44,7 @@ impl fmt::Display for ValueSource {
             ValueSource::Attribute(set) => write!(f, "attribute {set}"),
             ValueSource::File(path) => write!(f, "file {}", path.display()),
             ValueSource::Env(name) => write!(f, "env {name}"),
+            ValueSource::Layer { library, origin } => write!(f, "{library} {origin}"),
         }
     }
 }
@@ -43,7 +53,10 @@ impl ValueSource {
     /// Whether a deployment gave the value (a file or the environment), rather than the code
     /// (the attribute or the type's default).
     pub(crate) fn is_deployment(&self) -> bool {
-        matches!(self, ValueSource::File(_) | ValueSource::Env(_))
+        matches!(
+            self,
+            ValueSource::File(_) | ValueSource::Env(_) | ValueSource::Layer { .. }
+        )
     }
 
     /// The order of precedence: a later source replaces an earlier one.
@@ -51,7 +64,7 @@ impl ValueSource {
         match self {
             ValueSource::Default => 0,
             ValueSource::Attribute(_) => 1,
-            ValueSource::File(_) => 2,
+            ValueSource::File(_) | ValueSource::Layer { .. } => 2,
             ValueSource::Env(_) => 3,
         }
     }
@@ -62,6 +75,11 @@ impl ValueSource {
             ValueSource::Default | ValueSource::Attribute(_) => Syntax::Attribute,
             ValueSource::File(path) => Syntax::of_file(path),
             ValueSource::Env(_) => Syntax::Env,
+            // A library's origin ends with its file, when it came from one.
+            ValueSource::Layer { origin, .. } => {
+                let file = Path::new(origin.rsplit(' ').next().unwrap_or(origin));
+                Syntax::of_config_file(file).unwrap_or(Syntax::Env)
+            }
         }
     }
 }
@@ -76,8 +94,22 @@ impl ValueSource {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    pub(crate) files: Vec<SourceFile>,
+    /// Files and other libraries' configurations, lowest priority first.
+    pub(crate) layers: Vec<Layer>,
     pub(crate) env: Vec<(String, String)>,
+}
+
+/// One layer of a load, below the environment.
+#[derive(Clone, Debug)]
+// Without `config-rs` and `figment` only files are made; the loader still reads every kind.
+#[cfg_attr(not(any(feature = "config-rs", feature = "figment")), allow(dead_code))]
+pub(crate) enum Layer {
+    /// A config file, read at load.
+    File(SourceFile),
+    /// Values another library loaded: one table per origin it recorded.
+    Tables(Vec<(ValueSource, serde_json::Value)>),
+    /// Another library's configuration that could not be read: the problem, for the load.
+    Unreadable(ValueSource, String),
 }
 
 /// A file of a load, and whether its absence is an error.
@@ -96,10 +128,41 @@ impl Sources {
     /// Adds a file after those already given; it must exist. Format by extension: `.toml`,
     /// `.yaml`/`.yml`, `.json`.
     pub fn file(mut self, path: impl AsRef<Path>) -> Self {
-        self.files.push(SourceFile {
+        self.layers.push(Layer::File(SourceFile {
             path: path.as_ref().to_path_buf(),
             required: true,
-        });
+        }));
+        self
+    }
+
+    /// Adds a built `config::Config` (the config-rs crate) after the layers already given, so a
+    /// service on config-rs keeps its files and sources: each value keeps the origin config-rs
+    /// recorded ([`ValueSource::Layer`]). Text where a number or a switch is expected
+    /// (config-rs's environment gives text) is read as the environment's text is.
+    ///
+    /// ```
+    /// let built = config::Config::builder().set_override("api.url", "http://127.0.0.1:8080").unwrap().build().unwrap();
+    /// let sources = connfx::Sources::new().config(&built);
+    /// ```
+    #[cfg(feature = "config-rs")]
+    pub fn config(mut self, config: &config::Config) -> Self {
+        self.layers.push(super::foreign::config_rs(config));
+        self
+    }
+
+    /// Adds a `figment::Figment` after the layers already given, its selected profile merged
+    /// as figment merges it: each value keeps the origin figment recorded (the provider's name
+    /// and its file, or the variable it read). A figment that fails to evaluate is a problem of
+    /// the load.
+    ///
+    /// ```
+    /// use figment::providers::Serialized;
+    /// let figment = figment::Figment::from(Serialized::defaults(serde_json::json!({ "api": { "url": "http://127.0.0.1:8080" } })));
+    /// let sources = connfx::Sources::new().figment(&figment);
+    /// ```
+    #[cfg(feature = "figment")]
+    pub fn figment(mut self, figment: &figment::Figment) -> Self {
+        self.layers.push(super::foreign::figment(figment));
         self
     }
 
@@ -115,7 +178,20 @@ impl Sources {
 
     /// The files given, in order.
     pub fn files(&self) -> Vec<&Path> {
-        self.files.iter().map(|f| f.path.as_path()).collect()
+        self.source_files().map(|f| f.path.as_path()).collect()
+    }
+
+    /// The file layers, in order.
+    pub(crate) fn source_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.layers.iter().filter_map(|layer| match layer {
+            Layer::File(file) => Some(file),
+            Layer::Tables(_) | Layer::Unreadable(..) => None,
+        })
+    }
+
+    /// Adds the file named by `<PREFIX>_CONFIG_FILE`, after every other layer.
+    pub(crate) fn push_required_file(&mut self, path: PathBuf) {
+        self.layers.push(Layer::File(SourceFile { path, required: true }));
     }
 
     /// The attribute's files (missing ones skipped) and the process environment.
@@ -128,7 +204,7 @@ impl Sources {
         let env =
             std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
         Sources {
-            files: files.collect(),
+            layers: files.map(Layer::File).collect(),
             env: env.collect(),
         }
     }

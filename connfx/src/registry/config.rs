@@ -13,10 +13,13 @@ use super::seed_names::{self, Endpoint, Property};
 use super::{Registry, TargetConfig};
 use crate::ConnectError;
 use crate::config::{
-    ConfigError, ConfigIssue, Scope, Sources, ValueSource, check_tables, insert_path, missing_without_env,
-    read_file,
+    ConfigError, ConfigIssue, Layer, Scope, Sources, ValueSource, check_tables, insert_path,
+    missing_without_env, read_file,
 };
 use crate::error::ConnectErrors;
+
+/// Why a registry refuses a config-rs or figment layer.
+const FOREIGN_LAYER: &str = "a registry reads its targets from files and the environment; a config-rs or figment layer is read by a derived struct";
 
 /// The environment prefix of dynamic targets.
 pub const TARGETS_PREFIX: &str = "CONN_TARGETS_";
@@ -189,8 +192,18 @@ impl RegistryConfig {
             issues.extend(problems);
         }
         let mut telemetry = None;
-        for file in &sources.files {
-            read_targets_file(&file.path, &mut raw, &mut telemetry, &mut issues);
+        for layer in &sources.layers {
+            match layer {
+                Layer::File(file) => read_targets_file(&file.path, &mut raw, &mut telemetry, &mut issues),
+                // A registry reads its targets from files and the environment.
+                Layer::Tables(tables) => {
+                    let origin = tables.first().map_or(ValueSource::Default, |(o, _)| o.clone());
+                    issues.push(ConfigIssue::new("targets", origin, FOREIGN_LAYER.to_owned()));
+                }
+                Layer::Unreadable(origin, message) => {
+                    issues.push(ConfigIssue::new("targets", origin.clone(), message.clone()));
+                }
+            }
         }
         for var in [SEED_TELEMETRY_VAR, TELEMETRY_VAR] {
             if let Some((_, name)) = sources.env.iter().rev().find(|(k, _)| k == var) {

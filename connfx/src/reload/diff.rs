@@ -8,7 +8,7 @@ use crate::config::ConfigIssue;
 use crate::config::ValueSource;
 use crate::config::descriptor::SetDescriptor;
 use crate::config::layers::FieldLayers;
-use crate::config::shape::{Shape, join};
+use crate::config::shape::{SETTINGS, Shape, join};
 
 /// The changes between two loads of a set, and the ones no reload can apply.
 #[derive(Debug, Default)]
@@ -30,8 +30,7 @@ pub(crate) fn changes(set: &SetDescriptor, old: &Value, new: &Value, layers: &[F
             applies: field.applies,
         };
         let source = |path: &str| source_of(layers.get(index), path);
-        let (changes, refused) =
-            connection.changes(field_of(old, field.name), field_of(new, field.name), &source);
+        let (changes, refused) = connection.changes(&field.value_in(old), &field.value_in(new), &source);
         planned
             .changes
             .extend(changes.into_iter().map(|change| (index, change)));
@@ -87,17 +86,19 @@ impl Compared<'_> {
                     new: leaf.shown(after),
                     applied,
                 }),
-                None => refused.push(ConfigIssue::new(
-                    full,
-                    source(&path),
-                    format!(
-                        "a running {} connection cannot change `{path}`: restart the service to apply this",
-                        self.shape.protocol
-                    ),
-                )),
+                None => refused.push(ConfigIssue::new(full, source(&path), self.refusal(&path))),
             }
         }
         (changes, refused)
+    }
+
+    fn refusal(&self, path: &str) -> String {
+        match self.shape.protocol {
+            SETTINGS => format!("setting `{path}` is read once, at start: restart the service to apply this"),
+            protocol => format!(
+                "a running {protocol} connection cannot change `{path}`: restart the service to apply this"
+            ),
+        }
     }
 }
 
@@ -119,10 +120,6 @@ pub(crate) fn applied<T: crate::Connection>(old: &T::Config, new: &T::Config) ->
         true => Applied::Reconnected,
         false => Applied::Live,
     }
-}
-
-fn field_of<'a>(set: &'a Value, name: &str) -> &'a Value {
-    set.get(name).unwrap_or(&Value::Null)
 }
 
 /// The value at a dotted `path` below `value` (`Null` where a group is absent).

@@ -286,8 +286,7 @@ impl Drop for Watcher {
 /// The files of `sources` whose folder exists, made absolute (as file events name them).
 fn watched_files(sources: &Sources) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = sources
-        .files
-        .iter()
+        .source_files()
         .filter_map(|file| {
             let name = file.path.file_name()?;
             let folder = match file.path.parent() {
