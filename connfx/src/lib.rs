@@ -405,7 +405,7 @@ pub use protocol::graphql::{
     GraphqlConfig, GraphqlConnection, GraphqlError, GraphqlRequest, GraphqlResponse,
 };
 #[cfg(feature = "http")]
-pub use protocol::http::{HttpConfig, HttpConnection, HttpPoolConfig, HttpRequest, HttpResponse};
+pub use protocol::http::{BodyStream, HttpConfig, HttpConnection, HttpPoolConfig, HttpRequest, HttpResponse};
 #[cfg(feature = "otlp")]
 pub use protocol::otlp::{OtlpConfig, OtlpConnection};
 #[cfg(feature = "redis")]
@@ -413,7 +413,7 @@ pub use protocol::redis::{RedisCall, RedisConfig, RedisConnection};
 #[cfg(feature = "sql")]
 pub use protocol::sql::{SqlConfig, SqlConnection, SqlPool};
 #[cfg(feature = "sse")]
-pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseStream};
+pub use protocol::sse::{SseConfig, SseConnection, SseEvent, SseRequest, SseStream};
 #[cfg(feature = "websocket")]
 pub use protocol::websocket::{WebSocketConfig, WebSocketConnection, WebSocketEvent, WebSocketMessage};
 pub use registry::{HealthEvent, HealthMonitor, Registry};

@@ -19,6 +19,7 @@ mod requests;
 mod server;
 mod set_reload;
 mod setup;
+mod streaming;
 mod switches;
 mod tls;
 

@@ -5,6 +5,7 @@
 
 #[path = "../support/ports.rs"]
 mod ports;
+mod post;
 mod server;
 
 use std::time::Duration;

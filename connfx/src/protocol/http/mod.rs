@@ -82,6 +82,7 @@ mod request;
 mod response;
 pub(crate) mod shared_client;
 mod span;
+mod streaming;
 mod stub;
 pub(crate) mod target;
 pub(crate) mod transport;
@@ -102,6 +103,7 @@ pub use config::HttpConfig;
 pub use pool::HttpPoolConfig;
 pub use request::HttpRequest;
 pub use response::HttpResponse;
+pub use streaming::BodyStream;
 
 /// A live HTTP connection: a base URL and a configured [`reqwest::Client`].
 ///

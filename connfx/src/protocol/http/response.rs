@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use reqwest::ResponseBuilderExt as _;
@@ -12,6 +13,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::Live;
+use super::streaming::BodyStream;
 use super::transport::{self, Limits};
 use crate::CallError;
 use crate::resilience::stack::{Bound, Elapsed};
@@ -124,6 +126,29 @@ impl HttpResponse {
             limits,
         } = self;
         read(&connection, limits, inner.bytes()).await.map(Vec::from)
+    }
+
+    /// The body as it streams, for an answer that takes as long as the server keeps sending
+    /// (an LLM API, a long export): each chunk must come within `idle` of the one before, and
+    /// the call's total time no longer bounds the reading (it bounded getting this answer).
+    /// Silence longer than `idle` ends the stream with [`CallError::Timeout`]; a body cut in the
+    /// middle ends it with [`CallError::Transport`]. Read as chunks, [`lines`], or [`events`].
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// let answer = api.post("/v1/export").send().await?;
+    /// let mut chunks = answer.chunks(std::time::Duration::from_secs(30));
+    /// while let Some(chunk) = chunks.next().await {
+    ///     println!("{} bytes", chunk?.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// [`lines`]: BodyStream::lines
+    /// [`events`]: BodyStream::events
+    pub fn chunks(self, idle: Duration) -> BodyStream {
+        BodyStream::new(self.connection, self.inner, idle)
     }
 
     /// The reqwest response, to stream the body or read what this type does not show. Errors

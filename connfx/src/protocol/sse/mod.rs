@@ -77,10 +77,12 @@ mod event;
 mod health;
 mod open;
 mod reader;
+mod request;
 mod stream;
 
 pub use config::SseConfig;
 pub use event::SseEvent;
+pub use request::SseRequest;
 pub use stream::SseStream;
 
 use std::fmt;
@@ -251,7 +253,27 @@ impl SseConnection {
     /// # Ok(()) }
     /// ```
     pub fn events(&self) -> SseStream {
-        SseStream::new(self.clone(), None)
+        SseStream::new(self.clone(), None, SseRequest::default())
+    }
+
+    /// A new subscription opened with `request`'s method and body instead of `GET`: an LLM
+    /// API that streams its answer to a `POST` as events. Reopened after a drop like
+    /// [`events`](Self::events), sending the same method and body with `Last-Event-ID`; a
+    /// server that cannot resume should be read once, through an HTTP connection's
+    /// [`HttpResponse::chunks`](crate::HttpResponse::chunks)`(..).events()`.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// # async fn run(chat: connfx::SseConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let ask = connfx::SseRequest::post().json(&serde_json::json!({ "prompt": "hi" }))?;
+    /// let mut answer = chat.events_with(ask);
+    /// while let Some(event) = answer.next().await {
+    ///     print!("{}", event?.data);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events_with(&self, request: SseRequest) -> SseStream {
+        SseStream::new(self.clone(), None, request)
     }
 
     /// A subscription resuming after `last_event_id` (sent as `Last-Event-ID` on the first
@@ -264,7 +286,7 @@ impl SseConnection {
     /// # }
     /// ```
     pub fn events_from(&self, last_event_id: impl Into<String>) -> SseStream {
-        SseStream::new(self.clone(), Some(last_event_id.into()))
+        SseStream::new(self.clone(), Some(last_event_id.into()), SseRequest::default())
     }
 
     /// A new subscription whose events' data is decoded from JSON. An event that does not

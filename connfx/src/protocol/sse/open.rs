@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use tracing::Instrument;
 
-use super::SseConnection;
+use super::{SseConnection, SseRequest};
 use crate::CallError;
 use crate::protocol::http::transport;
 use crate::resilience::retry::{Outcome, RetryAfter};
@@ -100,28 +100,39 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// One `GET` of the stream, resuming after `last_event_id`.
-pub(super) async fn open(connection: &SseConnection, last_event_id: Option<&str>) -> Result<Body, Failure> {
+/// One open of the stream (`GET`, or `request`'s method and body), resuming after
+/// `last_event_id`.
+pub(super) async fn open(
+    connection: &SseConnection,
+    request: &SseRequest,
+    last_event_id: Option<&str>,
+) -> Result<Body, Failure> {
     // One generation for the whole open: a reload meanwhile applies from the next one.
     let live = connection.live();
     let target = &live.target;
     let span = tracing::info_span!(
         target: "connfx",
         "sse.open",
-        otel.name = "GET",
+        otel.name = request.method.as_str(),
         otel.kind = "client",
-        http.request.method = "GET",
+        http.request.method = request.method.as_str(),
         server.address = target.host_str().unwrap_or_default(),
         server.port = target.port_or_known_default(),
         connfx.connection = connection.name(),
     );
     let mut trace_headers = reqwest::header::HeaderMap::new();
     crate::telemetry::trace_context::inject(&span, &mut trace_headers);
-    let mut request = live.client.get(target.clone()).headers(trace_headers);
-    if let Some(id) = last_event_id {
-        request = request.header("Last-Event-ID", id);
+    let mut builder = live
+        .client
+        .request(request.method.clone(), target.clone())
+        .headers(trace_headers);
+    if let (Some(body), Some(content_type)) = (&request.body, request.content_type) {
+        builder = builder.header(CONTENT_TYPE, content_type).body(body.clone());
     }
-    let sent = request.send().instrument(span);
+    if let Some(id) = last_event_id {
+        builder = builder.header("Last-Event-ID", id);
+    }
+    let sent = builder.send().instrument(span);
     let answer = match live.config.timeout.per_attempt {
         Some(limit) => tokio::time::timeout(limit, sent)
             .await

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::open::{self, Body, Failure};
 use super::stream::Progress;
-use super::{SseConnection, SseEvent};
+use super::{SseConnection, SseEvent, SseRequest};
 use crate::CallError;
 use crate::resilience::retry::{Decision, StopReason};
 
@@ -30,6 +30,8 @@ enum Step {
 /// The state machine behind [`SseStream`](super::SseStream).
 pub(super) struct Reader {
     connection: SseConnection,
+    /// The method and body every open sends.
+    request: SseRequest,
     progress: Arc<Progress>,
     body: Option<EventStream<Body>>,
     /// The current body has carried an `id:` (so an empty id is the server resetting it).
@@ -53,9 +55,10 @@ pub(super) struct Reader {
 }
 
 impl Reader {
-    pub(super) fn new(connection: SseConnection, progress: Arc<Progress>) -> Self {
+    pub(super) fn new(connection: SseConnection, progress: Arc<Progress>, request: SseRequest) -> Self {
         Reader {
             connection,
+            request,
             progress,
             body: None,
             body_had_id: false,
@@ -169,7 +172,7 @@ impl Reader {
         let last = self.progress.last_event_id();
         let mut closed = self.connection.closed_signal();
         let opened = tokio::select! {
-            opened = open::open(&self.connection, last.as_deref()) => opened,
+            opened = open::open(&self.connection, &self.request, last.as_deref()) => opened,
             _ = closed.wait_for(|closed| *closed) => return Step::End,
         };
         match opened {

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use futures_util::stream::{BoxStream, Stream, StreamExt};
 
 use super::reader::Reader;
-use super::{SseConnection, SseEvent};
+use super::{SseConnection, SseEvent, SseRequest};
 use crate::CallError;
 
 /// The events of one subscription ([`SseConnection::events`]): a [`Stream`] of
@@ -38,12 +38,12 @@ pub struct SseStream {
 }
 
 impl SseStream {
-    pub(super) fn new(connection: SseConnection, last_event_id: Option<String>) -> Self {
+    pub(super) fn new(connection: SseConnection, last_event_id: Option<String>, request: SseRequest) -> Self {
         let progress = Arc::new(Progress {
             last_event_id: Mutex::new(last_event_id),
             reconnects: AtomicU32::new(0),
         });
-        let reader = Reader::new(connection, progress.clone());
+        let reader = Reader::new(connection, progress.clone(), request);
         let events = futures_util::stream::unfold(reader, |mut reader| async move {
             reader.next().await.map(|item| (item, reader))
         });
