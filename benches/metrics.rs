@@ -14,7 +14,9 @@
 //!   once with `with_label_values`;
 //! - `prometheus-client family`: `prometheus-client` (0.26), `Family::get_or_create` per call,
 //!   as its documentation uses it; and `prometheus-client bound`, the metrics taken out of the
-//!   family once.
+//!   family once;
+//! - `connfx conn.metrics()`: the in-process counters every HTTP call also keeps (issue 16
+//!   item 7, always on), a start and an end with their two clock reads; and per host.
 //!
 //! After criterion's groups, a summary measures every contender again in one process (7 rounds,
 //! interleaved; the median of each) and prints ns/call, so the figures in `BENCHMARKS.md` come from
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 use connfx::opentelemetry::KeyValue;
 use connfx::opentelemetry::metrics::MeterProvider as _;
 use connfx::opentelemetry_sdk::metrics::SdkMeterProvider;
-use connfx::telemetry::Telemetry;
+use connfx::telemetry::{CallMetrics, Telemetry};
 use criterion::Criterion;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter as PcCounter;
@@ -127,12 +129,30 @@ fn contenders() -> Vec<(&'static str, Record)> {
         let _keep = (&family_counter, &family_histogram);
     });
 
+    // What every HTTP call also pays for `conn.metrics()` (always on): a start and an end,
+    // two clock reads included; and for a `per_host` connection, its host's entry found too.
+    let local = CallMetrics::new(None);
+    let in_process: Record = Box::new(move |i| {
+        let call = local.start(None);
+        local.end(call, black_box(i) % 10 == 0);
+    });
+    let hosts = CallMetrics::new(Some(connfx::resilience::recent::Bounds {
+        max: 10_000,
+        idle: Duration::from_secs(600),
+    }));
+    let per_host: Record = Box::new(move |i| {
+        let call = hosts.start(Some("api.example:443"));
+        hosts.end(call, black_box(i) % 10 == 0);
+    });
+
     vec![
         ("connfx record (otel → prometheus)", connfx),
         ("otel bound (→ prometheus)", otel),
         ("prometheus bound", prometheus),
         ("prometheus-client family", client_family),
         ("prometheus-client bound", client_bound),
+        ("connfx conn.metrics() (in process)", in_process),
+        ("connfx conn.metrics(), per host", per_host),
     ]
 }
 

@@ -389,6 +389,7 @@ mod secret;
 pub mod settings;
 mod table;
 pub mod telemetry;
+pub use telemetry::CallStats;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -12,6 +12,7 @@ mod tls_server;
 
 mod errors;
 mod health;
+mod metrics;
 mod per_host;
 mod pipeline;
 mod reload;

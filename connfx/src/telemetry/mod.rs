@@ -54,6 +54,7 @@ mod bound;
 mod instruments;
 #[cfg(feature = "otlp")]
 mod intern;
+mod local;
 mod measure;
 pub(crate) mod policies;
 #[cfg(any(feature = "http", feature = "websocket"))]
@@ -64,6 +65,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::CallError;
+pub use local::{CallMetrics, CallStats, Started};
 pub(crate) use measure::Measure;
 
 /// A number a gauge reads from a live connection at each export (`None` once it is gone).

@@ -15,15 +15,21 @@ connfx_spec::http_protocol!(crate::config::group::config_protocol);
 impl HttpConfig {
     /// The policy groups, as the policy stack reads them.
     pub(crate) fn policies(&self) -> crate::resilience::stack::PolicyConfig<'_> {
+        crate::resilience::stack::policy_config!(
+            self,
+            per_host: self.host_bounds(),
+            retry_on_default: None
+        )
+    }
+
+    /// How much per-host state a `per_host` connection keeps (`max_hosts`, `host_idle`);
+    /// `None` for a connection of one host.
+    pub(crate) fn host_bounds(&self) -> Option<crate::resilience::recent::Bounds> {
         let bounds = crate::resilience::recent::Bounds {
             max: usize::try_from(self.max_hosts).unwrap_or(usize::MAX),
             idle: self.host_idle,
         };
-        crate::resilience::stack::policy_config!(
-            self,
-            per_host: self.per_host.then_some(bounds),
-            retry_on_default: None
-        )
+        self.per_host.then_some(bounds)
     }
 }
 

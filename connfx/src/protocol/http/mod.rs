@@ -144,6 +144,9 @@ struct Common {
     lifecycle: Lifecycle,
     transport: stub::Transport,
     telemetry: Telemetry,
+    /// What `metrics()` reads; kept across reloads (a `per_host` change keeps the hosts' bounds
+    /// of the first configuration).
+    metrics: crate::telemetry::CallMetrics,
 }
 
 /// One generation of a connection's settings, and what was built from them.
@@ -176,6 +179,23 @@ impl HttpConnection {
     /// ```
     pub fn name(&self) -> &str {
         &self.handle.common.name
+    }
+
+    /// What the calls made through this connection did since it was made: requests, errors,
+    /// error rate, calls in flight, latency p50/p95/p99 (each call whole, retries included),
+    /// and the same per host for a `per_host` connection. Kept in process and always on, so it
+    /// can be read without a collector (a status page, a test, a log line); the OTLP metrics
+    /// stay as they are.
+    ///
+    /// ```no_run
+    /// # async fn run(api: connfx::HttpConnection) -> Result<(), connfx::CallError> {
+    /// api.get("/items").send().await?;
+    /// let stats = api.metrics();
+    /// println!("{} calls, {:.1} % errors, p99 {:?}", stats.requests, stats.error_rate * 100.0, stats.p99);
+    /// # Ok(()) }
+    /// ```
+    pub fn metrics(&self) -> crate::CallStats {
+        self.handle.common.metrics.stats()
     }
 
     /// The configured base URL (the current one, after a [`reload`](HttpConnection::reload));
@@ -369,6 +389,7 @@ impl HttpConnection {
             lifecycle: Lifecycle::default(),
             transport,
             telemetry,
+            metrics: crate::telemetry::CallMetrics::new(config.host_bounds()),
         });
         let inner = Inner::new(&common, config, built, policies);
         Ok(HttpConnection {
@@ -604,6 +625,15 @@ impl Live {
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
         &self.0.common.lifecycle
+    }
+
+    pub(crate) fn metrics(&self) -> &crate::telemetry::CallMetrics {
+        &self.0.common.metrics
+    }
+
+    /// Whether requests are keyed by host (`per_host`).
+    pub(crate) fn is_per_host(&self) -> bool {
+        self.0.config.per_host
     }
 
     fn policies(&self) -> &crate::resilience::stack::Policies {

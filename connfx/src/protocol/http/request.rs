@@ -283,6 +283,9 @@ impl HttpRequest {
         crate::telemetry::trace_context::inject(&span, &mut headers);
         let method = crate::telemetry::method_name(&self.method);
         let measure = Measure::start(connection.telemetry(), method);
+        // Keyed as the breaker and rate limit of a `per_host` connection are (`host:port`).
+        let host = connection.is_per_host().then(|| super::target::host_key(&url));
+        let counted = connection.metrics().start(host.as_deref());
         let call = call::Call {
             connection: &connection,
             method: self.method,
@@ -307,6 +310,7 @@ impl HttpRequest {
         };
         span::end(&span, status, error, tries.saturating_sub(1));
         measure.end(&span, error);
+        connection.metrics().end(counted, error.is_some());
         let (response, limits) = result?;
         drop(_in_flight);
         Ok(HttpResponse::new(connection, response, limits))
