@@ -111,6 +111,48 @@ async fn http_requests_have_the_http_client_metrics() {
     assert_eq!(latest(&requests, with(&[("connfx.connection", "api")])), 1.0);
 }
 
+/// A GraphQL endpoint and the collector.
+#[derive(Connections)]
+#[connections(env_prefix = "SEMG")]
+struct Graph {
+    #[connection(protocol = "graphql")]
+    graph: GraphqlConnection,
+    #[connection(protocol = "otlp", service_name = "semconv-test")]
+    otel: OtlpConnection,
+}
+
+#[tokio::test]
+async fn graphql_operations_are_http_requests_in_the_metrics() {
+    let receiver = Receiver::http().await.unwrap();
+    let app = axum::Router::new()
+        .fallback(|| async { axum::Json(serde_json::json!({ "data": { "answer": 42 } })) });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut env = collector_env("SEMG", &receiver);
+    env.push(("SEMG_GRAPH_URL".into(), format!("http://{address}/graphql")));
+    let conns = Graph::load_config_from(Sources::new().env_map(env))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let data: serde_json::Value = conns.graph().query("{ answer }", ()).await.unwrap();
+    assert_eq!(data["answer"], 42);
+    conns.close().await;
+    let got = receiver.received();
+
+    let port = address.port().to_string();
+    let pairs = [
+        ("http.request.method", "POST"),
+        ("server.address", "127.0.0.1"),
+        ("server.port", port.as_str()),
+        ("url.scheme", "http"),
+        ("http.response.status_code", "200"),
+    ];
+    let durations = got.points("http.client.request.duration");
+    assert_eq!(latest(&durations, with(&pairs)), 1.0, "{durations:?}");
+}
+
 /// A SQLite database and the collector.
 #[derive(Connections)]
 #[connections(env_prefix = "SEMD")]

@@ -129,3 +129,40 @@ pub(super) fn connection_count(meter: &Meter, pool: &'static str, read: Connecti
         })
         .build();
 }
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::metrics::MeterProvider as _;
+
+    use super::*;
+
+    #[test]
+    fn operations_alike_share_one_bound_series() {
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+        let db = DbInstruments::new(&provider.meter("test"));
+        let url = url::Url::parse("redis://cache:6379").expect("url");
+        let call = |operation| DbCall {
+            system: "redis",
+            operation,
+            peer: Peer::of_url(&url, Some(6379)),
+        };
+        for _ in 0..100 {
+            db.record(&call(Some("GET")), 0.001, None);
+            db.record(&call(Some("SET")), 0.001, None);
+        }
+        let sqlite = DbCall {
+            system: "sqlite",
+            operation: None,
+            peer: None,
+        };
+        db.record(&sqlite, 0.001, None);
+        db.record(&sqlite, 0.001, None);
+        assert_eq!(db.series.iter().count(), 3, "GET, SET and SQLite's");
+        assert_eq!(
+            db.origins
+                .find(&Peer::of_url(&url, None).expect("peer"))
+                .map(|o| o.index),
+            Some(0)
+        );
+    }
+}

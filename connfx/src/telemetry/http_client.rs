@@ -216,6 +216,42 @@ fn status_text(code: u16) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use opentelemetry::metrics::MeterProvider as _;
+
+    use super::*;
+
+    /// The hot path's promise: a request like one seen before finds its bound series, and no
+    /// new one is made.
+    #[test]
+    fn requests_alike_share_one_bound_series() {
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+        let http = HttpInstruments::new(&provider.meter("test"));
+        let url = url::Url::parse("http://127.0.0.1:8080/items").expect("url");
+        let peer = || Peer::of_url(&url, None).expect("a peer");
+        for _ in 0..100 {
+            let started = http.start("GET", peer());
+            assert_eq!(started.active.map(|a| a.count.load(Ordering::Relaxed)), Some(1));
+            started.end(Some(200), None);
+        }
+        let failed = CallError::Status {
+            connection: "api".into(),
+            code: 503,
+            body: String::new(),
+        };
+        http.start("GET", peer()).end(Some(503), Some(&failed));
+        assert_eq!(http.series.iter().count(), 2, "GET 200 and GET 503");
+        assert_eq!(http.active.iter().count(), 1);
+        assert_eq!(http.origins.find(&peer()).map(|o| o.index), Some(0));
+        let series: Vec<_> = http.series.iter().map(|s| (s.status, s.error)).collect();
+        assert!(series.contains(&(503, "503")), "{}", series.len());
+        assert!(http.active.iter().all(|a| a.count.load(Ordering::Relaxed) == 0));
+        drop(http.start("GET", peer()));
+        assert!(
+            http.active.iter().all(|a| a.count.load(Ordering::Relaxed) == 0),
+            "a dropped request leaves"
+        );
+    }
+
     #[test]
     fn a_status_is_its_three_digits() {
         assert_eq!(super::status_text(404), "404");
