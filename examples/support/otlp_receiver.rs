@@ -127,6 +127,22 @@ impl Received {
             .collect()
     }
 
+    /// The unit and the kind of the last metric called `name`: `histogram`, `gauge`,
+    /// `counter` (a monotonic sum) or `updowncounter` (a sum that may go down).
+    pub fn shape(&self, name: &str) -> Option<(String, &'static str)> {
+        let metrics = self.metrics.iter().flat_map(|r| &r.resource_metrics);
+        let mut metrics = metrics.flat_map(|r| &r.scope_metrics).flat_map(|s| &s.metrics);
+        let metric = metrics.rfind(|m| m.name == name)?;
+        let kind = match &metric.data {
+            Some(metric::Data::Histogram(_)) => "histogram",
+            Some(metric::Data::Gauge(_)) => "gauge",
+            Some(metric::Data::Sum(sum)) if sum.is_monotonic => "counter",
+            Some(metric::Data::Sum(_)) => "updowncounter",
+            _ => "other",
+        };
+        Some((metric.unit.clone(), kind))
+    }
+
     /// Bodies of every log record received.
     pub fn log_bodies(&self) -> Vec<String> {
         let records = self.logs.iter().flat_map(|r| &r.resource_logs);

@@ -18,6 +18,7 @@ mod config;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod secrets;
+mod semconv;
 mod shutdown;
 mod telemetry;
 mod tls;

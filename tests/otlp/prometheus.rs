@@ -64,6 +64,18 @@ async fn metrics_are_scraped_in_prometheus_text_format() {
         }
         other => panic!("a histogram of durations: {other:?}\n{text}"),
     }
+    // The semantic conventions' histogram, its dots turned into underscores.
+    let ok = [
+        ("http_request_method", "GET"),
+        ("http_response_status_code", "200"),
+    ];
+    let semconv = find(&scrape, "http_client_request_duration_seconds", &ok);
+    match semconv.map(|d| &d.value) {
+        Some(Value::Histogram(buckets)) => {
+            assert_eq!(buckets.last().map(|b| b.count), Some(3.0), "{text}");
+        }
+        other => panic!("http.client.request.duration: {other:?}\n{text}"),
+    }
     let state = find(
         &scrape,
         "connfx_circuit_breaker_state",

@@ -96,7 +96,7 @@ pub(crate) fn trace_into(otel: &OtlpConnection) -> tracing::subscriber::DefaultG
 }
 
 /// Exports the metrics now, off the runtime's thread (the receiver answers on it).
-async fn flush_metrics(otel: &OtlpConnection) {
+pub(crate) async fn flush_metrics(otel: &OtlpConnection) {
     let provider = otel.meter_provider().clone();
     tokio::task::spawn_blocking(move || provider.force_flush())
         .await
@@ -106,7 +106,7 @@ async fn flush_metrics(otel: &OtlpConnection) {
 
 /// The value of the points matching `filter`: counters are cumulative and may be exported more
 /// than once (flush, then shutdown), so the largest is the latest.
-fn latest(
+pub(crate) fn latest(
     points: &[(BTreeMap<String, String>, f64)],
     filter: impl Fn(&BTreeMap<String, String>) -> bool,
 ) -> f64 {
@@ -117,7 +117,7 @@ fn latest(
         .fold(0.0, f64::max)
 }
 
-fn with(pairs: &[(&str, &str)]) -> impl Fn(&BTreeMap<String, String>) -> bool {
+pub(crate) fn with(pairs: &[(&str, &str)]) -> impl Fn(&BTreeMap<String, String>) -> bool {
     let pairs: Vec<(String, String)> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -437,7 +437,7 @@ async fn redis_commands_are_measured_and_traced() {
     };
     let receiver = Receiver::http().await.unwrap();
     let mut env = collector_env("RTEL", &receiver);
-    env.push(("RTEL_CACHE_URL".into(), url));
+    env.push(("RTEL_CACHE_URL".into(), url.clone()));
     let conns = Cached::load_config_from(Sources::new().env_map(env))
         .unwrap()
         .connect()
@@ -483,6 +483,20 @@ async fn redis_commands_are_measured_and_traced() {
         in_use.iter().any(|(a, v)| cache(a) && *v == 0.0),
         "nothing in flight: {in_use:?}"
     );
+    // The semantic conventions' view of the same commands.
+    let url = url::Url::parse(&url).unwrap();
+    let port = url.port().unwrap_or(6379).to_string();
+    let durations = got.points("db.client.operation.duration");
+    for command in ["SET", "GET", "DEL"] {
+        let pairs = [
+            ("db.system.name", "redis"),
+            ("db.operation.name", command),
+            ("server.address", url.host_str().unwrap()),
+            ("server.port", &port),
+        ];
+        let this = with(&pairs);
+        assert_eq!(latest(&durations, this), 1.0, "{command}: {durations:?}");
+    }
     let spans = got.spans();
     for command in ["SET", "GET", "DEL"] {
         let span = spans

@@ -6,11 +6,13 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter};
 
 use super::bound::BoundSeries;
-use super::{GaugeRead, Transition, intern};
+use super::db_client::{self, DbInstruments};
+use super::http_client::HttpInstruments;
+use super::{DbCall, GaugeRead, Offer, Transition, intern};
 use crate::CallError;
 
 /// Seconds; the semantic conventions' advice for HTTP client durations, down to 1 ms.
-const DURATION_BOUNDARIES: &[f64] = &[
+pub(super) const DURATION_BOUNDARIES: &[f64] = &[
     0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
@@ -31,6 +33,10 @@ pub(super) struct Instruments {
     health_state: Gauge<i64>,
     rate_limited: Counter<u64>,
     bulkhead_full: Counter<u64>,
+    /// The semantic conventions' `http.client.*` (HTTP connections, GraphQL's among them).
+    http: Option<HttpInstruments>,
+    /// The semantic conventions' `db.client.*` (SQL and Redis connections).
+    db: Option<DbInstruments>,
 }
 
 impl Instruments {
@@ -88,6 +94,28 @@ impl Instruments {
                 "{call}",
                 "Calls the bulkhead turned away",
             ),
+            http: (protocol == "http").then(|| HttpInstruments::new(meter)),
+            db: matches!(protocol, "sql" | "redis").then(|| DbInstruments::new(meter)),
+        }
+    }
+
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(super) fn http(&self) -> Option<&HttpInstruments> {
+        self.http.as_ref()
+    }
+
+    pub(super) fn db(&self, call: &DbCall<'_>, elapsed: Duration, error: Option<&CallError>) {
+        if let Some(db) = &self.db {
+            db.record(call, elapsed.as_secs_f64(), error);
+        }
+    }
+
+    pub(super) fn offer(&self, offer: &Offer) {
+        match offer {
+            Offer::Gauge(name, description, read) => self.gauge(name, description, read.clone()),
+            Offer::Connections(read) => {
+                db_client::connection_count(&self.meter, self.connection, read.clone())
+            }
         }
     }
 
@@ -166,7 +194,7 @@ impl Instruments {
 
     /// Registers an observable gauge; the SDK calls `read` before each export for as long as
     /// the meter provider lives, and a reading of `None` (connection gone) reports nothing.
-    pub(super) fn gauge(&self, name: &'static str, description: &'static str, read: GaugeRead) {
+    fn gauge(&self, name: &'static str, description: &'static str, read: GaugeRead) {
         let attributes = self.base();
         self.meter
             .i64_observable_gauge(name)

@@ -19,8 +19,27 @@
 //!
 //! # Metrics
 //!
-//! Every metric has the attributes `connfx.connection` (the connection's name) and
-//! `connfx.protocol`.
+//! ## Semantic conventions
+//!
+//! The OpenTelemetry client metrics, as semconv 1.42.0 names them (the constants of
+//! `opentelemetry-semantic-conventions` 0.33.1), for dashboards built on the conventions:
+//!
+//! | name | instrument, unit | attributes |
+//! |---|---|---|
+//! | `http.client.request.duration` | histogram, `s` | `http.request.method`, `server.address`, `server.port`, `url.scheme`, `http.response.status_code` (when a response came), `error.type` (on failure: the status as text, `"503"`, or [`CallError::kind`](crate::CallError::kind)) |
+//! | `http.client.active_requests` | updowncounter, `{request}` | `http.request.method`, `server.address`, `server.port`, `url.scheme` |
+//! | `db.client.operation.duration` | histogram, `s` | `db.system.name` (`postgresql`, `mysql`, `mariadb`, `sqlite`, `redis`), `db.operation.name` (a Redis command; none for SQL, whose closure connfx does not see), `server.address`, `server.port` (not SQLite), `error.type` (on failure) |
+//! | `db.client.connection.count` | updowncounter, `{connection}` | `db.client.connection.state` (`idle`, `used`), `db.client.connection.pool.name` (the connection's name); SQL pools |
+//!
+//! HTTP (and GraphQL, on HTTP) is measured per request sent: each retry is a request, as the
+//! conventions count them. A database operation is one call. The two updowncounters are read at
+//! export, from atomics and the pool.
+//!
+//! ## `connfx.*`
+//!
+//! connfx's own, with the attributes `connfx.connection` (the connection's name) and
+//! `connfx.protocol`: whole calls of every protocol (WebSocket, SSE and OTLP too), retries and
+//! waits included, and the resilience policies.
 //!
 //! | name | instrument | more attributes |
 //! |---|---|---|
@@ -36,7 +55,8 @@
 //! | `connfx.health.transitions` | counter (health monitor) | `connfx.from`, `connfx.to` |
 //!
 //! Attribute values are static strings: the connection's name is interned once when it is
-//! bound, so a call allocates nothing to record itself.
+//! bound, and each series is bound once, the first time a call needs it (in small fixed tables
+//! per connection), so a call allocates nothing to record itself.
 //!
 //! ```
 //! use std::time::Duration;
@@ -51,12 +71,21 @@
 #[cfg(feature = "otlp")]
 mod bound;
 #[cfg(feature = "otlp")]
+mod db_client;
+#[cfg(feature = "otlp")]
+mod http_client;
+#[cfg(feature = "otlp")]
 mod instruments;
 #[cfg(feature = "otlp")]
 mod intern;
 mod local;
 mod measure;
+#[cfg(feature = "otlp")]
+mod origins;
+mod peer;
 pub(crate) mod policies;
+#[cfg(feature = "otlp")]
+mod slots;
 #[cfg(any(feature = "http", feature = "websocket"))]
 pub(crate) mod trace_context;
 
@@ -66,10 +95,48 @@ use std::time::Duration;
 
 use crate::CallError;
 pub use local::{CallMetrics, CallStats, Started};
+#[cfg(feature = "http")]
+pub(crate) use measure::HttpMeasure;
 pub(crate) use measure::Measure;
+pub(crate) use peer::Peer;
 
 /// A number a gauge reads from a live connection at each export (`None` once it is gone).
 pub(crate) type GaugeRead = Arc<dyn Fn() -> Option<i64> + Send + Sync>;
+
+/// A pool's connections by state, read at each export (`None` once the pool is gone).
+pub(crate) type ConnectionsRead = Arc<dyn Fn() -> Option<Connections> + Send + Sync>;
+
+/// A pool's connections: `db.client.connection.count` by `db.client.connection.state`.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Connections {
+    /// Open and waiting to be used.
+    pub(crate) idle: i64,
+    /// Open and lent out.
+    pub(crate) used: i64,
+}
+
+/// A database operation, as `db.client.operation.duration` describes it.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DbCall<'a> {
+    /// `db.system.name`: `postgresql`, `mysql`, `mariadb`, `sqlite`, `redis`.
+    pub(crate) system: &'static str,
+    /// `db.operation.name`, when the call has one (a Redis command); SQL calls run a closure,
+    /// whose statements connfx does not see.
+    pub(crate) operation: Option<&'static str>,
+    /// `server.address` and `server.port`; `None` for SQLite.
+    pub(crate) peer: Option<Peer<'a>>,
+}
+
+/// What a connection offers to be read at export; made real when the handle is bound.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+enum Offer {
+    /// A gauge: name, description, and how to read it.
+    Gauge(&'static str, &'static str, GaugeRead),
+    /// Its pool's `db.client.connection.count`.
+    Connections(ConnectionsRead),
+}
 
 /// One connection's telemetry: a cheap handle, shared by the connection's clones.
 #[derive(Clone)]
@@ -81,7 +148,7 @@ struct Inner {
     connection: String,
     protocol: &'static str,
     /// Gauges the connection offers (pool, breaker state), made real when bound.
-    gauges: Mutex<Vec<(&'static str, &'static str, GaugeRead)>>,
+    offers: Mutex<Vec<Offer>>,
     #[cfg(feature = "otlp")]
     bound: std::sync::OnceLock<instruments::Instruments>,
 }
@@ -93,7 +160,7 @@ impl Telemetry {
             inner: Arc::new(Inner {
                 connection: connection.to_owned(),
                 protocol,
-                gauges: Mutex::default(),
+                offers: Mutex::default(),
                 #[cfg(feature = "otlp")]
                 bound: std::sync::OnceLock::new(),
             }),
@@ -122,6 +189,41 @@ impl Telemetry {
         }
         #[cfg(not(feature = "otlp"))]
         let _ = (operation, elapsed, error);
+    }
+
+    /// Records one finished database operation (`db.client.operation.duration`).
+    #[cfg_attr(not(any(feature = "sql", feature = "redis")), allow(dead_code))]
+    pub(crate) fn record_db(&self, call: &DbCall<'_>, elapsed: Duration, error: Option<&CallError>) {
+        #[cfg(feature = "otlp")]
+        if let Some(bound) = self.inner.bound.get() {
+            bound.db(call, elapsed, error);
+        }
+        #[cfg(not(feature = "otlp"))]
+        let _ = (call, elapsed, error);
+    }
+
+    /// An HTTP request of `method` to `peer` starts: measured for `http.client.*` until its
+    /// [`HttpMeasure::end`]. Unbound, this is one atomic load.
+    #[cfg(feature = "http")]
+    pub(crate) fn http_request<'a>(
+        &'a self,
+        method: &'static str,
+        peer: Option<Peer<'a>>,
+    ) -> HttpMeasure<'a> {
+        #[cfg(feature = "otlp")]
+        {
+            let started = self
+                .inner
+                .bound
+                .get()
+                .and_then(|bound| Some(bound.http()?.start(method, peer?)));
+            HttpMeasure::new(started)
+        }
+        #[cfg(not(feature = "otlp"))]
+        {
+            let _ = (method, peer);
+            HttpMeasure::new()
+        }
     }
 
     /// Counts one retry.
@@ -155,12 +257,31 @@ impl Telemetry {
     /// Offers a gauge (`name`, `description`) read from the connection at each export; it is
     /// registered when the handle is bound.
     pub(crate) fn gauge(&self, name: &'static str, description: &'static str, read: GaugeRead) {
+        self.offer(Offer::Gauge(name, description, read));
+    }
+
+    /// Offers `db.client.connection.count` of the pool `owner` holds, read while it lives (the
+    /// gauge holds it weakly, as [`gauge_of`](Telemetry::gauge_of)).
+    #[cfg_attr(not(feature = "sql"), allow(dead_code))]
+    pub(crate) fn connections_of<T: Send + Sync + 'static>(
+        &self,
+        owner: &Arc<T>,
+        read: impl Fn(&T) -> Connections + Send + Sync + 'static,
+    ) {
+        let owner = Arc::downgrade(owner);
+        self.offer(Offer::Connections(Arc::new(move || {
+            owner.upgrade().map(|o| read(&o))
+        })));
+    }
+
+    /// Registers `offer` now if the handle is bound, and keeps it for a later binding.
+    fn offer(&self, offer: Offer) {
         #[cfg(feature = "otlp")]
         if let Some(bound) = self.inner.bound.get() {
-            bound.gauge(name, description, read.clone());
+            bound.offer(&offer);
         }
-        let mut gauges = self.inner.gauges.lock().unwrap_or_else(PoisonError::into_inner);
-        gauges.push((name, description, read));
+        let mut offers = self.inner.offers.lock().unwrap_or_else(PoisonError::into_inner);
+        offers.push(offer);
     }
 
     /// Offers a gauge read from `owner` (a connection's shared state) while it lives: the gauge
@@ -192,9 +313,9 @@ impl Telemetry {
             instruments::Instruments::new(meter, &inner.connection, inner.protocol)
         });
         if fresh {
-            let gauges = inner.gauges.lock().unwrap_or_else(PoisonError::into_inner);
-            for (name, description, read) in gauges.iter() {
-                bound.gauge(name, description, read.clone());
+            let offers = inner.offers.lock().unwrap_or_else(PoisonError::into_inner);
+            for offer in offers.iter() {
+                bound.offer(offer);
             }
         }
         fresh

@@ -336,6 +336,12 @@ impl Connection for GraphqlConnection {
         self.config().health.timeout
     }
 
+    /// The HTTP connection's: an operation is measured as the HTTP request it is
+    /// (`http.client.*`, and `connfx.*` with `connfx.protocol` `http`).
+    fn telemetry(&self) -> Option<&crate::telemetry::Telemetry> {
+        Connection::telemetry(&self.http)
+    }
+
     fn critical(&self) -> bool {
         self.config().health.critical
     }

@@ -11,6 +11,7 @@ use url::Url;
 use super::Live;
 use super::body::Body;
 use super::transport::{self, Limits};
+use crate::CallError;
 use crate::resilience::Outcome;
 use crate::resilience::stack::{Attempt, Bound, Elapsed, Failure};
 
@@ -40,14 +41,29 @@ impl Attempt for HttpAttempt<'_> {
             request: bound.named(),
             until: bound.end(),
         };
+        // Each try is a request of its own for the semantic conventions' metrics.
+        let method = crate::telemetry::method_name(self.method);
+        let peer = crate::telemetry::Peer::of_url(self.url, None);
+        let measure = self.connection.telemetry().http_request(method, peer);
         // The stack's own timer bounds the try, not reqwest's `RequestBuilder::timeout`: that
         // one stores the limit in the request's extensions and boxes a timer per request, four
         // allocations per call (BENCHMARKS.md); a body read after this is bound by `limits.until`.
-        match Bound::run_until(limits.until, self.sent(bound, limits)).await {
+        let result = match Bound::run_until(limits.until, self.sent(bound, limits)).await {
             Ok(Ok(response)) => Ok((response, limits)),
             Ok(Err(failure)) => Err(failure),
             Err(Elapsed) => Err(bound.timed_out(name)),
+        };
+        match &result {
+            Ok((response, _)) => measure.end(Some(response.status().as_u16()), None),
+            Err(failure) => {
+                let status = match failure.error {
+                    CallError::Status { code, .. } => Some(code),
+                    _ => None,
+                };
+                measure.end(status, Some(&failure.error));
+            }
         }
+        result
     }
 
     fn answered(&self, (response, _): &(Response, Limits)) -> Outcome {

@@ -16,7 +16,7 @@ use super::{RedisConnection, idempotency};
 use crate::CallError;
 use crate::resilience::retry::RequestInfo;
 use crate::resilience::stack::CallFacts;
-use crate::telemetry::Measure;
+use crate::telemetry::{DbCall, Measure, Peer};
 
 /// What a call sends.
 #[derive(Clone, Copy)]
@@ -130,7 +130,18 @@ impl<'a> RedisCall<'a> {
             Request::Command(_) => "command",
             Request::Pipeline(_) => "pipeline",
         };
-        let measure = Measure::start(connection.telemetry_handle(), operation);
+        let telemetry = connection.telemetry_handle();
+        // Looked up only for metrics that are recorded: the current settings cost a shared
+        // reference count, the command's name a search of the known ones.
+        let live = telemetry.is_exported().then(|| connection.live());
+        let db = DbCall {
+            system: "redis",
+            operation: live.as_ref().and_then(|_| super::operation::name(self.request)),
+            peer: live
+                .as_ref()
+                .and_then(|live| Peer::of_url(live.config.url.expose(), Some(6379))),
+        };
+        let measure = Measure::start_db(telemetry, operation, db);
         let result = self.through_policies().instrument(span.clone()).await;
         measure.end(&span, result.as_ref().err());
         result

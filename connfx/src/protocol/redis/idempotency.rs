@@ -6,7 +6,7 @@
 use redis::{Arg, Cmd, Pipeline};
 
 /// Commands that only read.
-const READS: &[&str] = &[
+pub(super) const READS: &[&str] = &[
     "BITCOUNT",
     "BITPOS",
     "DBSIZE",
@@ -91,7 +91,7 @@ const READS: &[&str] = &[
 ];
 
 /// Commands that write, leaving the same state when run twice.
-const SAME_STATE_WRITES: &[&str] = &[
+pub(super) const SAME_STATE_WRITES: &[&str] = &[
     "DEL",
     "EXPIRE",
     "EXPIREAT",

@@ -88,6 +88,7 @@ mod failure;
 mod health;
 mod idempotency;
 mod managers;
+mod operation;
 
 use std::fmt;
 use std::sync::Arc;

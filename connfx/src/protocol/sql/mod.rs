@@ -119,7 +119,7 @@ use arc_swap::ArcSwap;
 use crate::lifecycle::Lifecycle;
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
-use crate::telemetry::Telemetry;
+use crate::telemetry::{Connections, Telemetry};
 use crate::{Applied, ConnUrl, ConnectError, Connection};
 
 /// How long `close` waits for connections in use to come back to the pool.
@@ -518,7 +518,8 @@ impl fmt::Debug for SqlConnection {
 /// Retries and breaker transitions, and the pool gauges: `connfx.pool.size` (connections open),
 /// `connfx.pool.in_use` (open and not idle) and `connfx.pool.waiters`: calls through `run` in
 /// flight beyond the connections in use, i.e. about those waiting for a connection (sqlx does
-/// not tell its own count).
+/// not tell its own count). And the semantic conventions' `db.client.connection.count`, by
+/// state (`idle`, `used`).
 fn offer_gauges(handle: &Arc<Handle>) {
     let telemetry = &handle.telemetry;
     handle.current.load().policies.watch(telemetry);
@@ -536,6 +537,13 @@ fn offer_gauges(handle: &Arc<Handle>) {
         handle,
         move |h| (h.lifecycle.in_flight() - in_use(&h.current.load().pool)).max(0),
     );
+    telemetry.connections_of(handle, move |h| {
+        let pool = &h.current.load().pool;
+        Connections {
+            idle: i64::try_from(pool.num_idle()).unwrap_or(i64::MAX),
+            used: in_use(pool).max(0),
+        }
+    });
 }
 
 /// Where the database is, for messages: `host:port`, or SQLite's file; never the user-info.

@@ -11,7 +11,7 @@ use tracing::{Instrument, Span};
 use crate::CallError;
 use crate::resilience::retry::RequestInfo;
 use crate::resilience::stack::CallFacts;
-use crate::telemetry::Measure;
+use crate::telemetry::{DbCall, Measure, Peer};
 
 impl SqlConnection {
     /// Runs `op` on the typed pool through the connection's policies (`rate_limit`, `bulkhead`,
@@ -98,8 +98,20 @@ impl SqlConnection {
             let connection = self.name().to_owned();
             return Err(CallError::Closed { connection });
         };
-        let span = self.span(&live);
-        let measure = Measure::start(self.telemetry_handle(), "query");
+        let system = db_system(&live);
+        let span = self.span(&live, system);
+        let url = live.config.url.expose();
+        let db = DbCall {
+            system,
+            // The closure's statements are not seen here: no operation name.
+            operation: None,
+            peer: live
+                .pool
+                .backend()
+                .default_port()
+                .and_then(|port| Peer::of_url(url, Some(port))),
+        };
+        let measure = Measure::start_db(self.telemetry_handle(), "query", db);
         let result = self
             .through_policies(&live, op, request)
             .instrument(span.clone())
@@ -109,12 +121,7 @@ impl SqlConnection {
     }
 
     /// The span of a call, with the database client conventions.
-    fn span(&self, live: &Inner) -> Span {
-        let system = match live.pool.backend() {
-            super::SqlBackend::Postgres => "postgresql",
-            super::SqlBackend::MySql => "mysql",
-            super::SqlBackend::Sqlite => "sqlite",
-        };
+    fn span(&self, live: &Inner, system: &'static str) -> Span {
         crate::protocol::call_span::call_span!(
             "sql.client",
             otel.name = system,
@@ -158,5 +165,16 @@ impl SqlConnection {
             overrides: Default::default(),
         };
         live.policies.call(&attempt, facts).await.result
+    }
+}
+
+/// `db.system.name` of the connection's database: MariaDB is told apart from MySQL by the URL's
+/// scheme (`mariadb://`), as the two share a driver.
+fn db_system(live: &Inner) -> &'static str {
+    match live.pool.backend() {
+        super::SqlBackend::Postgres => "postgresql",
+        super::SqlBackend::MySql if live.config.url.expose().scheme() == "mariadb" => "mariadb",
+        super::SqlBackend::MySql => "mysql",
+        super::SqlBackend::Sqlite => "sqlite",
     }
 }
