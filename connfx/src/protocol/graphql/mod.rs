@@ -179,6 +179,18 @@ impl GraphqlConnection {
         &self.http
     }
 
+    /// What the operations made through this connection did: its HTTP connection's
+    /// [`metrics`](HttpConnection::metrics) (each operation one request).
+    ///
+    /// ```
+    /// # fn run(api: connfx::GraphqlConnection) {
+    /// println!("{:.1} % of operations failed", api.metrics().error_rate * 100.0);
+    /// # }
+    /// ```
+    pub fn metrics(&self) -> crate::CallStats {
+        self.http.metrics()
+    }
+
     /// Runs a query and returns its `data` decoded as `T`. `variables` is anything that
     /// serializes to a JSON object, or `()` for none. Retried as described under
     /// [Retries](GraphqlConnection#retries).
