@@ -44,6 +44,15 @@ impl ByOrigin {
     }
 }
 
+/// A library's configuration that could not be read, as a problem of the load.
+fn unreadable(library: &str, origin: &str, error: &dyn std::fmt::Display) -> Layer {
+    let source = ValueSource::Layer {
+        library: library.to_owned(),
+        origin: origin.to_owned(),
+    };
+    Layer::Unreadable(source, error.to_string())
+}
+
 #[cfg(feature = "config-rs")]
 pub(crate) use config_rs::config_rs;
 
@@ -52,22 +61,16 @@ mod config_rs {
     use config::{Source, ValueKind};
     use serde_json::Value;
 
-    use super::{ByOrigin, Layer, ValueSource};
+    use super::{ByOrigin, Layer, unreadable};
 
-    /// The library's name in [`ValueSource::Layer`].
+    /// The library's name in [`ValueSource::Layer`](crate::ValueSource::Layer).
     const LIBRARY: &str = "config-rs";
 
     /// A built config-rs configuration as a layer.
     pub(crate) fn config_rs(config: &config::Config) -> Layer {
         let table = match config.collect() {
             Ok(table) => table,
-            Err(error) => {
-                let source = ValueSource::Layer {
-                    library: LIBRARY.to_owned(),
-                    origin: "its sources".to_owned(),
-                };
-                return Layer::Unreadable(source, error.to_string());
-            }
+            Err(error) => return unreadable(LIBRARY, "its sources", &error),
         };
         let mut by_origin = ByOrigin::default();
         for (key, value) in table {
@@ -118,22 +121,16 @@ mod figment_layer {
     use figment::value::Value as FigmentValue;
     use figment::{Figment, Profile};
 
-    use super::{ByOrigin, Layer, ValueSource};
+    use super::{ByOrigin, Layer, unreadable};
 
-    /// The library's name in [`ValueSource::Layer`].
+    /// The library's name in [`ValueSource::Layer`](crate::ValueSource::Layer).
     const LIBRARY: &str = "figment";
 
     /// A figment, its selected profile merged, as a layer.
     pub(crate) fn figment(figment: &Figment) -> Layer {
         let root = match figment.find_value("") {
             Ok(root) => root,
-            Err(error) => {
-                let source = ValueSource::Layer {
-                    library: LIBRARY.to_owned(),
-                    origin: "its providers".to_owned(),
-                };
-                return Layer::Unreadable(source, error.to_string());
-            }
+            Err(error) => return unreadable(LIBRARY, "its providers", &error),
         };
         let mut by_origin = ByOrigin::default();
         if let FigmentValue::Dict(_, dict) = root {

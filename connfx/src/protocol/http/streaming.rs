@@ -122,14 +122,15 @@ impl BodyStream {
 impl Stream for BodyStream {
     type Item = Result<Bytes, CallError>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.chunks.poll_next_unpin(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // `BodyStream` is `Unpin` (its stream is boxed), so it may be reached through the pin.
+        Pin::into_inner(self).chunks.as_mut().poll_next(cx)
     }
 }
 
 impl std::fmt::Debug for BodyStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BodyStream").finish_non_exhaustive()
+        write!(f, "BodyStream({})", self.connection)
     }
 }
 
