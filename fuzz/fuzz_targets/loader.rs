@@ -117,6 +117,8 @@ fn check_error(rendered: &Rendered, error: &ConfigError) {
                 "issue names a variable not given: {issue}"
             ),
             ValueSource::Default | ValueSource::Attribute(_) => {}
+            // The target gives files and variables only, never another library's layer.
+            other => panic!("issue names a source not given ({other}): {issue}"),
         }
         let whole_source = matches!(issue.source(), ValueSource::File(_) | ValueSource::Env(_));
         assert!(

@@ -17,6 +17,8 @@ use serde::Serialize;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+// Sources grow (config-rs and figment layers came in 0.2): match with a wildcard arm.
+#[non_exhaustive]
 pub enum ValueSource {
     /// The config type's own default.
     Default,
