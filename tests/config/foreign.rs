@@ -118,7 +118,7 @@ fn a_bad_value_from_config_rs_is_named_with_its_origin_and_layers_keep_their_ord
     let sources = Sources::new().config(&built).file(later.path());
     let config = Shop::load_config_from(sources).unwrap();
     assert_eq!(config.port, 9200);
-    let sources = Sources::new().file(later.path()).config(&built);
+    let sources = Sources::new().file(later.path()).config(built); // owned, as the issue writes it
     assert_eq!(Shop::load_config_from(sources).unwrap().port, 9000);
 }
 

@@ -144,11 +144,11 @@ impl Sources {
     ///
     /// ```
     /// let built = config::Config::builder().set_override("api.url", "http://127.0.0.1:8080").unwrap().build().unwrap();
-    /// let sources = connfx::Sources::new().config(&built);
+    /// let sources = connfx::Sources::new().config(&built); // or `.config(built)`
     /// ```
     #[cfg(feature = "config-rs")]
-    pub fn config(mut self, config: &config::Config) -> Self {
-        self.layers.push(super::foreign::config_rs(config));
+    pub fn config(mut self, config: impl std::borrow::Borrow<config::Config>) -> Self {
+        self.layers.push(super::foreign::config_rs(config.borrow()));
         self
     }
 
@@ -163,8 +163,8 @@ impl Sources {
     /// let sources = connfx::Sources::new().figment(&figment);
     /// ```
     #[cfg(feature = "figment")]
-    pub fn figment(mut self, figment: &figment::Figment) -> Self {
-        self.layers.push(super::foreign::figment(figment));
+    pub fn figment(mut self, figment: impl std::borrow::Borrow<figment::Figment>) -> Self {
+        self.layers.push(super::foreign::figment(figment.borrow()));
         self
     }
 
