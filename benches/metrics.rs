@@ -131,15 +131,16 @@ fn contenders() -> Vec<(&'static str, Record)> {
 
     // What every HTTP call also pays for `conn.metrics()` (always on): a start and an end,
     // two clock reads included; and for a `per_host` connection, its host's entry found too.
-    let local = CallMetrics::new(None);
+    let local = CallMetrics::new();
     let in_process: Record = Box::new(move |i| {
         let call = local.start(None);
         local.end(call, black_box(i) % 10 == 0);
     });
-    let hosts = CallMetrics::new(Some(connfx::resilience::recent::Bounds {
+    let hosts = CallMetrics::new();
+    hosts.keep_hosts(connfx::resilience::recent::Bounds {
         max: 10_000,
         idle: Duration::from_secs(600),
-    }));
+    });
     let per_host: Record = Box::new(move |i| {
         let call = hosts.start(Some("api.example:443"));
         hosts.end(call, black_box(i) % 10 == 0);

@@ -133,3 +133,34 @@ async fn contradictory_pool_sizes_and_foreign_schemes_fail_connect() {
         "{text}"
     );
 }
+
+/// `db.metrics()` (issue 16 item 7): each `run` counted once, its error too, whatever the
+/// connection's export.
+#[tokio::test]
+async fn metrics_count_each_run_and_its_errors() {
+    let db = super::connect("metered", "sqlite::memory:", serde_json::json!({})).await;
+    for _ in 0..3 {
+        db.run(|pool: connfx::sqlx::SqlitePool| async move {
+            connfx::sqlx::query("SELECT 1").execute(&pool).await
+        })
+        .await
+        .unwrap();
+    }
+    let failed = db
+        .run(|pool: connfx::sqlx::SqlitePool| async move {
+            connfx::sqlx::query("SELECT * FROM no_such_table")
+                .execute(&pool)
+                .await
+        })
+        .await;
+    assert!(failed.is_err());
+    let stats = db.metrics();
+    assert_eq!(
+        (stats.requests, stats.errors, stats.in_flight),
+        (4, 1, 0),
+        "{stats:?}"
+    );
+    assert!((stats.error_rate - 0.25).abs() < 1e-9);
+    assert!(stats.p99 > std::time::Duration::ZERO);
+    connfx::Connection::close(&db).await;
+}

@@ -10,9 +10,9 @@
 //! allocate per bucket; 256 counters are 2 KiB per connection (per host).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -55,12 +55,14 @@ pub struct CallStats {
     pub hosts: BTreeMap<String, CallStats>,
 }
 
-/// The counters behind [`CallStats`]: what every HTTP and GraphQL connection keeps, and what a
-/// connection of your own (an adapter) can keep the same way.
+/// The counters behind [`CallStats`]: what every connection's [`Telemetry`] keeps (HTTP,
+/// GraphQL, SQL, Redis), and what an adapter's calls get when it records them through one.
+///
+/// [`Telemetry`]: super::Telemetry
 ///
 /// ```
 /// use connfx::telemetry::CallMetrics;
-/// let metrics = CallMetrics::new(None);
+/// let metrics = CallMetrics::new();
 /// let call = metrics.start(None);
 /// // ... the call ...
 /// metrics.end(call, false);
@@ -71,8 +73,14 @@ pub struct CallMetrics {
     errors: AtomicU64,
     started: AtomicU64,
     latency: Box<[AtomicU64; BUCKETS]>,
-    /// Each host's own counters (`per_host` connections).
-    hosts: Option<Recent<String, Arc<CallMetrics>>>,
+    /// Each host's own counters, once [`keep_hosts`](CallMetrics::keep_hosts) asked for them.
+    hosts: OnceLock<Recent<String, Arc<CallMetrics>>>,
+}
+
+impl Default for CallMetrics {
+    fn default() -> Self {
+        CallMetrics::new()
+    }
 }
 
 /// One call being counted, from [`CallMetrics::start`]; give it back to [`CallMetrics::end`].
@@ -82,24 +90,52 @@ pub struct Started {
     host: Option<Arc<CallMetrics>>,
 }
 
+impl Started {
+    /// How long the call has run.
+    pub(crate) fn elapsed(&self) -> std::time::Duration {
+        self.at.elapsed()
+    }
+}
+
 impl CallMetrics {
-    /// Counters for a connection; with `per_host` bounds, each host's too, within them.
-    pub fn new(per_host: Option<Bounds>) -> Self {
+    /// Counters for a connection (or a host); none by host until
+    /// [`keep_hosts`](CallMetrics::keep_hosts).
+    pub fn new() -> Self {
         CallMetrics {
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             started: AtomicU64::new(0),
             latency: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
-            hosts: per_host.map(Recent::new),
+            hosts: OnceLock::new(),
+        }
+    }
+
+    /// Keeps counters by host from now on, within `bounds` (a later call changes the bounds).
+    ///
+    /// ```
+    /// let metrics = connfx::telemetry::CallMetrics::new();
+    /// metrics.keep_hosts(connfx::resilience::recent::Bounds { max: 100, idle: std::time::Duration::from_secs(60) });
+    /// let call = metrics.start(Some("api.example:443"));
+    /// metrics.end(call, false);
+    /// assert_eq!(metrics.stats().hosts["api.example:443"].requests, 1);
+    /// ```
+    pub fn keep_hosts(&self, bounds: Bounds) {
+        let mut made = false;
+        let hosts = self.hosts.get_or_init(|| {
+            made = true;
+            Recent::new(bounds)
+        });
+        if !made {
+            hosts.set_bounds(bounds);
         }
     }
 
     /// A call (to `host`, counted by host when the counters keep hosts) starts.
     pub fn start(&self, host: Option<&str>) -> Started {
         self.started.fetch_add(1, Relaxed);
-        let host = match (&self.hosts, host) {
+        let host = match (self.hosts.get(), host) {
             (Some(hosts), Some(host)) => {
-                let made = || (host.to_owned(), Arc::new(CallMetrics::new(None)));
+                let made = || (host.to_owned(), Arc::new(CallMetrics::new()));
                 let entry = hosts.get_or_make(host, made, |_| false);
                 entry.started.fetch_add(1, Relaxed);
                 Some(entry)
@@ -114,7 +150,14 @@ impl CallMetrics {
 
     /// The call `started` ended, failed or not.
     pub fn end(&self, started: Started, failed: bool) {
-        let micros = u64::try_from(started.at.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let elapsed = started.elapsed();
+        self.end_after(started, elapsed, failed);
+    }
+
+    /// [`end`](CallMetrics::end) with the call's time already read (one clock read serves
+    /// every record of a call).
+    pub(crate) fn end_after(&self, started: Started, elapsed: std::time::Duration, failed: bool) {
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         self.count(micros, failed);
         if let Some(host) = started.host {
             host.count(micros, failed);
@@ -136,7 +179,7 @@ impl CallMetrics {
         let errors = self.errors.load(Relaxed);
         let counts: Vec<u64> = self.latency.iter().map(|b| b.load(Relaxed)).collect();
         let mut hosts = BTreeMap::new();
-        if let Some(map) = &self.hosts {
+        if let Some(map) = self.hosts.get() {
             map.for_each(|host, metrics| {
                 hosts.insert(host.clone(), metrics.stats());
             });
@@ -216,7 +259,7 @@ mod tests {
 
     #[test]
     fn percentiles_and_rates_of_a_known_spread() {
-        let metrics = CallMetrics::new(None);
+        let metrics = CallMetrics::new();
         for i in 1..=100u64 {
             metrics.count(i * 1_000, i % 10 == 0);
         }

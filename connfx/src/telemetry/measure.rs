@@ -1,30 +1,34 @@
 //! [`Measure`]: one call from start to end, for its span and its metrics; [`HttpMeasure`]: one
 //! HTTP request sent, for the semantic conventions' `http.client.*`.
 
-use std::time::Instant;
-
 use tracing::Span;
 
-use super::{DbCall, Telemetry};
+use super::{DbCall, Started, Telemetry};
 use crate::CallError;
 
-/// One call being measured: started when the call is made, recorded when it ends. The clock is
-/// read only when the connection's metrics are exported.
+/// One call being measured: started when the call is made, recorded when it ends, in the
+/// connection's in-process counters (`metrics()`, always) and, when exported, its OpenTelemetry
+/// instruments; one clock read at each end serves both.
 pub(crate) struct Measure<'a> {
     telemetry: &'a Telemetry,
     operation: &'static str,
     /// Set for a database call, which `db.client.operation.duration` records too.
     db: Option<DbCall<'a>>,
-    started: Option<Instant>,
+    counted: Started,
 }
 
 impl<'a> Measure<'a> {
     pub(crate) fn start(telemetry: &'a Telemetry, operation: &'static str) -> Self {
+        Measure::start_to(telemetry, operation, None)
+    }
+
+    /// As [`start`](Measure::start), counted by `host` too (a `per_host` connection).
+    pub(crate) fn start_to(telemetry: &'a Telemetry, operation: &'static str, host: Option<&str>) -> Self {
         Measure {
             telemetry,
             operation,
             db: None,
-            started: telemetry.is_exported().then(Instant::now),
+            counted: telemetry.calls().start(host),
         }
     }
 
@@ -43,8 +47,10 @@ impl<'a> Measure<'a> {
             span.record("error.type", error.kind());
             span.record("otel.status_code", "ERROR");
         }
-        if let Some(started) = self.started {
-            let elapsed = started.elapsed();
+        let elapsed = self.counted.elapsed();
+        let calls = self.telemetry.calls();
+        calls.end_after(self.counted, elapsed, error.is_some());
+        if self.telemetry.is_exported() {
             self.telemetry.record(self.operation, elapsed, error);
             if let Some(db) = &self.db {
                 self.telemetry.record_db(db, elapsed, error);

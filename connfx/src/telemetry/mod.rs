@@ -149,6 +149,8 @@ struct Inner {
     protocol: &'static str,
     /// Gauges the connection offers (pool, breaker state), made real when bound.
     offers: Mutex<Vec<Offer>>,
+    /// What `metrics()` reads: always kept, exported or not.
+    calls: CallMetrics,
     #[cfg(feature = "otlp")]
     bound: std::sync::OnceLock<instruments::Instruments>,
 }
@@ -161,10 +163,27 @@ impl Telemetry {
                 connection: connection.to_owned(),
                 protocol,
                 offers: Mutex::default(),
+                calls: CallMetrics::new(),
                 #[cfg(feature = "otlp")]
                 bound: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// What the connection's calls did since it was made (kept in process, always on): see
+    /// [`CallStats`].
+    ///
+    /// ```
+    /// let telemetry = connfx::telemetry::Telemetry::new("api", "http");
+    /// assert_eq!(telemetry.metrics().requests, 0);
+    /// ```
+    pub fn metrics(&self) -> CallStats {
+        self.inner.calls.stats()
+    }
+
+    /// The counters behind [`metrics`](Telemetry::metrics).
+    pub fn calls(&self) -> &CallMetrics {
+        &self.inner.calls
     }
 
     /// The connection's name.

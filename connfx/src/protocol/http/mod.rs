@@ -144,9 +144,6 @@ struct Common {
     lifecycle: Lifecycle,
     transport: stub::Transport,
     telemetry: Telemetry,
-    /// What `metrics()` reads; kept across reloads (a `per_host` change keeps the hosts' bounds
-    /// of the first configuration).
-    metrics: crate::telemetry::CallMetrics,
 }
 
 /// One generation of a connection's settings, and what was built from them.
@@ -195,7 +192,7 @@ impl HttpConnection {
     /// # Ok(()) }
     /// ```
     pub fn metrics(&self) -> crate::CallStats {
-        self.handle.common.metrics.stats()
+        self.handle.common.telemetry.metrics()
     }
 
     /// The configured base URL (the current one, after a [`reload`](HttpConnection::reload));
@@ -384,12 +381,14 @@ impl HttpConnection {
         let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");
         policies.watch(&telemetry);
+        if let Some(bounds) = config.host_bounds() {
+            telemetry.calls().keep_hosts(bounds);
+        }
         let common = Arc::new(Common {
             name: name.to_owned(),
             lifecycle: Lifecycle::default(),
             transport,
             telemetry,
-            metrics: crate::telemetry::CallMetrics::new(config.host_bounds()),
         });
         let inner = Inner::new(&common, config, built, policies);
         Ok(HttpConnection {
@@ -468,6 +467,9 @@ impl HttpConnection {
             else {
                 return;
             };
+            if let Some(bounds) = config.host_bounds() {
+                common.telemetry.calls().keep_hosts(bounds);
+            }
             handle
                 .current
                 .store(Arc::new(Inner::new(common, config, built, policies)));
@@ -625,10 +627,6 @@ impl Live {
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
         &self.0.common.lifecycle
-    }
-
-    pub(crate) fn metrics(&self) -> &crate::telemetry::CallMetrics {
-        &self.0.common.metrics
     }
 
     /// Whether requests are keyed by host (`per_host`).

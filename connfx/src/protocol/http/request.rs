@@ -282,10 +282,9 @@ impl HttpRequest {
         let mut headers = self.headers;
         crate::telemetry::trace_context::inject(&span, &mut headers);
         let method = crate::telemetry::method_name(&self.method);
-        let measure = Measure::start(connection.telemetry(), method);
-        // Keyed as the breaker and rate limit of a `per_host` connection are (`host:port`).
+        // Counted by `host:port`, as a `per_host` connection keys its breaker and rate limit.
         let host = connection.is_per_host().then(|| super::target::host_key(&url));
-        let counted = connection.metrics().start(host.as_deref());
+        let measure = Measure::start_to(connection.telemetry(), method, host.as_deref());
         let call = call::Call {
             connection: &connection,
             method: self.method,
@@ -310,7 +309,6 @@ impl HttpRequest {
         };
         span::end(&span, status, error, tries.saturating_sub(1));
         measure.end(&span, error);
-        connection.metrics().end(counted, error.is_some());
         let (response, limits) = result?;
         drop(_in_flight);
         Ok(HttpResponse::new(connection, response, limits))

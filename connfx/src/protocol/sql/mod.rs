@@ -198,6 +198,19 @@ impl Drop for OwnedPool {
 }
 
 impl SqlConnection {
+    /// What the calls made through this connection did since it was made (each call whole,
+    /// retries included): requests, errors, error rate, in flight, latency p50/p95/p99. Kept in
+    /// process and always on; see [`CallStats`](crate::CallStats).
+    ///
+    /// ```
+    /// # fn run(db: connfx::SqlConnection) {
+    /// println!("{} queries, p99 {:?}", db.metrics().requests, db.metrics().p99);
+    /// # }
+    /// ```
+    pub fn metrics(&self) -> crate::CallStats {
+        self.telemetry_handle().metrics()
+    }
+
     /// The connection's name (the field or registry name).
     pub fn name(&self) -> &str {
         &self.handle.name
