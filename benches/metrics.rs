@@ -26,8 +26,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use connfx::opentelemetry::KeyValue;
-use connfx::opentelemetry::metrics::MeterProvider as _;
-use connfx::opentelemetry_sdk::metrics::SdkMeterProvider;
+use connfx::opentelemetry::metrics::Meter;
+use connfx::prometheus::PrometheusMetrics;
 use connfx::telemetry::{CallMetrics, Telemetry};
 use criterion::Criterion;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -40,27 +40,19 @@ fn elapsed(i: u64) -> Duration {
     Duration::from_micros(200 + (i % 64) * 37)
 }
 
-/// A Prometheus registry read by opentelemetry-prometheus, as `connfx::prometheus` builds it.
-fn otel_provider() -> (SdkMeterProvider, prometheus::Registry) {
-    let registry = prometheus::Registry::new();
-    let exporter = opentelemetry_prometheus::exporter()
-        .with_registry(registry.clone())
-        .without_target_info()
-        .scope_info_enabled(false)
-        .build()
-        .expect("exporter");
-    (
-        SdkMeterProvider::builder().with_reader(exporter).build(),
-        registry,
-    )
+/// A meter read by a Prometheus registry: connfx's own (`connfx::prometheus`), each contender
+/// on a registry of its own.
+fn prometheus_meter() -> (PrometheusMetrics, Meter) {
+    let metrics = PrometheusMetrics::new().expect("exporter");
+    let meter = metrics.meter();
+    (metrics, meter)
 }
 
 type Record = Box<dyn FnMut(u64)>;
 
 /// Every contender, built on its defaults, as `(name, record one call)`.
 fn contenders() -> Vec<(&'static str, Record)> {
-    let (provider, _registry) = otel_provider();
-    let meter = provider.meter("connfx");
+    let (_metrics, meter) = prometheus_meter();
     let telemetry = Telemetry::new("api", "http");
     assert!(telemetry.export_to(&meter));
     let connfx: Record = Box::new(move |i| telemetry.record("GET", elapsed(i), None));
@@ -70,8 +62,7 @@ fn contenders() -> Vec<(&'static str, Record)> {
         KeyValue::new("connfx.operation", "GET"),
         KeyValue::new("connfx.outcome", "ok"),
     ];
-    let (provider, _registry2) = otel_provider();
-    let meter = provider.meter("bench");
+    let (metrics2, meter) = prometheus_meter();
     let requests = meter.u64_counter("requests").build().bind(&attributes);
     let duration = meter
         .f64_histogram("duration")
@@ -81,7 +72,7 @@ fn contenders() -> Vec<(&'static str, Record)> {
     let otel: Record = Box::new(move |i| {
         requests.add(1);
         duration.record(elapsed(i).as_secs_f64());
-        let _keep = (&provider, &_registry2);
+        let _keep = &metrics2;
     });
 
     let registry = prometheus::Registry::new();

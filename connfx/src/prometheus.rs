@@ -32,7 +32,7 @@ use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::metrics::{Meter, MeterProvider as _};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
 use crate::Registry;
@@ -95,7 +95,20 @@ impl PrometheusMetrics {
     /// # }
     /// ```
     pub fn watch(&self, registry: &Registry) {
-        registry.export_telemetry_to_meter(&self.inner.provider.meter("connfx"));
+        registry.export_telemetry_to_meter(&self.meter());
+    }
+
+    /// The meter whose instruments this registry reads: for measuring connections bound by
+    /// hand ([`Telemetry::export_to`](crate::telemetry::Telemetry::export_to)), or instruments
+    /// of your own served on the same `/metrics`.
+    ///
+    /// ```
+    /// let metrics = connfx::prometheus::PrometheusMetrics::new().unwrap();
+    /// metrics.meter().u64_counter("orders").build().add(1, &[]);
+    /// assert!(metrics.render().contains("orders_total 1"));
+    /// ```
+    pub fn meter(&self) -> Meter {
+        self.inner.provider.meter("connfx")
     }
 
     /// The metrics now, in the text exposition format.

@@ -3,6 +3,7 @@
 //! health, close, the derive and the registry. Every wait is bounded.
 
 mod independent;
+mod pool;
 #[path = "../support/ports.rs"]
 mod ports;
 mod server;
@@ -407,6 +408,8 @@ fn env_names_and_schema_cover_websocket_keys() {
         "WSD_FEED_MAX_MESSAGE_SIZE",
         "WSD_FEED_RETRY_MAX_ATTEMPTS",
         "WSD_FEED_HEADERS",
+        "WSD_FEED_POOL_MAX_SIZE",
+        "WSD_FEED_POOL_MIN_IDLE",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }

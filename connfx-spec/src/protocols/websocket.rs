@@ -40,6 +40,14 @@ macro_rules! websocket_protocol {
                 /// Headers sent with the opening handshake (`Authorization`,
                 /// `Sec-WebSocket-Protocol` …); values of credential-like names are never shown.
                 headers: Headers => map HEADERS;
+                /// Several sockets (unset: one). `min_idle` sockets (at least one) are kept open
+                /// from the start; a send finding every open socket busy opens another, up to
+                /// `max_size`; one beyond `min_idle` that sent nothing for `idle_timeout` is
+                /// closed, and one older than `max_lifetime` is reopened. Sends go to the next
+                /// free socket in turn, `recv` takes messages from all of them, and each socket
+                /// reconnects on its own. `acquire_timeout` does not apply (a busy socket still
+                /// takes frames, in order).
+                pool: Option<PoolConfig> => group POOL;
                 /// Health check: `timeout` bounds the trial handshake made while the connection
                 /// is not open.
                 health: HealthCheckConfig => group HEALTH;

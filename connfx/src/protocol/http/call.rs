@@ -31,6 +31,9 @@ pub(super) struct Call<'c> {
     pub(super) idempotent: Option<bool>,
     /// What the request switches off or replaces (`.no_retry()`, …).
     pub(super) overrides: Overrides,
+    /// `host:port` for a `per_host` connection: the key of its breaker, rate limit and
+    /// `conn.metrics()` entry, computed once by the caller.
+    pub(super) host: Option<String>,
 }
 
 impl Call<'_> {
@@ -41,7 +44,6 @@ impl Call<'_> {
         let body = Body::new(self.body);
         let mut request = RequestInfo::new(self.method.as_str()).body(body.kind());
         request.idempotent = self.idempotent;
-        let host = connection.config().per_host.then(|| target::host_key(&self.url));
         // Most connections hold no origin credentials: no origin to compare then.
         let credentials = Some(connection.origin_credentials())
             .filter(|c| !c.is_empty() && target::same_origin(connection.base(), &self.url));
@@ -57,7 +59,7 @@ impl Call<'_> {
             connection: connection.name(),
             request,
             timeout: self.timeout,
-            host: host.as_ref(),
+            host: self.host.as_ref(),
             overrides: self.overrides,
         };
         connection.policies().call(&attempt, facts).await

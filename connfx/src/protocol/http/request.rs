@@ -294,6 +294,7 @@ impl HttpRequest {
             timeout: self.timeout,
             idempotent: self.idempotent,
             overrides: self.overrides,
+            host,
         };
         // Boxed: the stack's state is several KB, and a future that size costs more to move
         // (into a task, a `join_all`, each enclosing future) than one allocation.

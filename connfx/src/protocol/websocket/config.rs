@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::handshake::check_websocket;
-use crate::{ConnUrl, Headers, HealthCheckConfig, RetryConfig, TimeoutConfig};
+use crate::{ConnUrl, Headers, HealthCheckConfig, PoolConfig, RetryConfig, TimeoutConfig};
 
 connfx_spec::websocket_protocol!(crate::config::group::config_protocol);
 

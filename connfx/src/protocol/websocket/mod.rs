@@ -38,6 +38,7 @@
 //! | `ping_interval` | a ping this often (30s; `0s`: none); nothing back for a whole interval drops and reopens the socket |
 //! | `max_message_size` | largest message taken from the server (64 MiB when unset); a larger one drops the socket |
 //! | `retry` | reconnects: backoff between handshakes, `max_attempts` handshakes per round, `retry_on` for what is worth another handshake (a refused connection and 429/502/503/504 by default; a `Retry-After` on the refused upgrade is honoured) |
+//! | `pool` | several sockets (unset: one): `min_idle` kept open (at least one), up to `max_size` opened when every open one is busy, one beyond `min_idle` idle for `idle_timeout` closed, one older than `max_lifetime` reopened; `acquire_timeout` does not apply |
 //! | `health.timeout` | bounds the trial handshake of [`Connection::health`] |
 //!
 //! # Decisions
@@ -80,6 +81,18 @@
 //!   `Ok` means the frame was written and flushed to the socket: WebSocket has no
 //!   acknowledgement, so a frame in flight when the socket drops can still be lost; protocols
 //!   that need delivery acknowledge at the application level.
+//! - **A pool is sockets taken in turn, not lent** (`pool(max_size = 4, min_idle = 2)`, seed
+//!   002's `WebSocketConnectionPool`): each `send_*` goes to the next open socket with no send
+//!   under way; when every open socket has one, to the least busy, and another socket opens in
+//!   the background while the pool has room (so a burst does not wait for a handshake). `recv`
+//!   takes messages from every socket, in each socket's order. Each socket reconnects on its
+//!   own, with its own events (`Connected` when a new one opens); a send waits for a reconnect
+//!   only when no socket is open. Sockets are not lent to one caller (seed 002's
+//!   `acquire`/`release`): a WebSocket takes frames from many callers at once, so lending
+//!   would only make callers wait; `acquire_timeout` therefore does not apply. A socket let go
+//!   for idleness (only one that sent nothing for `idle_timeout`, never below `min_idle`) is
+//!   closed with a close frame; a server that pushes on every socket should keep `min_idle` at
+//!   `max_size`. `close` closes every socket and emits one `Closed`.
 //! - **Received messages are buffered** (256) until `recv` takes them; when the buffer is full
 //!   the connection stops reading, so TCP pushes back on the server. Each message goes to one
 //!   `recv` call. Pings and pongs are answered and consumed inside; an unanswered ping is not
@@ -98,6 +111,7 @@ mod handshake;
 mod health;
 mod link;
 mod message;
+mod sockets;
 
 pub use config::WebSocketConfig;
 pub use events::WebSocketEvent;
@@ -121,6 +135,7 @@ use crate::reload::Prepared;
 use crate::resilience::Emitter;
 use crate::{Applied, CallError, ConnUrl, ConnectError, Connection};
 use link::{Command, LinkState, Settings, Shared};
+use sockets::Sockets;
 
 /// Received messages kept until `recv` takes them.
 const INBOUND_CAPACITY: usize = 256;
@@ -161,10 +176,16 @@ struct Inner {
     shared: Arc<Shared>,
     /// One reload at a time, from its preparation to its swap.
     reloading: Arc<Mutex<()>>,
-    commands: mpsc::UnboundedSender<Command>,
+    sockets: Sockets,
+    /// What every socket received, in the order each socket received it.
     inbound: Mutex<mpsc::Receiver<WebSocketMessage>>,
-    state: watch::Receiver<LinkState>,
     closed: AtomicBool,
+}
+
+impl Inner {
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
 }
 
 impl WebSocketConnection {
@@ -239,8 +260,10 @@ impl WebSocketConnection {
             let _turn = turn;
             inner.shared.settings.store(Arc::new(settings));
             if applied == Applied::Reconnected {
-                // The driver gone (closed) has no socket to move.
-                let _ = inner.commands.send(Command::Reconnect);
+                for link in inner.sockets.all() {
+                    // A driver gone (closed) has no socket to move.
+                    let _ = link.commands.send(Command::Reconnect);
+                }
             }
             tracing::info!(connection = %inner.shared.name, ?applied, "websocket connection reloaded");
         }))
@@ -251,7 +274,7 @@ impl WebSocketConnection {
         self.inner.shared.settings.load_full()
     }
 
-    /// Whether a socket is open right now.
+    /// Whether a socket is open right now (of a pool: any).
     ///
     /// ```no_run
     /// # fn run(feed: connfx::WebSocketConnection) {
@@ -259,12 +282,35 @@ impl WebSocketConnection {
     /// # }
     /// ```
     pub fn is_open(&self) -> bool {
-        matches!(*self.inner.state.borrow(), LinkState::Open)
+        self.inner
+            .sockets
+            .all()
+            .iter()
+            .any(|link| matches!(*link.state.borrow(), LinkState::Open))
+    }
+
+    /// How many sockets the connection keeps now, open or reopening: one without `pool`, from
+    /// `pool.min_idle` (at least one) to `pool.max_size` with it.
+    ///
+    /// ```
+    /// use connfx::{Connection, WebSocketConfig, WebSocketConnection};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), connfx::ConnectError> {
+    /// let config: WebSocketConfig = serde_json::from_value(serde_json::json!({
+    ///     "url": "ws://127.0.0.1:9/feed", "pool": { "max_size": 8, "min_idle": 2 },
+    /// }))
+    /// .expect("valid");
+    /// let feed = WebSocketConnection::connect("feed", config).await?;
+    /// assert_eq!(feed.sockets(), 2);
+    /// feed.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn sockets(&self) -> usize {
+        self.inner.sockets.all().len()
     }
 
     /// Whether [`Connection::close`] was called.
     pub fn is_closed(&self) -> bool {
-        self.inner.closed.load(Ordering::Acquire)
+        self.inner.is_closed()
     }
 
     /// Sends a text or binary message (`&str`, `String`, `Vec<u8>`, `Bytes` or a
@@ -352,25 +398,54 @@ impl WebSocketConnection {
             return Err(self.closed());
         }
         let mut inbound = self.inner.inbound.lock().await;
-        let mut state = self.inner.state.clone();
-        if matches!(*state.borrow_and_update(), LinkState::Down { .. }) {
-            let _ = self.inner.commands.send(Command::Wake);
-        }
+        let (mut watched, mut failed) = self.watch_sockets();
         loop {
-            tokio::select! {
-                biased;
-                message = inbound.recv() => return message.ok_or_else(|| self.closed()),
-                changed = state.changed() => {
-                    if changed.is_err() {
-                        return inbound.try_recv().map_err(|_| self.closed());
-                    }
-                    let error = state.borrow_and_update().error(self.name());
-                    if let Some(error) = error {
+            let woke = {
+                let changes = watched.iter_mut().map(|state| Box::pin(state.changed()));
+                let changed = futures_util::future::select_all(changes);
+                tokio::select! {
+                    biased;
+                    message = inbound.recv() => return message.ok_or_else(|| self.closed()),
+                    (alive, index, _) = changed => alive.is_ok().then_some(index),
+                }
+            };
+            if self.is_closed() {
+                return inbound.try_recv().map_err(|_| self.closed());
+            }
+            let error = woke.map(|index| (index, watched[index].borrow_and_update().error(self.name())));
+            match error {
+                Some((index, None)) => failed[index] = false,
+                // A socket the pool let go, the connection running on: watch those it keeps.
+                None | Some((_, Some(CallError::Closed { .. }))) => (watched, failed) = self.watch_sockets(),
+                Some((index, Some(error))) => {
+                    failed[index] = true;
+                    if failed.iter().all(|failed| *failed) {
                         return Err(error);
                     }
                 }
             }
         }
+    }
+
+    /// The state of every socket, seen as it is now (those that gave up start a new round), and
+    /// none failed yet: a wait for a message fails once every socket has failed since.
+    fn watch_sockets(&self) -> (Vec<watch::Receiver<LinkState>>, Vec<bool>) {
+        let links = self.inner.sockets.all();
+        for link in &links {
+            if matches!(*link.state.borrow(), LinkState::Down { .. }) {
+                let _ = link.commands.send(Command::Wake);
+            }
+        }
+        let watched: Vec<_> = links
+            .iter()
+            .map(|link| {
+                let mut state = link.state.clone();
+                state.mark_unchanged();
+                state
+            })
+            .collect();
+        let failed = vec![false; watched.len()];
+        (watched, failed)
     }
 
     /// The next message, decoded as JSON (text or binary).
@@ -442,7 +517,8 @@ impl WebSocketConnection {
             return Err(self.closed());
         }
         let (reply, answer) = oneshot::channel();
-        self.inner
+        let held = self.inner.sockets.pick();
+        held.link
             .commands
             .send(Command::Send { frame, reply })
             .map_err(|_| self.closed())?;
@@ -455,6 +531,7 @@ impl WebSocketConnection {
                 })?,
             None => answer.await,
         };
+        drop(held);
         answer.unwrap_or_else(|_| Err(self.closed()))
     }
 
@@ -464,8 +541,16 @@ impl WebSocketConnection {
         }
     }
 
+    /// Open when any socket is; else the first socket's state.
     fn link_state(&self) -> LinkState {
-        self.inner.state.borrow().clone()
+        let links = self.inner.sockets.all();
+        let open = links
+            .iter()
+            .any(|link| matches!(*link.state.borrow(), LinkState::Open));
+        match (open, links.first()) {
+            (false, Some(first)) => first.state.borrow().clone(),
+            _ => LinkState::Open,
+        }
     }
 
     fn handshake_settings(&self) -> Arc<Settings> {
@@ -490,23 +575,19 @@ impl Connection for WebSocketConnection {
             events: Emitter::new(),
             settings: ArcSwap::from_pointee(settings),
         });
-        let (commands, orders) = mpsc::unbounded_channel();
         let (inbound, received) = mpsc::channel(INBOUND_CAPACITY);
-        let (publish, state) = watch::channel(LinkState::Connecting);
-        let driver = driver::Driver::new(shared.clone(), orders, inbound, publish);
-        tokio::spawn(driver.run());
-        tracing::debug!(connection = name, %url, "websocket connection set up");
-        let inner = Inner {
+        let inner = Arc::new(Inner {
+            sockets: Sockets::new(Arc::clone(&shared), inbound),
             shared,
             reloading: Arc::default(),
-            commands,
             inbound: Mutex::new(received),
-            state,
             closed: AtomicBool::new(false),
-        };
+        });
+        tokio::spawn(sockets::keep(Arc::downgrade(&inner)));
+        tracing::debug!(connection = name, %url, "websocket connection set up");
         Ok(WebSocketConnection {
             slot: RegistrySlot::new(),
-            inner: Arc::new(inner),
+            inner,
         })
     }
 
@@ -514,10 +595,14 @@ impl Connection for WebSocketConnection {
     /// waiting and later calls fail with [`CallError::Closed`].
     async fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
-        let (done, finished) = oneshot::channel();
-        if self.inner.commands.send(Command::Close { done }).is_ok() {
-            let _ = tokio::time::timeout(CLOSE_WAIT, finished).await;
-        }
+        let finished = self.inner.sockets.all().into_iter().filter_map(|link| {
+            let (done, finished) = oneshot::channel();
+            link.commands
+                .send(Command::Close { done })
+                .ok()
+                .map(|()| finished)
+        });
+        let _ = tokio::time::timeout(CLOSE_WAIT, futures_util::future::join_all(finished)).await;
     }
 
     super::handle::handle_methods!(health = health::check, reload);

@@ -50,6 +50,10 @@ pub(super) struct Driver {
     ever_open: bool,
     /// Since when no socket is open (after the first one opened).
     down_since: Option<Instant>,
+    /// Whether its end is the connection's end, told as [`WebSocketEvent::Closed`]: the first
+    /// socket of a pool, which lives as long as the connection; the others end unannounced
+    /// when the pool lets them go.
+    speaks_for_connection: bool,
 }
 
 impl Driver {
@@ -58,6 +62,7 @@ impl Driver {
         commands: mpsc::UnboundedReceiver<Command>,
         inbound: mpsc::Sender<WebSocketMessage>,
         state: watch::Sender<LinkState>,
+        speaks_for_connection: bool,
     ) -> Self {
         Driver {
             shared,
@@ -67,6 +72,7 @@ impl Driver {
             pending: VecDeque::new(),
             ever_open: false,
             down_since: None,
+            speaks_for_connection,
         }
     }
 
@@ -256,7 +262,9 @@ impl Driver {
             }
         }
         self.publish(LinkState::Closed);
-        self.shared.emit(WebSocketEvent::Closed);
+        if self.speaks_for_connection {
+            self.shared.emit(WebSocketEvent::Closed);
+        }
         tracing::debug!(connection = self.name(), "websocket closed");
         for done in dones {
             let _ = done.send(());

@@ -105,16 +105,16 @@ impl Driver {
                     }
                     Some(Command::Wake) => {}
                     Some(Command::Reconnect) => {
-                        close_socket(sink, source).await;
+                        close_socket(sink, source, &inbound).await;
                         return self.moved();
                     }
                     Some(Command::Close { done }) => {
-                        close_socket(sink, source).await;
+                        close_socket(sink, source, &inbound).await;
                         self.finish(Some(done));
                         return Served::Stop;
                     }
                     None => {
-                        close_socket(sink, source).await;
+                        close_socket(sink, source, &inbound).await;
                         self.finish(None);
                         return Served::Stop;
                     }
@@ -153,7 +153,7 @@ impl Driver {
                     }
                     Read::Failed(reason) => return self.dropped(reason),
                     Read::NoReceiver => {
-                        close_socket(sink, source).await;
+                        close_socket(sink, source, &inbound).await;
                         self.finish(None);
                         return Served::Stop;
                     }
@@ -242,14 +242,22 @@ async fn tick(pinger: &mut Option<Interval>) {
 }
 
 /// Sends a close frame and waits a little for the server's answer.
-async fn close_socket(mut sink: Sink, mut source: Source) {
+/// Messages the server sent before it read the close frame (answers to frames written just
+/// before) still go to `recv`: a socket reopened for new settings or its `max_lifetime` loses
+/// nothing the server sent on it.
+async fn close_socket(mut sink: Sink, mut source: Source, inbound: &mpsc::Sender<WebSocketMessage>) {
     let frame = CloseFrame {
         code: CloseCode::Normal,
         reason: "".into(),
     };
     let _ = tokio::time::timeout(CLOSE_LIMIT, async {
         if sink.send(Message::Close(Some(frame))).await.is_ok() {
-            while let Some(Ok(_)) = source.next().await {}
+            while let Some(Ok(frame)) = source.next().await {
+                if let Some(message) = WebSocketMessage::from_frame(frame) {
+                    // No receiver (the connection is gone): nothing to keep it for.
+                    let _ = inbound.send(message).await;
+                }
+            }
         }
     })
     .await;

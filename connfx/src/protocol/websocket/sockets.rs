@@ -1,0 +1,250 @@
+//! The sockets of one connection: one, or a pool of them (`pool(...)`), each kept open by a
+//! driver task of its own and reconnecting on its own. A send takes the next free open socket
+//! in turn; every socket's messages go to the connection's one inbound queue.
+//!
+//! Written here rather than taken from a pool crate (bb8, deadpool): those lend a connection
+//! to one caller at a time and check it back in, where a WebSocket takes frames from many
+//! callers at once and keeps itself open; what is left is choosing a socket, growing when all
+//! are busy and letting idle ones go, about a hundred lines.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::driver::Driver;
+use super::link::{Command, LinkState, Settings, Shared};
+use super::{Inner, WebSocketMessage};
+
+/// How often the pool looks for idle or old sockets at most, and at least.
+const REAP_FLOOR: Duration = Duration::from_millis(10);
+const REAP_CEILING: Duration = Duration::from_secs(5);
+
+/// One socket: the commands its driver takes, the state it publishes, and how it is used.
+pub(super) struct Link {
+    pub(super) commands: mpsc::UnboundedSender<Command>,
+    pub(super) state: watch::Receiver<LinkState>,
+    /// Sends handed to it and not answered yet.
+    busy: AtomicU32,
+    /// When it last took a send (or was made), in ms since the pool's epoch: `idle_timeout`.
+    used: AtomicU64,
+    /// When its socket was last (re)opened for `max_lifetime`, in ms since the epoch.
+    born: AtomicU64,
+}
+
+impl Link {
+    fn is_open(&self) -> bool {
+        matches!(*self.state.borrow(), LinkState::Open)
+    }
+}
+
+/// A send's hold on its socket: counted busy until dropped, which marks it used.
+pub(super) struct Held<'a> {
+    pub(super) link: Arc<Link>,
+    sockets: &'a Sockets,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.link.busy.fetch_sub(1, Relaxed);
+        self.link.used.store(self.sockets.now(), Relaxed);
+    }
+}
+
+/// The connection's sockets.
+pub(super) struct Sockets {
+    shared: Arc<Shared>,
+    inbound: mpsc::Sender<WebSocketMessage>,
+    links: RwLock<Vec<Arc<Link>>>,
+    /// Where the next send starts looking, so sends go round.
+    next: AtomicUsize,
+    epoch: Instant,
+}
+
+/// How many sockets `settings` keep at least (one) and at most.
+fn bounds(settings: &Settings) -> (usize, usize) {
+    match &settings.config.pool {
+        None => (1, 1),
+        Some(pool) => {
+            let max = pool.max_size.max(1) as usize;
+            ((pool.min_idle as usize).clamp(1, max), max)
+        }
+    }
+}
+
+impl Sockets {
+    /// The sockets `shared`'s settings keep at least, opening in the background.
+    pub(super) fn new(shared: Arc<Shared>, inbound: mpsc::Sender<WebSocketMessage>) -> Sockets {
+        let sockets = Sockets {
+            shared,
+            inbound,
+            links: RwLock::default(),
+            next: AtomicUsize::new(0),
+            epoch: Instant::now(),
+        };
+        sockets.fill();
+        sockets
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<Link>>> {
+        self.links.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every socket now.
+    pub(super) fn all(&self) -> Vec<Arc<Link>> {
+        self.read().clone()
+    }
+
+    /// The socket for one send: the next open one that has no send under way; when every
+    /// open one is busy, the least busy, and one more opens in the background if the pool has
+    /// room; when none is open, the next in turn (the send waits for its reconnect).
+    pub(super) fn pick(&self) -> Held<'_> {
+        let links = self.read();
+        let hold = |link: &Arc<Link>| {
+            link.busy.fetch_add(1, Relaxed);
+            Held {
+                link: Arc::clone(link),
+                sockets: self,
+            }
+        };
+        // Counted under the read lock, so the reaper (holding the write lock) never lets a
+        // socket go between its choice and its send.
+        let max = bounds(&self.shared.settings.load()).1;
+        if let ([only], 1) = (links.as_slice(), max) {
+            return hold(only);
+        }
+        // Never empty: `new` opens at least one socket and `reap` keeps at least one.
+        let start = self.next.fetch_add(1, Relaxed) % links.len().max(1);
+        let turn = links.iter().cycle().skip(start).take(links.len());
+        let open = turn.filter(|link| link.is_open());
+        let Some(least) = open.min_by_key(|link| link.busy.load(Relaxed)) else {
+            return hold(&links[start]);
+        };
+        let held = hold(least);
+        let grow = held.link.busy.load(Relaxed) > 1 && links.len() < max;
+        drop(links);
+        if grow {
+            self.grow();
+        }
+        held
+    }
+
+    /// One more socket, if the pool still has room once the write lock is held.
+    fn grow(&self) {
+        let max = bounds(&self.shared.settings.load()).1;
+        let mut links = self.links.write().unwrap_or_else(PoisonError::into_inner);
+        if links.len() < max {
+            let link = self.open(links.is_empty());
+            links.push(link);
+            tracing::debug!(connection = %self.shared.name, sockets = links.len(), "websocket pool grew");
+        }
+    }
+
+    /// Opens sockets up to the settings' least number.
+    fn fill(&self) {
+        let floor = bounds(&self.shared.settings.load()).0;
+        let mut links = self.links.write().unwrap_or_else(PoisonError::into_inner);
+        while links.len() < floor {
+            let link = self.open(links.is_empty());
+            links.push(link);
+        }
+    }
+
+    /// A new socket and its driver task (which opens it at once).
+    fn open(&self, first: bool) -> Arc<Link> {
+        let (commands, orders) = mpsc::unbounded_channel();
+        let (publish, state) = watch::channel(LinkState::Connecting);
+        let driver = Driver::new(
+            Arc::clone(&self.shared),
+            orders,
+            self.inbound.clone(),
+            publish,
+            first,
+        );
+        tokio::spawn(driver.run());
+        let now = self.now();
+        Arc::new(Link {
+            commands,
+            state,
+            busy: AtomicU32::new(0),
+            used: AtomicU64::new(now),
+            born: AtomicU64::new(now),
+        })
+    }
+
+    /// Lets go of sockets beyond the least number that sent nothing for `idle_timeout` (the
+    /// newest first), reopens those older than `max_lifetime`, and opens up to the least
+    /// number (a reload may have raised it).
+    fn reap(&self) {
+        let settings = self.shared.settings.load();
+        let Some(pool) = &settings.config.pool else {
+            return;
+        };
+        let (floor, _) = bounds(&settings);
+        let idle = u64::try_from(pool.idle_timeout.as_millis()).unwrap_or(u64::MAX);
+        let now = self.now();
+        let mut retired = Vec::new();
+        {
+            let mut links = self.links.write().unwrap_or_else(PoisonError::into_inner);
+            let mut index = links.len();
+            while index > floor {
+                index -= 1;
+                let link = &links[index];
+                if link.busy.load(Relaxed) == 0 && now.saturating_sub(link.used.load(Relaxed)) >= idle {
+                    retired.push(links.remove(index));
+                }
+            }
+            if let Some(lifetime) = pool.max_lifetime {
+                let lifetime = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX);
+                for link in links.iter() {
+                    if now.saturating_sub(link.born.load(Relaxed)) >= lifetime {
+                        link.born.store(now, Relaxed);
+                        // Frames already handed to it are written first; later ones wait.
+                        let _ = link.commands.send(Command::Reconnect);
+                    }
+                }
+            }
+        }
+        if !retired.is_empty() {
+            tracing::debug!(connection = %self.shared.name, retired = retired.len(), "websocket pool let idle sockets go");
+        }
+        for link in retired {
+            let (done, _) = oneshot::channel();
+            let _ = link.commands.send(Command::Close { done });
+        }
+        self.fill();
+    }
+
+    /// How long until the next look: a quarter of the shortest of `idle_timeout` and
+    /// `max_lifetime`, within bounds; without a pool, only whether a reload added one.
+    fn period(&self) -> Duration {
+        let settings = self.shared.settings.load();
+        let shortest = settings.config.pool.as_ref().map(|pool| match pool.max_lifetime {
+            Some(lifetime) => lifetime.min(pool.idle_timeout),
+            None => pool.idle_timeout,
+        });
+        shortest.map_or(REAP_CEILING, |d| (d / 4).clamp(REAP_FLOOR, REAP_CEILING))
+    }
+}
+
+/// Keeps the pool of `inner` to its settings until the connection is closed or dropped.
+pub(super) async fn keep(inner: Weak<Inner>) {
+    loop {
+        let Some(period) = inner.upgrade().map(|inner| inner.sockets.period()) else {
+            return;
+        };
+        tokio::time::sleep(period).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        if inner.is_closed() {
+            return;
+        }
+        inner.sockets.reap();
+    }
+}
