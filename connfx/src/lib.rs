@@ -401,6 +401,8 @@ pub use connection::{Connection, ConnectionConfig};
 pub use duration::HumanDuration;
 pub use error::{CallError, ConnectError, ConnectFailure, Error};
 pub use health::{Health, HealthEntry, HealthReport, HealthState};
+#[cfg(all(feature = "graphql", feature = "websocket"))]
+pub use protocol::graphql::GraphqlSubscriptions;
 #[cfg(feature = "graphql")]
 pub use protocol::graphql::{
     GraphqlConfig, GraphqlConnection, GraphqlError, GraphqlRequest, GraphqlResponse,

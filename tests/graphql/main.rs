@@ -7,7 +7,11 @@ mod calls;
 mod ports;
 mod resilience;
 mod server;
+#[cfg(feature = "websocket")]
+mod subscriptions;
 mod wiring;
+#[cfg(feature = "websocket")]
+mod ws_server;
 
 use connfx::{Connection, GraphqlConfig, GraphqlConnection};
 use serde_json::{Value, json};

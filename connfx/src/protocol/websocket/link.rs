@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::handshake::{Failure, Handshake};
@@ -20,6 +20,14 @@ use crate::resilience::retry::StopReason;
 pub(super) enum Command {
     /// Write one frame; the answer says whether it was written (and flushed).
     Send {
+        frame: Message,
+        reply: oneshot::Sender<Result<(), CallError>>,
+    },
+    /// Write one frame on socket number `socket` only: refused, never kept for later, when
+    /// that socket is no longer the open one (see [`Shared::sockets`]). For protocols on top
+    /// whose every socket starts with a greeting that must go first.
+    SendOn {
+        socket: u64,
         frame: Message,
         reply: oneshot::Sender<Result<(), CallError>>,
     },
@@ -93,6 +101,9 @@ pub(super) struct Shared {
     /// Read by the driver at each handshake and each socket it serves, by a send for its
     /// deadline and by the health check.
     pub(super) settings: ArcSwap<Settings>,
+    /// How many sockets have been opened so far, bumped before the new one is served (so
+    /// before its `Connected`/`Reconnected` event); the number of the open socket, if any.
+    pub(super) sockets: watch::Sender<u64>,
 }
 
 /// One generation of a connection's settings, and what was built from them.

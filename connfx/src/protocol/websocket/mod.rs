@@ -437,6 +437,33 @@ impl WebSocketConnection {
         });
     }
 
+    /// How many sockets have been opened so far: the number of the open socket, if one is
+    /// open, changing when the next one opens (before its `Connected`/`Reconnected` event).
+    /// For protocols on top that greet every new socket ([`send_text_on`](Self::send_text_on)).
+    #[cfg(feature = "graphql")]
+    pub(crate) fn sockets(&self) -> watch::Receiver<u64> {
+        self.inner.shared.sockets.subscribe()
+    }
+
+    /// Sends a text message on socket number `socket` (see [`sockets`](Self::sockets)) only:
+    /// unlike `send_text`, it never waits for the next socket, and fails at once when `socket`
+    /// is not open (any more), so a frame meant to follow a greeting never lands on a socket
+    /// that was not greeted.
+    ///
+    /// # Errors
+    /// [`CallError::Transport`] when that socket is gone or the write broke it;
+    /// [`CallError::Closed`] after `close`.
+    #[cfg(feature = "graphql")]
+    pub(crate) async fn send_text_on(&self, socket: u64, text: String) -> Result<(), CallError> {
+        let (reply, answer) = oneshot::channel();
+        let frame = Message::text(text);
+        self.inner
+            .commands
+            .send(Command::SendOn { socket, frame, reply })
+            .map_err(|_| self.closed())?;
+        answer.await.unwrap_or_else(|_| Err(self.closed()))
+    }
+
     async fn send_frame(&self, frame: Message) -> Result<(), CallError> {
         if self.is_closed() {
             return Err(self.closed());
@@ -489,6 +516,7 @@ impl Connection for WebSocketConnection {
             name: name.to_owned(),
             events: Emitter::new(),
             settings: ArcSwap::from_pointee(settings),
+            sockets: watch::Sender::new(0),
         });
         let (commands, orders) = mpsc::unbounded_channel();
         let (inbound, received) = mpsc::channel(INBOUND_CAPACITY);

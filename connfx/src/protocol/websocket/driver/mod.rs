@@ -168,6 +168,7 @@ impl Driver {
             }
         };
         self.ever_open = true;
+        self.shared.sockets.send_modify(|opened| *opened += 1);
         self.publish(LinkState::Open);
         self.shared.emit(event);
     }
@@ -200,6 +201,10 @@ impl Driver {
                 self.pending.push_back(Pending { frame, reply });
                 true
             }
+            Some(Command::SendOn { reply, .. }) => {
+                let _ = reply.send(Err(self.gone()));
+                true
+            }
             Some(Command::Close { done }) => {
                 self.finish(Some(done));
                 false
@@ -219,6 +224,9 @@ impl Driver {
                 out = &mut work => return Some(out),
                 command = self.commands.recv() => match command {
                     Some(Command::Send { frame, reply }) => self.pending.push_back(Pending { frame, reply }),
+                    Some(Command::SendOn { reply, .. }) => {
+                        let _ = reply.send(Err(self.gone()));
+                    }
                     // No socket yet: the next handshake reads the new settings anyway.
                     Some(Command::Wake | Command::Reconnect) => {}
                     Some(Command::Close { done }) => {
@@ -248,7 +256,7 @@ impl Driver {
         let mut dones = Vec::from_iter(done);
         while let Ok(command) = self.commands.try_recv() {
             match command {
-                Command::Send { reply, .. } => {
+                Command::Send { reply, .. } | Command::SendOn { reply, .. } => {
                     let _ = reply.send(Err(closed()));
                 }
                 Command::Close { done } => dones.push(done),
@@ -260,6 +268,14 @@ impl Driver {
         tracing::debug!(connection = self.name(), "websocket closed");
         for done in dones {
             let _ = done.send(());
+        }
+    }
+
+    /// The error of a [`Command::SendOn`] whose socket is not the open one.
+    fn gone(&self) -> CallError {
+        CallError::Transport {
+            connection: self.shared.name.clone(),
+            message: "the socket the frame was meant for is gone".to_owned(),
         }
     }
 
