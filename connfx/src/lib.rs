@@ -306,6 +306,9 @@
 //! - **GraphQL rides on HTTP** (feature `graphql`): a `GraphqlConnection` is an HTTP connection
 //!   to one endpoint, with the same config type and policy stack; an answer with `errors` is
 //!   `CallError::Graphql`, not a transport failure. See the `protocol::graphql` docs.
+//!   Subscriptions go over a WebSocket connection speaking `graphql-transport-ws`
+//!   (`GraphqlSubscriptions`, features `graphql` and `websocket`), resent on every new socket;
+//!   see the `protocol::graphql::subscription` docs.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
 //! - **A derived struct owns one registry for its life**: `connect` builds it once;

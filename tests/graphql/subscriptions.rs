@@ -267,3 +267,105 @@ async fn variables_that_are_not_an_object_are_refused_before_anything_is_sent() 
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn a_server_ping_is_answered_with_pong() {
+    let server = GraphqlWsServer::start().await;
+    let headers = json!({ "Sec-WebSocket-Protocol": "graphql-transport-ws" });
+    let ws = websocket(&server.url(), headers).await;
+    let subs = GraphqlSubscriptions::with_init_payload(ws, json!({ "ping": true }));
+    let mut counted = subs
+        .subscribe::<Counted>(COUNTER, json!({ "to": 1 }))
+        .await
+        .unwrap();
+    assert_eq!(counter(&mut counted).await, 1);
+    eventually("the client's pong", || {
+        server.seen.pongs.load(std::sync::atomic::Ordering::SeqCst) == 1
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_give_up_is_an_error_item_and_the_subscription_resumes_when_the_server_is_back() {
+    let port = crate::ports::closed_port();
+    let server = GraphqlWsServer::start_on(port).await;
+    let config: WebSocketConfig = serde_json::from_value(json!({
+        "url": server.url(),
+        "headers": { "Sec-WebSocket-Protocol": "graphql-transport-ws" },
+        "retry": { "max_attempts": 2, "initial_interval": "10ms", "max_interval": "10ms" },
+    }))
+    .unwrap();
+    let ws = WebSocketConnection::connect("live", config).await.unwrap();
+    let subs = GraphqlSubscriptions::new(ws);
+    let mut counted = subs.subscribe::<Counted>(COUNTER, ()).await.unwrap();
+    assert_eq!(counter(&mut counted).await, 1);
+
+    // The server goes away for good: two handshakes fail and the connection gives up.
+    drop(server);
+    let gave_up = timeout(LIMIT, async {
+        loop {
+            match counted.next().await {
+                Some(Ok(_)) => continue,
+                other => return other,
+            }
+        }
+    })
+    .await
+    .expect("the give-up in time");
+    assert!(
+        matches!(gave_up, Some(Err(CallError::RetriesExhausted { .. }))),
+        "{gave_up:?}"
+    );
+
+    // Back on the same port: after its pause the client tries again, by itself.
+    let server = GraphqlWsServer::start_on(port).await;
+    let resumed = timeout(LIMIT, async {
+        loop {
+            if let Some(Ok(counted)) = counted.next().await {
+                return counted.counter;
+            }
+        }
+    })
+    .await
+    .expect("items once the server is back");
+    assert_eq!(resumed, 1);
+    assert_eq!(server.seen.subscribe_ids(), [counted.id()]);
+}
+
+/// A `websocket` field of a derived struct is all a subscription client needs.
+#[derive(connfx::Connections)]
+#[connections(env_prefix = "GQLWS")]
+struct Live {
+    /// The API's subscription endpoint.
+    #[connection(
+        protocol = "websocket",
+        url = "ws://127.0.0.1:9/graphql",
+        headers("Sec-WebSocket-Protocol" = "graphql-transport-ws"),
+        retry(max_attempts = 5, initial_interval = "20ms")
+    )]
+    updates: WebSocketConnection,
+}
+
+#[tokio::test]
+async fn a_websocket_field_of_a_derived_struct_carries_subscriptions() {
+    let server = GraphqlWsServer::start().await;
+    let url = server.url();
+    let conns = Live::load_config_from(connfx::Sources::new().env_map([("GQLWS_UPDATES_URL", url.as_str())]))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let subs = GraphqlSubscriptions::new(conns.updates().clone());
+    let counted = subs
+        .subscribe::<Counted>(COUNTER, json!({ "to": 3 }))
+        .await
+        .unwrap();
+    let seen = timeout(
+        LIMIT,
+        counted.map(|item| item.unwrap().counter).collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the stream ends in time");
+    assert_eq!(seen, [1, 2, 3]);
+    conns.close().await;
+}

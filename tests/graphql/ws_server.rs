@@ -44,6 +44,9 @@ pub struct Seen {
     pub completes: Mutex<Vec<String>>,
     /// Sockets closed with 4401 (a `subscribe` before `connection_ack`).
     pub unauthorized: AtomicUsize,
+    /// `pong`s from the client (the server pings after its ack when the init payload says
+    /// `"ping": true`).
+    pub pongs: AtomicUsize,
 }
 
 impl Seen {
@@ -77,9 +80,15 @@ impl GraphqlWsServer {
         GraphqlWsServer::serve(TcpListener::bind("127.0.0.1:0").await.unwrap())
     }
 
-    /// A server on `port` (one a client is already trying).
+    /// A server on `port` (one a client is already trying, or one a stopped server left).
     pub async fn start_on(port: u16) -> GraphqlWsServer {
-        GraphqlWsServer::serve(TcpListener::bind(("127.0.0.1", port)).await.unwrap())
+        for _ in 0..50 {
+            if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)).await {
+                return GraphqlWsServer::serve(listener);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("cannot bind port {port} again");
     }
 
     fn serve(listener: TcpListener) -> GraphqlWsServer {
@@ -170,6 +179,9 @@ async fn connection(tcp: TcpStream, seen: Arc<Seen>, mut kill: broadcast::Receiv
                         seen.inits.lock().unwrap().push(message["payload"].clone());
                         acked = true;
                         let _ = out.send(text_of(json!({ "type": "connection_ack" })));
+                        if message["payload"]["ping"] == true {
+                            let _ = out.send(text_of(json!({ "type": "ping" })));
+                        }
                     }
                     "subscribe" => {
                         seen.subscribes.lock().unwrap().push((id.clone(), message["payload"].clone()));
@@ -192,6 +204,9 @@ async fn connection(tcp: TcpStream, seen: Arc<Seen>, mut kill: broadcast::Receiv
                     }
                     "ping" => {
                         let _ = out.send(text_of(json!({ "type": "pong" })));
+                    }
+                    "pong" => {
+                        seen.pongs.fetch_add(1, Ordering::SeqCst);
                     }
                     _ => {}
                 }
