@@ -3,10 +3,15 @@
 //! connection used through the derive and the dynamic registry.
 
 mod calls;
+#[cfg(feature = "websocket")]
+mod independent;
 #[path = "../support/ports.rs"]
 mod ports;
 mod resilience;
 mod server;
+#[path = "../support/services.rs"]
+#[cfg(feature = "websocket")]
+mod services;
 #[cfg(feature = "websocket")]
 mod subscriptions;
 mod wiring;
