@@ -99,6 +99,7 @@ pub use message::SUBPROTOCOL;
 pub use stream::Subscription;
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -276,13 +277,13 @@ impl GraphqlSubscriptions {
         };
         self.inner.commands.send(subscribe).map_err(|_| self.closed())?;
         done.await.map_err(|_| self.closed())?;
-        let connection = self.name().to_owned();
-        Ok(Subscription::new(
+        Ok(Subscription {
             id,
-            connection,
-            received,
-            self.inner.commands.clone(),
-        ))
+            connection: self.name().to_owned(),
+            items: received,
+            commands: self.inner.commands.clone(),
+            data: PhantomData,
+        })
     }
 
     fn name(&self) -> &str {

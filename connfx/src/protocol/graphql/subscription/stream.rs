@@ -47,30 +47,17 @@ use crate::protocol::graphql::response::{Answer, into_data};
 /// [`CallError::Closed`]: crate::CallError::Closed
 #[must_use = "a subscription is completed when dropped"]
 pub struct Subscription<T> {
-    id: String,
-    connection: String,
-    items: mpsc::UnboundedReceiver<Item>,
-    commands: mpsc::UnboundedSender<Command>,
+    pub(super) id: String,
+    /// The WebSocket connection's name, for errors.
+    pub(super) connection: String,
+    pub(super) items: mpsc::UnboundedReceiver<Item>,
+    /// To the pump, for `complete` on drop.
+    pub(super) commands: mpsc::UnboundedSender<Command>,
     /// `fn() -> T`: the stream makes `T`s, it holds none (so it is `Send` and `Unpin` whatever `T`).
-    _data: PhantomData<fn() -> T>,
+    pub(super) data: PhantomData<fn() -> T>,
 }
 
 impl<T> Subscription<T> {
-    pub(super) fn new(
-        id: String,
-        connection: String,
-        items: mpsc::UnboundedReceiver<Item>,
-        commands: mpsc::UnboundedSender<Command>,
-    ) -> Self {
-        Subscription {
-            id,
-            connection,
-            items,
-            commands,
-            _data: PhantomData,
-        }
-    }
-
     /// The subscription's id on the connection (the `id` of its protocol messages), the same
     /// across reconnects.
     ///
