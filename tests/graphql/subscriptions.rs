@@ -369,3 +369,25 @@ async fn a_websocket_field_of_a_derived_struct_carries_subscriptions() {
     assert_eq!(seen, [1, 2, 3]);
     conns.close().await;
 }
+
+#[tokio::test]
+async fn a_server_that_does_not_acknowledge_within_the_connect_timeout_is_reported_once() {
+    let server = GraphqlWsServer::start().await;
+    let config: WebSocketConfig = serde_json::from_value(json!({
+        "url": server.url(),
+        "headers": { "Sec-WebSocket-Protocol": "graphql-transport-ws" },
+        "timeout": { "connect": "200ms" },
+    }))
+    .unwrap();
+    let ws = WebSocketConnection::connect("live", config).await.unwrap();
+    let subs = GraphqlSubscriptions::with_init_payload(ws, json!({ "silent": true }));
+    let mut waiting = subs.subscribe::<Counted>(COUNTER, ()).await.unwrap();
+    let item = next(&mut waiting).await;
+    assert!(
+        matches!(item, Some(Err(CallError::Timeout { after, .. })) if after == Duration::from_millis(200)),
+        "{item:?}"
+    );
+    // Told once; the subscription is still waiting, never sent before an acknowledgement.
+    assert!(timeout(Duration::from_millis(500), waiting.next()).await.is_err());
+    assert!(server.seen.subscribe_ids().is_empty());
+}

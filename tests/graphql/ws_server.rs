@@ -8,7 +8,8 @@
 //! - `boom`: an `error` message;
 //! - `partial`: one `next` with data and `errors`.
 //!
-//! It records what it saw, and can drop every socket at once (a redeploy).
+//! It records what it saw, and can drop every socket at once (a redeploy). An init payload with
+//! `"silent": true` is never acknowledged.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -177,6 +178,10 @@ async fn connection(tcp: TcpStream, seen: Arc<Seen>, mut kill: broadcast::Receiv
                 match message["type"].as_str().unwrap_or_default() {
                     "connection_init" => {
                         seen.inits.lock().unwrap().push(message["payload"].clone());
+                        // A server that never answers, for the client's limit.
+                        if message["payload"]["silent"] == true {
+                            continue;
+                        }
                         acked = true;
                         let _ = out.send(text_of(json!({ "type": "connection_ack" })));
                         if message["payload"]["ping"] == true {

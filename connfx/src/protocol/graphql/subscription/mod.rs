@@ -77,7 +77,9 @@
 //!   gives up a round of handshakes, every live subscription yields its error and stays live; a
 //!   new round starts after a pause of 1 s, doubling up to 30 s while rounds fail (with no live
 //!   subscription, at the next one). A server that does not answer `connection_init` within
-//!   10 s is reported once per socket as [`CallError::Timeout`]; the answer is still awaited.
+//!   the WebSocket connection's `timeout.connect` (10 s when unset: the greeting is the end of
+//!   opening the connection) is reported once per socket as [`CallError::Timeout`]; the answer
+//!   is still awaited.
 //!   Only [`close`](crate::Connection::close) ends every stream, with [`CallError::Closed`].
 //! - **Dropping a [`Subscription`] sends `complete`** (when a socket is acknowledged; a socket
 //!   that dropped took the operation with it). The server's `complete` ends the stream.

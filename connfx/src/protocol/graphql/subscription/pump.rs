@@ -12,9 +12,9 @@ use tokio::time::Instant;
 use super::message::{Incoming, Outgoing, Request};
 use crate::{CallError, WebSocketConnection, WebSocketMessage};
 
-/// How long the server may take to answer `connection_init` before the live subscriptions are
-/// told (once per socket); the answer is still awaited.
-pub(super) const ACK_LIMIT: Duration = Duration::from_secs(10);
+/// How long the server may take to answer `connection_init` when the WebSocket connection's
+/// `timeout.connect` is unset (its own default for the handshake).
+const DEFAULT_ACK_LIMIT: Duration = Duration::from_secs(10);
 
 /// The first pause after the WebSocket connection gave up reconnecting, before the next round
 /// of handshakes; it doubles up to [`MAX_PAUSE`] while rounds keep failing.
@@ -48,8 +48,9 @@ pub(super) enum Item {
 enum Phase {
     /// No socket greeted yet (or the greeted one is gone).
     Waiting,
-    /// `connection_init` went out on `socket`; no `connection_ack` yet.
-    Greeting { socket: u64, since: Instant, told: bool },
+    /// `connection_init` went out on `socket`; no `connection_ack` yet. Past `due` the live
+    /// subscriptions are told, once (`told`).
+    Greeting { socket: u64, due: Instant, told: bool },
     /// `socket` is acknowledged: subscriptions go out on it.
     Acked { socket: u64 },
 }
@@ -66,9 +67,7 @@ impl Phase {
     /// When the missing acknowledgement is worth telling the subscriptions about.
     fn ack_due(self) -> Option<Instant> {
         match self {
-            Phase::Greeting {
-                since, told: false, ..
-            } => Some(since + ACK_LIMIT),
+            Phase::Greeting { due, told: false, .. } => Some(due),
             _ => None,
         }
     }
@@ -201,7 +200,7 @@ impl Pump {
         self.rest = Rest::Awake;
         self.phase = Phase::Greeting {
             socket,
-            since: Instant::now(),
+            due: Instant::now() + self.ack_limit(),
             told: false,
         };
         let init = Outgoing::ConnectionInit {
@@ -332,16 +331,23 @@ impl Pump {
         }
     }
 
-    /// The server has not acknowledged in [`ACK_LIMIT`]: the subscriptions hear it once.
+    /// How long the server may take to answer `connection_init`: the WebSocket connection's
+    /// `timeout.connect`, since the greeting is the rest of opening the connection.
+    fn ack_limit(&self) -> Duration {
+        self.ws.config().timeout.connect.unwrap_or(DEFAULT_ACK_LIMIT)
+    }
+
+    /// The server has not acknowledged in time: the subscriptions hear it once.
     fn ack_late(&mut self) {
+        let limit = self.ack_limit();
         if let Phase::Greeting { told, .. } = &mut self.phase {
             *told = true;
         }
-        tracing::warn!(connection = self.name(), after = ?ACK_LIMIT, "no connection_ack from the GraphQL server");
+        tracing::warn!(connection = self.name(), after = ?limit, "no connection_ack from the GraphQL server");
         for live in self.live.values() {
             let _ = live.items.send(Item::Failed(CallError::Timeout {
                 connection: self.name().to_owned(),
-                after: ACK_LIMIT,
+                after: limit,
             }));
         }
     }
