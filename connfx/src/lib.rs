@@ -306,6 +306,9 @@
 //! - **GraphQL rides on HTTP** (feature `graphql`): a `GraphqlConnection` is an HTTP connection
 //!   to one endpoint, with the same config type and policy stack; an answer with `errors` is
 //!   `CallError::Graphql`, not a transport failure. See the `protocol::graphql` docs.
+//!   Subscriptions go over a WebSocket connection speaking `graphql-transport-ws`
+//!   (`GraphqlSubscriptions`, features `graphql` and `websocket`), resent on every new socket;
+//!   see the `protocol::graphql::subscription` docs.
 //! - **Typed and dynamic access**: `conns.registry()` returns a [`Registry`] holding handles to the
 //!   same live connections (connection types are cheap `Arc` handles).
 //! - **A derived struct owns one registry for its life**: `connect` builds it once;
@@ -401,6 +404,8 @@ pub use connection::{Connection, ConnectionConfig};
 pub use duration::HumanDuration;
 pub use error::{CallError, ConnectError, ConnectFailure, Error};
 pub use health::{Health, HealthEntry, HealthReport, HealthState};
+#[cfg(all(feature = "graphql", feature = "websocket"))]
+pub use protocol::graphql::GraphqlSubscriptions;
 #[cfg(feature = "graphql")]
 pub use protocol::graphql::{
     GraphqlConfig, GraphqlConnection, GraphqlError, GraphqlRequest, GraphqlResponse,

@@ -3,11 +3,20 @@
 //! connection used through the derive and the dynamic registry.
 
 mod calls;
+#[cfg(feature = "websocket")]
+mod independent;
 #[path = "../support/ports.rs"]
 mod ports;
 mod resilience;
 mod server;
+#[path = "../support/services.rs"]
+#[cfg(feature = "websocket")]
+mod services;
+#[cfg(feature = "websocket")]
+mod subscriptions;
 mod wiring;
+#[cfg(feature = "websocket")]
+mod ws_server;
 
 use connfx::{Connection, GraphqlConfig, GraphqlConnection};
 use serde_json::{Value, json};

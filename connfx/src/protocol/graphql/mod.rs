@@ -54,7 +54,9 @@
 //! - **Health** posts `{"query":"{__typename}"}` past the policies, like the HTTP check:
 //!   `data` → Ready; `errors` in a 2xx → Connected, with the first message; statuses as for HTTP
 //!   (429 Live, 503 and 4xx Connected, other 5xx Error); no answer → Error.
-//! - **Subscriptions** are not supported (they need a WebSocket or SSE transport).
+//! - **Subscriptions** go over a WebSocket connection speaking `graphql-transport-ws`
+//!   ([`GraphqlSubscriptions`], features `graphql` and `websocket`), not over this connection:
+//!   HTTP has no way to push results. Their decisions are in the [`subscription`] module.
 //!
 //! [`CallError::Graphql`]: crate::CallError::Graphql
 //! [`CallError::Decode`]: crate::CallError::Decode
@@ -66,6 +68,8 @@ pub(crate) mod error;
 mod health;
 mod request;
 mod response;
+#[cfg(feature = "websocket")]
+pub mod subscription;
 
 use std::fmt;
 use std::time::Duration;
@@ -80,6 +84,8 @@ pub use config::GraphqlConfig;
 pub use error::{GraphqlError, Location, PathSegment};
 pub use request::GraphqlRequest;
 pub use response::GraphqlResponse;
+#[cfg(feature = "websocket")]
+pub use subscription::{GraphqlSubscriptions, Subscription};
 
 /// A live GraphQL connection: one endpoint, reached through an [`HttpConnection`].
 ///

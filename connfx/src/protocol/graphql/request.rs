@@ -365,7 +365,7 @@ fn graphql_in_status(code: u16, body: &str) -> Option<Answer> {
 }
 
 /// The variables as a JSON object; `()` (JSON `null`) is none.
-fn variables_object(variables: impl Serialize) -> Result<Option<Map<String, Value>>, String> {
+pub(super) fn variables_object(variables: impl Serialize) -> Result<Option<Map<String, Value>>, String> {
     match serde_json::to_value(variables) {
         Ok(Value::Null) => Ok(None),
         Ok(Value::Object(map)) => Ok(Some(map)),

@@ -23,6 +23,14 @@ pub(super) enum Command {
         frame: Message,
         reply: oneshot::Sender<Result<(), CallError>>,
     },
+    /// Write one frame on socket number `socket` only: refused, never kept for later, when
+    /// that socket is no longer the open one (see `Driver::opened`). For protocols on top
+    /// whose every socket starts with a greeting that must go first.
+    SendOn {
+        socket: u64,
+        frame: Message,
+        reply: oneshot::Sender<Result<(), CallError>>,
+    },
     /// The connection gave up: start a new round of handshakes.
     Wake,
     /// Send a close frame and stop for good.

@@ -512,6 +512,38 @@ impl WebSocketConnection {
         });
     }
 
+    /// How many sockets the first socket's task has opened so far: the number of the open
+    /// socket, if one is open, changing when the next one opens (before its
+    /// `Connected`/`Reconnected` event). For protocols on top that greet every new socket
+    /// ([`send_text_on`](Self::send_text_on)); they use the first socket only (of a pool, the
+    /// one that lives as long as the connection).
+    #[cfg(feature = "graphql")]
+    pub(crate) fn opened_sockets(&self) -> watch::Receiver<u64> {
+        match self.inner.sockets.first() {
+            Some(link) => link.opened.clone(),
+            None => watch::channel(0).1,
+        }
+    }
+
+    /// Sends a text message on the first socket, if it is still socket number `socket` (see
+    /// [`opened_sockets`](Self::opened_sockets)): unlike `send_text`, it never waits for the
+    /// next socket, and fails at once when `socket` is not open (any more), so a frame meant
+    /// to follow a greeting never lands on a socket that was not greeted.
+    ///
+    /// # Errors
+    /// [`CallError::Transport`] when that socket is gone or the write broke it;
+    /// [`CallError::Closed`] after `close`.
+    #[cfg(feature = "graphql")]
+    pub(crate) async fn send_text_on(&self, socket: u64, text: String) -> Result<(), CallError> {
+        let (reply, answer) = oneshot::channel();
+        let frame = Message::text(text);
+        let link = self.inner.sockets.first().ok_or_else(|| self.closed())?;
+        link.commands
+            .send(Command::SendOn { socket, frame, reply })
+            .map_err(|_| self.closed())?;
+        answer.await.unwrap_or_else(|_| Err(self.closed()))
+    }
+
     async fn send_frame(&self, frame: Message) -> Result<(), CallError> {
         if self.is_closed() {
             return Err(self.closed());

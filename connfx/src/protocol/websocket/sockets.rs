@@ -25,6 +25,9 @@ const REAP_CEILING: Duration = Duration::from_secs(5);
 pub(super) struct Link {
     pub(super) commands: mpsc::UnboundedSender<Command>,
     pub(super) state: watch::Receiver<LinkState>,
+    /// How many sockets it has opened: the number of the open one.
+    #[cfg_attr(not(feature = "graphql"), allow(dead_code))]
+    pub(super) opened: watch::Receiver<u64>,
     /// Sends handed to it and not answered yet.
     busy: AtomicU32,
     /// When it last took a send (or was made), in ms since the pool's epoch: `idle_timeout`.
@@ -100,6 +103,12 @@ impl Sockets {
         self.read().clone()
     }
 
+    /// The first socket, which lives as long as the connection.
+    #[cfg_attr(not(feature = "graphql"), allow(dead_code))]
+    pub(super) fn first(&self) -> Option<Arc<Link>> {
+        self.read().first().cloned()
+    }
+
     /// The socket for one send: the next open one that has no send under way; when every
     /// open one is busy, the least busy, and one more opens in the background if the pool has
     /// room; when none is open, the next in turn (the send waits for its reconnect).
@@ -159,18 +168,15 @@ impl Sockets {
     fn open(&self, first: bool) -> Arc<Link> {
         let (commands, orders) = mpsc::unbounded_channel();
         let (publish, state) = watch::channel(LinkState::Connecting);
-        let driver = Driver::new(
-            Arc::clone(&self.shared),
-            orders,
-            self.inbound.clone(),
-            publish,
-            first,
-        );
+        let (count, opened) = watch::channel(0);
+        let shared = Arc::clone(&self.shared);
+        let driver = Driver::new(shared, orders, self.inbound.clone(), publish, count, first);
         tokio::spawn(driver.run());
         let now = self.now();
         Arc::new(Link {
             commands,
             state,
+            opened,
             busy: AtomicU32::new(0),
             used: AtomicU64::new(now),
             born: AtomicU64::new(now),

@@ -50,6 +50,9 @@ pub(super) struct Driver {
     ever_open: bool,
     /// Since when no socket is open (after the first one opened).
     down_since: Option<Instant>,
+    /// How many sockets it has opened so far, bumped before the new one is served (so before
+    /// its `Connected`/`Reconnected` event): the number of the open socket, if any.
+    opened: watch::Sender<u64>,
     /// Whether its end is the connection's end, told as [`WebSocketEvent::Closed`]: the first
     /// socket of a pool, which lives as long as the connection; the others end unannounced
     /// when the pool lets them go.
@@ -62,6 +65,7 @@ impl Driver {
         commands: mpsc::UnboundedReceiver<Command>,
         inbound: mpsc::Sender<WebSocketMessage>,
         state: watch::Sender<LinkState>,
+        opened: watch::Sender<u64>,
         speaks_for_connection: bool,
     ) -> Self {
         Driver {
@@ -72,6 +76,7 @@ impl Driver {
             pending: VecDeque::new(),
             ever_open: false,
             down_since: None,
+            opened,
             speaks_for_connection,
         }
     }
@@ -174,6 +179,7 @@ impl Driver {
             }
         };
         self.ever_open = true;
+        self.opened.send_modify(|opened| *opened += 1);
         self.publish(LinkState::Open);
         self.shared.emit(event);
     }
@@ -206,6 +212,10 @@ impl Driver {
                 self.pending.push_back(Pending { frame, reply });
                 true
             }
+            Some(Command::SendOn { reply, .. }) => {
+                let _ = reply.send(Err(self.gone()));
+                true
+            }
             Some(Command::Close { done }) => {
                 self.finish(Some(done));
                 false
@@ -225,6 +235,9 @@ impl Driver {
                 out = &mut work => return Some(out),
                 command = self.commands.recv() => match command {
                     Some(Command::Send { frame, reply }) => self.pending.push_back(Pending { frame, reply }),
+                    Some(Command::SendOn { reply, .. }) => {
+                        let _ = reply.send(Err(self.gone()));
+                    }
                     // No socket yet: the next handshake reads the new settings anyway.
                     Some(Command::Wake | Command::Reconnect) => {}
                     Some(Command::Close { done }) => {
@@ -254,7 +267,7 @@ impl Driver {
         let mut dones = Vec::from_iter(done);
         while let Ok(command) = self.commands.try_recv() {
             match command {
-                Command::Send { reply, .. } => {
+                Command::Send { reply, .. } | Command::SendOn { reply, .. } => {
                     let _ = reply.send(Err(closed()));
                 }
                 Command::Close { done } => dones.push(done),
@@ -268,6 +281,14 @@ impl Driver {
         tracing::debug!(connection = self.name(), "websocket closed");
         for done in dones {
             let _ = done.send(());
+        }
+    }
+
+    /// The error of a [`Command::SendOn`] whose socket is not the open one.
+    fn gone(&self) -> CallError {
+        CallError::Transport {
+            connection: self.shared.name.clone(),
+            message: "the socket the frame was meant for is gone".to_owned(),
         }
     }
 

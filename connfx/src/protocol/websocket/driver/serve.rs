@@ -80,6 +80,8 @@ impl Driver {
         // A ping went out and nothing came back since.
         let mut unanswered = false;
         let mut closed_by_server = None;
+        // This socket's number, for sends bound to it.
+        let number = *self.opened.borrow();
         // A clone, so a reserved place in the buffer borrows this local, not `self`.
         let inbound = self.inbound.clone();
         loop {
@@ -102,6 +104,17 @@ impl Driver {
                             }
                             Err(broken) => return self.broken(broken, reply),
                         }
+                    }
+                    Some(Command::SendOn { socket, frame, reply }) => {
+                        if socket != number || closed_by_server.is_some() || reply.is_closed() {
+                            let _ = reply.send(Err(self.gone()));
+                            continue;
+                        }
+                        if let Err(broken) = self.write(&mut sink, frame).await {
+                            let _ = reply.send(Err(broken.error(self.name())));
+                            return self.dropped(broken.reason);
+                        }
+                        let _ = reply.send(Ok(()));
                     }
                     Some(Command::Wake) => {}
                     Some(Command::Reconnect) => {
