@@ -53,6 +53,14 @@ fn connfx_windowed() -> CircuitBreaker {
     })
 }
 
+/// connfx with lifetime counts on (`count_calls`, off by default): what they cost per call.
+fn connfx_counting() -> CircuitBreaker {
+    CircuitBreaker::new(CircuitBreakerConfig {
+        count_calls: true,
+        ..Default::default()
+    })
+}
+
 /// failsafe's default policy: success rate over a time window, or consecutive failures.
 fn failsafe_breaker() -> impl failsafe::futures::CircuitBreaker {
     failsafe::Config::new().build()
@@ -239,9 +247,10 @@ fn summary() {
     let rt = runtime();
     let cb = connfx_default();
     let windowed = connfx_windowed();
+    let counting = connfx_counting();
     let fs = failsafe_breaker();
     let mut svc = rt.block_on(async { tower_service() });
-    let mut rows: [Vec<f64>; 6] = Default::default();
+    let mut rows: [Vec<f64>; 7] = Default::default();
     for _ in 0..ROUNDS {
         rows[0].push(per_call(rt.block_on(noop_loop(N)), N));
         rows[1].push(per_call(rt.block_on(connfx_loop(&cb, N)), N));
@@ -249,8 +258,9 @@ fn summary() {
         rows[3].push(per_call(rt.block_on(connfx_loop(&windowed, N)), N));
         rows[4].push(per_call(rt.block_on(failsafe_loop(&fs, N_SLOW)), N_SLOW));
         rows[5].push(per_call(rt.block_on(tower_loop(&mut svc, N_SLOW)), N_SLOW));
+        rows[6].push(per_call(rt.block_on(connfx_loop(&counting, N)), N));
     }
-    let [noop, call, permit, call_windowed, failsafe, tower] = rows.map(median);
+    let [noop, call, permit, call_windowed, failsafe, tower, call_counting] = rows.map(median);
     let over = |x: f64| x - noop;
     println!(
         "\ncircuit breaker `call`, awaited in a tokio current-thread loop (ns per call, median of {ROUNDS} rounds)"
@@ -261,6 +271,7 @@ fn summary() {
     row("connfx cb.call(async ..), default config", call);
     row("connfx try_acquire + await + success, default", permit);
     row("connfx cb.call, failure-rate window on", call_windowed);
+    row("connfx cb.call, lifetime counts on (count_calls)", call_counting);
     row("failsafe 1.3 futures call, default policy", failsafe);
     row("tower-resilience 0.13 ready + call, defaults", tower);
     println!(
@@ -297,6 +308,7 @@ fn summary() {
             "4% failures",
             Stream::Failures,
         ),
+        ("count_calls on", connfx_counting, "healthy", Stream::Healthy),
     ];
     for (config, make, name, stream) in rows {
         let cb = make();

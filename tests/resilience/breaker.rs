@@ -6,6 +6,7 @@
 mod behaviour;
 mod gobreaker;
 mod group;
+mod lifetime;
 mod model;
 mod reconfigure;
 mod resilience4j;

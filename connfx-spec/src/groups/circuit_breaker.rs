@@ -89,6 +89,12 @@ macro_rules! circuit_breaker_group {
                 /// `quorum` alone.
                 #[serde(skip_serializing_if = "Option::is_none")]
                 quorum_share: Option<f64> = None => Number[0, 1];
+                /// Keep lifetime counts in `stats()`, whatever the trip rule: calls asked for,
+                /// rejected, succeeded, failed, and running now. Off by default: counting
+                /// writes on every call, where a closed breaker otherwise writes nothing while
+                /// all goes well (its cost is in BENCHMARKS.md). A connection's `metrics()`
+                /// counts its calls anyway.
+                count_calls: bool = false => Bool;
             }
         }
     };

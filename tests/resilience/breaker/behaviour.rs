@@ -503,8 +503,10 @@ fn config_reads_every_key_from_a_file_shape() {
         "server_error_threshold": 502,
         "scope": "local",
         "quorum": 3,
+        "count_calls": true,
     });
     let config: CircuitBreakerConfig = serde_json::from_value(json.clone()).unwrap();
+    assert!(config.count_calls);
     assert_eq!(config.window_duration, Some(Duration::from_secs(60)));
     assert_eq!(config.max_reset_timeout, Some(Duration::from_secs(300)));
     assert!(config.check().is_ok());

@@ -146,6 +146,7 @@ impl CircuitBreakerBuilder {
                 trip: self.trip,
                 listeners,
                 ready: Default::default(),
+                lifetime: Default::default(),
             }
         });
         CircuitBreaker {

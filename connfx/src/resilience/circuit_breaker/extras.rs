@@ -3,14 +3,14 @@
 //! Kept behind one lazily created box so that a plain breaker stays within 128 bytes and pays
 //! nothing for features it does not use.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::clock::{Clock, SystemClock};
 use super::events::Listeners;
-use super::stats::TripCounts;
+use super::stats::{Lifetime, TripCounts};
 
 /// A custom rule deciding, on a closed-state failure or slow call, whether to open.
 pub(crate) type TripPredicate = dyn Fn(&TripCounts) -> bool + Send + Sync;
@@ -23,9 +23,16 @@ pub(crate) struct Extras {
     pub(crate) listeners: Listeners,
     /// Woken on every transition and every freed probe slot, for `wait_until_ready`.
     pub(crate) ready: Notify,
+    /// Lifetime counts, made when `count_calls` first asks (a box: 2.5 KB of padded stripes
+    /// that a breaker not counting never carries).
+    pub(crate) lifetime: OnceLock<Box<Lifetime>>,
 }
 
 impl Extras {
+    pub(crate) fn lifetime(&self) -> &Lifetime {
+        self.lifetime.get_or_init(Box::default)
+    }
+
     pub(crate) fn now(&self) -> Duration {
         match &self.clock {
             Some(clock) => clock.now(),

@@ -32,6 +32,7 @@ const TIME_WINDOW: u8 = 1;
 const WINDOW_ON: u8 = 2;
 const SLOW_ON: u8 = 4;
 const PREDICATE: u8 = 8;
+const COUNT_CALLS: u8 = 16;
 
 /// The size of each half of the failure-rate window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,7 +117,9 @@ impl Policy {
         self.server_error_threshold
             .store(c.server_error_threshold.clamp(100, 599), Relaxed);
         let predicate = if predicate { PREDICATE } else { 0 };
-        self.flags.store(time | slow | window | predicate, Relaxed);
+        let count = if c.count_calls { COUNT_CALLS } else { 0 };
+        self.flags
+            .store(time | slow | window | predicate | count, Relaxed);
     }
 
     fn flags(&self) -> u8 {
@@ -143,11 +146,17 @@ impl Policy {
         self.flags() & SLOW_ON != 0
     }
 
-    /// Whether a fast success only ends a run of consecutive failures: no window counts it and
-    /// no duration is measured (the default).
+    /// Whether a fast success only ends a run of consecutive failures: no window counts it, no
+    /// duration is measured and no lifetime count is kept (the default).
     #[inline]
     pub(crate) fn success_is_plain(&self) -> bool {
-        self.flags() & (WINDOW_ON | SLOW_ON) == 0
+        self.flags() & (WINDOW_ON | SLOW_ON | COUNT_CALLS) == 0
+    }
+
+    /// Whether lifetime counts are kept (`count_calls`).
+    #[inline]
+    pub(crate) fn counts_calls(&self) -> bool {
+        self.flags() & COUNT_CALLS != 0
     }
 
     /// Whether a custom trip predicate replaces the built-in rules.

@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::permit::Verdict;
 use super::policy::RATE_SCALE;
 use super::{CircuitState, WindowCounts};
+use crate::resilience::striped::Striped;
 
 /// What a custom trip predicate sees when a call fails (or is slow) in the closed state.
 ///
@@ -65,6 +67,83 @@ pub struct CircuitStats {
     /// Time left in the open period (open state, not forced).
     #[serde(with = "humantime_serde")]
     pub open_remaining: Option<Duration>,
+    /// Counts since the breaker was made (or since `count_calls` was switched on), whatever the
+    /// trip rule; `None` unless `count_calls` is on.
+    pub lifetime: Option<LifetimeCounts>,
+}
+
+/// What a breaker with `count_calls` on has seen since it was made: seed 003's `Counts`
+/// (`Requests`, `TotalFailures`) and `RunningCalls`, kept whatever the trip rule.
+///
+/// ```
+/// use connfx::resilience::circuit_breaker::CircuitBreaker;
+/// let cb = CircuitBreaker::new(connfx::CircuitBreakerConfig { failure_threshold: 2, count_calls: true, ..Default::default() });
+/// cb.try_acquire().unwrap().success();
+/// let running = cb.try_acquire().unwrap();
+/// cb.try_acquire().unwrap().failure();
+/// let counts = cb.stats().lifetime.expect("count_calls is on");
+/// assert_eq!((counts.requests, counts.successes, counts.failures, counts.running), (3, 1, 1, 1));
+/// running.success();
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct LifetimeCounts {
+    /// Calls that asked to run: let through or rejected.
+    pub requests: u64,
+    /// Calls turned away (open, or half-open with every probe slot taken).
+    pub rejected: u64,
+    /// Calls let through that succeeded.
+    pub successes: u64,
+    /// Calls let through that failed (slow calls counted as their outcome).
+    pub failures: u64,
+    /// Calls let through that were not counted either way (cancelled, or an outcome the
+    /// breaker ignores).
+    pub ignored: u64,
+    /// Calls let through and not finished yet.
+    pub running: u64,
+}
+
+/// The striped counters behind [`LifetimeCounts`]: each thread adds on its own cache line, so
+/// threads sharing a breaker do not pass one line back and forth.
+#[derive(Debug, Default)]
+pub(crate) struct Lifetime {
+    admitted: Striped,
+    rejected: Striped,
+    successes: Striped,
+    failures: Striped,
+    ignored: Striped,
+}
+
+impl Lifetime {
+    pub(crate) fn asked(&self, admitted: bool) {
+        match admitted {
+            true => self.admitted.add(1),
+            false => self.rejected.add(1),
+        }
+    }
+
+    pub(crate) fn finished(&self, verdict: Verdict) {
+        match verdict {
+            Verdict::Success => self.successes.add(1),
+            Verdict::Failure => self.failures.add(1),
+            Verdict::Ignored => self.ignored.add(1),
+        }
+    }
+
+    pub(crate) fn counts(&self) -> LifetimeCounts {
+        let (successes, failures, ignored) = (self.successes.sum(), self.failures.sum(), self.ignored.sum());
+        let (admitted, rejected) = (self.admitted.sum(), self.rejected.sum());
+        LifetimeCounts {
+            requests: admitted.saturating_add(rejected),
+            rejected,
+            successes,
+            failures,
+            ignored,
+            // A call finishing while this is read may be in one sum and not the other; and
+            // calls admitted before `count_calls` was switched on finish uncounted-in.
+            running: admitted.saturating_sub(successes.saturating_add(failures).saturating_add(ignored)),
+        }
+    }
 }
 
 /// Share of `part` in `calls`, once `calls` reaches `minimum`.

@@ -105,10 +105,19 @@ impl Inner {
     #[inline]
     pub(crate) fn admit(&self) -> Result<Ticket, Rejected> {
         let word = self.state.load();
-        if word.is_closed() {
-            return Ok(self.ticket(word, false));
+        let admitted = match word.is_closed() {
+            true => Ok(self.ticket(word, false)),
+            false => self.admit_not_closed(word),
+        };
+        if self.policy.counts_calls() {
+            self.count_asked(admitted.is_ok());
         }
-        self.admit_not_closed(word)
+        admitted
+    }
+
+    #[inline(never)]
+    fn count_asked(&self, admitted: bool) {
+        self.extras().lifetime().asked(admitted);
     }
 
     #[inline]
@@ -206,6 +215,10 @@ impl Inner {
                 CircuitState::Open => self.open_remaining(word),
                 _ => None,
             },
+            lifetime: self
+                .policy
+                .counts_calls()
+                .then(|| self.extras().lifetime().counts()),
         }
     }
 

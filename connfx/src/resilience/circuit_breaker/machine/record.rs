@@ -32,6 +32,9 @@ impl Inner {
 
     #[inline(never)]
     fn finish_counted(&self, ticket: Ticket, outcome: Verdict, elapsed: Option<Duration>) {
+        if self.policy.counts_calls() && ticket.kind() != TicketKind::Done {
+            self.extras().lifetime().finished(outcome);
+        }
         match ticket.kind() {
             TicketKind::Closed => {}
             TicketKind::Probe => return self.finish_probe(ticket, outcome, elapsed),
