@@ -135,32 +135,27 @@ impl Sockets {
             return hold(&links[start]);
         };
         let held = hold(least);
-        let grow = held.link.busy.load(Relaxed) > 1 && links.len() < max;
+        let (busy, seen) = (held.link.busy.load(Relaxed) > 1, links.len());
         drop(links);
-        if grow {
-            self.grow();
+        if busy && seen < max {
+            // One more; a send that saw as many sockets and grew first leaves nothing to do.
+            self.open_until(seen + 1);
         }
         held
     }
 
-    /// One more socket, if the pool still has room once the write lock is held.
-    fn grow(&self) {
-        let max = bounds(&self.shared.settings.load()).1;
-        let mut links = self.links.write().unwrap_or_else(PoisonError::into_inner);
-        if links.len() < max {
-            let link = self.open(links.is_empty());
-            links.push(link);
-            tracing::debug!(connection = %self.shared.name, sockets = links.len(), "websocket pool grew");
-        }
-    }
-
     /// Opens sockets up to the settings' least number.
     fn fill(&self) {
-        let floor = bounds(&self.shared.settings.load()).0;
+        self.open_until(bounds(&self.shared.settings.load()).0);
+    }
+
+    /// Opens sockets until there are `wanted`.
+    fn open_until(&self, wanted: usize) {
         let mut links = self.links.write().unwrap_or_else(PoisonError::into_inner);
-        while links.len() < floor {
+        while links.len() < wanted {
             let link = self.open(links.is_empty());
             links.push(link);
+            tracing::debug!(connection = %self.shared.name, sockets = links.len(), "websocket socket added");
         }
     }
 
