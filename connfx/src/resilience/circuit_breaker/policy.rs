@@ -34,6 +34,24 @@ const SLOW_ON: u8 = 4;
 const PREDICATE: u8 = 8;
 const COUNT_CALLS: u8 = 16;
 
+/// The policy's switches as read at one moment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Switches(u8);
+
+impl Switches {
+    /// Whether call durations are measured.
+    #[inline]
+    pub(crate) fn slow_on(self) -> bool {
+        self.0 & SLOW_ON != 0
+    }
+
+    /// Whether lifetime counts are kept.
+    #[inline]
+    pub(crate) fn counts_calls(self) -> bool {
+        self.0 & COUNT_CALLS != 0
+    }
+}
+
 /// The size of each half of the failure-rate window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Half {
@@ -124,6 +142,12 @@ impl Policy {
 
     fn flags(&self) -> u8 {
         self.flags.load(Relaxed)
+    }
+
+    /// The switches, read once, for a path that asks more than one of them.
+    #[inline]
+    pub(crate) fn switches(&self) -> Switches {
+        Switches(self.flags())
     }
 
     pub(crate) fn failure_threshold(&self) -> u32 {

@@ -105,28 +105,31 @@ impl Inner {
     #[inline]
     pub(crate) fn admit(&self) -> Result<Ticket, Rejected> {
         let word = self.state.load();
+        // One read of the switches answers both questions of the closed path (count the call?
+        // time it?): a second atomic load here showed as 2 ns a call.
+        let switches = self.policy.switches();
+        if word.is_closed() && !switches.counts_calls() {
+            return Ok(self.ticket(word, false, switches.slow_on()));
+        }
+        self.admit_counted(word)
+    }
+
+    /// Admission when the state is not closed, or when calls are counted.
+    #[inline(never)]
+    fn admit_counted(&self, word: Word) -> Result<Ticket, Rejected> {
         let admitted = match word.is_closed() {
-            true => Ok(self.ticket(word, false)),
+            true => Ok(self.ticket(word, false, self.policy.slow_on())),
             false => self.admit_not_closed(word),
         };
         if self.policy.counts_calls() {
-            self.count_asked(admitted.is_ok());
+            self.extras().lifetime().asked(admitted.is_ok());
         }
         admitted
     }
 
-    #[inline(never)]
-    fn count_asked(&self, admitted: bool) {
-        self.extras().lifetime().asked(admitted);
-    }
-
     #[inline]
-    fn ticket(&self, word: Word, probe: bool) -> Ticket {
-        let started = if self.policy.slow_on() {
-            self.now_nanos()
-        } else {
-            Ticket::UNTIMED
-        };
+    fn ticket(&self, word: Word, probe: bool, timed: bool) -> Ticket {
+        let started = if timed { self.now_nanos() } else { Ticket::UNTIMED };
         let kind = if probe {
             TicketKind::Probe
         } else {
@@ -139,7 +142,7 @@ impl Inner {
     fn admit_not_closed(&self, mut word: Word) -> Result<Ticket, Rejected> {
         loop {
             match word.state() {
-                CircuitState::Closed => return Ok(self.ticket(word, false)),
+                CircuitState::Closed => return Ok(self.ticket(word, false, self.policy.slow_on())),
                 CircuitState::Open => match self.open_remaining(word) {
                     Some(Duration::ZERO) => word = self.half_open(word),
                     remaining => return Err(self.reject(word, remaining)),
@@ -148,7 +151,7 @@ impl Inner {
                     return Err(self.reject(word, None));
                 }
                 CircuitState::HalfOpen => match self.state.swap_if(word, word.with_probe()) {
-                    Ok(probe) => return Ok(self.ticket(probe, true)),
+                    Ok(probe) => return Ok(self.ticket(probe, true, self.policy.slow_on())),
                     Err(found) => word = found,
                 },
             }
