@@ -125,10 +125,28 @@ async fn api(State((ledger, _)): State<Shared>, request: Request) -> Response {
     let current = ledger.current.lock().expect("not poisoned").clone();
     let valid = matches!((&sent, &current), (Some(sent), Some((token, until))) if sent == token && Instant::now() < *until);
     match valid {
+        // An event stream asked for gets one event, the path, and ends.
+        true if wants_events(&request) => {
+            let event = format!("data: {}\n\n", request.uri().path());
+            ([(header::CONTENT_TYPE, "text/event-stream")], event).into_response()
+        }
+        // A GraphQL request gets its path as data.
+        true if request.uri().path().ends_with("/graphql") => {
+            let answer = serde_json::json!({ "data": { "path": request.uri().path() } });
+            ([(header::CONTENT_TYPE, "application/json")], answer.to_string()).into_response()
+        }
         true => (StatusCode::OK, request.uri().path().to_owned()).into_response(),
         false => {
             ledger.refusals.fetch_add(1, Ordering::SeqCst);
             (StatusCode::UNAUTHORIZED, "bad token").into_response()
         }
     }
+}
+
+fn wants_events(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
 }

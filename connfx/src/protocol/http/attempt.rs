@@ -87,19 +87,23 @@ impl HttpAttempt<'_> {
         let Some(tokens) = self.oauth2 else {
             return self.sent_with(None, bound, limits).await;
         };
-        let token = tokens.header(self.connection).await?;
+        let name = self.connection.name();
+        let token = tokens
+            .header(self.connection)
+            .await
+            .map_err(|e| e.into_failure(name))?;
         let result = self.sent_with(Some(&token), bound, limits).await;
         let replayable = self.body.lock().is_ok_and(|b| b.kind() != BodyKind::Streaming);
         match result {
             // The API refused the token (revoked, expired early): one new token, sent once
             // more within this try, when the body can be sent again.
             Err(failure) if is_unauthorized(&failure) && replayable => {
-                tracing::debug!(
-                    connection = self.connection.name(),
-                    "oauth2 token refused; fetching a new one"
-                );
+                tracing::debug!(connection = name, "oauth2 token refused; fetching a new one");
                 tokens.reject(&token);
-                let token = tokens.header(self.connection).await?;
+                let token = tokens
+                    .header(self.connection)
+                    .await
+                    .map_err(|e| e.into_failure(name))?;
                 self.sent_with(Some(&token), bound, limits).await
             }
             Err(failure) => {

@@ -20,8 +20,61 @@ use tokio::time::Instant;
 use super::Live;
 use super::transport;
 use crate::resilience::Outcome;
+use crate::resilience::retry::RetryAfter;
 use crate::resilience::stack::Failure;
 use crate::{CallError, OAuth2ClientAuth, OAuth2Config, Secret};
+
+/// What the token request is sent through: the connection's own client (and, for HTTP, its
+/// stub transport), so TLS settings and tests apply to the token endpoint too.
+pub(crate) trait TokenClient {
+    /// The connection's reqwest client.
+    fn client(&self) -> &reqwest::Client;
+
+    /// Sends a request built on [`client`](TokenClient::client).
+    fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Send;
+}
+
+impl TokenClient for Live {
+    fn client(&self) -> &reqwest::Client {
+        Live::client(self)
+    }
+
+    fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Send {
+        self.send_raw(request)
+    }
+}
+
+/// A token that could not be had: what went wrong (never the secret or a token) and what it
+/// means to the retry rules and the breaker. The request to the API was not sent.
+#[derive(Debug)]
+pub(crate) struct TokenError {
+    pub(crate) message: String,
+    pub(crate) outcome: Outcome,
+}
+
+impl TokenError {
+    /// The failure of an HTTP try of the connection called `connection`.
+    pub(crate) fn into_failure(self, connection: &str) -> Failure {
+        let error = CallError::Transport {
+            connection: connection.to_owned(),
+            message: self.message,
+        };
+        Failure::new(error, self.outcome)
+    }
+}
+
+fn failed(message: impl Into<String>, outcome: Outcome) -> TokenError {
+    TokenError {
+        message: message.into(),
+        outcome,
+    }
+}
 
 /// How long before its `expires_in` runs out a token is replaced: a fifth of its life, at most
 /// a minute, so a call never sends a token that expires on its way.
@@ -69,10 +122,9 @@ impl TokenSource {
     /// The `Authorization` value to send: the kept token while it is fresh, else a new one.
     ///
     /// # Errors
-    /// A [`Failure`] of the try when the token endpoint cannot be reached or refuses: a
-    /// status of 5xx, 429 or 408 for the retry policy to judge, a refusal (400, 401 …) never
-    /// retried. The request to the API was not sent.
-    pub(crate) async fn header(&self, connection: &Live) -> Result<HeaderValue, Failure> {
+    /// A [`TokenError`] when the token endpoint cannot be reached or refuses: a status of
+    /// 5xx, 429 or 408 for the retry policy to judge, a refusal (400, 401 …) never retried.
+    pub(crate) async fn header(&self, via: &impl TokenClient) -> Result<HeaderValue, TokenError> {
         if let Some(header) = self.fresh() {
             return Ok(header);
         }
@@ -81,7 +133,7 @@ impl TokenSource {
         if let Some(header) = self.fresh() {
             return Ok(header);
         }
-        let token = self.fetch(connection).await?;
+        let token = self.fetch(via).await?;
         let header = token.header.clone();
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
         Ok(header)
@@ -111,33 +163,34 @@ impl TokenSource {
     }
 
     /// One request to the token endpoint.
-    async fn fetch(&self, connection: &Live) -> Result<Token, Failure> {
-        let name = connection.name();
+    async fn fetch(&self, via: &impl TokenClient) -> Result<Token, TokenError> {
         let asked_at = Instant::now();
-        let request = self.request(connection.client(), name)?;
-        let response = connection.send_raw(request).await.map_err(|err| {
+        let request = self.request(via.client())?;
+        let response = via.send(request).await.map_err(|err| {
             // The API request never left, whatever happened to the token request.
             let outcome = match err.is_timeout() {
                 true => Outcome::Timeout { sent: false },
                 false => Outcome::Connect,
             };
-            let message = format!("OAuth2 token endpoint: {}", transport::describe(err));
-            Failure::new(transport_error(name, message), outcome)
+            failed(
+                format!("OAuth2 token endpoint: {}", transport::describe(err)),
+                outcome,
+            )
         })?;
         let status = response.status().as_u16();
         let retry_after = transport::retry_after(response.headers());
         let body = response.bytes().await.map_err(|err| {
-            let message = format!("OAuth2 token endpoint: {}", transport::describe(err));
-            Failure::new(transport_error(name, message), Outcome::Connect)
+            failed(
+                format!("OAuth2 token endpoint: {}", transport::describe(err)),
+                Outcome::Connect,
+            )
         })?;
         if status >= 300 {
-            return Err(refused(name, status, retry_after, &body));
+            return Err(refused(status, retry_after, &body));
         }
-        let answer = parse(&body).map_err(|message| {
-            let message = format!("OAuth2 token endpoint: {message}");
-            Failure::new(transport_error(name, message), Outcome::Refused)
-        })?;
-        tracing::debug!(connection = name, expires_in = ?answer.expires_in, "oauth2 token fetched");
+        let answer = parse(&body)
+            .map_err(|message| failed(format!("OAuth2 token endpoint: {message}"), Outcome::Refused))?;
+        tracing::debug!(expires_in = ?answer.expires_in, "oauth2 token fetched");
         let use_until = answer.expires_in.map(|life| asked_at + life - early(life));
         Ok(Token {
             header: answer.header,
@@ -147,13 +200,13 @@ impl TokenSource {
 
     /// The client-credentials request: a form `POST`, the client authenticated as
     /// `client_auth` says.
-    fn request(&self, client: &reqwest::Client, name: &str) -> Result<reqwest::RequestBuilder, Failure> {
+    fn request(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, TokenError> {
         let config = &self.config;
         let (Some(url), Some(id), Some(secret)) =
             (&config.token_url, &config.client_id, &config.client_secret)
         else {
-            let message = "`auth.oauth2` needs `token_url`, `client_id` and `client_secret`".to_owned();
-            return Err(Failure::new(transport_error(name, message), Outcome::Other));
+            let message = "`auth.oauth2` needs `token_url`, `client_id` and `client_secret`";
+            return Err(failed(message, Outcome::Other));
         };
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         form.append_pair("grant_type", "client_credentials");
@@ -169,8 +222,8 @@ impl TokenSource {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded");
         match config.client_auth {
             OAuth2ClientAuth::Basic => {
-                let header = client_basic(id, secret)
-                    .ok_or_else(|| Failure::new(transport_error(name, bad_characters()), Outcome::Other))?;
+                let header =
+                    client_basic(id, secret).ok_or_else(|| failed(bad_characters(), Outcome::Other))?;
                 request = request.header(AUTHORIZATION, header);
             }
             OAuth2ClientAuth::Post => {
@@ -201,22 +254,10 @@ fn early(life: Duration) -> Duration {
     (life / 5).min(EARLY_AT_MOST)
 }
 
-fn transport_error(connection: &str, message: String) -> CallError {
-    CallError::Transport {
-        connection: connection.to_owned(),
-        message,
-    }
-}
-
 /// The token endpoint's refusal: a status the retry policy judges (5xx, 429, 408), else a
 /// refusal of the client (bad id or secret, unknown scope) that no retry mends. The message
 /// has the status and the RFC 6749 `error` code, never the rest of the body.
-fn refused(
-    connection: &str,
-    status: u16,
-    retry_after: Option<crate::resilience::retry::RetryAfter>,
-    body: &[u8],
-) -> Failure {
+fn refused(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> TokenError {
     let code = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|answer| answer.get("error")?.as_str().map(str::to_owned))
@@ -232,7 +273,7 @@ fn refused(
         },
         _ => Outcome::Refused,
     };
-    Failure::new(transport_error(connection, message), outcome)
+    failed(message, outcome)
 }
 
 /// A token response, as sent.
@@ -302,18 +343,17 @@ mod tests {
     #[test]
     fn refusals_name_the_status_and_error_code_only() {
         let failure = refused(
-            "api",
             401,
             None,
             br#"{"error":"invalid_client","error_description":"secret s3cret"}"#,
         );
-        let message = failure.error.to_string();
+        let message = failure.message;
         assert!(
             message.contains("401 (invalid_client)") && !message.contains("s3cret"),
             "{message}"
         );
         assert!(matches!(failure.outcome, Outcome::Refused));
-        let failure = refused("api", 503, None, b"");
+        let failure = refused(503, None, b"");
         assert!(matches!(failure.outcome, Outcome::Status { code: 503, .. }));
     }
 }
