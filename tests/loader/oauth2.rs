@@ -24,7 +24,10 @@ fn oauth2_reads_from_its_file_table_and_env_names() {
     let config = Shop::load_config_from(sources.clone()).unwrap();
     let oauth2 = config.payments.auth.oauth2.clone().unwrap();
     assert_eq!(oauth2.client_id.as_deref(), Some("svc"));
-    assert_eq!(oauth2.scopes, ["read", "write"]);
+    assert_eq!(
+        oauth2.scopes.as_deref(),
+        Some(&["read".to_owned(), "write".to_owned()][..])
+    );
     assert_eq!(
         oauth2.client_secret.as_ref().map(connfx::Secret::expose),
         Some(SECRET)

@@ -99,7 +99,7 @@ fn reports_bad_literals() {
             "`jitter` must be between 0 and 1, found 1.5",
             "`multiplier` must be between 1 and 100, found 0.5",
             "`initial_interval` (10s) must not be above `max_interval` (1s)",
-            "set at most one of `bearer`, `username`, `api_key`",
+            "set at most one of `bearer`, `username`, `api_key`, `oauth2`",
             "expected an absolute URL, but it does not parse: relative URL without a base",
         ]
     );

@@ -16,7 +16,7 @@ macro_rules! oauth2_group {
             ///     token_url: Some("https://auth.example.com/oauth/token".parse().unwrap()),
             ///     client_id: Some("my-service".into()),
             ///     client_secret: Some(connfx::Secret::new("s3cret")),
-            ///     scopes: vec!["read".into()],
+            ///     scopes: Some(vec!["read".into()]),
             ///     ..Default::default()
             /// };
             /// assert!(!format!("{oauth2:?}").contains("s3cret"));
@@ -35,16 +35,19 @@ macro_rules! oauth2_group {
                 /// The client's secret.
                 #[serde(skip_serializing_if = "Option::is_none")]
                 client_secret: Option<Secret> = None => Secret;
-                /// Scopes asked for (`scope`, space-separated); none: the server's default.
-                #[serde(skip_serializing_if = "Vec::is_empty")]
-                scopes: Vec<String> = Vec::new() => List;
+                /// Scopes asked for (`scope`, space-separated); unset: the server's default.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                scopes: Option<Vec<String>> = None => List;
                 /// The `audience` parameter some servers (Auth0, Okta) want.
                 #[serde(skip_serializing_if = "Option::is_none")]
                 audience: Option<String> = None => Str;
                 /// How the client authenticates (RFC 6749 §2.3.1): `basic`, HTTP basic auth
-                /// (`client_secret_basic`, the RFC's default), or `post`, `client_id` and
-                /// `client_secret` in the form (`client_secret_post`).
-                client_auth: OAuth2ClientAuth = OAuth2ClientAuth::Basic => OneOf["basic", "post"];
+                /// (`client_secret_basic`, the RFC's default, used when unset), or `post`,
+                /// `client_id` and `client_secret` in the form (`client_secret_post`). Unset
+                /// rather than defaulted, so that no key of `auth.oauth2` has a value until a
+                /// source names the group.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                client_auth: Option<OAuth2ClientAuth> = None => OneOf["basic", "post"];
             }
         }
     };

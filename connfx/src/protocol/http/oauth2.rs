@@ -210,8 +210,8 @@ impl TokenSource {
         };
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         form.append_pair("grant_type", "client_credentials");
-        if !config.scopes.is_empty() {
-            form.append_pair("scope", &config.scopes.join(" "));
+        if let Some(scopes) = config.scopes.as_ref().filter(|s| !s.is_empty()) {
+            form.append_pair("scope", &scopes.join(" "));
         }
         if let Some(audience) = &config.audience {
             form.append_pair("audience", audience);
@@ -220,7 +220,7 @@ impl TokenSource {
             .post(url.expose().clone())
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded");
-        match config.client_auth {
+        match config.client_auth.unwrap_or_default() {
             OAuth2ClientAuth::Basic => {
                 let header =
                     client_basic(id, secret).ok_or_else(|| failed(bad_characters(), Outcome::Other))?;
