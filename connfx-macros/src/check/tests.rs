@@ -198,3 +198,20 @@ fn reports_every_unsupported_shape() {
         ]
     );
 }
+
+#[test]
+fn a_nested_group_in_the_attribute_says_where_it_is_set() {
+    let errors = errors(parse_quote! {
+        struct Conns {
+            #[connection(url = "https://api.example", auth(oauth2(client_id = "svc")))]
+            api: HttpConnection,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "the `auth.oauth2` group is set in a file (`[<field>.auth.oauth2]`) or the environment \
+          (`<PREFIX>_<FIELD>_AUTH_OAUTH2_*`), not in the attribute"
+        ]
+    );
+}
