@@ -155,6 +155,12 @@ fn check_group(cx: &Ctxt, protocol: &Protocol, group: &Group, items: &[Entry]) {
     for item in items {
         match group.key(&item.name.text) {
             Some(key) => check_key(cx, protocol, key, item),
+            // A nested group (`auth.oauth2`) is read from files and the environment only: its
+            // own table and env names, which the attribute grammar has no place for.
+            None if group.nested.iter().any(|nested| nested.name == item.name.text) => {
+                let message = message::nested_not_in_attribute(group.name, &item.name.text);
+                cx.error_at(item.name.span, message);
+            }
             None => {
                 let valid = group.keys.iter().map(|key| key.name);
                 cx.error_at(

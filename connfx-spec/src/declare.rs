@@ -18,6 +18,7 @@
 //! shorthand [key];          // or []: the key a bare value (`timeout = "10s"`) sets
 //! switch [enabled];         // optional: a policy switched on and off by `enabled` (below)
 //! check [path::to::fn];     // or []: a runtime-only check beyond bounds and rules
+//! nested [field: Option<Type> => GROUP];  // optional: a group as a key of this group
 //! keys {
 //!     /// doc of the field
 //!     #[serde(...)]         // serde/schemars attributes of the field
@@ -28,7 +29,11 @@
 //! where `Kind` is a [`Kind`](crate::Kind) (`Integer[1, 100]` and `Number[0, 1]` with bounds;
 //! `Duration` is at most [`MAX_DURATION`](crate::MAX_DURATION), `Duration[3600]` at most that
 //! many seconds, for a key whose runtime keeps less), `OneOf["a", "b"]` (a string that is one of
-//! these words) or `RetryOn` (a `retry_on` list). The
+//! these words) or `RetryOn` (a `retry_on` list). A `nested` group (`auth.oauth2`) is a key
+//! of its group that holds a table of its own: it is an `Option` field of the config struct,
+//! its own declaration gives its keys, and the loader reads it like any group (file table
+//! `[api.auth.oauth2]`, env `APP_API_AUTH_OAUTH2_TOKEN_URL`). The derive's attributes do not
+//! take nested groups; its name may appear in the group's rules. The
 //! field types and default expressions are only ever compiled by `connfx`; this crate reads the
 //! names, kinds, bounds and rules.
 //!
@@ -54,6 +59,7 @@ macro_rules! spec_group {
         shorthand [$($shorthand:ident)?];
         $(switch [$switch:ident];)?
         check [$($check:path)?];
+        $(nested [$($(#[$nested_meta:meta])* $nested:ident : $nested_ty:ty => $nested_group:ident),* $(,)?];)?
         keys {
             $(
                 $(#[$field_meta:meta])*
@@ -75,6 +81,7 @@ macro_rules! spec_group {
             shorthand: $crate::__spec_shorthand!($($shorthand)?),
             switch: $crate::__spec_shorthand!($($switch)?),
             is_map: false,
+            nested: &[$($(&$crate::groups::$nested_group),*)?],
         };
     };
 }

@@ -5,6 +5,26 @@
 
 use crate::Kind;
 
+/// ``the `auth.oauth2` group is set in a file or the environment, not in the attribute``: a
+/// nested group (see [`crate::declare`]) written in the derive's attribute.
+///
+/// ```
+/// let msg = connfx_spec::message::nested_not_in_attribute("auth", "oauth2");
+/// assert_eq!(
+///     msg,
+///     "the `auth.oauth2` group is set in a file (`[<field>.auth.oauth2]`) or the environment \
+///      (`<PREFIX>_<FIELD>_AUTH_OAUTH2_*`), not in the attribute"
+/// );
+/// ```
+pub fn nested_not_in_attribute(group: &str, nested: &str) -> String {
+    format!(
+        "the `{group}.{nested}` group is set in a file (`[<field>.{group}.{nested}]`) or the environment \
+         (`<PREFIX>_<FIELD>_{}_{}_*`), not in the attribute",
+        group.to_uppercase(),
+        nested.to_uppercase()
+    )
+}
+
 /// ``unknown `retry` key `max_atempts`; did you mean `max_attempts`?``
 ///
 /// With no close key, at most the three nearest are named (a group of three keys or fewer is

@@ -189,6 +189,8 @@ pub struct Group {
     pub switch: Option<&'static str>,
     /// A free map (`headers("Name" = "value")`) rather than fixed keys.
     pub is_map: bool,
+    /// Groups that are keys of this one (`auth.oauth2`), set from files and the environment.
+    pub nested: &'static [&'static Group],
 }
 
 impl Group {

@@ -430,7 +430,10 @@ pub use resilience::{
     Timeout, TimeoutConfig,
 };
 pub use secret::Secret;
-pub use settings::{AuthConfig, Headers, HealthCheckConfig, PoolConfig, SecretHeaders, TlsConfig};
+pub use settings::{
+    AuthConfig, Headers, HealthCheckConfig, OAuth2ClientAuth, OAuth2Config, PoolConfig, SecretHeaders,
+    TlsConfig,
+};
 
 /// The OpenTelemetry API version connfx's OTLP connections are built on.
 #[cfg(feature = "otlp")]

@@ -131,7 +131,7 @@ async fn check_without_probe_refuses_what_connect_would_refuse() {
     let file = file.display();
     let lines: Vec<&str> = out.lines().collect();
     let expected = [
-        format!("catalog.auth (file {file}): set at most one of `bearer`, `username`, `api_key`"),
+        format!("catalog.auth (file {file}): set at most one of `bearer`, `username`, `api_key`, `oauth2`"),
         "catalog.headers (env SHOP_CATALOG_HEADERS): `headers`: the value of `X-Token` holds a character a header value may not".to_owned(),
         format!("catalog.health.path (file {file}): `health.path`: request path must be relative to the base URL, found an absolute URL"),
         "catalog.tls.ca_file (env SHOP_CATALOG_TLS_CA_FILE): `tls.ca_file` /nonexistent/ca.pem: cannot read it: No such file or directory (os error 2)".to_owned(),

@@ -105,3 +105,30 @@ async fn a_broken_config_with_secrets_prints_none_of_them() {
         }
     }
 }
+
+#[tokio::test]
+async fn no_command_prints_an_oauth2_client_secret() {
+    const OAUTH2_SECRET: &str = "oauth-secret-5";
+    let api = unreachable();
+    let sources = Sources::new().env_map([
+        ("VAULT_API_URL", format!("http://{api}/api")),
+        ("VAULT_API_AUTH_OAUTH2_TOKEN_URL", format!("http://{api}/token")),
+        ("VAULT_API_AUTH_OAUTH2_CLIENT_ID", "vault".to_owned()),
+        ("VAULT_API_AUTH_OAUTH2_CLIENT_SECRET", OAUTH2_SECRET.to_owned()),
+        ("VAULT_DB_URL", "sqlite::memory:".to_owned()),
+        ("VAULT_CACHE_URL", format!("redis://{}/0", unreachable())),
+    ]);
+    for format in ["human", "json"] {
+        for command in ["explain", "check", "env", "schema"] {
+            let (outcome, out) = cli::<Vault>(&[command, "--format", format], sources.clone()).await;
+            assert_eq!(outcome, Outcome::Ok, "{command}: {out}");
+            assert!(
+                !out.contains(OAUTH2_SECRET),
+                "`{command}` printed the secret:\n{out}"
+            );
+            if command == "explain" {
+                assert!(out.contains("api.auth.oauth2.client_secret"), "{out}");
+            }
+        }
+    }
+}

@@ -5,6 +5,9 @@
 mod calls;
 #[cfg(feature = "websocket")]
 mod independent;
+mod oauth2;
+#[path = "../support/oauth2_server.rs"]
+mod oauth2_server;
 #[path = "../support/ports.rs"]
 mod ports;
 mod resilience;

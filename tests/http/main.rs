@@ -3,6 +3,8 @@
 
 #[path = "../support/certificates.rs"]
 mod certificates;
+#[path = "../support/oauth2_server.rs"]
+mod oauth2_server;
 #[path = "../support/ports.rs"]
 mod ports;
 #[path = "../support/services.rs"]
@@ -13,6 +15,7 @@ mod tls_server;
 mod errors;
 mod health;
 mod metrics;
+mod oauth2;
 mod per_host;
 mod pipeline;
 mod reload;

@@ -84,6 +84,14 @@ fn spec_keys(protocol: &connfx_spec::Protocol) -> BTreeMap<String, (Kind, Option
                 (key.kind, key.min, key.max),
             );
         }
+        for nested in group.nested {
+            for key in nested.keys {
+                keys.insert(
+                    format!("{}.{}.{}", group.name, nested.name, key.name),
+                    (key.kind, key.min, key.max),
+                );
+            }
+        }
     }
     keys
 }

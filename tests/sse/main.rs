@@ -3,6 +3,9 @@
 //! delay, typed events, failures that end a stream, health, close, the derive and the
 //! registry. Every wait is bounded.
 
+mod oauth2;
+#[path = "../support/oauth2_server.rs"]
+mod oauth2_server;
 #[path = "../support/ports.rs"]
 mod ports;
 mod post;

@@ -99,7 +99,7 @@ fn reports_bad_literals() {
             "`jitter` must be between 0 and 1, found 1.5",
             "`multiplier` must be between 1 and 100, found 0.5",
             "`initial_interval` (10s) must not be above `max_interval` (1s)",
-            "set at most one of `bearer`, `username`, `api_key`",
+            "set at most one of `bearer`, `username`, `api_key`, `oauth2`",
             "expected an absolute URL, but it does not parse: relative URL without a base",
         ]
     );
@@ -195,6 +195,23 @@ fn reports_every_unsupported_shape() {
         )),
         [
             "`#[derive(Connections)]` does not support generic parameters; give the struct concrete connection types"
+        ]
+    );
+}
+
+#[test]
+fn a_nested_group_in_the_attribute_says_where_it_is_set() {
+    let errors = errors(parse_quote! {
+        struct Conns {
+            #[connection(url = "https://api.example", auth(oauth2(client_id = "svc")))]
+            api: HttpConnection,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "the `auth.oauth2` group is set in a file (`[<field>.auth.oauth2]`) or the environment \
+          (`<PREFIX>_<FIELD>_AUTH_OAUTH2_*`), not in the attribute"
         ]
     );
 }

@@ -4,16 +4,21 @@
 macro_rules! auth_group {
     ($then:path) => {
         $then! {
-            /// `auth(...)`: one of bearer token, basic (`username` + `password`) or API key.
+            /// `auth(...)`: one of bearer token, basic (`username` + `password`), API key or OAuth2
+            /// client credentials (`oauth2`, a nested group set from files and the environment).
             ///
             /// ```
             /// let auth = connfx::AuthConfig { bearer: Some(connfx::Secret::new("t0ken")), ..Default::default() };
             /// assert!(!format!("{auth:?}").contains("t0ken"));
             /// ```
             group AUTH = "auth" for AuthConfig;
-            rules [AtMostOne(bearer, username, api_key)];
+            rules [AtMostOne(bearer, username, api_key, oauth2)];
             shorthand [];
             check [credentials_fit];
+            nested [
+                /// OAuth2 client credentials (its own table, `auth.oauth2`); unset: not used.
+                oauth2: Option<OAuth2Config> => OAUTH2,
+            ];
             keys {
                 /// Bearer token sent as `Authorization: Bearer …`.
                 #[serde(skip_serializing_if = "Option::is_none")]

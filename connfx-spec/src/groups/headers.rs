@@ -8,4 +8,5 @@ pub static HEADERS: Group = Group {
     shorthand: None,
     switch: None,
     is_map: true,
+    nested: &[],
 };

@@ -32,6 +32,12 @@ pub(crate) trait Declared {
 
     /// The problems of the declared runtime-only check (`check [...]`), if any.
     fn extra(&self) -> Vec<Problem>;
+
+    /// The problems of its nested groups that are set (`nested [...]`), each at its path
+    /// below this struct.
+    fn nested(&self) -> Vec<Problem> {
+        Vec::new()
+    }
 }
 
 // `validator` hands a struct-level check `&self` by reference.
@@ -54,6 +60,10 @@ impl<T: Declared> Declared for &T {
 
     fn extra(&self) -> Vec<Problem> {
         (**self).extra()
+    }
+
+    fn nested(&self) -> Vec<Problem> {
+        (**self).nested()
     }
 }
 
@@ -194,6 +204,15 @@ impl AsValue for Secret {
     }
 }
 
+impl AsValue for Vec<String> {
+    fn as_value(&self) -> Value<'_> {
+        match self.is_empty() {
+            true => Value::Unset,
+            false => Value::Set,
+        }
+    }
+}
+
 impl<T: AsValue> AsValue for Option<T> {
     fn as_value(&self) -> Value<'_> {
         self.as_ref().map_or(Value::Unset, AsValue::as_value)
@@ -227,12 +246,12 @@ pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<Problem> {
     problems
 }
 
-/// Every problem of `config` (see [`problems_by_key`]), as messages.
+/// Every problem of `config` (see [`problems_by_key`]) and of its nested groups, as messages:
+/// what a connection checks at connect for a config the loader never saw.
 pub(crate) fn problems<T: Declared>(config: &T) -> Vec<String> {
-    problems_by_key(config)
-        .into_iter()
-        .map(|problem| problem.message)
-        .collect()
+    let mut problems = problems_by_key(config);
+    problems.extend(config.nested());
+    problems.into_iter().map(|problem| problem.message).collect()
 }
 
 /// A policy group with the `enabled` switch (`connfx_spec::declare`, "The `enabled` switch").
@@ -352,6 +371,7 @@ macro_rules! config_group {
         shorthand [$($shorthand:ident)?];
         $(switch [$switch:ident];)?
         check [$($check:path)?];
+        $(nested [$($(#[$nested_meta:meta])* $nested:ident : $nested_ty:ty => $nested_group:ident),* $(,)?];)?
         keys {
             $(
                 $(#[$field_meta:meta])*
@@ -373,6 +393,11 @@ macro_rules! config_group {
                 $(#[$field_meta])*
                 pub $field: $field_ty,
             )*
+            $($(
+                $(#[$nested_meta])*
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $nested: $nested_ty,
+            )*)?
         }
 
         impl Default for $ty {
@@ -380,6 +405,7 @@ macro_rules! config_group {
                 $ty {
                     $($switch: true,)?
                     $($field: $default,)*
+                    $($($nested: None,)*)?
                 }
             }
         }
@@ -393,14 +419,35 @@ macro_rules! config_group {
         )?
 
         $crate::config::group::config_group!(
-            @declared $ty, ::connfx_spec::groups::$static, [$(($switch, Bool))? $(($field, $kind))*], [$($check)?]
+            @declared $ty, ::connfx_spec::groups::$static,
+            [$(($switch, Bool))? $(($field, $kind))* $($(($nested, Nested))*)?], [$($check)?]
+            $(, nested [$($nested)*])?
         );
 
+        /// Its own keys, rules and check, and each nested group that is set, at its key.
         impl ::validator::Validate for $ty {
             fn validate(&self) -> Result<(), ::validator::ValidationErrors> {
-                $crate::config::group::validate(self)
+                $crate::config::group::validate_protocol(self, vec![
+                    $($((stringify!($nested), $crate::config::group::Nested::check_nested(&self.$nested)),)*)?
+                ])
             }
         }
+
+        $(
+            impl $ty {
+                /// The problems of each nested group that is set, at its path.
+                fn nested_problems(&self) -> Vec<$crate::config::group::Problem> {
+                    let mut problems = Vec::new();
+                    $(
+                        for problem in self.$nested.iter().flat_map($crate::config::group::problems_by_key) {
+                            let key = $crate::config::shape::join(stringify!($nested), &problem.key);
+                            problems.push($crate::config::group::Problem::at(key, problem.message));
+                        }
+                    )*
+                    problems
+                }
+            }
+        )?
 
         impl $crate::config::group::Unset for $ty {
             fn is_unset(&self) -> bool {
@@ -421,7 +468,9 @@ macro_rules! config_group {
         }
     };
     // How a struct made from a declaration (`spec`: its group or protocol) answers the checks.
-    (@declared $ty:ident, $spec:expr, [$(($key:ident, $kind:ident))*], [$($check:path)?]) => {
+    (@declared $ty:ident, $spec:expr, [$(($key:ident, $kind:ident))*], [$($check:path)?]
+        $(, nested [$($nested:ident)*])?
+    ) => {
         impl $crate::config::group::Declared for $ty {
             fn name() -> &'static str {
                 $spec.name
@@ -445,6 +494,13 @@ macro_rules! config_group {
             fn extra(&self) -> Vec<$crate::config::group::Problem> {
                 $crate::config::group::config_group!(@extra self $(, $check)?)
             }
+
+            $(
+                fn nested(&self) -> Vec<$crate::config::group::Problem> {
+                    $(let _ = &self.$nested;)*
+                    self.nested_problems()
+                }
+            )?
         }
     };
     (@extra $self:ident) => {
@@ -456,6 +512,13 @@ macro_rules! config_group {
     // A choice of words is an enum that serde has already checked.
     (@value OneOf, $value:expr) => {
         $crate::config::group::Value::Set
+    };
+    // A nested group counts as set (for the rules) when a source named it.
+    (@value Nested, $value:expr) => {
+        match $value {
+            Some(_) => $crate::config::group::Value::Set,
+            None => $crate::config::group::Value::Unset,
+        }
     };
     (@value $kind:ident, $value:expr) => {
         $crate::config::group::AsValue::as_value($value)

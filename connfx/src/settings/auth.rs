@@ -2,6 +2,7 @@
 //! its declared check ([`credentials_fit`]), run at load and by every connection that sends
 //! the credential (HTTP, GraphQL, SSE) at connect.
 
+use super::oauth2::OAuth2Config;
 use crate::Secret;
 use crate::config::group::Problem;
 

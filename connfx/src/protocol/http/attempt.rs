@@ -4,15 +4,17 @@
 
 use std::sync::Mutex;
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, Response};
 use url::Url;
 
 use super::Live;
 use super::body::Body;
+use super::oauth2::TokenSource;
 use super::transport::{self, Limits};
 use crate::CallError;
 use crate::resilience::Outcome;
+use crate::resilience::retry::BodyKind;
 use crate::resilience::stack::{Attempt, Bound, Elapsed, Failure};
 
 /// What one try needs; shared by every try of a call.
@@ -25,6 +27,9 @@ pub(super) struct HttpAttempt<'a> {
     pub(super) body: Mutex<Body>,
     /// Credentials for a `per_host` connection's requests to its base URL's origin.
     pub(super) credentials: Option<&'a HeaderMap>,
+    /// The OAuth2 token source, when `auth.oauth2` is set (and, for a `per_host` connection,
+    /// the request goes to its base URL's origin).
+    pub(super) oauth2: Option<&'a TokenSource>,
 }
 
 impl Attempt for HttpAttempt<'_> {
@@ -79,6 +84,45 @@ impl HttpAttempt<'_> {
     /// The request is built here, not by the caller: this future moves into the timer before
     /// its first poll, and unstarted it holds only its arguments, not the request.
     async fn sent(&self, bound: &Bound, limits: Limits) -> Result<Response, Failure> {
+        let Some(tokens) = self.oauth2 else {
+            return self.sent_with(None, bound, limits).await;
+        };
+        let name = self.connection.name();
+        let token = tokens
+            .header(self.connection)
+            .await
+            .map_err(|e| e.into_failure(name))?;
+        let result = self.sent_with(Some(&token), bound, limits).await;
+        let replayable = self.body.lock().is_ok_and(|b| b.kind() != BodyKind::Streaming);
+        match result {
+            // The API refused the token (revoked, expired early): one new token, sent once
+            // more within this try, when the body can be sent again.
+            Err(failure) if is_unauthorized(&failure) && replayable => {
+                tracing::debug!(connection = name, "oauth2 token refused; fetching a new one");
+                tokens.reject(&token);
+                let token = tokens
+                    .header(self.connection)
+                    .await
+                    .map_err(|e| e.into_failure(name))?;
+                self.sent_with(Some(&token), bound, limits).await
+            }
+            Err(failure) => {
+                if is_unauthorized(&failure) {
+                    tokens.reject(&token);
+                }
+                Err(failure)
+            }
+            ok => ok,
+        }
+    }
+
+    /// Sends the request once, with `token` as its `Authorization` when set.
+    async fn sent_with(
+        &self,
+        token: Option<&HeaderValue>,
+        bound: &Bound,
+        limits: Limits,
+    ) -> Result<Response, Failure> {
         let name = self.connection.name();
         let mut request = self
             .connection
@@ -87,6 +131,9 @@ impl HttpAttempt<'_> {
         if let Some(credentials) = self.credentials {
             // Before the request's own headers, which win over a default of the same name.
             request = request.headers(credentials.clone());
+        }
+        if let Some(token) = token {
+            request = request.header(AUTHORIZATION, token.clone());
         }
         request = request.headers(self.headers.clone());
         let body = self.body.lock().map(|mut b| b.take()).unwrap_or(None);
@@ -114,4 +161,9 @@ impl HttpAttempt<'_> {
             }
         }
     }
+}
+
+/// Whether the API answered 401 Unauthorized.
+fn is_unauthorized(failure: &Failure) -> bool {
+    matches!(failure.outcome, Outcome::Status { code: 401, .. })
 }

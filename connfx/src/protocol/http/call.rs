@@ -47,6 +47,10 @@ impl Call<'_> {
         // Most connections hold no origin credentials: no origin to compare then.
         let credentials = Some(connection.origin_credentials())
             .filter(|c| !c.is_empty() && target::same_origin(connection.base(), &self.url));
+        // A `per_host` connection's token goes to its base URL's origin only, as `auth` does.
+        let oauth2 = connection
+            .oauth2()
+            .filter(|_| !connection.is_per_host() || target::same_origin(connection.base(), &self.url));
         let attempt = HttpAttempt {
             connection,
             method: &self.method,
@@ -54,6 +58,7 @@ impl Call<'_> {
             headers: &self.headers,
             body: Mutex::new(body),
             credentials,
+            oauth2,
         };
         let facts = CallFacts {
             connection: connection.name(),

@@ -9,9 +9,10 @@ use crate::{AuthConfig, Secret};
 /// The headers that carry the configured credential, marked sensitive so reqwest never shows
 /// them and drops them on a redirect to another host.
 ///
-/// `auth.bearer`, `auth.username` (+ `password`) and `auth.api_key` exclude each other (the
-/// `auth` group's checks, run at load and again here). When none
-/// of `bearer` and `username` is set, user-info in the URL (`https://user:pass@host`) is sent as
+/// `auth.bearer`, `auth.username` (+ `password`), `auth.api_key` and `auth.oauth2` exclude each
+/// other (the `auth` group's checks, run at load and again here); an OAuth2 token changes, so
+/// it is added per request (`super::oauth2`), not here. When none of `bearer`, `username` and
+/// `oauth2` is set, user-info in the URL (`https://user:pass@host`) is sent as
 /// basic auth, as curl and reqwest do.
 ///
 /// # Errors
@@ -47,7 +48,9 @@ pub(crate) fn auth_headers(
     } else if let Some(user) = &auth.username {
         let password = auth.password.as_ref().map_or("", Secret::expose);
         headers.push((AUTHORIZATION, basic(user, password, "auth.password")?));
-    } else if let Some((user, password)) = url_user_info(url) {
+    } else if auth.oauth2.is_none()
+        && let Some((user, password)) = url_user_info(url)
+    {
         headers.push((AUTHORIZATION, basic(&user, &password, "url")?));
     }
     if let Some(key) = &auth.api_key {

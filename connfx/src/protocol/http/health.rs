@@ -50,10 +50,14 @@ fn failure(connection: &Live, err: &reqwest::Error) -> String {
 
 /// One request; only the status matters, the body is not read.
 async fn probe(connection: &Live, method: Method, url: &Url) -> Result<StatusCode, reqwest::Error> {
-    let request = connection
+    let mut request = connection
         .client()
         .request(method, url.clone())
         .headers(connection.origin_credentials().clone());
+    // A kept OAuth2 token goes along; a probe never asks the token endpoint for one.
+    if let Some(token) = connection.oauth2().and_then(|tokens| tokens.kept()) {
+        request = request.header(reqwest::header::AUTHORIZATION, token);
+    }
     let response = connection
         .send_raw(request.timeout(connection.config().health.timeout))
         .await?;

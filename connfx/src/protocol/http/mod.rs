@@ -77,6 +77,7 @@ pub(crate) mod client;
 mod config;
 pub(crate) mod credentials;
 pub(crate) mod health;
+pub(crate) mod oauth2;
 mod pool;
 mod request;
 mod response;
@@ -159,6 +160,8 @@ struct Inner {
     client: Arc<reqwest::Client>,
     /// Credentials sent only to the base URL's origin (`per_host` connections; else empty).
     origin_credentials: reqwest::header::HeaderMap,
+    /// The OAuth2 token of `auth.oauth2`, kept across reloads that leave `auth.oauth2` as it is.
+    oauth2: Option<Arc<oauth2::TokenSource>>,
     policies: crate::resilience::stack::Policies,
 }
 
@@ -390,7 +393,12 @@ impl HttpConnection {
             transport,
             telemetry,
         });
-        let inner = Inner::new(&common, config, built, policies);
+        let oauth2 = config
+            .auth
+            .oauth2
+            .clone()
+            .map(|c| Arc::new(oauth2::TokenSource::new(c)));
+        let inner = Inner::new(&common, config, built, policies, oauth2);
         Ok(HttpConnection {
             slot: RegistrySlot::new(),
             handle: Arc::new(Handle {
@@ -452,6 +460,7 @@ impl HttpConnection {
         let applied = if Arc::ptr_eq(&built.client, &now.0.client)
             && built.base == now.0.base
             && built.origin_credentials == now.0.origin_credentials
+            && config.auth.oauth2 == now.0.config.auth.oauth2
         {
             Applied::Live
         } else {
@@ -470,9 +479,18 @@ impl HttpConnection {
             if let Some(bounds) = config.host_bounds() {
                 common.telemetry.calls().keep_hosts(bounds);
             }
+            // Unchanged OAuth2 settings keep their token.
+            let oauth2 = match config.auth.oauth2 == now.config.auth.oauth2 {
+                true => now.oauth2.clone(),
+                false => config
+                    .auth
+                    .oauth2
+                    .clone()
+                    .map(|c| Arc::new(oauth2::TokenSource::new(c))),
+            };
             handle
                 .current
-                .store(Arc::new(Inner::new(common, config, built, policies)));
+                .store(Arc::new(Inner::new(common, config, built, policies, oauth2)));
             tracing::info!(connection = %common.name, ?applied, "http connection reloaded");
         }))
     }
@@ -572,6 +590,7 @@ impl Inner {
         config: HttpConfig,
         built: client::Built,
         policies: crate::resilience::stack::Policies,
+        oauth2: Option<Arc<oauth2::TokenSource>>,
     ) -> Inner {
         Inner {
             common: Arc::clone(common),
@@ -580,6 +599,7 @@ impl Inner {
             health_url: built.health_url,
             client: built.client,
             origin_credentials: built.origin_credentials,
+            oauth2,
             policies,
         }
     }
@@ -619,6 +639,11 @@ impl Live {
     /// origin (empty otherwise: the client sends them by default).
     pub(crate) fn origin_credentials(&self) -> &reqwest::header::HeaderMap {
         &self.0.origin_credentials
+    }
+
+    /// The OAuth2 token source of `auth.oauth2`, if set.
+    pub(crate) fn oauth2(&self) -> Option<&oauth2::TokenSource> {
+        self.0.oauth2.as_deref()
     }
 
     pub(crate) fn telemetry(&self) -> &Telemetry {

@@ -21,7 +21,12 @@ pub(super) async fn check(connection: &SseConnection) -> Health {
     let path = live.target.path().to_owned();
     let limit = live.config.health.timeout;
     let started = Instant::now();
-    let sent = live.client.get(live.target.clone()).timeout(limit).send().await;
+    let mut request = live.client.get(live.target.clone()).timeout(limit);
+    // A kept OAuth2 token goes along; a probe never asks the token endpoint for one.
+    if let Some(token) = live.oauth2.as_ref().and_then(|tokens| tokens.kept()) {
+        request = request.header(reqwest::header::AUTHORIZATION, token);
+    }
+    let sent = request.send().await;
     let latency = started.elapsed();
     let response = match sent {
         Ok(response) => response,

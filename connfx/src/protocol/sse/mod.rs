@@ -94,6 +94,7 @@ use tokio::sync::watch;
 
 use arc_swap::ArcSwap;
 
+use crate::protocol::http::oauth2::TokenSource;
 use crate::protocol::reconnect::Reconnect;
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
@@ -142,16 +143,37 @@ pub(super) struct Inner {
     pub(super) target: url::Url,
     pub(super) client: Arc<reqwest::Client>,
     pub(super) reconnect: Reconnect,
+    /// The OAuth2 token of `auth.oauth2`, kept across reloads that leave `auth.oauth2` as it is.
+    pub(super) oauth2: Option<Arc<TokenSource>>,
 }
 
 impl Inner {
-    fn new(config: SseConfig, built: client::Built) -> Self {
+    fn new(config: SseConfig, built: client::Built, oauth2: Option<Arc<TokenSource>>) -> Self {
         Inner {
+            oauth2,
             reconnect: Reconnect::new(config.retry.as_ref()),
             target: built.url,
             client: built.client,
             config: Arc::new(config),
         }
+    }
+}
+
+/// The token source of `config.auth.oauth2`, if set.
+fn token_source(config: &SseConfig) -> Option<Arc<TokenSource>> {
+    config.auth.oauth2.clone().map(|c| Arc::new(TokenSource::new(c)))
+}
+
+impl crate::protocol::http::oauth2::TokenClient for Inner {
+    fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Send {
+        request.send()
     }
 }
 
@@ -222,7 +244,8 @@ impl SseConnection {
         let name = self.name();
         let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
         let now = self.live();
-        let applied = if Arc::ptr_eq(&built.client, &now.client) && built.url == now.target {
+        let same_oauth2 = config.auth.oauth2 == now.config.auth.oauth2;
+        let applied = if Arc::ptr_eq(&built.client, &now.client) && built.url == now.target && same_oauth2 {
             Applied::Live
         } else {
             Applied::Reconnected
@@ -230,7 +253,12 @@ impl SseConnection {
         let handle = Arc::clone(&self.handle);
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
-            handle.current.store(Arc::new(Inner::new(config, built)));
+            // Unchanged OAuth2 settings keep their token.
+            let oauth2 = match same_oauth2 {
+                true => now.oauth2.clone(),
+                false => token_source(&config),
+            };
+            handle.current.store(Arc::new(Inner::new(config, built, oauth2)));
             tracing::info!(connection = %handle.name, ?applied, "sse connection reloaded");
         }))
     }
@@ -330,6 +358,7 @@ impl Connection for SseConnection {
 
     async fn connect(name: &str, config: SseConfig) -> Result<Self, ConnectError> {
         let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
+        let oauth2 = token_source(&config);
         super::handle::warn_unused_health_path(name, config.health.path.as_deref(), "SSE");
         tracing::debug!(connection = name, url = %config.url, "sse connection set up");
         Ok(SseConnection {
@@ -337,7 +366,7 @@ impl Connection for SseConnection {
             handle: Arc::new(Handle {
                 name: name.to_owned(),
                 closed: watch::Sender::new(false),
-                current: ArcSwap::from_pointee(Inner::new(config, built)),
+                current: ArcSwap::from_pointee(Inner::new(config, built, oauth2)),
                 reloading: Arc::default(),
             }),
         })

@@ -101,7 +101,8 @@ impl std::fmt::Display for Failure {
 }
 
 /// One open of the stream (`GET`, or `request`'s method and body), resuming after
-/// `last_event_id`.
+/// `last_event_id`. With `auth.oauth2`, the kept token goes along (a new one asked for first
+/// when there is none fresh); a 401 to it gets one new token and one more send.
 pub(super) async fn open(
     connection: &SseConnection,
     request: &SseRequest,
@@ -109,6 +110,40 @@ pub(super) async fn open(
 ) -> Result<Body, Failure> {
     // One generation for the whole open: a reload meanwhile applies from the next one.
     let live = connection.live();
+    let Some(tokens) = &live.oauth2 else {
+        return sent(connection, &live, request, last_event_id, None).await;
+    };
+    let token = tokens.header(&*live).await.map_err(token_failure)?;
+    match sent(connection, &live, request, last_event_id, Some(&token)).await {
+        Err(Failure::Status { code: 401, .. }) => {
+            tracing::debug!(
+                connection = connection.name(),
+                "oauth2 token refused; fetching a new one"
+            );
+            tokens.reject(&token);
+            let token = tokens.header(&*live).await.map_err(token_failure)?;
+            sent(connection, &live, request, last_event_id, Some(&token)).await
+        }
+        other => other,
+    }
+}
+
+/// A token that could not be had, as an open's failure.
+fn token_failure(err: crate::protocol::http::oauth2::TokenError) -> Failure {
+    Failure::Transport {
+        message: err.message,
+        outcome: err.outcome,
+    }
+}
+
+/// Sends the open's request once, with `token` as its `Authorization` when set.
+async fn sent(
+    connection: &SseConnection,
+    live: &super::Inner,
+    request: &SseRequest,
+    last_event_id: Option<&str>,
+    token: Option<&reqwest::header::HeaderValue>,
+) -> Result<Body, Failure> {
     let target = &live.target;
     let span = tracing::info_span!(
         target: "connfx",
@@ -126,6 +161,9 @@ pub(super) async fn open(
         .client
         .request(request.method.clone(), target.clone())
         .headers(trace_headers);
+    if let Some(token) = token {
+        builder = builder.header(reqwest::header::AUTHORIZATION, token.clone());
+    }
     if let (Some(body), Some(content_type)) = (&request.body, request.content_type) {
         builder = builder.header(CONTENT_TYPE, content_type).body(body.clone());
     }
