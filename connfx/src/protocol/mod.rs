@@ -2,6 +2,8 @@
 
 #[cfg(any(feature = "http", feature = "redis", feature = "sql"))]
 mod call_span;
+#[cfg(any(feature = "redis", feature = "sql"))]
+mod generations;
 #[cfg(feature = "graphql")]
 pub mod graphql;
 #[cfg(any(

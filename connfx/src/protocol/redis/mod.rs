@@ -97,14 +97,12 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::{Cmd, FromRedisValue, Pipeline, ToRedisArgs, ToSingleRedisArg};
 
-use crate::lifecycle::{DRAIN_LIMIT, InFlight, Lifecycle};
-use arc_swap::ArcSwap;
-
+use super::generations::Generations;
+use crate::lifecycle::{DRAIN_LIMIT, InFlight};
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
-use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::telemetry::Telemetry;
-use crate::{Applied, CallError, ConnUrl, ConnectError, Connection, Retry};
+use crate::{Applied, CallError, ConnectError, Connection};
 use managers::Managers;
 
 pub use call::RedisCall;
@@ -132,20 +130,11 @@ const REDIS_RETRY_ON: &str = "connect,timeout,transport,503";
 /// ```
 #[derive(Clone)]
 pub struct RedisConnection {
-    handle: Arc<Handle>,
+    /// Its life and its generations: [`RedisConnection::reload`] swaps them whole (a call loads
+    /// one once, for all its tries).
+    handle: Arc<Generations<Inner>>,
     /// The derived struct's registry, when this handle is one of its fields.
     slot: RegistrySlot,
-}
-
-/// One connection: what stays for its whole life, and its current connections and settings,
-/// which [`RedisConnection::reload`] swaps whole (a call loads them once, for all its tries).
-struct Handle {
-    name: String,
-    lifecycle: Lifecycle,
-    telemetry: Telemetry,
-    current: ArcSwap<Inner>,
-    /// One reload at a time, from its preparation to its swap.
-    reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// One generation: the connection managers and the settings they were built from. Dropped
@@ -158,33 +147,7 @@ struct Inner {
 }
 
 impl RedisConnection {
-    /// What the calls made through this connection did since it was made (each call whole,
-    /// retries included): requests, errors, error rate, in flight, latency p50/p95/p99. Kept in
-    /// process and always on; see [`CallStats`](crate::CallStats).
-    ///
-    /// ```
-    /// # fn run(cache: connfx::RedisConnection) {
-    /// println!("{} commands, {} failed", cache.metrics().requests, cache.metrics().errors);
-    /// # }
-    /// ```
-    pub fn metrics(&self) -> crate::CallStats {
-        self.telemetry_handle().metrics()
-    }
-
-    /// The connection's name (the field or registry name).
-    pub fn name(&self) -> &str {
-        &self.handle.name
-    }
-
-    /// The server URL; its `Display` and `Debug` redact the password.
-    pub fn url(&self) -> ConnUrl {
-        self.live().config.url.clone()
-    }
-
-    /// The settings this connection was built from.
-    pub fn config(&self) -> Arc<RedisConfig> {
-        Arc::clone(&self.live().config)
-    }
+    super::generations::live_accessors!(RedisConnection, RedisConfig, "cache");
 
     /// Starts a call of `cmd` through the connection's policies; finish it with
     /// [`RedisCall::query`] or [`RedisCall::exec`].
@@ -346,55 +309,6 @@ impl RedisConnection {
         self.handle.lifecycle.is_closed()
     }
 
-    /// The live circuit breaker (`circuit_breaker(...)` in the config), for its state, stats and
-    /// events; `None` when the connection has none.
-    ///
-    /// ```no_run
-    /// # fn run(cache: connfx::RedisConnection) {
-    /// if let Some(breaker) = cache.breaker() {
-    ///     println!("{:?}", breaker.state());
-    /// }
-    /// # }
-    /// ```
-    pub fn breaker(&self) -> Option<CircuitBreaker> {
-        self.live().policies.breaker.as_ref()?.one().cloned()
-    }
-
-    /// The live retry policy (its stats and events), if the connection has one.
-    ///
-    /// ```no_run
-    /// # fn run(cache: connfx::RedisConnection) {
-    /// if let Some(retry) = cache.retry() {
-    ///     println!("{} retries so far", retry.stats().retries);
-    /// }
-    /// # }
-    /// ```
-    pub fn retry(&self) -> Option<Retry> {
-        self.live().policies.retry.clone()
-    }
-
-    /// The live rate limit (`rate_limit(...)` in the config), if any.
-    ///
-    /// ```no_run
-    /// # fn run(c: connfx::RedisConnection) {
-    /// let turned_away = c.rate_limit().map_or(0, |l| l.stats().rejected);
-    /// # }
-    /// ```
-    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
-        self.live().policies.rate_limit.as_ref()?.one().cloned()
-    }
-
-    /// The live bulkhead (`bulkhead(...)` in the config), if any.
-    ///
-    /// ```no_run
-    /// # fn run(c: connfx::RedisConnection) {
-    /// let in_flight = c.bulkhead().map_or(0, |b| b.stats().in_flight);
-    /// # }
-    /// ```
-    pub fn bulkhead(&self) -> Option<crate::Bulkhead> {
-        self.live().policies.bulkhead.clone()
-    }
-
     /// Applies `config` to this live connection, checked as [`Connection::connect`] checks it,
     /// and says how ([`Applied`]). Policies change in place keeping their state (an open
     /// breaker stays open, a limit keeps its tokens) and `timeout.total` and `health` apply as
@@ -425,16 +339,11 @@ impl RedisConnection {
     /// changes the policies in place and swaps. The reload's turn is held until it is applied
     /// or dropped.
     async fn prepare(&self, config: RedisConfig) -> Result<Prepared, ConnectError> {
-        let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
+        let turn = self.handle.reload_turn().await?;
         let name = self.name();
-        if self.handle.lifecycle.is_closed() {
-            // `close` takes the turn too: after it, a reload would open what nothing closes.
-            return Err(ConnectError::new(name, "the connection is closed"));
-        }
         crate::resilience::stack::Policies::check(config.policies())
             .map_err(|e| ConnectError::new(name, e.to_string()))?;
-        let now = self.live();
-        let applied = crate::reload::applied::<Self>(&now.config, &config);
+        let applied = crate::reload::applied::<Self>(&self.live().config, &config);
         let managers = match applied {
             Applied::Live => None,
             Applied::Reconnected => Some(managers_of(name, &config)?),
@@ -442,7 +351,7 @@ impl RedisConnection {
         let handle = Arc::clone(&self.handle);
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
-            let now = handle.current.load_full();
+            let now = handle.live();
             let Some(policies) = now
                 .policies
                 .carried_on(&handle.name, config.policies(), &handle.telemetry)
@@ -450,7 +359,7 @@ impl RedisConnection {
                 return;
             };
             let managers = managers.map_or_else(|| Arc::clone(&now.managers), Arc::new);
-            handle.current.store(Arc::new(Inner {
+            handle.swap_in(Arc::new(Inner {
                 config: Arc::new(config),
                 managers,
                 policies,
@@ -461,7 +370,7 @@ impl RedisConnection {
 
     /// The connections and settings a call started now runs with, for all its tries.
     fn live(&self) -> Arc<Inner> {
-        self.handle.current.load_full()
+        self.handle.live()
     }
 
     /// Counts a call in flight until the guard drops; `None` once closed.
@@ -495,13 +404,7 @@ impl Connection for RedisConnection {
             config: Arc::new(config),
             managers: Arc::new(managers),
         };
-        let handle = Arc::new(Handle {
-            name: name.to_owned(),
-            lifecycle: Lifecycle::default(),
-            telemetry: Telemetry::new(name, "redis"),
-            current: ArcSwap::from_pointee(inner),
-            reloading: Arc::default(),
-        });
+        let handle = Arc::new(Generations::new(name, "redis", Arc::new(inner)));
         offer_gauges(&handle);
         Ok(RedisConnection {
             handle,
@@ -513,8 +416,7 @@ impl Connection for RedisConnection {
     /// [`CallError::Closed`](crate::CallError::Closed), and drops its managers: calls in flight
     /// finish, and each socket closes with its last handle.
     async fn close(&self) {
-        // After a reload under way, so none swaps new connections in behind the close.
-        let _turn = self.handle.reloading.lock().await;
+        let _turn = self.handle.close_turn().await;
         if self.handle.lifecycle.close(DRAIN_LIMIT).await {
             self.live().managers.close();
             tracing::debug!(connection = self.name(), "redis connection closed");
@@ -557,12 +459,12 @@ fn managers_of(name: &str, config: &RedisConfig) -> Result<Managers, ConnectErro
         .map_err(|e| ConnectError::new(name, format!("invalid Redis settings: {e}")))
 }
 
-fn offer_gauges(handle: &Arc<Handle>) {
+fn offer_gauges(handle: &Arc<Generations<Inner>>) {
     let telemetry = &handle.telemetry;
-    handle.current.load().policies.watch(telemetry);
+    handle.peek().policies.watch(telemetry);
     // Each reads the current generation.
     telemetry.gauge_of("connfx.pool.size", "Connections of the pool", handle, |h| {
-        i64::try_from(h.current.load().managers.len()).unwrap_or(i64::MAX)
+        i64::try_from(h.peek().managers.len()).unwrap_or(i64::MAX)
     });
     telemetry.gauge_of("connfx.pool.in_use", "Calls in flight", handle, |h| {
         h.lifecycle.in_flight().max(0)

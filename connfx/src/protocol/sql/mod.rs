@@ -114,8 +114,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-
+use super::generations::Generations;
 use crate::lifecycle::Lifecycle;
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
@@ -142,20 +141,11 @@ const CLOSE_LIMIT: Duration = Duration::from_secs(30);
 /// ```
 #[derive(Clone)]
 pub struct SqlConnection {
-    handle: Arc<Handle>,
+    /// Its life and its generations: [`SqlConnection::reload`] swaps them whole (a call loads
+    /// one once and keeps it to its end).
+    handle: Arc<Generations<Inner>>,
     /// The derived struct's registry, when this handle is one of its fields.
     slot: RegistrySlot,
-}
-
-/// One connection: what stays for its whole life, and its current pool and settings, which
-/// [`SqlConnection::reload`] swaps whole (a call loads them once and keeps them to its end).
-struct Handle {
-    name: String,
-    lifecycle: Lifecycle,
-    telemetry: Telemetry,
-    current: ArcSwap<Inner>,
-    /// One reload at a time, from its preparation to its swap.
-    reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// One generation: a pool and the settings it was built from.
@@ -198,35 +188,7 @@ impl Drop for OwnedPool {
 }
 
 impl SqlConnection {
-    /// What the calls made through this connection did since it was made (each call whole,
-    /// retries included): requests, errors, error rate, in flight, latency p50/p95/p99. Kept in
-    /// process and always on; see [`CallStats`](crate::CallStats).
-    ///
-    /// ```
-    /// # fn run(db: connfx::SqlConnection) {
-    /// println!("{} queries, p99 {:?}", db.metrics().requests, db.metrics().p99);
-    /// # }
-    /// ```
-    pub fn metrics(&self) -> crate::CallStats {
-        self.telemetry_handle().metrics()
-    }
-
-    /// The connection's name (the field or registry name).
-    pub fn name(&self) -> &str {
-        &self.handle.name
-    }
-
-    /// The database URL (the current one, after a [`reload`](SqlConnection::reload)); its
-    /// `Display` and `Debug` redact the password.
-    pub fn url(&self) -> ConnUrl {
-        self.live().config.url.clone()
-    }
-
-    /// The settings it runs with now: those it was built from, or those of its last
-    /// [`reload`](SqlConnection::reload).
-    pub fn config(&self) -> Arc<SqlConfig> {
-        Arc::clone(&self.live().config)
-    }
+    super::generations::live_accessors!(SqlConnection, SqlConfig, "db");
 
     /// The backend, from the URL's scheme.
     ///
@@ -308,47 +270,6 @@ impl SqlConnection {
         self.handle.lifecycle.is_closed() || self.live().pool.is_closed()
     }
 
-    /// The live circuit breaker (`circuit_breaker(...)` in the config) used by
-    /// [`run`](SqlConnection::run), if any.
-    ///
-    /// ```no_run
-    /// # fn run(db: connfx::SqlConnection) {
-    /// if let Some(breaker) = db.breaker() {
-    ///     println!("{:?}", breaker.state());
-    /// }
-    /// # }
-    /// ```
-    pub fn breaker(&self) -> Option<crate::CircuitBreaker> {
-        self.live().policies.breaker.as_ref()?.one().cloned()
-    }
-
-    /// The live retry policy used by [`run`](SqlConnection::run), if any.
-    pub fn retry(&self) -> Option<crate::Retry> {
-        self.live().policies.retry.clone()
-    }
-
-    /// The live rate limit (`rate_limit(...)` in the config), if any.
-    ///
-    /// ```no_run
-    /// # fn run(c: connfx::SqlConnection) {
-    /// let turned_away = c.rate_limit().map_or(0, |l| l.stats().rejected);
-    /// # }
-    /// ```
-    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
-        self.live().policies.rate_limit.as_ref()?.one().cloned()
-    }
-
-    /// The live bulkhead (`bulkhead(...)` in the config), if any.
-    ///
-    /// ```no_run
-    /// # fn run(c: connfx::SqlConnection) {
-    /// let in_flight = c.bulkhead().map_or(0, |b| b.stats().in_flight);
-    /// # }
-    /// ```
-    pub fn bulkhead(&self) -> Option<crate::Bulkhead> {
-        self.live().policies.bulkhead.clone()
-    }
-
     /// Applies `config` to this live connection, checked as [`Connection::connect`] checks it,
     /// and says how ([`Applied`]). Policies change in place keeping their state (an open
     /// breaker stays open, a limit keeps its tokens) and `timeout.total` and `health` apply as
@@ -383,12 +304,8 @@ impl SqlConnection {
     /// the policies in place and swaps. The reload's turn is held until it is applied or
     /// dropped.
     async fn prepare(&self, config: SqlConfig) -> Result<Prepared, ConnectError> {
-        let turn = Arc::clone(&self.handle.reloading).lock_owned().await;
+        let turn = self.handle.reload_turn().await?;
         let name = self.name();
-        if self.handle.lifecycle.is_closed() {
-            // `close` takes the turn too: after it, a reload would open what nothing closes.
-            return Err(ConnectError::new(name, "the connection is closed"));
-        }
         let fail = |message: String| ConnectError::new(name, message);
         crate::resilience::stack::Policies::check(config.policies()).map_err(|e| fail(e.to_string()))?;
         let now = self.live();
@@ -410,7 +327,7 @@ impl SqlConnection {
         let handle = Arc::clone(&self.handle);
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
-            let now = handle.current.load_full();
+            let now = handle.live();
             let Some(policies) = now
                 .policies
                 .carried_on(&handle.name, config.policies(), &handle.telemetry)
@@ -434,14 +351,14 @@ impl SqlConnection {
             if applied == Applied::Reconnected && min_idle > 0 {
                 warm::spawn(Arc::downgrade(&inner), min_idle);
             }
-            handle.current.store(inner);
+            handle.swap_in(inner);
             tracing::info!(connection = %handle.name, ?applied, "sql connection reloaded");
         }))
     }
 
     /// The pool and settings a call started now runs with.
     fn live(&self) -> Arc<Inner> {
-        self.handle.current.load_full()
+        self.handle.live()
     }
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
@@ -473,13 +390,7 @@ impl Connection for SqlConnection {
         if inner.config.pool.min_idle > 0 {
             warm::spawn(Arc::downgrade(&inner), inner.config.pool.min_idle);
         }
-        let handle = Arc::new(Handle {
-            name: name.to_owned(),
-            lifecycle: Lifecycle::default(),
-            telemetry: Telemetry::new(name, "sql"),
-            current: ArcSwap::new(inner),
-            reloading: Arc::default(),
-        });
+        let handle = Arc::new(Generations::new(name, "sql", inner));
         offer_gauges(&handle);
         Ok(SqlConnection {
             handle,
@@ -491,8 +402,7 @@ impl Connection for SqlConnection {
     /// [`CallError::Closed`](crate::CallError::Closed)), idle connections are closed, and connections in use are closed
     /// as they come back; waits for them at most 30 s.
     async fn close(&self) {
-        // After a reload under way, so none swaps a new pool in behind the close.
-        let _turn = self.handle.reloading.lock().await;
+        let _turn = self.handle.close_turn().await;
         // Calls through `run` first (they may still need a connection), then the pool.
         self.handle.lifecycle.close(CLOSE_LIMIT).await;
         let pool = self.pool();
@@ -533,25 +443,25 @@ impl fmt::Debug for SqlConnection {
 /// flight beyond the connections in use, i.e. about those waiting for a connection (sqlx does
 /// not tell its own count). And the semantic conventions' `db.client.connection.count`, by
 /// state (`idle`, `used`).
-fn offer_gauges(handle: &Arc<Handle>) {
+fn offer_gauges(handle: &Arc<Generations<Inner>>) {
     let telemetry = &handle.telemetry;
-    handle.current.load().policies.watch(telemetry);
+    handle.peek().policies.watch(telemetry);
     let in_use = |p: &SqlPool| i64::from(p.size()) - i64::try_from(p.num_idle()).unwrap_or(0);
     // Each reads the current pool, whichever generation it is.
     telemetry.gauge_of("connfx.pool.size", "Connections of the pool", handle, |h| {
-        i64::from(h.current.load().pool.size())
+        i64::from(h.peek().pool.size())
     });
     telemetry.gauge_of("connfx.pool.in_use", "Connections in use", handle, move |h| {
-        in_use(&h.current.load().pool).max(0)
+        in_use(&h.peek().pool).max(0)
     });
     telemetry.gauge_of(
         "connfx.pool.waiters",
         "Calls waiting for a connection",
         handle,
-        move |h| (h.lifecycle.in_flight() - in_use(&h.current.load().pool)).max(0),
+        move |h| (h.lifecycle.in_flight() - in_use(&h.peek().pool)).max(0),
     );
     telemetry.connections_of(handle, move |h| {
-        let pool = &h.current.load().pool;
+        let pool = &h.peek().pool;
         Connections {
             idle: i64::try_from(pool.num_idle()).unwrap_or(i64::MAX),
             used: in_use(pool).max(0),
