@@ -43,6 +43,18 @@ impl Ledger {
         self.token_requests.load(Ordering::SeqCst)
     }
 
+    /// Whether the API takes `authorization` (an `Authorization` header's value): the current
+    /// token, unexpired. A refusal is counted.
+    pub fn accepts(&self, authorization: Option<&str>) -> bool {
+        let sent = authorization.and_then(|v| v.strip_prefix("Bearer "));
+        let current = self.current.lock().expect("not poisoned").clone();
+        let valid = matches!((sent, &current), (Some(sent), Some((token, until))) if sent == token && Instant::now() < *until);
+        if !valid {
+            self.refusals.fetch_add(1, Ordering::SeqCst);
+        }
+        valid
+    }
+
     /// The API stops taking the current token.
     pub fn revoke(&self) {
         *self.current.lock().expect("not poisoned") = None;
@@ -119,12 +131,8 @@ async fn api(State((ledger, _)): State<Shared>, request: Request) -> Response {
     let sent = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    let current = ledger.current.lock().expect("not poisoned").clone();
-    let valid = matches!((&sent, &current), (Some(sent), Some((token, until))) if sent == token && Instant::now() < *until);
-    match valid {
+        .and_then(|v| v.to_str().ok());
+    match ledger.accepts(sent) {
         // An event stream asked for gets one event, the path, and ends.
         true if wants_events(&request) => {
             let event = format!("data: {}\n\n", request.uri().path());
@@ -136,10 +144,7 @@ async fn api(State((ledger, _)): State<Shared>, request: Request) -> Response {
             ([(header::CONTENT_TYPE, "application/json")], answer.to_string()).into_response()
         }
         true => (StatusCode::OK, request.uri().path().to_owned()).into_response(),
-        false => {
-            ledger.refusals.fetch_add(1, Ordering::SeqCst);
-            (StatusCode::UNAUTHORIZED, "bad token").into_response()
-        }
+        false => (StatusCode::UNAUTHORIZED, "bad token").into_response(),
     }
 }
 

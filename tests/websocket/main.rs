@@ -2,7 +2,10 @@
 //! server drops the socket, sends while disconnected, giving up and coming back, pings,
 //! health, close, the derive and the registry. Every wait is bounded.
 
+mod auth;
 mod independent;
+#[path = "../support/oauth2_server.rs"]
+mod oauth2_server;
 mod pool;
 #[path = "../support/ports.rs"]
 mod ports;

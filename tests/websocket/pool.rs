@@ -15,7 +15,7 @@ use super::server::EchoServer;
 use super::{LIMIT, connect, recv};
 
 /// Waits until `done` holds, polling, for at most [`LIMIT`].
-async fn until(what: &str, done: impl Fn() -> bool) {
+pub(super) async fn until(what: &str, done: impl Fn() -> bool) {
     let deadline = Instant::now() + LIMIT;
     while !done() {
         assert!(Instant::now() < deadline, "{what}: not within {LIMIT:?}");

@@ -1,5 +1,6 @@
 //! A WebSocket echo server on 127.0.0.1 that records what it saw (connections, handshake
-//! headers, pings, close frames) and can drop its connections without a close frame.
+//! headers, pings, close frames), can drop its connections without a close frame, and can
+//! refuse upgrades with 401 (a [`Gate`]).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,11 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+
+/// Says whether an upgrade request may open a socket; one it turns down is answered 401.
+pub type Gate = Arc<dyn Fn(&Request) -> bool + Send + Sync>;
 
 /// What the server saw, shared with the test.
 #[derive(Default)]
@@ -34,30 +39,40 @@ impl EchoServer {
     /// An echo server on a free port.
     pub async fn start() -> EchoServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        EchoServer::serve(listener, Arc::default(), Behaviour::Echo)
+        EchoServer::serve(listener, Arc::default(), Behaviour::Echo, None)
     }
 
     /// An echo server on `addr` (a port a client is already trying), sharing `seen`.
     pub async fn start_on(addr: SocketAddr, seen: Arc<Seen>) -> EchoServer {
         let listener = bind_again(addr).await;
-        EchoServer::serve(listener, seen, Behaviour::Echo)
+        EchoServer::serve(listener, seen, Behaviour::Echo, None)
+    }
+
+    /// An echo server on a free port (or on `addr`) that opens only the sockets `gate` lets
+    /// in (those turned down are not counted in `connections`).
+    pub async fn start_guarded(addr: Option<SocketAddr>, gate: Gate) -> EchoServer {
+        let listener = match addr {
+            Some(addr) => bind_again(addr).await,
+            None => TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        };
+        EchoServer::serve(listener, Arc::default(), Behaviour::Echo, Some(gate))
     }
 
     /// A server that completes the handshake, then never reads (so never answers a ping).
     pub async fn start_deaf() -> EchoServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        EchoServer::serve(listener, Arc::default(), Behaviour::Deaf)
+        EchoServer::serve(listener, Arc::default(), Behaviour::Deaf, None)
     }
 
-    fn serve(listener: TcpListener, seen: Arc<Seen>, behaviour: Behaviour) -> EchoServer {
+    fn serve(listener: TcpListener, seen: Arc<Seen>, behaviour: Behaviour, gate: Option<Gate>) -> EchoServer {
         let addr = listener.local_addr().unwrap();
         let (kill, _) = broadcast::channel(4);
         let killer = kill.clone();
         let shared = seen.clone();
         let accept = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let (seen, kill) = (shared.clone(), killer.subscribe());
-                tokio::spawn(connection(tcp, seen, kill, behaviour));
+                let (seen, kill, gate) = (shared.clone(), killer.subscribe(), gate.clone());
+                tokio::spawn(connection(tcp, seen, kill, behaviour, gate));
             }
         });
         EchoServer {
@@ -102,6 +117,7 @@ async fn connection(
     seen: Arc<Seen>,
     mut kill: broadcast::Receiver<()>,
     behaviour: Behaviour,
+    gate: Option<Gate>,
 ) {
     let record = seen.clone();
     // The error type is tungstenite's; its size is not ours to choose.
@@ -113,7 +129,14 @@ async fn connection(
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
         record.headers.lock().unwrap().push(headers);
-        Ok(response)
+        match gate.is_none_or(|gate| gate(request)) {
+            true => Ok(response),
+            false => {
+                let mut refusal = ErrorResponse::new(Some("bad token".to_owned()));
+                *refusal.status_mut() = StatusCode::UNAUTHORIZED;
+                Err(refusal)
+            }
+        }
     };
     let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, callback).await else {
         return;

@@ -17,7 +17,8 @@ macro_rules! websocket_protocol {
             required [url];
             check [check_websocket];
             fields {
-                /// Server URL, `ws://` or `wss://`. Credentials go in `headers`, not in the URL.
+                /// Server URL, `ws://` or `wss://`. Credentials go in `auth` (or `headers`), not in
+                /// the URL.
                 url: ConnUrl => Url;
                 /// A ping is sent this often; when nothing at all comes back before the next
                 /// one, the connection is taken as dead and reopened. `0s` sends no pings.
@@ -28,7 +29,8 @@ macro_rules! websocket_protocol {
                 /// 64 MiB, when unset); a larger one drops the connection.
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 max_message_size: Option<u64> => Integer[1, 4_294_967_296_u64];
-                /// `connect`: one opening handshake (TCP, TLS and upgrade; 10s when unset).
+                /// `connect`: one opening handshake (TCP, TLS and upgrade, and the OAuth2 token
+                /// request when one is needed; 10s when unset).
                 /// `per_attempt`: writing one frame (30s when unset; a slower write drops and
                 /// reopens the connection). `total`: one `send_*` call, waiting for a reconnect
                 /// included (unset: until the reconnect gives up).
@@ -37,6 +39,11 @@ macro_rules! websocket_protocol {
                 /// `max_attempts` handshakes in a row may fail before the connection gives up
                 /// until its next call. Unset: the defaults of `retry(...)`.
                 retry: Option<RetryConfig> => group RETRY;
+                /// Authentication sent with every opening handshake: `Authorization: Bearer …`,
+                /// basic, an API key header, or an OAuth2 client-credentials token
+                /// (`auth.oauth2`), asked for before a handshake when none is kept and kept
+                /// across reconnects and every socket of the connection.
+                auth: AuthConfig => group AUTH;
                 /// Headers sent with the opening handshake (`Authorization`,
                 /// `Sec-WebSocket-Protocol` …); values of credential-like names are never shown.
                 headers: Headers => map HEADERS;

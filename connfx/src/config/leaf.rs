@@ -95,7 +95,10 @@ fn text(t: &Target<'_>, raw: &str) -> Result<Value, String> {
     };
     match kind {
         Kind::Duration => check::duration_within(t.key, t.leaf.longest, &value).map(drop)?,
-        Kind::Url => check::url_with_schemes(t.shape.protocol, t.shape.schemes, &value)?,
+        Kind::Url => {
+            let schemes = if t.leaf.protocol_url { t.shape.schemes } else { &[] };
+            check::url_with_schemes(t.shape.protocol, schemes, &value)?;
+        }
         _ if !t.leaf.choices.is_empty() && !t.leaf.choices.contains(&value) => {
             let choices: Vec<&str> = t.leaf.choices.iter().map(String::as_str).collect();
             return Err(message::not_one_of(t.key, &value, &choices));
@@ -152,6 +155,7 @@ mod userinfo_tests {
             default: None,
             secret,
             switch: false,
+            protocol_url: false,
         }
     }
 

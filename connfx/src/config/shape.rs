@@ -69,6 +69,10 @@ pub(crate) struct Leaf {
     pub secret: bool,
     /// Whether this is a policy's `enabled` switch (see `connfx_spec::declare`).
     pub switch: bool,
+    /// Whether the protocol's URL schemes apply: the connection's own URL keys, those the
+    /// schema gives a scheme `pattern` ([`add_url_pattern`]). A group's URL (the `http(s)`
+    /// `auth.oauth2.token_url` of a `ws://` connection) is checked by its group.
+    pub protocol_url: bool,
 }
 
 impl Leaf {
@@ -459,6 +463,7 @@ fn leaf_of(outer: &Value, inner: &Value) -> Leaf {
     let kind = kind_of(inner);
     Leaf {
         kind,
+        protocol_url: kind == Kind::Url && inner.get("pattern").is_some(),
         secret: kind == Kind::Secret || inner.get("writeOnly") == Some(&Value::Bool(true)),
         min: number("minimum"),
         max: number("maximum"),

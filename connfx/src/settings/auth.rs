@@ -1,6 +1,6 @@
 //! `auth(...)`: its config struct, declared once in `connfx-spec` (see `config::group`), and
 //! its declared check ([`credentials_fit`]), run at load and by every connection that sends
-//! the credential (HTTP, GraphQL, SSE) at connect.
+//! the credential (HTTP, GraphQL, SSE, WebSocket) at connect.
 
 use super::oauth2::OAuth2Config;
 use crate::Secret;

@@ -22,7 +22,7 @@ pub(super) fn headers(config: &HttpConfig) -> Result<Vec<(HeaderName, HeaderValu
 }
 
 /// The credential headers of `auth`, or of `url`'s user-info; see [`headers`]. Shared with the
-/// protocols built on HTTP (SSE).
+/// protocols built on HTTP (SSE) and with WebSocket handshakes.
 pub(crate) fn auth_headers(
     auth: &AuthConfig,
     url: &url::Url,

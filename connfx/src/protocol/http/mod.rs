@@ -393,11 +393,7 @@ impl HttpConnection {
             transport,
             telemetry,
         });
-        let oauth2 = config
-            .auth
-            .oauth2
-            .clone()
-            .map(|c| Arc::new(oauth2::TokenSource::new(c)));
+        let oauth2 = oauth2::TokenSource::kept_or_new(config.auth.oauth2.as_ref(), None);
         let inner = Inner::new(&common, config, built, policies, oauth2);
         Ok(HttpConnection {
             slot: RegistrySlot::new(),
@@ -479,15 +475,7 @@ impl HttpConnection {
             if let Some(bounds) = config.host_bounds() {
                 common.telemetry.calls().keep_hosts(bounds);
             }
-            // Unchanged OAuth2 settings keep their token.
-            let oauth2 = match config.auth.oauth2 == now.config.auth.oauth2 {
-                true => now.oauth2.clone(),
-                false => config
-                    .auth
-                    .oauth2
-                    .clone()
-                    .map(|c| Arc::new(oauth2::TokenSource::new(c))),
-            };
+            let oauth2 = oauth2::TokenSource::kept_or_new(config.auth.oauth2.as_ref(), now.oauth2.as_ref());
             handle
                 .current
                 .store(Arc::new(Inner::new(common, config, built, policies, oauth2)));

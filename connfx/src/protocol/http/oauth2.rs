@@ -11,6 +11,7 @@
 //! tree).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
@@ -35,6 +36,20 @@ pub(crate) trait TokenClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Send;
+}
+
+/// A plain client (SSE, WebSocket): the token request goes out as it is.
+impl TokenClient for reqwest::Client {
+    fn client(&self) -> &reqwest::Client {
+        self
+    }
+
+    fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Send {
+        request.send()
+    }
 }
 
 impl TokenClient for Live {
@@ -119,6 +134,20 @@ impl TokenSource {
         }
     }
 
+    /// The token source of `oauth2` (a connection's `auth.oauth2`), if set: `before`'s when it
+    /// was made from the same settings, so a reload that leaves `auth.oauth2` as it is keeps
+    /// the token; else a new one, which asks for its first token when one is needed.
+    pub(crate) fn kept_or_new(
+        oauth2: Option<&OAuth2Config>,
+        before: Option<&Arc<TokenSource>>,
+    ) -> Option<Arc<TokenSource>> {
+        let config = oauth2?;
+        match before {
+            Some(kept) if kept.config == *config => Some(Arc::clone(kept)),
+            _ => Some(Arc::new(TokenSource::new(config.clone()))),
+        }
+    }
+
     /// The `Authorization` value to send: the kept token while it is fresh, else a new one.
     ///
     /// # Errors
@@ -137,6 +166,37 @@ impl TokenSource {
         let header = token.header.clone();
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
         Ok(header)
+    }
+
+    /// `send` with the kept token (a new one asked for first when none is fresh); when
+    /// `unauthorized` says the answer was a 401, that token is forgotten and `send` runs once
+    /// more with a new one. For the protocols that open something once per try (an SSE
+    /// stream, a WebSocket handshake) and can always send it again.
+    ///
+    /// # Errors
+    /// `send`'s error, or the [`TokenError`] of a token that could not be had (converted).
+    #[cfg(any(feature = "sse", feature = "websocket"))]
+    pub(crate) async fn with_token<T, E, F, Fut>(
+        &self,
+        via: &impl TokenClient,
+        connection: &str,
+        send: F,
+        unauthorized: impl Fn(&E) -> bool,
+    ) -> Result<T, E>
+    where
+        F: Fn(HeaderValue) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<TokenError>,
+    {
+        let token = self.header(via).await?;
+        match send(token.clone()).await {
+            Err(err) if unauthorized(&err) => {
+                tracing::debug!(connection, "oauth2 token refused; fetching a new one");
+                self.reject(&token);
+                send(self.header(via).await?).await
+            }
+            other => other,
+        }
     }
 
     /// Forgets `sent` after the API answered 401 to it, so the next call asks for a new one;

@@ -159,24 +159,6 @@ impl Inner {
     }
 }
 
-/// The token source of `config.auth.oauth2`, if set.
-fn token_source(config: &SseConfig) -> Option<Arc<TokenSource>> {
-    config.auth.oauth2.clone().map(|c| Arc::new(TokenSource::new(c)))
-}
-
-impl crate::protocol::http::oauth2::TokenClient for Inner {
-    fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
-    fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Send {
-        request.send()
-    }
-}
-
 impl SseConnection {
     /// The connection's name (the field or registry name).
     pub fn name(&self) -> &str {
@@ -253,11 +235,7 @@ impl SseConnection {
         let handle = Arc::clone(&self.handle);
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
-            // Unchanged OAuth2 settings keep their token.
-            let oauth2 = match same_oauth2 {
-                true => now.oauth2.clone(),
-                false => token_source(&config),
-            };
+            let oauth2 = TokenSource::kept_or_new(config.auth.oauth2.as_ref(), now.oauth2.as_ref());
             handle.current.store(Arc::new(Inner::new(config, built, oauth2)));
             tracing::info!(connection = %handle.name, ?applied, "sse connection reloaded");
         }))
@@ -358,7 +336,7 @@ impl Connection for SseConnection {
 
     async fn connect(name: &str, config: SseConfig) -> Result<Self, ConnectError> {
         let built = client::build(&config).map_err(|m| ConnectError::new(name, m))?;
-        let oauth2 = token_source(&config);
+        let oauth2 = TokenSource::kept_or_new(config.auth.oauth2.as_ref(), None);
         super::handle::warn_unused_health_path(name, config.health.path.as_deref(), "SSE");
         tracing::debug!(connection = name, url = %config.url, "sse connection set up");
         Ok(SseConnection {

@@ -113,26 +113,21 @@ pub(super) async fn open(
     let Some(tokens) = &live.oauth2 else {
         return sent(connection, &live, request, last_event_id, None).await;
     };
-    let token = tokens.header(&*live).await.map_err(token_failure)?;
-    match sent(connection, &live, request, last_event_id, Some(&token)).await {
-        Err(Failure::Status { code: 401, .. }) => {
-            tracing::debug!(
-                connection = connection.name(),
-                "oauth2 token refused; fetching a new one"
-            );
-            tokens.reject(&token);
-            let token = tokens.header(&*live).await.map_err(token_failure)?;
-            sent(connection, &live, request, last_event_id, Some(&token)).await
-        }
-        other => other,
-    }
+    let live_now = &*live;
+    let send = |token| async move { sent(connection, live_now, request, last_event_id, Some(&token)).await };
+    let unauthorized = |failure: &Failure| matches!(failure, Failure::Status { code: 401, .. });
+    tokens
+        .with_token(&*live.client, connection.name(), send, unauthorized)
+        .await
 }
 
 /// A token that could not be had, as an open's failure.
-fn token_failure(err: crate::protocol::http::oauth2::TokenError) -> Failure {
-    Failure::Transport {
-        message: err.message,
-        outcome: err.outcome,
+impl From<crate::protocol::http::oauth2::TokenError> for Failure {
+    fn from(err: crate::protocol::http::oauth2::TokenError) -> Self {
+        Failure::Transport {
+            message: err.message,
+            outcome: err.outcome,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::handshake::check_websocket;
-use crate::{ConnUrl, Headers, HealthCheckConfig, PoolConfig, RetryConfig, TimeoutConfig};
+use crate::{AuthConfig, ConnUrl, Headers, HealthCheckConfig, PoolConfig, RetryConfig, TimeoutConfig};
 
 connfx_spec::websocket_protocol!(crate::config::group::config_protocol);
 

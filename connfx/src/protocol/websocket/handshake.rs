@@ -1,17 +1,20 @@
 //! Opening a socket: TCP, TLS (rustls on aws-lc-rs) and the upgrade request with the configured
-//! headers, each failure described without the URL or a header value.
+//! headers and credential, each failure described without the URL or a header value.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig as Limits;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream, tungstenite};
 
 use super::WebSocketConfig;
 use crate::config::group::{Problem, connect_message};
+use crate::protocol::http::credentials;
+use crate::protocol::http::oauth2::TokenError;
 use crate::resilience::retry::{Outcome, RetryAfter};
 use crate::{CallError, Headers};
 
@@ -32,6 +35,8 @@ pub(super) struct Handshake {
     target: String,
     host: String,
     port: u16,
+    /// `headers`, then the credential headers of `auth` (sent after, so they win over a header
+    /// of the same name, as over HTTP and SSE).
     headers: Vec<(HeaderName, HeaderValue)>,
     connector: Connector,
     limits: Limits,
@@ -67,20 +72,19 @@ impl Handshake {
         })
     }
 
-    /// Opens a socket within `timeout.connect`.
-    pub(super) async fn open(&self) -> Result<Socket, Failure> {
-        self.open_within(self.limit).await
+    /// Opens a socket within `limit`, sending `token` (an OAuth2 token's `Authorization`) when
+    /// set.
+    pub(super) async fn open_within(
+        &self,
+        limit: Duration,
+        token: Option<&HeaderValue>,
+    ) -> Result<Socket, Failure> {
+        within(limit, self.open(token)).await
     }
 
-    /// Opens a socket within `limit`.
-    pub(super) async fn open_within(&self, limit: Duration) -> Result<Socket, Failure> {
-        match tokio::time::timeout(limit, self.open_unbounded()).await {
-            Ok(opened) => opened,
-            Err(_) => Err(Failure::Timeout(limit)),
-        }
-    }
-
-    async fn open_unbounded(&self) -> Result<Socket, Failure> {
+    /// Opens a socket, with no time limit of its own, sending `token` as `Authorization` when
+    /// set (it wins over `headers`, as the credential of `auth` does).
+    pub(super) async fn open(&self, token: Option<&HeaderValue>) -> Result<Socket, Failure> {
         let tcp = TcpStream::connect((self.host.as_str(), self.port))
             .await
             .map_err(|e| Failure::Connect(format!("cannot connect to {}: {e}", self.target)))?;
@@ -93,6 +97,9 @@ impl Handshake {
             .map_err(|e| Failure::Other(format!("invalid handshake request: {}", describe(&e))))?;
         for (name, value) in &self.headers {
             request.headers_mut().insert(name.clone(), value.clone());
+        }
+        if let Some(token) = token {
+            request.headers_mut().insert(AUTHORIZATION, token.clone());
         }
         let span = tracing::info_span!(
             target: "connfx",
@@ -116,6 +123,16 @@ impl Handshake {
     }
 }
 
+/// `opening` within `limit`: a late one is a [`Failure::Timeout`].
+pub(super) async fn within(
+    limit: Duration,
+    opening: impl Future<Output = Result<Socket, Failure>>,
+) -> Result<Socket, Failure> {
+    tokio::time::timeout(limit, opening)
+        .await
+        .unwrap_or(Err(Failure::Timeout(limit)))
+}
+
 /// A failed handshake, described without a secret. Kept by the driver while the connection is
 /// down, so it is plain data.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,6 +149,18 @@ pub(super) enum Failure {
     },
     /// Anything a retry cannot fix: a certificate the client does not trust, a broken answer.
     Other(String),
+    /// No OAuth2 token (`auth.oauth2`) could be had, so no handshake was made; `outcome` is
+    /// the token request's, for the retry rules to judge as they judge a handshake's.
+    Token { message: String, outcome: Outcome },
+}
+
+impl From<TokenError> for Failure {
+    fn from(err: TokenError) -> Self {
+        Failure::Token {
+            message: err.message,
+            outcome: err.outcome,
+        }
+    }
 }
 
 impl Failure {
@@ -173,6 +202,7 @@ impl Failure {
                 retry_after: *retry_after,
             },
             Failure::Other(_) => Outcome::Other,
+            Failure::Token { outcome, .. } => *outcome,
         }
     }
 
@@ -189,10 +219,12 @@ impl Failure {
                 code: *code,
                 body: format!("WebSocket upgrade refused: {text}"),
             },
-            Failure::Connect(message) | Failure::Other(message) => CallError::Transport {
-                connection,
-                message: message.clone(),
-            },
+            Failure::Connect(message) | Failure::Other(message) | Failure::Token { message, .. } => {
+                CallError::Transport {
+                    connection,
+                    message: message.clone(),
+                }
+            }
         }
     }
 }
@@ -200,7 +232,9 @@ impl Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Connect(message) | Failure::Other(message) => f.write_str(message),
+            Failure::Connect(message) | Failure::Other(message) | Failure::Token { message, .. } => {
+                f.write_str(message)
+            }
             Failure::Timeout(after) => {
                 write!(f, "no open socket within {}", humantime::format_duration(*after))
             }
@@ -224,7 +258,8 @@ fn headers(headers: &Headers) -> Result<Vec<(HeaderName, HeaderValue)>, String> 
         .collect()
 }
 
-/// The URL and headers of a handshake, checked without the network.
+/// The URL and headers (those of `headers`, then those of `auth`) of a handshake, checked
+/// without the network.
 struct Checked {
     url: String,
     host: String,
@@ -233,24 +268,35 @@ struct Checked {
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-/// The URL (one of the protocol's schemes, no user-info, a host and a port) and the headers:
-/// what the loader runs as the protocol's declared check ([`check_websocket`]) and `connect`
-/// runs again to build the handshake.
+/// The URL (one of the protocol's schemes, no user-info, a host and a port), the headers and
+/// the credential headers of `auth` (bearer, basic or API key; an OAuth2 token is added per
+/// handshake): what the loader runs as the protocol's declared check ([`check_websocket`])
+/// and `connect` runs again to build the handshake.
 ///
 /// # Errors
-/// Every problem at its key (`url`, `headers`), never quoting a value.
+/// Every problem at its key (`url`, `headers`, `auth`), never quoting a value.
 fn checked(config: &WebSocketConfig) -> Result<Checked, Vec<Problem>> {
     let url = target(config.url.expose()).map_err(|m| Problem::at("url", m));
     let headers = headers(&config.headers).map_err(|m| Problem::at("headers", m));
-    match (url, headers) {
-        (Ok((url, host, port)), Ok(headers)) => Ok(Checked {
+    let credentials =
+        credentials::auth_headers(&config.auth, config.url.expose()).map_err(|m| Problem::at("auth", m));
+    match (url, headers, credentials) {
+        (Ok((url, host, port)), Ok(mut headers), Ok(credentials)) => Ok(Checked {
             tls: url.scheme() == "wss",
             url: url.into(),
             host,
             port,
-            headers,
+            headers: {
+                headers.extend(credentials);
+                headers
+            },
         }),
-        (url, headers) => Err(url.err().into_iter().chain(headers.err()).collect()),
+        (url, headers, credentials) => Err(url
+            .err()
+            .into_iter()
+            .chain(headers.err())
+            .chain(credentials.err())
+            .collect()),
     }
 }
 
@@ -258,7 +304,7 @@ fn checked(config: &WebSocketConfig) -> Result<Checked, Vec<Problem>> {
 fn target(url: &url::Url) -> Result<(url::Url, String, u16), String> {
     crate::protocol::handle::check_scheme::<super::WebSocketConnection>(url)?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("`url` holds user-info; send credentials in `headers` (`Authorization`)".to_owned());
+        return Err("`url` holds user-info; send credentials in `auth` (or `headers`)".to_owned());
     }
     let host = url
         .host_str()
@@ -271,9 +317,11 @@ fn target(url: &url::Url) -> Result<(url::Url, String, u16), String> {
     Ok((url, host, port))
 }
 
-/// The protocol's declared check (`check [check_websocket]` in `connfx-spec`).
+/// The protocol's declared check (`check [check_websocket]` in `connfx-spec`): [`checked`]'s
+/// problems, those of `auth` left to the `auth` group's own check.
 pub(super) fn check_websocket(config: &WebSocketConfig) -> Vec<Problem> {
-    checked(config).err().unwrap_or_default()
+    let problems = checked(config).err().unwrap_or_default();
+    problems.into_iter().filter(|p| p.key != "auth").collect()
 }
 
 /// The TLS setup of every `wss` connection: no setting changes it, so it is built once and

@@ -27,7 +27,9 @@ pub(super) async fn check(connection: &WebSocketConnection) -> Health {
     // registry's timer.
     let settings = connection.handshake_settings();
     let limit = settings.config.health.timeout.mul_f64(0.9);
-    match settings.handshake.open_within(limit).await {
+    // A kept OAuth2 token goes along; a probe never asks the token endpoint for one.
+    let token = settings.kept_token();
+    match settings.handshake.open_within(limit, token.as_ref()).await {
         Ok(mut socket) => {
             let latency = started.elapsed();
             let _ = tokio::time::timeout(CLOSE_LIMIT, socket.close(None)).await;

@@ -9,7 +9,8 @@ use arc_swap::ArcSwap;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::handshake::{Failure, Handshake};
+use super::handshake::{Failure, Handshake, Socket};
+use super::token::OAuth2;
 use super::{DEFAULT_WRITE_LIMIT, WebSocketConfig, WebSocketEvent};
 use crate::CallError;
 use crate::protocol::reconnect::Reconnect;
@@ -107,6 +108,8 @@ pub(super) struct Shared {
 pub(super) struct Settings {
     pub(super) config: Arc<WebSocketConfig>,
     pub(super) handshake: Handshake,
+    /// The token of `auth.oauth2`, when set.
+    pub(super) oauth2: Option<OAuth2>,
     pub(super) reconnect: Reconnect,
     /// `ping_interval`, `None` when zero (no pings).
     pub(super) ping_interval: Option<Duration>,
@@ -115,15 +118,33 @@ pub(super) struct Settings {
 }
 
 impl Settings {
-    /// The settings of `config`, or why its handshake cannot be made.
-    pub(super) fn new(config: WebSocketConfig) -> Result<Self, String> {
+    /// The settings of `config`, or why its handshake cannot be made. `before`, the settings
+    /// a reload replaces, hands over its OAuth2 token when `auth.oauth2` is unchanged.
+    pub(super) fn new(config: WebSocketConfig, before: Option<&Settings>) -> Result<Self, String> {
+        let kept = before.and_then(|before| before.oauth2.as_ref());
         Ok(Settings {
             handshake: Handshake::new(&config)?,
+            oauth2: OAuth2::new(&config, kept)?,
             reconnect: Reconnect::new(config.retry.as_ref()),
             ping_interval: Some(config.ping_interval).filter(|every| !every.is_zero()),
             write_limit: config.timeout.per_attempt.unwrap_or(DEFAULT_WRITE_LIMIT),
             config: Arc::new(config),
         })
+    }
+
+    /// Opens a socket of the connection `connection` within `timeout.connect`, the OAuth2
+    /// token's request (when one is needed) included.
+    pub(super) async fn open(&self, connection: &str) -> Result<Socket, Failure> {
+        let limit = self.handshake.limit;
+        match &self.oauth2 {
+            None => super::handshake::within(limit, self.handshake.open(None)).await,
+            Some(oauth2) => super::handshake::within(limit, oauth2.open(&self.handshake, connection)).await,
+        }
+    }
+
+    /// The OAuth2 token kept now, if any: what the health check sends (it never asks for one).
+    pub(super) fn kept_token(&self) -> Option<reqwest::header::HeaderValue> {
+        self.oauth2.as_ref().and_then(|oauth2| oauth2.tokens.kept())
     }
 }
 

@@ -7,7 +7,7 @@
 //! # async fn run() -> Result<(), connfx::Error> {
 //! let config: WebSocketConfig = serde_json::from_value(serde_json::json!({
 //!     "url": "wss://stream.example/v1/feed",
-//!     "headers": { "Authorization": "Bearer t0ken" },
+//!     "auth": { "bearer": "t0ken" },
 //!     "ping_interval": "15s",
 //!     "retry": { "max_attempts": 10, "initial_interval": "200ms", "max_interval": "30s" },
 //! }))
@@ -30,9 +30,10 @@
 //!
 //! | setting | effect |
 //! |---|---|
-//! | `url` | `ws://` or `wss://` (TLS with rustls on aws-lc-rs, Mozilla roots from `webpki-roots`); user-info is refused: credentials go in `headers` |
+//! | `url` | `ws://` or `wss://` (TLS with rustls on aws-lc-rs, Mozilla roots from `webpki-roots`); user-info is refused: credentials go in `auth` (or `headers`) |
+//! | `auth` | sent with every opening handshake: `Authorization: Bearer …`, basic, an API key header, or an OAuth2 client-credentials token (`auth.oauth2`, see below); wins over a header of the same name in `headers`; never shown |
 //! | `headers` | sent with every opening handshake; credential-like values are never shown |
-//! | `timeout.connect` | one handshake: TCP, TLS and upgrade (10s when unset) |
+//! | `timeout.connect` | one handshake: the OAuth2 token request when one is needed, TCP, TLS and upgrade (10s when unset) |
 //! | `timeout.per_attempt` | writing one frame (30s when unset); a slower write drops and reopens the socket |
 //! | `timeout.total` | one `send_*` call, waiting for a reconnect included (unset: until the reconnect gives up) |
 //! | `ping_interval` | a ping this often (30s; `0s`: none); nothing back for a whole interval drops and reopens the socket |
@@ -97,9 +98,20 @@
 //!   the connection stops reading, so TCP pushes back on the server. Each message goes to one
 //!   `recv` call. Pings and pongs are answered and consumed inside; an unanswered ping is not
 //!   held against the server while the buffer is full.
+//! - **OAuth2 client credentials** (`auth.oauth2`): one token for the connection, shared by
+//!   every socket of a pool and kept across reconnects, asked for before a handshake when none
+//!   is kept or it expires within a fifth of its life (at most 60 s), one token request however
+//!   many sockets wait. A handshake refused with 401 gets one new token and one more handshake
+//!   within the same attempt. A token that cannot be had is that handshake's failure, judged by
+//!   `retry` like one (an unreachable endpoint as a refused connection, a 503 from it as a 503;
+//!   its 400 or 401, a bad id or secret, is not retried), so a token endpoint that is down is
+//!   tried again with the backoff and the socket opens once it is back. A
+//!   [`reload`](WebSocketConnection::reload) that leaves `auth.oauth2` as it is keeps the token.
+//!   The secret and the token are never shown (`Debug`, errors, events, logs).
 //! - **Health**: an open socket is `Ready` (`open`); otherwise a trial handshake within
-//!   `health.timeout` is made (and closed again): `Ready` if it succeeds, `Error` with the
-//!   cause if not; `Unknown` once closed. `health.path` is not used.
+//!   `health.timeout` is made (and closed again), with the kept OAuth2 token if there is one
+//!   (the check never asks for one): `Ready` if it succeeds, `Error` with the cause if not;
+//!   `Unknown` once closed. `health.path` is not used.
 //! - **`close`** sends a close frame (waiting up to 2 s for the server's answer), stops
 //!   reconnecting, and makes later calls fail with
 //!   [`CallError::Closed`]. Dropping the last handle does the same.
@@ -112,6 +124,7 @@ mod health;
 mod link;
 mod message;
 mod sockets;
+mod token;
 
 pub use config::WebSocketConfig;
 pub use events::WebSocketEvent;
@@ -254,7 +267,7 @@ impl WebSocketConnection {
         let name = self.name();
         let now = self.settings();
         let applied = crate::reload::applied::<Self>(&*now.config, &config);
-        let settings = Settings::new(config).map_err(|m| ConnectError::new(name, m))?;
+        let settings = Settings::new(config, Some(&now)).map_err(|m| ConnectError::new(name, m))?;
         let inner = Arc::clone(&self.inner);
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
@@ -601,7 +614,7 @@ impl Connection for WebSocketConnection {
     async fn connect(name: &str, config: WebSocketConfig) -> Result<Self, ConnectError> {
         super::handle::warn_unused_health_path(name, config.health.path.as_deref(), "WebSocket");
         let url = config.url.clone();
-        let settings = Settings::new(config).map_err(|m| ConnectError::new(name, m))?;
+        let settings = Settings::new(config, None).map_err(|m| ConnectError::new(name, m))?;
         let shared = Arc::new(Shared {
             name: name.to_owned(),
             events: Emitter::new(),

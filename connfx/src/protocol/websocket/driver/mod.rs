@@ -136,7 +136,8 @@ impl Driver {
             // Each handshake with the settings in force when it starts (a reload meanwhile
             // applies to the next one).
             let settings = self.shared.settings.load_full();
-            let failure = match self.busy(async move { settings.handshake.open().await }).await {
+            let name = Arc::clone(&self.shared);
+            let failure = match self.busy(async move { settings.open(&name.name).await }).await {
                 None => return Round::Stop,
                 Some(Ok(socket)) => {
                     self.opened(attempt);
