@@ -159,3 +159,28 @@ async fn the_derive_declares_a_pool_and_env_overrides_it() {
         Pooled::load_config_from(Sources::new().env_map([("WSP_ORDERS_POOL_MIN_IDLE", "5")])).unwrap_err();
     assert!(err.to_string().contains("min_idle"), "{err}");
 }
+
+#[tokio::test]
+async fn a_reload_that_adds_a_pool_opens_its_sockets_at_once() {
+    let server = EchoServer::start().await;
+    let feed = connect(&server.url(), serde_json::json!({})).await;
+    until("one socket open", || server.connections() == 1).await;
+    let mut config = (*feed.config()).clone();
+    config.pool = Some(serde_json::from_value(serde_json::json!({ "max_size": 4, "min_idle": 3 })).unwrap());
+    // `pool` is a transport key: the first socket reopens too.
+    assert_eq!(feed.reload(config).await.unwrap(), connfx::Applied::Reconnected);
+    // At once, not at the pool keeper's next look (it has no period without a pool).
+    assert_eq!(feed.sockets(), 3);
+    let started = Instant::now();
+    until("the first socket reopened and two more opened", || {
+        server.connections() == 4
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(burst(&feed, "p", 30).await, expected("p", 30));
+    feed.close().await;
+}

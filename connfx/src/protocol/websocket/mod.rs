@@ -272,6 +272,7 @@ impl WebSocketConnection {
         Ok(Prepared::new(applied, move || {
             let _turn = turn;
             inner.shared.settings.store(Arc::new(settings));
+            inner.sockets.settings_changed();
             if applied == Applied::Reconnected {
                 for link in inner.sockets.all() {
                     // A driver gone (closed) has no socket to move.
@@ -640,6 +641,7 @@ impl Connection for WebSocketConnection {
     /// waiting and later calls fail with [`CallError::Closed`].
     async fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
+        self.inner.sockets.wake_keeper();
         let finished = self.inner.sockets.all().into_iter().filter_map(|link| {
             let (done, finished) = oneshot::channel();
             link.commands

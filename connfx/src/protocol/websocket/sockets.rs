@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, Weak};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::driver::Driver;
 use super::link::{Command, LinkState, Settings, Shared};
@@ -42,16 +42,20 @@ impl Link {
     }
 }
 
-/// A send's hold on its socket: counted busy until dropped, which marks it used.
+/// A send's hold on its socket: counted busy until dropped, which marks it used (of a pool
+/// that may let sockets go: a single socket's last use matters to no one, and reading the
+/// clock on every send would cost each one for nothing).
 pub(super) struct Held<'a> {
     pub(super) link: Arc<Link>,
-    sockets: &'a Sockets,
+    sockets: Option<&'a Sockets>,
 }
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         self.link.busy.fetch_sub(1, Relaxed);
-        self.link.used.store(self.sockets.now(), Relaxed);
+        if let Some(sockets) = self.sockets {
+            self.link.used.store(sockets.now(), Relaxed);
+        }
     }
 }
 
@@ -62,7 +66,20 @@ pub(super) struct Sockets {
     links: RwLock<Vec<Arc<Link>>>,
     /// Where the next send starts looking, so sends go round.
     next: AtomicUsize,
+    /// The most sockets the settings allow (`pool.max_size`, else 1), as of the last
+    /// [`settings_changed`](Sockets::settings_changed): read by every send without loading the
+    /// settings.
+    max: AtomicUsize,
+    /// Wakes the keeper (new settings, close, drop), so it need not poll for a pool a reload
+    /// adds, nor for its connection's end. Its own `Arc`: the keeper holds the connection weakly.
+    woken: Arc<Notify>,
     epoch: Instant,
+}
+
+impl Drop for Sockets {
+    fn drop(&mut self) {
+        self.wake_keeper();
+    }
 }
 
 /// How many sockets `settings` keep at least (one) and at most.
@@ -84,10 +101,23 @@ impl Sockets {
             inbound,
             links: RwLock::default(),
             next: AtomicUsize::new(0),
+            max: AtomicUsize::new(1),
+            woken: Arc::default(),
             epoch: Instant::now(),
         };
         sockets.fill();
         sockets
+    }
+
+    /// Takes new settings (a reload): the bounds apply at once, and the keeper looks again.
+    pub(super) fn settings_changed(&self) {
+        self.fill();
+        self.wake_keeper();
+    }
+
+    /// Makes the keeper look now (it ends if the connection is closed or gone).
+    pub(super) fn wake_keeper(&self) {
+        self.woken.notify_one();
     }
 
     fn now(&self) -> u64 {
@@ -114,16 +144,16 @@ impl Sockets {
     /// room; when none is open, the next in turn (the send waits for its reconnect).
     pub(super) fn pick(&self) -> Held<'_> {
         let links = self.read();
+        let max = self.max.load(Relaxed);
         let hold = |link: &Arc<Link>| {
             link.busy.fetch_add(1, Relaxed);
             Held {
                 link: Arc::clone(link),
-                sockets: self,
+                sockets: (max > 1).then_some(self),
             }
         };
         // Counted under the read lock, so the reaper (holding the write lock) never lets a
         // socket go between its choice and its send.
-        let max = bounds(&self.shared.settings.load()).1;
         if let ([only], 1) = (links.as_slice(), max) {
             return hold(only);
         }
@@ -144,9 +174,11 @@ impl Sockets {
         held
     }
 
-    /// Opens sockets up to the settings' least number.
+    /// Opens sockets up to the settings' least number, and notes their most.
     fn fill(&self) {
-        self.open_until(bounds(&self.shared.settings.load()).0);
+        let (least, most) = bounds(&self.shared.settings.load());
+        self.max.store(most, Relaxed);
+        self.open_until(least);
     }
 
     /// Opens sockets until there are `wanted`.
@@ -222,24 +254,40 @@ impl Sockets {
     }
 
     /// How long until the next look: a quarter of the shortest of `idle_timeout` and
-    /// `max_lifetime`, within bounds; without a pool, only whether a reload added one.
-    fn period(&self) -> Duration {
+    /// `max_lifetime`, within bounds; `None` without a pool (nothing to look at until a reload
+    /// adds one).
+    fn period(&self) -> Option<Duration> {
         let settings = self.shared.settings.load();
-        let shortest = settings.config.pool.as_ref().map(|pool| match pool.max_lifetime {
-            Some(lifetime) => lifetime.min(pool.idle_timeout),
-            None => pool.idle_timeout,
-        });
-        shortest.map_or(REAP_CEILING, |d| (d / 4).clamp(REAP_FLOOR, REAP_CEILING))
+        let pool = settings.config.pool.as_ref()?;
+        let shortest = pool
+            .max_lifetime
+            .map_or(pool.idle_timeout, |lifetime| lifetime.min(pool.idle_timeout));
+        Some((shortest / 4).clamp(REAP_FLOOR, REAP_CEILING))
     }
 }
 
-/// Keeps the pool of `inner` to its settings until the connection is closed or dropped.
+/// Keeps the pool of `inner` to its settings until the connection is closed or dropped: looks
+/// every [`period`](Sockets::period) (without a pool, never) and whenever the keeper is woken
+/// (new settings, close, drop). Holds the connection only weakly, so it never keeps it alive.
 pub(super) async fn keep(inner: Weak<Inner>) {
+    let Some(woken) = inner.upgrade().map(|inner| Arc::clone(&inner.sockets.woken)) else {
+        return;
+    };
     loop {
         let Some(period) = inner.upgrade().map(|inner| inner.sockets.period()) else {
             return;
         };
-        tokio::time::sleep(period).await;
+        // A wake given while no one waits is kept for the next wait (`notify_one`), so one
+        // given between the look above and this wait is not lost.
+        match period {
+            Some(period) => {
+                tokio::select! {
+                    () = tokio::time::sleep(period) => {}
+                    () = woken.notified() => {}
+                }
+            }
+            None => woken.notified().await,
+        }
         let Some(inner) = inner.upgrade() else {
             return;
         };
