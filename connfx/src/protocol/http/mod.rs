@@ -77,6 +77,7 @@ pub(crate) mod client;
 mod config;
 pub(crate) mod credentials;
 pub(crate) mod health;
+mod hosts;
 pub(crate) mod oauth2;
 mod pool;
 mod request;
@@ -97,10 +98,12 @@ use reqwest::Method;
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
+use crate::resilience::recent::Bounds;
 use crate::telemetry::Telemetry;
 use crate::{Applied, ConnUrl, ConnectError, Connection};
 
 pub use config::HttpConfig;
+pub use hosts::{HostConfig, HostTable};
 pub use pool::HttpPoolConfig;
 pub use request::HttpRequest;
 pub use response::HttpResponse;
@@ -162,6 +165,8 @@ struct Inner {
     origin_credentials: reqwest::header::HeaderMap,
     /// The OAuth2 token of `auth.oauth2`, kept across reloads that leave `auth.oauth2` as it is.
     oauth2: Option<Arc<oauth2::TokenSource>>,
+    /// What requests to single hosts add (`hosts`).
+    host_requests: crate::resilience::stack::ByHost<hosts::HostRequest>,
     policies: crate::resilience::stack::Policies,
 }
 
@@ -381,8 +386,15 @@ impl HttpConnection {
 
     fn build(name: &str, config: HttpConfig, transport: stub::Transport) -> Result<Self, ConnectError> {
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
-        let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");
+        let policies = crate::resilience::stack::Policies::new(name, config.policies())
+            .with_hosts(
+                &config.host_policies(),
+                config.host_bounds().unwrap_or(Bounds::NONE),
+                None,
+                &telemetry,
+            )
+            .map_err(|err| ConnectError::new(name, err.to_string()))?;
         policies.watch(&telemetry);
         if let Some(bounds) = config.host_bounds() {
             telemetry.calls().keep_hosts(bounds);
@@ -455,6 +467,7 @@ impl HttpConnection {
         let name = handle.common.name.as_str();
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         crate::resilience::stack::Policies::check(config.policies())
+            .and_then(|()| crate::resilience::stack::Policies::check_hosts(&config.host_policies()))
             .map_err(|err| ConnectError::new(name, err.to_string()))?;
         let now = self.live();
         let applied = if Arc::ptr_eq(&built.client, &now.0.client)
@@ -470,9 +483,17 @@ impl HttpConnection {
             let _turn = turn;
             let common = &handle.common;
             let now = handle.current.load_full();
+            let bounds = config.host_bounds().unwrap_or(Bounds::NONE);
             let Some(policies) = now
                 .policies
                 .carried_on(&common.name, config.policies(), &common.telemetry)
+                .and_then(|policies| {
+                    let hosts = config.host_policies();
+                    policies
+                        .with_hosts(&hosts, bounds, Some(&now.policies), &common.telemetry)
+                        .inspect_err(|err| tracing::error!(connection = %common.name, %err, "reload refused after its checks"))
+                        .ok()
+                })
             else {
                 return;
             };
@@ -599,6 +620,7 @@ impl Inner {
             health_url: built.health_url,
             client: built.client,
             origin_credentials: built.origin_credentials,
+            host_requests: built.host_requests,
             oauth2,
             policies,
         }
@@ -652,6 +674,11 @@ impl Live {
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
         &self.0.common.lifecycle
+    }
+
+    /// What a request to `host` (`host:port`) adds, when `hosts` names it.
+    fn host_request(&self, host: &str) -> Option<&hosts::HostRequest> {
+        self.0.host_requests.find(host)
     }
 
     /// Whether requests are keyed by host (`per_host`).
