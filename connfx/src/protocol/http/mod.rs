@@ -30,6 +30,7 @@
 //! | `timeout.total` | bounds the whole call, retries and waits included (30 s unless set); a request's own shorter [`HttpRequest::timeout`] wins |
 //! | `retry`, `circuit_breaker`, `rate_limit`, `bulkhead` | the policy stack every request goes through (see below) |
 //! | `per_host` | absolute URLs to any host allowed; breaker and rate limit kept per `host:port` |
+//! | `hosts` | with `per_host`: single hosts' own `headers`, `rate_limit`, `circuit_breaker` and `timeout` (see "Single hosts" below) |
 //! | `pool.max_size`, `pool.idle_timeout` | idle connections kept per host (default: all, as reqwest), and for how long (default 90 s) |
 //! | `pool.min_idle`, `pool.max_lifetime`, `pool.acquire_timeout` | no reqwest equivalent: ignored (a warning is logged when set) |
 //! | `tls` | extra CA roots, client certificate, `accept_invalid_certs` |
@@ -49,6 +50,24 @@
 //! - **Per-host connections keep credentials home**: with `per_host`, `auth`, URL user-info and
 //!   credential-like `headers` go only to the base URL's scheme, host and port; other hosts get
 //!   the plain `headers` and the user agent.
+//! - **Single hosts (`hosts`)**: a `per_host` connection may set a [`HostConfig`] for a host,
+//!   keyed `"api.example"` (every port of it) or `"api.example:8443"` (that port only, which
+//!   wins over the bare host), matched case-insensitively; a key that is empty, names a
+//!   scheme, holds a `/` or whitespace, or has a bad port is a load error at that key, and
+//!   `hosts` without `per_host = true` is one at `hosts`. A `rate_limit`, `circuit_breaker` or
+//!   `timeout` the host sets replaces the connection's for calls to that host: its unset keys
+//!   take the group's defaults, not the connection's, and `enabled = false` switches that policy
+//!   off for the host; groups it leaves unset are the connection's. A host's `timeout` takes
+//!   `per_attempt` and `total` (or `"60s"` for the total); `connect` stays the connection's, as
+//!   one client opens every host's connections. The host's `headers` are added to its requests
+//!   over the connection's headers of the same name (a request's own header still wins). The
+//!   connection's credentials still go only to the base URL's origin. A host's own breaker and
+//!   limit are kept per `host:port` within `max_hosts` and `host_idle` like every host's, and
+//!   start afresh under the host's policy when called after being dropped; they are not in
+//!   [`HttpConnection::host_breakers`] or [`HttpConnection::host_rate_limits`], which hold the
+//!   connection's. `hosts` is set in a file (`[api.hosts."api.example"]`) or the environment
+//!   (`APP_API_HOSTS`, one JSON object), not in the derive's attribute; a reload applies a
+//!   change live, a host's breaker and limit changed in place as the connection's are.
 //! - **`close` drains**: it waits (at most 30 s) for requests already sent to get their answer.
 //! - **The idle pool keeps every connection** until `pool.idle_timeout` (90 s), as a default
 //!   `reqwest::Client` does, unless `pool.max_size` caps it: reqwest opens a connection per
