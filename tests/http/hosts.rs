@@ -275,3 +275,35 @@ async fn hosts_problems_refuse_to_connect() {
     .await;
     assert!(message.contains("names a scheme"), "{message}");
 }
+
+#[tokio::test]
+async fn a_reload_keeps_a_hosts_open_breaker_while_the_host_keeps_its_group() {
+    let with = |threshold: u32| -> connfx::HttpConfig {
+        serde_json::from_value(json!({
+            "url": "http://home.test",
+            "per_host": true,
+            "hosts": { "down.test": { "circuit_breaker": { "failure_threshold": threshold, "reset_timeout": "60s" } } },
+        }))
+        .unwrap()
+    };
+    let crawler = connfx::HttpConnection::stub("crawler", with(1), |_| {
+        http::Response::builder().status(503).body("").unwrap()
+    })
+    .unwrap();
+    let _ = crawler.get("http://down.test/").send().await;
+    let open = |err: CallError| matches!(err, CallError::CircuitOpen { .. });
+    assert!(open(
+        crawler.get("http://down.test/").send().await.expect_err("open")
+    ));
+    assert_eq!(crawler.reload(with(3)).await.unwrap(), connfx::Applied::Live);
+    assert!(
+        open(
+            crawler
+                .get("http://down.test/")
+                .send()
+                .await
+                .expect_err("still open")
+        ),
+        "changed in place, its state kept"
+    );
+}
