@@ -100,3 +100,25 @@ fn hosts_need_per_host() {
     assert_eq!(issue.source(), &ValueSource::File(file.clone()), "{text}");
     assert!(issue.message().contains("per_host = true"), "{text}");
 }
+
+#[test]
+fn a_value_of_the_wrong_type_is_blamed_on_its_host_and_source() {
+    let sources = Sources::new().env_map([
+        orders_url(),
+        ("SHOP_PAYMENTS_PER_HOST", "true"),
+        (
+            "SHOP_PAYMENTS_HOSTS",
+            r#"{"a.example": {"rate_limit": {"requests": "x"}}}"#,
+        ),
+    ]);
+    let err = Shop::load_config_from(sources).unwrap_err();
+    let text = err.to_string();
+    let issue = err.issues().first().unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(issue.path(), "payments.hosts.\"a.example\"", "{text}");
+    assert_eq!(
+        issue.source(),
+        &ValueSource::Env("SHOP_PAYMENTS_HOSTS".into()),
+        "{text}"
+    );
+    assert!(issue.message().contains("expected u32"), "{text}");
+}

@@ -66,6 +66,7 @@ macro_rules! http_protocol {
                 /// in a file (`[api.hosts."api.example"]`) or the environment (one JSON object),
                 /// not in the attribute.
                 #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
+                #[serde(deserialize_with = "crate::protocol::http::hosts::table")]
                 hosts: HostTable => Map;
             }
         }

@@ -59,6 +59,18 @@ pub struct HostConfig {
     pub circuit_breaker: Option<CircuitBreakerConfig>,
 }
 
+/// `hosts`, each host read on its own, so a value of the wrong type is reported at its host's
+/// path (`` `hosts."api.example"`: invalid type … ``), which the loader reads as the key at fault.
+pub(super) fn table<'de, D: Deserializer<'de>>(deserializer: D) -> Result<HostTable, D::Error> {
+    use serde::de::Error;
+    let raw = BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
+    let host = |(key, value): (String, serde_json::Value)| match HostConfig::deserialize(value) {
+        Ok(host) => Ok((key, host)),
+        Err(e) => Err(D::Error::custom(format!("`hosts.\"{key}\"`: {e}"))),
+    };
+    raw.into_iter().map(host).collect()
+}
+
 /// A host's `timeout`: the group, or its total alone (`"60s"`), as on the connection.
 fn timeout_or_total<'de, D: Deserializer<'de>>(
     deserializer: D,
