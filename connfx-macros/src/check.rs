@@ -128,6 +128,11 @@ fn check_entry(cx: &Ctxt, protocol: &Protocol, entry: &Entry) {
 }
 
 fn check_key(cx: &Ctxt, protocol: &Protocol, key: &Key, entry: &Entry) {
+    // A map key of a protocol (`hosts`) holds a table per name, each with groups of its own:
+    // files and the environment (one JSON object) give it; the attribute grammar cannot.
+    if key.kind == Kind::Map {
+        return cx.error_at(entry.name.span, message::table_not_in_attribute(key.name));
+    }
     if let Some(value) = entry.literal(cx) {
         check_literal(cx, protocol, key, value);
     }

@@ -25,6 +25,25 @@ pub fn nested_not_in_attribute(group: &str, nested: &str) -> String {
     )
 }
 
+/// ``the `hosts` table is set in a file or the environment, not in the attribute``: a key
+/// whose value is a table of tables (`hosts`), which the attribute grammar has no place for.
+///
+/// ```
+/// let msg = connfx_spec::message::table_not_in_attribute("hosts");
+/// assert_eq!(
+///     msg,
+///     "the `hosts` table is set in a file (`[<field>.hosts.\"<name>\"]`) or the environment \
+///      (`<PREFIX>_<FIELD>_HOSTS`, one JSON object), not in the attribute"
+/// );
+/// ```
+pub fn table_not_in_attribute(key: &str) -> String {
+    format!(
+        "the `{key}` table is set in a file (`[<field>.{key}.\"<name>\"]`) or the environment \
+         (`<PREFIX>_<FIELD>_{}`, one JSON object), not in the attribute",
+        key.to_uppercase()
+    )
+}
+
 /// ``unknown `retry` key `max_atempts`; did you mean `max_attempts`?``
 ///
 /// With no close key, at most the three nearest are named (a group of three keys or fewer is

@@ -411,7 +411,9 @@ pub use protocol::graphql::{
     GraphqlConfig, GraphqlConnection, GraphqlError, GraphqlRequest, GraphqlResponse,
 };
 #[cfg(feature = "http")]
-pub use protocol::http::{BodyStream, HttpConfig, HttpConnection, HttpPoolConfig, HttpRequest, HttpResponse};
+pub use protocol::http::{
+    BodyStream, HostConfig, HostTable, HttpConfig, HttpConnection, HttpPoolConfig, HttpRequest, HttpResponse,
+};
 #[cfg(feature = "otlp")]
 pub use protocol::otlp::{OtlpConfig, OtlpConnection};
 #[cfg(feature = "redis")]

@@ -118,17 +118,47 @@ async fn no_command_prints_an_oauth2_client_secret() {
         ("VAULT_DB_URL", "sqlite::memory:".to_owned()),
         ("VAULT_CACHE_URL", format!("redis://{}/0", unreachable())),
     ]);
+    for (command, out) in every_command_hides(&sources, OAUTH2_SECRET).await {
+        if command == "explain" {
+            assert!(out.contains("api.auth.oauth2.client_secret"), "{out}");
+        }
+    }
+}
+
+/// The output of `explain`, `check`, `env` and `schema` in both formats with `sources`, each
+/// checked to succeed without `secret`.
+async fn every_command_hides(sources: &Sources, secret: &str) -> Vec<(&'static str, String)> {
+    let mut outputs = Vec::new();
     for format in ["human", "json"] {
         for command in ["explain", "check", "env", "schema"] {
             let (outcome, out) = cli::<Vault>(&[command, "--format", format], sources.clone()).await;
             assert_eq!(outcome, Outcome::Ok, "{command}: {out}");
-            assert!(
-                !out.contains(OAUTH2_SECRET),
-                "`{command}` printed the secret:\n{out}"
-            );
-            if command == "explain" {
-                assert!(out.contains("api.auth.oauth2.client_secret"), "{out}");
-            }
+            assert!(!out.contains(secret), "`{command}` printed the secret:\n{out}");
+            outputs.push((command, out));
+        }
+    }
+    outputs
+}
+
+#[tokio::test]
+async fn no_command_prints_a_hosts_header_secret() {
+    const HOST_SECRET: &str = "host-key-6";
+    let api = unreachable();
+    let hosts = format!(
+        r#"{{"api.anthropic.example": {{"headers": {{"x-api-key": "{HOST_SECRET}", "anthropic-version": "2024-01-01"}}}}}}"#
+    );
+    let sources = Sources::new().env_map([
+        ("VAULT_API_URL", format!("http://{api}/api")),
+        ("VAULT_API_PER_HOST", "true".to_owned()),
+        ("VAULT_API_HOSTS", hosts),
+        ("VAULT_DB_URL", "sqlite::memory:".to_owned()),
+        ("VAULT_CACHE_URL", format!("redis://{}/0", unreachable())),
+    ]);
+    for (command, out) in every_command_hides(&sources, HOST_SECRET).await {
+        match command {
+            "explain" => assert!(out.contains("api.hosts") && out.contains("2024-01-01"), "{out}"),
+            "env" => assert!(out.contains("VAULT_API_HOSTS"), "{out}"),
+            _ => {}
         }
     }
 }

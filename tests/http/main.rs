@@ -14,6 +14,7 @@ mod tls_server;
 
 mod errors;
 mod health;
+mod hosts;
 mod metrics;
 mod oauth2;
 mod per_host;

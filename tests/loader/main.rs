@@ -2,6 +2,7 @@
 //! a load reported with path and source, optional connections, secrets, schema, round trip.
 
 mod early;
+mod hosts;
 mod oauth2;
 mod sandbox;
 mod shorthand;

@@ -73,3 +73,39 @@ fn the_default_pool_config_loads_as_a_connection() {
     );
     assert_eq!(c.headers.0["anthropic-version"], "2024-01-01");
 }
+
+const HOSTS: &str = r#"# pool.ConfigureHost("api.anthropic.com", HostConfig{...}) on a pool of many hosts
+[llm]
+url = "https://api.anthropic.com"
+per_host = true
+[llm.hosts."api.anthropic.com"]
+headers = { "anthropic-version" = "2024-01-01" }           # DefaultHeaders
+rate_limit = { requests = 60, per = "1m" }                 # RateLimit: requests per minute
+circuit_breaker = { failure_threshold = 5, reset_timeout = "30s" }  # Threshold, ResetPeriod
+[llm.hosts."api.deepseek.example"]
+timeout = "60s""#;
+
+#[derive(Connections)]
+#[connections(env_prefix = "HELIX")]
+struct Pool {
+    #[connection(protocol = "http")]
+    llm: HttpConnection,
+}
+
+#[test]
+fn configure_host_loads_as_a_hosts_table() {
+    shows(&guide("migrating-from-helixagent-http.md"), HOSTS);
+    let dir = tempfile::tempdir().unwrap();
+    let config = Pool::load_config_from(Sources::new().file(file(&dir, "pool.toml", HOSTS))).unwrap();
+    let anthropic = &config.llm.hosts["api.anthropic.com"];
+    assert_eq!(anthropic.headers.0["anthropic-version"], "2024-01-01");
+    let limit = anthropic.rate_limit.as_ref().unwrap();
+    assert_eq!((limit.requests, limit.per), (60, Duration::from_secs(60)));
+    let breaker = anthropic.circuit_breaker.as_ref().unwrap();
+    assert_eq!(
+        (breaker.failure_threshold, breaker.reset_timeout),
+        (5, Duration::from_secs(30))
+    );
+    let deepseek = &config.llm.hosts["api.deepseek.example"];
+    assert_eq!(deepseek.timeout.as_ref().unwrap().total, Duration::from_secs(60));
+}

@@ -215,3 +215,18 @@ fn a_nested_group_in_the_attribute_says_where_it_is_set() {
         ]
     );
 }
+
+#[test]
+fn the_hosts_table_in_the_attribute_says_where_it_is_set() {
+    let errors = errors(parse_quote! {
+        struct Conns {
+            #[connection(url = "https://api.example", per_host = true, hosts = "api.example")]
+            api: HttpConnection,
+            #[connection(url = "https://api.example", per_host = true, hosts("api.example" = "x"))]
+            other: HttpConnection,
+        }
+    });
+    let expected = "the `hosts` table is set in a file (`[<field>.hosts.\"<name>\"]`) or the environment \
+                    (`<PREFIX>_<FIELD>_HOSTS`, one JSON object), not in the attribute";
+    assert_eq!(errors, [expected, expected]);
+}

@@ -58,6 +58,16 @@ macro_rules! http_protocol {
                 #[serde(with = "humantime_serde", default = "default_host_idle")]
                 #[schemars(with = "crate::HumanDuration")]
                 host_idle: Duration => Duration[2_592_000];
+                /// With `per_host`: settings of single hosts, keyed by `host` (every port) or
+                /// `host:port` (that port only, which wins), matched case-insensitively. Each
+                /// may set `headers` (added to requests to that host, over same-named
+                /// `headers`), and `rate_limit`, `circuit_breaker` and `timeout`, which replace
+                /// the connection's group for that host (its unset keys at their defaults). Set
+                /// in a file (`[api.hosts."api.example"]`) or the environment (one JSON object),
+                /// not in the attribute.
+                #[serde(default, skip_serializing_if = "crate::config::group::Unset::is_unset")]
+                #[serde(deserialize_with = "crate::protocol::http::hosts::table")]
+                hosts: HostTable => Map;
             }
         }
     };

@@ -132,7 +132,7 @@ pub(crate) fn missing_without_env(key: &str, _path: &str) -> String {
 /// `(relative path, message)` per problem.
 fn check_config<C: serde::de::DeserializeOwned + Validate>(value: &Value) -> Vec<(String, String)> {
     match C::deserialize(value) {
-        Err(e) => vec![(String::new(), e.to_string())],
+        Err(e) => vec![(key_named(&e.to_string()), e.to_string())],
         Ok(config) => match config.validate() {
             Ok(()) => Vec::new(),
             Err(errors) => {
@@ -141,6 +141,17 @@ fn check_config<C: serde::de::DeserializeOwned + Validate>(value: &Value) -> Vec
                 out
             }
         },
+    }
+}
+
+/// The key a deserialization error names first, as `` `path`: … `` (a map's value read on its
+/// own, such as a host of `hosts`), so it is blamed on that key's source; else the whole
+/// connection.
+fn key_named(message: &str) -> String {
+    let named = message.strip_prefix('`').and_then(|rest| rest.split_once("`: "));
+    match named {
+        Some((path, _)) if !path.is_empty() && !path.contains(char::is_whitespace) => path.to_owned(),
+        _ => String::new(),
     }
 }
 

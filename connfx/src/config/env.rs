@@ -75,23 +75,30 @@ pub(crate) fn variables(set: &SetDescriptor, defaults: &[FieldLayers]) -> Vec<En
     vars
 }
 
+/// A map with the values of credential-like names hidden, at any depth (a host's `headers`
+/// inside `hosts`).
+pub(crate) fn redacted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let hidden = map
+                .iter()
+                .map(|(k, v)| match Headers::is_sensitive(k) && !v.is_object() {
+                    true => (k.clone(), Value::from("[redacted]")),
+                    false => (k.clone(), redacted(v)),
+                });
+            Value::Object(hidden.collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// A default as people may see it: secrets hidden, URL passwords hidden, and in a map (headers)
 /// the values of entries whose names suggest a credential ([`Headers::is_sensitive`]).
 pub(crate) fn shown(kind: Kind, value: &Value) -> Option<String> {
     match (kind, value) {
         (_, Value::Null) => None,
         (Kind::Secret, _) => Some("[redacted]".to_owned()),
-        (Kind::Map, Value::Object(map)) => {
-            let hidden = map.iter().map(|(k, v)| {
-                let v = if Headers::is_sensitive(k) {
-                    Value::from("[redacted]")
-                } else {
-                    v.clone()
-                };
-                (k.clone(), v)
-            });
-            Some(Value::Object(hidden.collect()).to_string())
-        }
+        (Kind::Map, Value::Object(_)) => Some(redacted(value).to_string()),
         (Kind::Url, Value::String(s)) => Some(
             s.parse::<ConnUrl>()
                 .map_or_else(|_| "[invalid URL]".to_owned(), |u| u.redacted()),

@@ -246,6 +246,14 @@ pub(crate) fn problems_by_key<T: Declared>(config: &T) -> Vec<Problem> {
     problems
 }
 
+/// The problems of `group`, when set ([`problems_by_key`]), each at its path below `path`
+/// (`auth.oauth2.token_url` for `auth.oauth2`).
+pub(crate) fn problems_at<T: Declared>(path: &str, group: Option<&T>) -> Vec<Problem> {
+    let problems = group.map(problems_by_key).unwrap_or_default();
+    let at = |problem: Problem| Problem::at(crate::config::shape::join(path, &problem.key), problem.message);
+    problems.into_iter().map(at).collect()
+}
+
 /// Every problem of `config` (see [`problems_by_key`]) and of its nested groups, as messages:
 /// what a connection checks at connect for a config the loader never saw.
 pub(crate) fn problems<T: Declared>(config: &T) -> Vec<String> {
@@ -439,10 +447,7 @@ macro_rules! config_group {
                 fn nested_problems(&self) -> Vec<$crate::config::group::Problem> {
                     let mut problems = Vec::new();
                     $(
-                        for problem in self.$nested.iter().flat_map($crate::config::group::problems_by_key) {
-                            let key = $crate::config::shape::join(stringify!($nested), &problem.key);
-                            problems.push($crate::config::group::Problem::at(key, problem.message));
-                        }
+                        problems.extend($crate::config::group::problems_at(stringify!($nested), self.$nested.as_ref()));
                     )*
                     problems
                 }

@@ -76,9 +76,12 @@ impl FieldLayers {
         root
     }
 
-    /// The source of `path`, or of the latest-priority value below it (for group-level problems).
+    /// The source of `path`, of the value that holds it (a problem inside a map's value, such
+    /// as `hosts."a.example".rate_limit.requests`), or of the latest-priority value below it
+    /// (for group-level problems).
     pub fn source_of(&self, path: &str) -> ValueSource {
-        if let Some(entry) = self.leaves.get(path) {
+        let holders = path.match_indices('.').map(|(end, _)| &path[..end]);
+        if let Some(entry) = holders.chain([path]).find_map(|p| self.leaves.get(p)) {
             return entry.source.clone();
         }
         let below = format!("{path}.");

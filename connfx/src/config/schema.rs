@@ -11,7 +11,6 @@ use serde_json::{Map, Value, json};
 use super::descriptor::SetDescriptor;
 use super::env;
 use super::shape::{Group, Node, non_null_mut};
-use crate::Headers;
 
 /// The schema of `set`.
 pub(crate) fn of_set(set: &SetDescriptor) -> Value {
@@ -109,11 +108,9 @@ fn set_default(schema: &mut Value, group: &Group, path: &str, value: &Value) {
     }
 }
 
-/// Whether a map's entries include one whose name suggests a credential.
+/// Whether a map's entries include one whose name suggests a credential, at any depth.
 fn holds_credential(value: &Value) -> bool {
-    value
-        .as_object()
-        .is_some_and(|map| map.keys().any(|k| Headers::is_sensitive(k)))
+    env::redacted(value) != *value
 }
 
 /// Implements `JsonSchema` for a type whose schema is one inline JSON object (a secret, a URL, a

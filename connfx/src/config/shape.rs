@@ -235,6 +235,18 @@ fn builtin_spec<T: Connection>() -> Option<&'static connfx_spec::Protocol> {
 
 /// Writes the spec's bounds into the schema, so the schema, the boot checks and the derive agree.
 fn add_spec_bounds(schema: &mut Value, spec: &connfx_spec::Protocol) {
+    add_key_bounds(schema, spec);
+    // A map of tables (`hosts`) whose tables hold the protocol's own groups gets their bounds too.
+    for key in spec.keys.iter().filter(|k| k.kind == Kind::Map) {
+        let tables = property_mut(schema, key.name).and_then(|node| node.get_mut("additionalProperties"));
+        if let Some(table) = tables.filter(|t| t.get("properties").is_some()) {
+            add_key_bounds(table, &connfx_spec::Protocol { keys: &[], ..*spec });
+        }
+    }
+}
+
+/// The bounds of `spec`'s keys and of its groups' keys, written into `schema`'s properties.
+fn add_key_bounds(schema: &mut Value, spec: &connfx_spec::Protocol) {
     let keys = spec.keys.iter().map(|k| (None, k));
     let group_keys = spec
         .groups

@@ -61,10 +61,12 @@ impl fmt::Display for Applied {
 /// assert_eq!(policy_key("circuit_breaker.failure_threshold"), Some(Applied::Live));
 /// assert_eq!(policy_key("timeout.total"), Some(Applied::Live));
 /// assert_eq!(policy_key("max_hosts"), Some(Applied::Live));
+/// assert_eq!(policy_key("hosts"), Some(Applied::Live));
 /// assert_eq!(policy_key("url"), None);
 /// ```
 pub fn policy_key(path: &str) -> Option<Applied> {
-    const GROUPS: [&str; 4] = ["retry", "circuit_breaker", "rate_limit", "bulkhead"];
+    // `hosts` holds single hosts' policies (changed in place) and headers (added per request).
+    const GROUPS: [&str; 5] = ["retry", "circuit_breaker", "rate_limit", "bulkhead", "hosts"];
     // The bounds of a `per_host` connection's breakers and limits, set on them in place.
     const KEYS: [&str; 3] = ["timeout.total", "max_hosts", "host_idle"];
     let group = path.split('.').next().unwrap_or(path);

@@ -66,7 +66,7 @@ fn offer_state<S: Into<Option<CircuitState>>>(
 
 /// A group has no callbacks, only a broadcast of its members' events: a task counts them, and
 /// ends with the group (the channel closes when the group is dropped).
-fn forward_group_events(telemetry: &Telemetry, group: &CircuitBreakerGroup) {
+pub(crate) fn forward_group_events(telemetry: &Telemetry, group: &CircuitBreakerGroup) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return; // built outside a runtime (a stub in a plain test): transitions go uncounted
     };

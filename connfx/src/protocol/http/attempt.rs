@@ -10,6 +10,7 @@ use url::Url;
 
 use super::Live;
 use super::body::Body;
+use super::hosts::HostRequest;
 use super::oauth2::TokenSource;
 use super::transport::{self, Limits};
 use crate::CallError;
@@ -20,6 +21,8 @@ use crate::resilience::stack::{Attempt, Bound, Elapsed, Failure};
 /// What one try needs; shared by every try of a call.
 pub(super) struct HttpAttempt<'a> {
     pub(super) connection: &'a Live,
+    /// What `hosts` adds to requests to this call's host, if it names the host.
+    pub(super) host: Option<&'a HostRequest>,
     pub(super) method: &'a Method,
     pub(super) url: &'a Url,
     pub(super) headers: &'a HeaderMap,
@@ -134,6 +137,13 @@ impl HttpAttempt<'_> {
         }
         if let Some(token) = token {
             request = request.header(AUTHORIZATION, token.clone());
+        }
+        if let Some(host) = self.host {
+            // Over the client's default headers and the credentials; under the request's own.
+            request = request.headers(host.headers.clone());
+            if let Some(total) = host.timeout {
+                request = request.timeout(total);
+            }
         }
         request = request.headers(self.headers.clone());
         let body = self.body.lock().map(|mut b| b.take()).unwrap_or(None);

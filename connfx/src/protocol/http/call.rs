@@ -51,8 +51,13 @@ impl Call<'_> {
         let oauth2 = connection
             .oauth2()
             .filter(|_| !connection.is_per_host() || target::same_origin(connection.base(), &self.url));
+        let host = self
+            .host
+            .as_deref()
+            .and_then(|host| connection.host_request(host));
         let attempt = HttpAttempt {
             connection,
+            host,
             method: &self.method,
             url: &self.url,
             headers: &self.headers,

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use super::hosts::HostRequest;
 use super::shared_client::{self, ClientSettings};
 use super::{HttpConfig, credentials, target};
 use crate::config::group::{Problem, connect_message};
+use crate::config::shape::join;
+use crate::resilience::stack::ByHost;
 use crate::settings::tls::{TlsFiles, read_files};
 use crate::{Headers, TlsConfig};
 
@@ -25,6 +28,8 @@ pub(super) struct Built {
     pub(super) base: Url,
     /// What the health check requests: `health.path` joined onto the base URL.
     pub(super) health_url: Url,
+    /// What requests to single hosts add (`hosts`).
+    pub(super) host_requests: ByHost<HostRequest>,
 }
 
 /// Everything of an HTTP (or GraphQL) connection that is checked and built without the network
@@ -67,6 +72,7 @@ fn prepare(config: &HttpConfig) -> Result<Prepared, Vec<Problem>> {
     let headers = default_headers(config)
         .map_err(|problem| problems.push(problem))
         .ok();
+    problems.extend(super::hosts::check(config));
     match (base, health_url, user_agent, headers) {
         (Some(base), Some(health_url), Some(user_agent), Some((headers, origin_credentials)))
             if problems.is_empty() =>
@@ -83,26 +89,39 @@ fn prepare(config: &HttpConfig) -> Result<Prepared, Vec<Problem>> {
     }
 }
 
+use crate::resilience::Scope;
+
 /// The protocol's declared check (`check [check_http]` in `connfx-spec`): [`prepare`]'s
 /// problems. Those of `auth` are left to the `auth` group's own check, which reports them at
 /// their keys already.
-use crate::resilience::Scope;
-
 pub(super) fn check_http(config: &HttpConfig) -> Vec<Problem> {
     let mut problems: Vec<Problem> = prepare(config).err().unwrap_or_default();
     problems.retain(|problem| problem.key != "auth");
-    let fleet_limit = config
-        .rate_limit
-        .as_ref()
-        .is_some_and(|r| r.scope == Scope::Fleet);
-    let fleet_breaker = config
-        .circuit_breaker
-        .as_ref()
-        .is_some_and(|c| c.scope == Scope::Fleet);
+    problems.extend(fleet_problems(
+        "",
+        config.per_host,
+        config.rate_limit.as_ref(),
+        config.circuit_breaker.as_ref(),
+    ));
+    problems
+}
+
+/// A rate limit or breaker kept across the fleet (`scope = "fleet"`) on a `per_host`
+/// connection, which keeps them per host: the groups at `path` (the connection's, or a
+/// host's in `hosts`).
+pub(super) fn fleet_problems(
+    path: &str,
+    per_host: bool,
+    rate_limit: Option<&crate::RateLimitConfig>,
+    circuit_breaker: Option<&crate::CircuitBreakerConfig>,
+) -> Vec<Problem> {
+    let fleet_limit = rate_limit.is_some_and(|r| r.scope == Scope::Fleet);
+    let fleet_breaker = circuit_breaker.is_some_and(|c| c.scope == Scope::Fleet);
+    let mut problems = Vec::new();
     for (fleet, group) in [(fleet_limit, "rate_limit"), (fleet_breaker, "circuit_breaker")] {
-        if config.per_host && fleet {
+        if per_host && fleet {
             problems.push(Problem::at(
-                format!("{group}.scope"),
+                join(path, &format!("{group}.scope")),
                 format!("`scope = \"fleet\"` keeps one `{group}` for the connection across the fleet; with `per_host = true` it is kept per host: set one of them"),
             ));
         }
@@ -134,6 +153,7 @@ pub(super) fn build(name: &str, config: &HttpConfig) -> Result<Built, String> {
         origin_credentials: prepared.origin_credentials,
         base: prepared.base,
         health_url: prepared.health_url,
+        host_requests: super::hosts::request_table(config),
     })
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::HttpPoolConfig;
 use super::client::check_http;
+use super::hosts::HostTable;
 
 connfx_spec::http_protocol!(crate::config::group::config_protocol);
 

@@ -30,6 +30,7 @@
 //! | `timeout.total` | bounds the whole call, retries and waits included (30 s unless set); a request's own shorter [`HttpRequest::timeout`] wins |
 //! | `retry`, `circuit_breaker`, `rate_limit`, `bulkhead` | the policy stack every request goes through (see below) |
 //! | `per_host` | absolute URLs to any host allowed; breaker and rate limit kept per `host:port` |
+//! | `hosts` | with `per_host`: single hosts' own `headers`, `rate_limit`, `circuit_breaker` and `timeout` (see "Single hosts" below) |
 //! | `pool.max_size`, `pool.idle_timeout` | idle connections kept per host (default: all, as reqwest), and for how long (default 90 s) |
 //! | `pool.min_idle`, `pool.max_lifetime`, `pool.acquire_timeout` | no reqwest equivalent: ignored (a warning is logged when set) |
 //! | `tls` | extra CA roots, client certificate, `accept_invalid_certs` |
@@ -49,6 +50,24 @@
 //! - **Per-host connections keep credentials home**: with `per_host`, `auth`, URL user-info and
 //!   credential-like `headers` go only to the base URL's scheme, host and port; other hosts get
 //!   the plain `headers` and the user agent.
+//! - **Single hosts (`hosts`)**: a `per_host` connection may set a [`HostConfig`] for a host,
+//!   keyed `"api.example"` (every port of it) or `"api.example:8443"` (that port only, which
+//!   wins over the bare host), matched case-insensitively; a key that is empty, names a
+//!   scheme, holds a `/` or whitespace, or has a bad port is a load error at that key, and
+//!   `hosts` without `per_host = true` is one at `hosts`. A `rate_limit`, `circuit_breaker` or
+//!   `timeout` the host sets replaces the connection's for calls to that host: its unset keys
+//!   take the group's defaults, not the connection's, and `enabled = false` switches that policy
+//!   off for the host; groups it leaves unset are the connection's. A host's `timeout` takes
+//!   `per_attempt` and `total` (or `"60s"` for the total); `connect` stays the connection's, as
+//!   one client opens every host's connections. The host's `headers` are added to its requests
+//!   over the connection's headers of the same name (a request's own header still wins). The
+//!   connection's credentials still go only to the base URL's origin. A host's own breaker and
+//!   limit are kept per `host:port` within `max_hosts` and `host_idle` like every host's, and
+//!   start afresh under the host's policy when called after being dropped; they are not in
+//!   [`HttpConnection::host_breakers`] or [`HttpConnection::host_rate_limits`], which hold the
+//!   connection's. `hosts` is set in a file (`[api.hosts."api.example"]`) or the environment
+//!   (`APP_API_HOSTS`, one JSON object), not in the derive's attribute; a reload applies a
+//!   change live, a host's breaker and limit changed in place as the connection's are.
 //! - **`close` drains**: it waits (at most 30 s) for requests already sent to get their answer.
 //! - **The idle pool keeps every connection** until `pool.idle_timeout` (90 s), as a default
 //!   `reqwest::Client` does, unless `pool.max_size` caps it: reqwest opens a connection per
@@ -77,6 +96,7 @@ pub(crate) mod client;
 mod config;
 pub(crate) mod credentials;
 pub(crate) mod health;
+mod hosts;
 pub(crate) mod oauth2;
 mod pool;
 mod request;
@@ -97,10 +117,12 @@ use reqwest::Method;
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
+use crate::resilience::recent::Bounds;
 use crate::telemetry::Telemetry;
 use crate::{Applied, ConnUrl, ConnectError, Connection};
 
 pub use config::HttpConfig;
+pub use hosts::{HostConfig, HostTable};
 pub use pool::HttpPoolConfig;
 pub use request::HttpRequest;
 pub use response::HttpResponse;
@@ -162,6 +184,8 @@ struct Inner {
     origin_credentials: reqwest::header::HeaderMap,
     /// The OAuth2 token of `auth.oauth2`, kept across reloads that leave `auth.oauth2` as it is.
     oauth2: Option<Arc<oauth2::TokenSource>>,
+    /// What requests to single hosts add (`hosts`).
+    host_requests: crate::resilience::stack::ByHost<hosts::HostRequest>,
     policies: crate::resilience::stack::Policies,
 }
 
@@ -381,8 +405,15 @@ impl HttpConnection {
 
     fn build(name: &str, config: HttpConfig, transport: stub::Transport) -> Result<Self, ConnectError> {
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
-        let policies = crate::resilience::stack::Policies::new(name, config.policies());
         let telemetry = Telemetry::new(name, "http");
+        let policies = crate::resilience::stack::Policies::new(name, config.policies())
+            .with_hosts(
+                &config.host_policies(),
+                config.host_bounds().unwrap_or(Bounds::NONE),
+                None,
+                &telemetry,
+            )
+            .map_err(|err| ConnectError::new(name, err.to_string()))?;
         policies.watch(&telemetry);
         if let Some(bounds) = config.host_bounds() {
             telemetry.calls().keep_hosts(bounds);
@@ -451,6 +482,7 @@ impl HttpConnection {
         let name = handle.common.name.as_str();
         let built = client::build(name, &config).map_err(|message| ConnectError::new(name, message))?;
         crate::resilience::stack::Policies::check(config.policies())
+            .and_then(|()| crate::resilience::stack::Policies::check_hosts(&config.host_policies()))
             .map_err(|err| ConnectError::new(name, err.to_string()))?;
         let now = self.live();
         let applied = if Arc::ptr_eq(&built.client, &now.0.client)
@@ -466,9 +498,17 @@ impl HttpConnection {
             let _turn = turn;
             let common = &handle.common;
             let now = handle.current.load_full();
+            let bounds = config.host_bounds().unwrap_or(Bounds::NONE);
             let Some(policies) = now
                 .policies
                 .carried_on(&common.name, config.policies(), &common.telemetry)
+                .and_then(|policies| {
+                    let hosts = config.host_policies();
+                    policies
+                        .with_hosts(&hosts, bounds, Some(&now.policies), &common.telemetry)
+                        .inspect_err(|err| tracing::error!(connection = %common.name, %err, "reload refused after its checks"))
+                        .ok()
+                })
             else {
                 return;
             };
@@ -587,6 +627,7 @@ impl Inner {
             health_url: built.health_url,
             client: built.client,
             origin_credentials: built.origin_credentials,
+            host_requests: built.host_requests,
             oauth2,
             policies,
         }
@@ -640,6 +681,11 @@ impl Live {
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {
         &self.0.common.lifecycle
+    }
+
+    /// What a request to `host` (`host:port`) adds, when `hosts` names it.
+    fn host_request(&self, host: &str) -> Option<&hosts::HostRequest> {
+        self.0.host_requests.find(host)
     }
 
     /// Whether requests are keyed by host (`per_host`).

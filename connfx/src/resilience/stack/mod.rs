@@ -28,9 +28,11 @@
 //! a bridge for callers who wrap a call in a [`Deadline::scope`] of their own.
 
 mod attempt;
+mod hosts;
 mod policies;
 
 pub(crate) use attempt::{Attempt, Bound, Elapsed, Failure};
+pub(crate) use hosts::{ByHost, HostPattern, HostPolicyConfig};
 pub(crate) use policies::{Policies, PolicyConfig, policy_config};
 
 use std::time::Duration;
@@ -76,7 +78,8 @@ impl Policies {
     /// Runs one call through every policy, making tries with `attempt`.
     pub(crate) async fn call<A: Attempt>(&self, attempt: &A, facts: CallFacts<'_>) -> Called<A::Output> {
         let connection = facts.connection;
-        if let Some(limit) = &self.rate_limit
+        let own = self.for_host(facts.host);
+        if let Some(limit) = own.rate_limit
             && limit.acquire(facts.host).await.is_err()
         {
             let error = CallError::RateLimited {
@@ -105,13 +108,13 @@ impl Policies {
         let overrides = facts.overrides;
         let total = Some(match overrides.total {
             Some(replaced) => Deadline::after(replaced, Limit::Caller),
-            None => Deadline::after(self.total, Limit::Total),
+            None => Deadline::after(own.total, Limit::Total),
         });
         let caller = facts.timeout.map(|d| Deadline::after(d, Limit::Caller));
         let deadline = Deadline::earliest(Deadline::earliest(total, caller), Deadline::current());
         let breaker = match overrides.no_breaker {
             true => None,
-            false => self.breaker.as_ref().map(|b| b.for_host(facts.host)),
+            false => own.breaker.map(|b| b.for_host(facts.host)),
         };
         let tries = Tries {
             attempt,
@@ -119,7 +122,7 @@ impl Policies {
             #[cfg(feature = "redis")]
             fleet: self.fleet_breaker.as_deref().filter(|_| !overrides.no_breaker),
             deadline,
-            per_attempt: self.per_attempt,
+            per_attempt: own.per_attempt,
         };
         let Some(retry) = self.retry.as_ref().filter(|_| !overrides.no_retry) else {
             let result = tries.once().await.map_err(|f| f.error);

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::hosts::{ByHost, HostPolicies};
 use crate::resilience::circuit_breaker::CircuitBreaker;
 use crate::resilience::rate_limit::RateLimited;
 use crate::resilience::retry::{Classifier, RetryOn};
@@ -65,6 +66,8 @@ pub(crate) struct Policies {
     pub(crate) fleet_breaker: Option<Arc<crate::resilience::circuit_breaker::FleetBreaker>>,
     pub(super) per_attempt: Option<Duration>,
     pub(super) total: Duration,
+    /// The policies of single hosts of a `per_host` connection (see `super::hosts`).
+    pub(super) hosts: ByHost<HostPolicies>,
 }
 
 /// One policy for every call of the connection, or one per host.
@@ -136,6 +139,7 @@ impl Policies {
             breaker,
             per_attempt: config.per_attempt,
             total: config.total,
+            hosts: ByHost::default(),
         }
     }
 
@@ -230,6 +234,8 @@ impl Policies {
             breaker,
             per_attempt: started.per_attempt,
             total: started.total,
+            // A protocol with `hosts` sets them on the result (`Policies::with_hosts`).
+            hosts: ByHost::default(),
         })
     }
 
