@@ -122,3 +122,21 @@ fn a_value_of_the_wrong_type_is_blamed_on_its_host_and_source() {
     );
     assert!(issue.message().contains("expected u32"), "{text}");
 }
+
+/// Found by the `loader` fuzz target (session 16): a token written under `hosts` where `headers`
+/// was meant was quoted whole in serde's "invalid type" message.
+#[test]
+fn a_token_written_where_a_host_belongs_is_never_shown() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.file(
+        "shop.toml",
+        &format!("[payments]\nper_host = true\n[payments.hosts]\nAuthorization = \"Bearer {SECRET}\"\n"),
+    );
+    let sources = Sources::new().file(&file).env_map([orders_url()]);
+    let err = Shop::load_config_from(sources).unwrap_err();
+    let text = err.to_string();
+    assert!(!text.contains(SECRET), "{text}");
+    let issue = err.issues().first().unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(issue.path(), "payments.hosts.\"Authorization\"", "{text}");
+    assert!(issue.message().contains("invalid type: string"), "{text}");
+}

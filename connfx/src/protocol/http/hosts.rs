@@ -61,14 +61,50 @@ pub struct HostConfig {
 
 /// `hosts`, each host read on its own, so a value of the wrong type is reported at its host's
 /// path (`` `hosts."api.example"`: invalid type … ``), which the loader reads as the key at fault.
+/// The message shows no text of the value (see [`unquoted`]).
 pub(super) fn table<'de, D: Deserializer<'de>>(deserializer: D) -> Result<HostTable, D::Error> {
     use serde::de::Error;
     let raw = BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
     let host = |(key, value): (String, serde_json::Value)| match HostConfig::deserialize(value) {
         Ok(host) => Ok((key, host)),
-        Err(e) => Err(D::Error::custom(format!("`hosts.\"{key}\"`: {e}"))),
+        Err(e) => Err(D::Error::custom(format!(
+            "`hosts.\"{key}\"`: {}",
+            unquoted(&e.to_string())
+        ))),
     };
     raw.into_iter().map(host).collect()
+}
+
+/// `message` with the text of every string it quotes left out (`invalid type: string "…"`).
+/// The loader checks a connection's own keys before serde reads them, so serde's messages,
+/// which quote what they found, never reach the user; a host's table is read by serde alone.
+/// Its values may be credentials: a header's, or a token written under `hosts` where `headers`
+/// was meant (`[api.hosts] Authorization = "Bearer …"`, which the fuzzer found shown whole).
+fn unquoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..open]);
+        out.push_str("\"…\"");
+        let quoted = &rest[open + 1..];
+        // The closing quote is the first one not escaped (serde quotes with `Debug`); with none,
+        // the rest is left out.
+        let mut close = quoted.len();
+        let mut escaped = false;
+        for (at, c) in quoted.char_indices() {
+            match c {
+                '"' if !escaped => {
+                    close = at + 1;
+                    break;
+                }
+                '\\' => escaped = !escaped,
+                _ => escaped = false,
+            }
+        }
+        rest = quoted.get(close..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A host's `timeout`: the group, or its total alone (`"60s"`), as on the connection.
@@ -215,5 +251,35 @@ impl HostConfig {
             circuit_breaker: self.circuit_breaker.as_ref(),
             timeout: self.timeout.as_ref(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_quoted_text_is_left_in_a_message() {
+        let found = r#"invalid type: string "Bearer t0k\"en", expected struct HostConfig"#;
+        assert_eq!(
+            unquoted(found),
+            r#"invalid type: string "…", expected struct HostConfig"#
+        );
+        assert_eq!(unquoted(r#"a "b" c "d"#), r#"a "…" c "…""#);
+        assert_eq!(
+            unquoted("unknown field `x`, expected `headers`"),
+            "unknown field `x`, expected `headers`"
+        );
+    }
+
+    #[test]
+    fn a_token_where_a_host_belongs_is_not_shown() {
+        let value = serde_json::json!({ "Authorization": "Bearer s3cret" });
+        let message = table(value).expect_err("a string is no host").to_string();
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(
+            message.starts_with("`hosts.\"Authorization\"`: invalid type: string"),
+            "{message}"
+        );
     }
 }
