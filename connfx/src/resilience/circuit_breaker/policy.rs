@@ -140,6 +140,9 @@ impl Policy {
             .store(time | slow | window | predicate | count, Relaxed);
     }
 
+    // Inlined on purpose: the closed path asks it up to three times a call, and a call into
+    // another crate's copy showed as ~1.5 ns of the breaker's ~7.5 ns (session 17, perf).
+    #[inline]
     fn flags(&self) -> u8 {
         self.flags.load(Relaxed)
     }
@@ -154,6 +157,7 @@ impl Policy {
         self.failure_threshold.load(Relaxed)
     }
 
+    #[inline]
     pub(crate) fn minimum_calls(&self) -> u32 {
         self.minimum_calls.load(Relaxed)
     }
@@ -222,6 +226,7 @@ impl Policy {
         u32::from(self.half_open_success_needed.load(Relaxed))
     }
 
+    #[inline]
     pub(crate) fn server_error_threshold(&self) -> u16 {
         self.server_error_threshold.load(Relaxed)
     }
