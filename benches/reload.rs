@@ -2,9 +2,13 @@
 //! 100-connection struct takes while calls run.
 //!
 //! - `call_settings`: what a call does to get its connection's settings. Before reload support
-//!   a request cloned the connection's `Arc` (one atomic increment, one decrement); now it loads
-//!   the current generation from an `ArcSwap` (`load_full`) and drops it at its end. The
-//!   difference is what reload support adds to every call.
+//!   a request cloned the connection's `Arc` (one atomic increment, one decrement): `arc_clone`.
+//!   Sessions 10–16 loaded the current generation from an `ArcSwap` (`arc_swap_load_full`).
+//!   Now a call loads it through connfx's `reload::current::Current` (`connfx_current`: the
+//!   same file, compiled into this bench), whose thread-local cache answers with a weak
+//!   reference's upgrade. The difference from `arc_clone` is what reload support adds to every
+//!   call. The `_100` cases load 100 connections' settings in turn, as a service calling 100
+//!   upstreams would (per load, so divide by 100).
 //! - `reload_100`: `conns.reload(sources)` on a struct of 100 HTTP connections while 8 tasks call
 //!   them through the README's API against a server on 127.0.0.1: `live` changes every
 //!   connection's breaker threshold (policies changed in place), `reconnect` every connection's
@@ -21,15 +25,53 @@ use connfx::prelude::*;
 use connfx::{HttpConnection, Sources};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// connfx's own `reload/current.rs`, compiled here as it is in connfx: its `Current` is
+/// crate-private, and this measures the very code each call runs.
+#[path = "../connfx/src/reload"]
+mod reload {
+    #[allow(dead_code, unused_imports)]
+    pub(crate) mod current;
+}
+
+/// A generation's settings, as the bench's stand-in.
+struct Settings(#[allow(dead_code)] Vec<u8>);
+reload::current::cached!(Settings);
+use reload::current::Current;
+
 fn call_settings(c: &mut Criterion) {
     let mut group = c.benchmark_group("call_settings");
-    let settings = Arc::new(vec![0u8; 64]);
-    let swap = ArcSwap::new(Arc::clone(&settings));
+    let plain: Vec<_> = (0..100).map(|_| Arc::new(Settings(vec![0u8; 64]))).collect();
+    let swaps: Vec<_> = plain.iter().map(|s| ArcSwap::new(Arc::clone(s))).collect();
+    let currents: Vec<_> = plain.iter().map(|s| Current::new(Arc::clone(s))).collect();
     group.bench_function("arc_clone", |b| {
-        b.iter(|| drop(black_box(Arc::clone(black_box(&settings)))))
+        b.iter(|| drop(black_box(Arc::clone(black_box(&plain[0])))))
     });
     group.bench_function("arc_swap_load_full", |b| {
-        b.iter(|| drop(black_box(black_box(&swap).load_full())))
+        b.iter(|| drop(black_box(black_box(&swaps[0]).load_full())))
+    });
+    group.bench_function("connfx_current", |b| {
+        b.iter(|| drop(black_box(black_box(&currents[0]).load_full())))
+    });
+    group.bench_function("arc_clone_100", |b| {
+        b.iter(|| {
+            black_box(&plain)
+                .iter()
+                .for_each(|s| drop(black_box(Arc::clone(s))))
+        })
+    });
+    group.bench_function("arc_swap_load_full_100", |b| {
+        b.iter(|| {
+            black_box(&swaps)
+                .iter()
+                .for_each(|s| drop(black_box(s.load_full())))
+        })
+    });
+    group.bench_function("connfx_current_100", |b| {
+        b.iter(|| {
+            black_box(&currents)
+                .iter()
+                .for_each(|s| drop(black_box(s.load_full())))
+        })
     });
     group.finish();
 }

@@ -8,11 +8,11 @@
 
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::ConnectError;
 use crate::lifecycle::Lifecycle;
+use crate::reload::current::{Cached, Current};
 use crate::telemetry::Telemetry;
 
 /// A connection's life and its generations (`G`: the protocol's settings, policies and
@@ -21,7 +21,7 @@ pub(crate) struct Generations<G> {
     pub(crate) name: String,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) telemetry: Telemetry,
-    current: ArcSwap<G>,
+    current: Current<G>,
     /// One reload at a time, from its preparation to its swap; `close` takes it too.
     reloading: Arc<tokio::sync::Mutex<()>>,
 }
@@ -30,14 +30,14 @@ pub(crate) struct Generations<G> {
 /// reload dropped), so two reloads never interleave and none swaps in behind a close.
 pub(crate) type ReloadTurn = OwnedMutexGuard<()>;
 
-impl<G> Generations<G> {
+impl<G: Cached> Generations<G> {
     /// A connection named `name` of `protocol` (as telemetry names it), starting at `first`.
     pub(crate) fn new(name: &str, protocol: &'static str, first: Arc<G>) -> Self {
         Generations {
             name: name.to_owned(),
             lifecycle: Lifecycle::default(),
             telemetry: Telemetry::new(name, protocol),
-            current: ArcSwap::new(first),
+            current: Current::new(first),
             reloading: Arc::default(),
         }
     }
@@ -45,11 +45,6 @@ impl<G> Generations<G> {
     /// The generation a call started now runs with, for all its tries.
     pub(crate) fn live(&self) -> Arc<G> {
         self.current.load_full()
-    }
-
-    /// A short look at the current generation (gauges), without taking a reference count.
-    pub(crate) fn peek(&self) -> arc_swap::Guard<Arc<G>> {
-        self.current.load()
     }
 
     /// Makes `next` the current generation; calls already started keep theirs.

@@ -10,6 +10,7 @@
 //!   [`Change`], and applies all of them or none ([`ReloadReport`]).
 //! - Before a deploy: the CLI's `plan` prints the same changes without applying them.
 
+pub(crate) mod current;
 mod diff;
 mod plan;
 mod set;

@@ -111,12 +111,12 @@ pub(crate) mod transport;
 use std::fmt;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use reqwest::Method;
 
 use crate::lifecycle::{DRAIN_LIMIT, Lifecycle};
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
+use crate::reload::current::{Current, cached};
 use crate::resilience::recent::Bounds;
 use crate::telemetry::Telemetry;
 use crate::{Applied, ConnUrl, ConnectError, Connection};
@@ -155,7 +155,7 @@ pub struct HttpConnection {
 /// [`HttpConnection::reload`] swaps whole (a call loads them once and keeps them to its end).
 struct Handle {
     common: Arc<Common>,
-    current: ArcSwap<Inner>,
+    current: Current<Inner>,
     /// One reload at a time, from its preparation to its swap: each changes the policies in
     /// place before it swaps.
     reloading: Arc<tokio::sync::Mutex<()>>,
@@ -188,6 +188,7 @@ struct Inner {
     host_requests: crate::resilience::stack::ByHost<hosts::HostRequest>,
     policies: crate::resilience::stack::Policies,
 }
+cached!(Inner);
 
 /// The settings a call runs with, from its start to its end: one generation, held.
 #[derive(Clone)]
@@ -430,7 +431,7 @@ impl HttpConnection {
             slot: RegistrySlot::new(),
             handle: Arc::new(Handle {
                 common,
-                current: ArcSwap::from_pointee(inner),
+                current: Current::new(Arc::new(inner)),
                 reloading: Arc::default(),
             }),
         })

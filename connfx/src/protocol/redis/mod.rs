@@ -145,6 +145,7 @@ struct Inner {
     managers: Arc<Managers>,
     policies: crate::resilience::stack::Policies,
 }
+crate::reload::current::cached!(Inner);
 
 impl RedisConnection {
     super::generations::live_accessors!(RedisConnection, RedisConfig, "cache");
@@ -461,10 +462,10 @@ fn managers_of(name: &str, config: &RedisConfig) -> Result<Managers, ConnectErro
 
 fn offer_gauges(handle: &Arc<Generations<Inner>>) {
     let telemetry = &handle.telemetry;
-    handle.peek().policies.watch(telemetry);
+    handle.live().policies.watch(telemetry);
     // Each reads the current generation.
     telemetry.gauge_of("connfx.pool.size", "Connections of the pool", handle, |h| {
-        i64::try_from(h.peek().managers.len()).unwrap_or(i64::MAX)
+        i64::try_from(h.live().managers.len()).unwrap_or(i64::MAX)
     });
     telemetry.gauge_of("connfx.pool.in_use", "Calls in flight", handle, |h| {
         h.lifecycle.in_flight().max(0)

@@ -157,6 +157,7 @@ struct Inner {
     target: String,
     policies: crate::resilience::stack::Policies,
 }
+crate::reload::current::cached!(Inner);
 
 /// A pool that closes itself, gracefully and bounded, once no generation holds it: the last
 /// call on a pool a reload replaced has ended. (A pool closed by `close` is closed already.)
@@ -445,23 +446,23 @@ impl fmt::Debug for SqlConnection {
 /// state (`idle`, `used`).
 fn offer_gauges(handle: &Arc<Generations<Inner>>) {
     let telemetry = &handle.telemetry;
-    handle.peek().policies.watch(telemetry);
+    handle.live().policies.watch(telemetry);
     let in_use = |p: &SqlPool| i64::from(p.size()) - i64::try_from(p.num_idle()).unwrap_or(0);
     // Each reads the current pool, whichever generation it is.
     telemetry.gauge_of("connfx.pool.size", "Connections of the pool", handle, |h| {
-        i64::from(h.peek().pool.size())
+        i64::from(h.live().pool.size())
     });
     telemetry.gauge_of("connfx.pool.in_use", "Connections in use", handle, move |h| {
-        in_use(&h.peek().pool).max(0)
+        in_use(&h.live().pool).max(0)
     });
     telemetry.gauge_of(
         "connfx.pool.waiters",
         "Calls waiting for a connection",
         handle,
-        move |h| (h.lifecycle.in_flight() - in_use(&h.peek().pool)).max(0),
+        move |h| (h.lifecycle.in_flight() - in_use(&h.live().pool)).max(0),
     );
     telemetry.connections_of(handle, move |h| {
-        let pool = &h.peek().pool;
+        let pool = &h.live().pool;
         Connections {
             idle: i64::try_from(pool.num_idle()).unwrap_or(i64::MAX),
             used: in_use(pool).max(0),

@@ -92,12 +92,11 @@ use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-use arc_swap::ArcSwap;
-
 use crate::protocol::http::oauth2::TokenSource;
 use crate::protocol::reconnect::Reconnect;
 use crate::registry::RegistrySlot;
 use crate::reload::Prepared;
+use crate::reload::current::{Current, cached};
 use crate::{Applied, CallError, ConnUrl, ConnectError, Connection};
 
 /// A Server-Sent Events connection: a URL, a configured client, and the reconnect policy its
@@ -130,7 +129,7 @@ pub struct SseConnection {
 struct Handle {
     name: String,
     closed: watch::Sender<bool>,
-    current: ArcSwap<Inner>,
+    current: Current<Inner>,
     /// One reload at a time, from its preparation to its swap.
     reloading: Arc<tokio::sync::Mutex<()>>,
 }
@@ -146,6 +145,7 @@ pub(super) struct Inner {
     /// The OAuth2 token of `auth.oauth2`, kept across reloads that leave `auth.oauth2` as it is.
     pub(super) oauth2: Option<Arc<TokenSource>>,
 }
+cached!(Inner);
 
 impl Inner {
     fn new(config: SseConfig, built: client::Built, oauth2: Option<Arc<TokenSource>>) -> Self {
@@ -344,7 +344,7 @@ impl Connection for SseConnection {
             handle: Arc::new(Handle {
                 name: name.to_owned(),
                 closed: watch::Sender::new(false),
-                current: ArcSwap::from_pointee(Inner::new(config, built, oauth2)),
+                current: Current::new(Arc::new(Inner::new(config, built, oauth2))),
                 reloading: Arc::default(),
             }),
         })
