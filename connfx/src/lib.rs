@@ -201,7 +201,10 @@
 //!   wants, a deployment can turn one off without deleting its settings.
 //! - **A reload changes the handle everyone holds**, not a copy: the derived struct's field,
 //!   the registry's entry and every clone see new settings, while each call keeps the settings
-//!   it started with to its end (an atomic pointer load per call, no lock). So the accessors
+//!   it started with to its end (no lock: a call takes its generation from a thread-local
+//!   cache of weak references, checked by one atomic load, and from an `ArcSwap` only when the
+//!   generation is new to its thread, so reload support costs a call what an `Arc` clone
+//!   costs; `reload/current.rs` says why this is right). So the accessors
 //!   of every connection that reloads (HTTP, GraphQL, SSE, WebSocket, SQL, Redis) give owned
 //!   values (`config()` an `Arc` of its config, `breaker()` a `CircuitBreaker` handle, `pool()`
 //!   a pool handle), not references into settings a reload replaces. A pool or manager handle

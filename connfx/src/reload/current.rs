@@ -29,7 +29,8 @@ use std::sync::{Arc, Weak};
 use arc_swap::ArcSwap;
 
 /// How many generations of one type a thread's cache remembers: a direct-mapped table indexed
-/// by stamp, 2 KiB a thread for each protocol. Connections built or reloaded together take
+/// by stamp, 2 KiB of each thread's storage for each protocol compiled in (8 KiB with HTTP,
+/// SSE, SQL and Redis). Connections built or reloaded together take
 /// consecutive stamps, so up to this many of one protocol never share a slot; beyond that, some
 /// loads miss and go through the `ArcSwap`, as every load did without the cache.
 pub(crate) const SLOTS: usize = 128;
