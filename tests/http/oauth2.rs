@@ -107,6 +107,30 @@ async fn a_refused_token_is_renewed_once_and_the_call_succeeds() {
     );
 }
 
+/// A token refused on a request whose body is a stream: the stream cannot be sent again, so
+/// the call fails with the 401, and the token is forgotten, so the next call asks for a new one.
+#[tokio::test]
+async fn a_refused_token_with_a_streamed_body_fails_the_call_and_is_forgotten() {
+    let server = oauth2_server::start(3600).await;
+    let api = connect(with_oauth2(&server, json!({}))).await;
+    bounded(api.get("/a").send()).await.expect("first token");
+    server.ledger.revoke();
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(b"once".to_vec())]);
+    let err = bounded(api.post("/b").body(reqwest::Body::wrap_stream(stream)).send())
+        .await
+        .expect_err("refused, and not sent again");
+    assert_eq!(err.status(), Some(401), "{err}");
+    assert_eq!(
+        server.ledger.token_requests(),
+        1,
+        "no new token for a body sent once"
+    );
+    bounded(api.get("/c").send()).await.expect("a new token");
+    assert_eq!(server.ledger.token_requests(), 2);
+    let refusals = server.ledger.refusals.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(refusals, 1, "the refused token was not sent again");
+}
+
 #[tokio::test]
 async fn token_endpoint_failures_are_retried_by_the_retry_policy() {
     let server = oauth2_server::start(3600).await;

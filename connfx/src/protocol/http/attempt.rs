@@ -13,7 +13,6 @@ use super::body::Body;
 use super::hosts::HostRequest;
 use super::oauth2::TokenSource;
 use super::transport::{self, Limits};
-use crate::CallError;
 use crate::resilience::Outcome;
 use crate::resilience::retry::BodyKind;
 use crate::resilience::stack::{Attempt, Bound, Elapsed, Failure};
@@ -63,13 +62,7 @@ impl Attempt for HttpAttempt<'_> {
         };
         match &result {
             Ok((response, _)) => measure.end(Some(response.status().as_u16()), None),
-            Err(failure) => {
-                let status = match failure.error {
-                    CallError::Status { code, .. } => Some(code),
-                    _ => None,
-                };
-                measure.end(status, Some(&failure.error));
-            }
+            Err(failure) => measure.end(failure.error.status(), Some(&failure.error)),
         }
         result
     }
@@ -90,33 +83,11 @@ impl HttpAttempt<'_> {
         let Some(tokens) = self.oauth2 else {
             return self.sent_with(None, bound, limits).await;
         };
+        let send = |token: HeaderValue| async move { self.sent_with(Some(&token), bound, limits).await };
+        // A refused token is sent again with a new one when the body can be sent again.
+        let resendable = || self.body.lock().is_ok_and(|b| b.kind() != BodyKind::Streaming);
         let name = self.connection.name();
-        let token = tokens
-            .header(self.connection)
-            .await
-            .map_err(|e| e.into_failure(name))?;
-        let result = self.sent_with(Some(&token), bound, limits).await;
-        let replayable = self.body.lock().is_ok_and(|b| b.kind() != BodyKind::Streaming);
-        match result {
-            // The API refused the token (revoked, expired early): one new token, sent once
-            // more within this try, when the body can be sent again.
-            Err(failure) if is_unauthorized(&failure) && replayable => {
-                tracing::debug!(connection = name, "oauth2 token refused; fetching a new one");
-                tokens.reject(&token);
-                let token = tokens
-                    .header(self.connection)
-                    .await
-                    .map_err(|e| e.into_failure(name))?;
-                self.sent_with(Some(&token), bound, limits).await
-            }
-            Err(failure) => {
-                if is_unauthorized(&failure) {
-                    tokens.reject(&token);
-                }
-                Err(failure)
-            }
-            ok => ok,
-        }
+        tokens.with_token(self.connection, name, send, resendable).await
     }
 
     /// Sends the request once, with `token` as its `Authorization` when set.
@@ -171,9 +142,4 @@ impl HttpAttempt<'_> {
             }
         }
     }
-}
-
-/// Whether the API answered 401 Unauthorized.
-fn is_unauthorized(failure: &Failure) -> bool {
-    matches!(failure.outcome, Outcome::Status { code: 401, .. })
 }

@@ -73,14 +73,26 @@ pub(crate) struct TokenError {
     pub(crate) outcome: Outcome,
 }
 
-impl TokenError {
-    /// The failure of an HTTP try of the connection called `connection`.
-    pub(crate) fn into_failure(self, connection: &str) -> Failure {
-        let error = CallError::Transport {
+/// What a protocol's failure says about its token, for [`TokenSource::with_token`].
+pub(crate) trait TokenFailure: Sized {
+    /// Whether the server refused the token sent (401 Unauthorized).
+    fn refused(&self) -> bool;
+    /// The failure of a try of the connection called `connection` whose token could not be had.
+    fn no_token(error: TokenError, connection: &str) -> Self;
+}
+
+/// An HTTP try's.
+impl TokenFailure for Failure {
+    fn refused(&self) -> bool {
+        matches!(self.outcome, Outcome::Status { code: 401, .. })
+    }
+
+    fn no_token(error: TokenError, connection: &str) -> Self {
+        let call_error = CallError::Transport {
             connection: connection.to_owned(),
-            message: self.message,
+            message: error.message,
         };
-        Failure::new(error, self.outcome)
+        Failure::new(call_error, error.outcome)
     }
 }
 
@@ -168,32 +180,37 @@ impl TokenSource {
         Ok(header)
     }
 
-    /// `send` with the kept token (a new one asked for first when none is fresh); when
-    /// `unauthorized` says the answer was a 401, that token is forgotten and `send` runs once
-    /// more with a new one. For the protocols that open something once per try (an SSE
-    /// stream, a WebSocket handshake) and can always send it again.
+    /// `send` with the kept token (a new one asked for first when none is fresh); when its
+    /// failure says the token was [refused](TokenFailure::refused), that token is forgotten
+    /// and, if `resendable` (an HTTP body that was a stream is not), `send` runs once more with
+    /// a new one. The one rule for every protocol with `auth.oauth2`: an HTTP try, an SSE
+    /// open, a WebSocket handshake.
     ///
     /// # Errors
-    /// `send`'s error, or the [`TokenError`] of a token that could not be had (converted).
-    #[cfg(any(feature = "sse", feature = "websocket"))]
+    /// `send`'s failure, or the one for a token that could not be had
+    /// ([`TokenFailure::no_token`]).
     pub(crate) async fn with_token<T, E, F, Fut>(
         &self,
         via: &impl TokenClient,
         connection: &str,
         send: F,
-        unauthorized: impl Fn(&E) -> bool,
+        resendable: impl Fn() -> bool,
     ) -> Result<T, E>
     where
+        E: TokenFailure,
         F: Fn(HeaderValue) -> Fut,
         Fut: Future<Output = Result<T, E>>,
-        E: From<TokenError>,
     {
-        let token = self.header(via).await?;
+        let no_token = |error| E::no_token(error, connection);
+        let token = self.header(via).await.map_err(no_token)?;
         match send(token.clone()).await {
-            Err(err) if unauthorized(&err) => {
-                tracing::debug!(connection, "oauth2 token refused; fetching a new one");
+            Err(failure) if failure.refused() => {
                 self.reject(&token);
-                send(self.header(via).await?).await
+                if !resendable() {
+                    return Err(failure);
+                }
+                tracing::debug!(connection, "oauth2 token refused; fetching a new one");
+                send(self.header(via).await.map_err(no_token)?).await
             }
             other => other,
         }

@@ -115,18 +115,21 @@ pub(super) async fn open(
     };
     let live_now = &*live;
     let send = |token| async move { sent(connection, live_now, request, last_event_id, Some(&token)).await };
-    let unauthorized = |failure: &Failure| matches!(failure, Failure::Status { code: 401, .. });
     tokens
-        .with_token(&*live.client, connection.name(), send, unauthorized)
+        .with_token(&*live.client, connection.name(), send, || true)
         .await
 }
 
 /// A token that could not be had, as an open's failure.
-impl From<crate::protocol::http::oauth2::TokenError> for Failure {
-    fn from(err: crate::protocol::http::oauth2::TokenError) -> Self {
+impl crate::protocol::http::oauth2::TokenFailure for Failure {
+    fn refused(&self) -> bool {
+        matches!(self, Failure::Status { code: 401, .. })
+    }
+
+    fn no_token(error: crate::protocol::http::oauth2::TokenError, _connection: &str) -> Self {
         Failure::Transport {
-            message: err.message,
-            outcome: err.outcome,
+            message: error.message,
+            outcome: error.outcome,
         }
     }
 }

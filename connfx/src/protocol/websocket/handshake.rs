@@ -14,7 +14,7 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream, tungstenite}
 use super::WebSocketConfig;
 use crate::config::group::{Problem, connect_message};
 use crate::protocol::http::credentials;
-use crate::protocol::http::oauth2::TokenError;
+use crate::protocol::http::oauth2::{TokenError, TokenFailure};
 use crate::resilience::retry::{Outcome, RetryAfter};
 use crate::{CallError, Headers};
 
@@ -154,11 +154,15 @@ pub(super) enum Failure {
     Token { message: String, outcome: Outcome },
 }
 
-impl From<TokenError> for Failure {
-    fn from(err: TokenError) -> Self {
+impl TokenFailure for Failure {
+    fn refused(&self) -> bool {
+        matches!(self, Failure::Status { code: 401, .. })
+    }
+
+    fn no_token(error: TokenError, _connection: &str) -> Self {
         Failure::Token {
-            message: err.message,
-            outcome: err.outcome,
+            message: error.message,
+            outcome: error.outcome,
         }
     }
 }

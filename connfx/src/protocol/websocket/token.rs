@@ -52,9 +52,8 @@ impl OAuth2 {
     /// be had is the handshake's failure ([`Failure::Token`]), retried as the handshake's would be.
     pub(super) async fn open(&self, handshake: &Handshake, connection: &str) -> Result<Socket, Failure> {
         let send = |token: HeaderValue| async move { handshake.open(Some(&token)).await };
-        let unauthorized = |failure: &Failure| matches!(failure, Failure::Status { code: 401, .. });
         self.tokens
-            .with_token(&*self.client, connection, send, unauthorized)
+            .with_token(&*self.client, connection, send, || true)
             .await
     }
 }
