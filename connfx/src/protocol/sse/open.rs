@@ -120,7 +120,8 @@ pub(super) async fn open(
         .await
 }
 
-/// A token that could not be had, as an open's failure.
+/// An open refused with 401 had its token refused; a token that could not be had fails the
+/// open as a transport failure would, for the reconnect rules to judge.
 impl crate::protocol::http::oauth2::TokenFailure for Failure {
     fn refused(&self) -> bool {
         matches!(self, Failure::Status { code: 401, .. })

@@ -154,6 +154,8 @@ pub(super) enum Failure {
     Token { message: String, outcome: Outcome },
 }
 
+/// An upgrade refused with 401 had its token refused; a token that could not be had is
+/// [`Failure::Token`].
 impl TokenFailure for Failure {
     fn refused(&self) -> bool {
         matches!(self, Failure::Status { code: 401, .. })
