@@ -10,66 +10,20 @@
 //!
 //! Targets (issue 13): ≤ 100 ms for the 1,000 connects, ≤ 16 KiB per connection.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "../tests/support/held_bytes.rs"]
+mod held_bytes;
 
 use connfx::Registry;
 use connfx::registry::TargetConfig;
+use held_bytes::held;
 use serde_json::json;
 
 /// Targets per registry.
 const TARGETS: usize = 1_000;
 /// Registries connected, one after the other; the median and the worst are reported.
 const ROUNDS: usize = 7;
-
-/// The system allocator, counting the bytes currently allocated.
-struct Counting;
-
-static HELD: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is passed to `System` unchanged; the counter only adds up sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's guarantees for `layout` hold for `System` too.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            HELD.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as in `alloc`.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            HELD.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from this allocator, which is `System`, with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        HELD.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as in `dealloc`; `new_size` is the caller's, valid for `System` too.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            HELD.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        }
-        new
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn held() -> isize {
-    HELD.load(Ordering::Relaxed)
-}
 
 /// One registry's figures.
 struct Round {

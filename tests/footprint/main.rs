@@ -6,65 +6,18 @@
 //! A binary of its own with one test: the counting allocator sees the whole process, so no
 //! other test may run beside it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+#[path = "../support/held_bytes.rs"]
+mod held_bytes;
 
 use connfx::Registry;
 use connfx::registry::TargetConfig;
+use held_bytes::held;
 use serde_json::json;
 
 /// Targets per registry.
 const TARGETS: usize = 200;
 /// Issue 13's bound per connection.
 const BOUND: f64 = 16.0 * 1024.0;
-
-/// The system allocator, counting the bytes currently allocated.
-struct Counting;
-
-static HELD: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is passed to `System` unchanged; the counter only adds up sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's guarantees for `layout` hold for `System` too.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            HELD.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as in `alloc`.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            HELD.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from this allocator, which is `System`, with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        HELD.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as in `dealloc`; `new_size` is the caller's, valid for `System` too.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            HELD.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        }
-        new
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn held() -> isize {
-    HELD.load(Ordering::Relaxed)
-}
 
 /// Connects a registry of `TARGETS` HTTP targets on their defaults; gives the bytes held per
 /// connection once all are connected, and the bytes still held after it is closed and dropped.
